@@ -1,0 +1,31 @@
+# `make demo` and `make test` work on a fresh machine: they bring Node 22 when the machine's Node is older,
+# install the npm dependencies once, build, and run.
+SHELL := /bin/bash
+NODE_BIN := $(shell ./scripts/node-env.sh)
+export PATH := $(NODE_BIN):$(PATH)
+export ONNXRUNTIME_NODE_INSTALL := skip
+export HARDHAT_DISABLE_TELEMETRY := true
+
+.PHONY: all install build test demo bench clean
+all: test
+
+node_modules/.verity-installed: package.json package-lock.json
+	npm install --no-audit --no-fund
+	touch $@
+
+install: node_modules/.verity-installed
+
+build: install
+	npx hardhat build
+
+test: build
+	npm test
+
+demo: build
+	npm run demo
+
+bench: build
+	npm run bench:gas
+
+clean:
+	rm -rf artifacts cache types node_modules/.verity-installed

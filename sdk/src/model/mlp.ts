@@ -1,0 +1,55 @@
+/**
+ * The reference model architecture, "mlp-4-8-3-int8": a quantized integer MLP whose arithmetic is exact, so
+ * ONNX Runtime, this TypeScript reference and the ZK circuit give bit-identical outputs.
+ *
+ * ```
+ * x  : int8[4]                      (features quantized by the model's input scale)
+ * a  = x · W1 + b1                  W1 int8[4][8], b1 int32[8]
+ * h  = floor(relu(a) / 2^SHIFT)     SHIFT = 7; relu first, so the division is of a non-negative number
+ * y  = h · W2 + b2                  W2 int8[8][3], b2 int32[3]; y is int32[3], the class logits
+ * class = argmax(y) (first maximum wins)
+ * ```
+ */
+export const MLP_ARCH = "mlp-4-8-3-int8" as const;
+export const MLP_INPUTS = 4;
+export const MLP_HIDDEN = 8;
+export const MLP_OUTPUTS = 3;
+export const MLP_SHIFT = 7;
+/** Bound on |b1|, |b2| so every intermediate fits int32 and the circuit's range checks. */
+export const MLP_BIAS_BOUND = 1n << 20n;
+
+export type MlpWeights = {
+  /** [MLP_INPUTS][MLP_HIDDEN], int8 */
+  w1: bigint[][];
+  /** [MLP_HIDDEN], |b| < 2^20 */
+  b1: bigint[];
+  /** [MLP_HIDDEN][MLP_OUTPUTS], int8 */
+  w2: bigint[][];
+  /** [MLP_OUTPUTS], |b| < 2^20 */
+  b2: bigint[];
+};
+
+/** Runs the reference MLP on one input vector of MLP_INPUTS int8 values; returns the int32 logits. */
+export function mlpForward(weights: MlpWeights, x: readonly bigint[]): bigint[] {
+  if (x.length !== MLP_INPUTS) throw new RangeError(`expected ${MLP_INPUTS} inputs, got ${x.length}`);
+  const h: bigint[] = [];
+  for (let j = 0; j < MLP_HIDDEN; j++) {
+    let a = weights.b1[j]!;
+    for (let i = 0; i < MLP_INPUTS; i++) a += x[i]! * weights.w1[i]![j]!;
+    h.push(a > 0n ? a >> BigInt(MLP_SHIFT) : 0n);
+  }
+  const y: bigint[] = [];
+  for (let k = 0; k < MLP_OUTPUTS; k++) {
+    let s = weights.b2[k]!;
+    for (let j = 0; j < MLP_HIDDEN; j++) s += h[j]! * weights.w2[j]![k]!;
+    y.push(s);
+  }
+  return y;
+}
+
+/** Index of the first maximum. */
+export function argmax(values: readonly bigint[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}
