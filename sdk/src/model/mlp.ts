@@ -53,3 +53,31 @@ export function argmax(values: readonly bigint[]): number {
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;
 }
+
+/**
+ * Checks that weights have the shapes and ranges of {@link MLP_ARCH} (int8 weights, |bias| < 2^20); throws a
+ * RangeError naming the first offending entry.
+ */
+export function validateMlpWeights(weights: MlpWeights): void {
+  const checkMatrix = (name: string, m: bigint[][], rows: number, cols: number) => {
+    if (m.length !== rows) throw new RangeError(`${name} has ${m.length} rows, expected ${rows}`);
+    m.forEach((row, i) => {
+      if (row.length !== cols) throw new RangeError(`${name}[${i}] has ${row.length} columns, expected ${cols}`);
+      row.forEach((v, j) => {
+        if (typeof v !== "bigint" || v < -128n || v > 127n)
+          throw new RangeError(`${name}[${i}][${j}] = ${String(v)} is not an int8`);
+      });
+    });
+  };
+  const checkBias = (name: string, b: bigint[], n: number) => {
+    if (b.length !== n) throw new RangeError(`${name} has ${b.length} entries, expected ${n}`);
+    b.forEach((v, i) => {
+      if (typeof v !== "bigint" || v <= -MLP_BIAS_BOUND || v >= MLP_BIAS_BOUND)
+        throw new RangeError(`${name}[${i}] = ${String(v)} is outside (-2^20, 2^20)`);
+    });
+  };
+  checkMatrix("w1", weights.w1, MLP_INPUTS, MLP_HIDDEN);
+  checkBias("b1", weights.b1, MLP_HIDDEN);
+  checkMatrix("w2", weights.w2, MLP_HIDDEN, MLP_OUTPUTS);
+  checkBias("b2", weights.b2, MLP_OUTPUTS);
+}

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
+import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
+import {VerityTypes} from "./libraries/VerityTypes.sol";
+
+/// @title InferenceHub
+/// @notice Accepts inference requests with fee escrow and records results only with an attestation that the
+/// verifier of the job's mode accepts.
+/// @dev Storage per job is one slot: `keccak256(abi.encode(jobId, job))` with its lowest byte replaced by the
+/// status. Everything else is in events. The EIP-712 domain `{name: "Verity", version: "1", chainId, hub}` is the
+/// domain every result signature is made under.
+contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, EIP712 {
+    using SafeERC20 for IERC20;
+
+    /// @notice The most gas a request may ask for its callback.
+    uint32 public constant MAX_CALLBACK_GAS = 2_000_000;
+    /// @notice The most revert data of a failed callback that is copied into `CallbackFailed`.
+    uint256 public constant MAX_CALLBACK_RETURN_BYTES = 256;
+    /// @notice The highest protocol fee, in basis points of the operator's share.
+    uint16 public constant MAX_PROTOCOL_FEE_BPS = 2_000;
+    /// @notice The furthest a deadline may lie in the future.
+    uint64 public constant MAX_DEADLINE_DELAY = 30 days;
+    /// @dev Gas kept back for the work after the callback returns (event, bookkeeping).
+    uint256 private constant _CALLBACK_RESERVE = 12_000;
+    bytes32 private constant _STATUS_MASK = bytes32(uint256(0xff));
+
+    /// @dev Read on every request, one slot: jobCount (64) | protocolFeeBps (16) | paused (8).
+    struct _HubState {
+        uint64 jobCount;
+        uint16 protocolFeeBps;
+        bool paused;
+    }
+
+    IModelRegistry private immutable _models;
+    address private immutable _operators;
+
+    _HubState private _state;
+    address private _treasury;
+    mapping(uint8 mode => IResultVerifier) private _verifiers;
+    mapping(uint256 jobId => bytes32 commitmentAndStatus) private _jobs;
+    mapping(address account => mapping(address token => uint256)) private _credits;
+    mapping(bytes32 modelId => mapping(address token => uint256)) private _modelEarnings;
+
+    /// @param governance The owner: sets verifiers, the protocol fee and treasury, pauses requests.
+    /// @param models_ The model registry.
+    /// @param operators_ The operator registry (slashing in dispute modes).
+    /// @param treasury_ The account credited with protocol fees.
+    constructor(address governance, IModelRegistry models_, address operators_, address treasury_)
+        Ownable(governance)
+        EIP712("Verity", "1")
+    {
+        if (address(models_) == address(0) || operators_ == address(0) || treasury_ == address(0)) {
+            revert HubZeroAddress();
+        }
+        _models = models_;
+        _operators = operators_;
+        _treasury = treasury_;
+    }
+
+    // ────────────────────────────────────────── requests ──────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    function requestInference(Request calldata request) external payable returns (uint256 jobId) {
+        _HubState memory state = _state;
+        if (state.paused) revert HubPaused();
+
+        (address feeToken, uint256 modelFee, uint8 activeModes) =
+            _models.requestTerms(request.modelId, request.version);
+        _checkRequest(request, activeModes, modelFee);
+        bytes32 inputHash = _inputHash(request);
+
+        // Cannot overflow: 2^64 jobs is out of reach.
+        unchecked {
+            jobId = ++state.jobCount;
+        }
+        _state.jobCount = state.jobCount;
+
+        Job memory job = Job({
+            requester: msg.sender,
+            modelId: request.modelId,
+            version: request.version,
+            mode: request.mode,
+            deadline: request.deadline,
+            callback: request.callback,
+            callbackGasLimit: request.callbackGasLimit,
+            feeToken: feeToken,
+            fee: request.fee,
+            modelFee: modelFee,
+            protocolFeeBps: state.protocolFeeBps,
+            inputHash: inputHash,
+            params: request.params
+        });
+        _jobs[jobId] = (_hashJobMemory(jobId, job) & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
+        emit InferenceRequested(jobId, request.modelId, msg.sender, job, request.input, request.inputURI);
+
+        _collectFee(feeToken, request.fee);
+    }
+
+    // ───────────────────────────────────────── fulfilment ─────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    /// @custom:security The callback runs after every state change, with exactly `job.callbackGasLimit` gas, its
+    /// return data is never copied beyond `MAX_CALLBACK_RETURN_BYTES`, and its failure is recorded, not propagated.
+    function fulfill(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation)
+        external
+        nonReentrant
+    {
+        _checkPending(jobId, job);
+        if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
+        bytes32 outputHash = _outputHash(result);
+
+        IResultVerifier verifier = _verifiers[job.mode];
+        if (address(verifier) == address(0)) revert HubNoVerifier(job.mode);
+        address[] memory operators = verifier.verifyResult(
+            IResultVerifier.Job({
+                jobId: jobId,
+                modelId: job.modelId,
+                version: job.version,
+                inputHash: job.inputHash,
+                outputHash: outputHash,
+                params: job.params
+            }),
+            attestation
+        );
+        if (operators.length == 0) revert HubNoOperator();
+
+        _setStatus(jobId, JobStatus.Fulfilled);
+        _distributeFee(job, operators);
+        emit InferenceFulfilled(
+            jobId, operators[0], outputHash, result.output, result.outputURI, operators, keccak256(attestation)
+        );
+
+        if (job.callback != address(0)) _callBack(jobId, job, outputHash, result.output);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function refund(uint256 jobId, Job calldata job) external nonReentrant {
+        _checkPending(jobId, job);
+        if (block.timestamp <= job.deadline) revert HubJobNotExpired(jobId, job.deadline);
+        _setStatus(jobId, JobStatus.Refunded);
+        _credits[job.requester][job.feeToken] += job.fee;
+        emit InferenceRefunded(jobId, job.requester, job.feeToken, job.fee);
+    }
+
+    // ────────────────────────────────────────── payments ──────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    function withdraw(address token) external nonReentrant returns (uint256 amount) {
+        amount = _credits[msg.sender][token];
+        if (amount == 0) revert HubNothingToWithdraw(msg.sender, token);
+        delete _credits[msg.sender][token];
+        emit Withdrawn(msg.sender, token, amount);
+        _pay(token, msg.sender, amount);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function withdrawModelEarnings(bytes32 modelId, address token) external nonReentrant returns (uint256 amount) {
+        if (_models.ownerOf(modelId) != msg.sender) revert HubNotModelOwner(modelId, msg.sender);
+        amount = _modelEarnings[modelId][token];
+        if (amount == 0) revert HubNothingToWithdraw(msg.sender, token);
+        delete _modelEarnings[modelId][token];
+        emit ModelEarningsWithdrawn(modelId, msg.sender, token, amount);
+        _pay(token, msg.sender, amount);
+    }
+
+    // ────────────────────────────────────────── governance ────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    function setVerifier(uint8 mode, address verifier) external onlyOwner {
+        if (mode == 0 || mode > VerityTypes.MAX_MODE) revert HubModeNotSupported(bytes32(0), 0, mode);
+        emit VerifierUpdated(mode, address(_verifiers[mode]), verifier);
+        _verifiers[mode] = IResultVerifier(verifier);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function setProtocolFee(uint16 bps) external onlyOwner {
+        if (bps > MAX_PROTOCOL_FEE_BPS) revert HubProtocolFeeTooHigh(bps);
+        emit ProtocolFeeUpdated(_state.protocolFeeBps, bps);
+        _state.protocolFeeBps = bps;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function setTreasury(address treasury_) external onlyOwner {
+        if (treasury_ == address(0)) revert HubZeroAddress();
+        emit TreasuryUpdated(_treasury, treasury_);
+        _treasury = treasury_;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function setPaused(bool paused_) external onlyOwner {
+        emit PausedUpdated(_state.paused, paused_);
+        _state.paused = paused_;
+    }
+
+    // ──────────────────────────────────────────── views ───────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    function getJob(uint256 jobId) external view returns (JobStatus status, bytes32 commitment) {
+        commitment = _jobs[jobId];
+        status = JobStatus(uint8(uint256(commitment & _STATUS_MASK)));
+    }
+
+    /// @inheritdoc IInferenceHub
+    function jobCommitment(uint256 jobId, Job calldata job) external pure returns (bytes32) {
+        return _hashJob(jobId, job);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function creditOf(address account, address token) external view returns (uint256) {
+        return _credits[account][token];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function modelEarnings(bytes32 modelId, address token) external view returns (uint256) {
+        return _modelEarnings[modelId][token];
+    }
+
+    /// @inheritdoc IInferenceHub
+    function verifierOf(uint8 mode) external view returns (address) {
+        return address(_verifiers[mode]);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function jobCount() external view returns (uint256) {
+        return _state.jobCount;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function protocolFeeBps() external view returns (uint16) {
+        return _state.protocolFeeBps;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function treasury() external view returns (address) {
+        return _treasury;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function paused() external view returns (bool) {
+        return _state.paused;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function modelRegistry() external view returns (address) {
+        return address(_models);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function operatorRegistry() external view returns (address) {
+        return _operators;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    // ────────────────────────────────────────── internals ─────────────────────────────────────────
+
+    function _checkRequest(Request calldata request, uint8 activeModes, uint256 modelFee) private view {
+        if (activeModes == 0) {
+            // Only on the failure path: tell an unknown version from a deprecated one.
+            try _models.getVersion(request.modelId, request.version) {
+                revert HubVersionDeprecated(request.modelId, request.version);
+            } catch {
+                revert HubUnknownModelVersion(request.modelId, request.version);
+            }
+        }
+        uint8 mode = request.mode;
+        if (mode == 0 || mode > VerityTypes.MAX_MODE || activeModes & (1 << mode) == 0) {
+            revert HubModeNotSupported(request.modelId, request.version, mode);
+        }
+        if (request.params != 0 && (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_ZK)) {
+            revert HubInvalidParams(mode, request.params);
+        }
+        uint64 latest = uint64(block.timestamp) + MAX_DEADLINE_DELAY;
+        if (request.deadline <= block.timestamp || request.deadline > latest) {
+            revert HubInvalidDeadline(request.deadline, uint64(block.timestamp), latest);
+        }
+        if (request.fee < modelFee) revert HubFeeTooLow(request.fee, modelFee);
+        if (request.callback == address(0)) {
+            if (request.callbackGasLimit != 0) revert HubInvalidCallback(address(0), request.callbackGasLimit);
+        } else {
+            if (request.callback.code.length == 0) {
+                revert HubInvalidCallback(request.callback, request.callbackGasLimit);
+            }
+            if (request.callbackGasLimit > MAX_CALLBACK_GAS) {
+                revert HubCallbackGasTooHigh(request.callbackGasLimit, MAX_CALLBACK_GAS);
+            }
+        }
+    }
+
+    function _inputHash(Request calldata request) private pure returns (bytes32 h) {
+        if (request.input.length != 0) {
+            if (bytes(request.inputURI).length != 0) revert HubInvalidInput();
+            h = keccak256(request.input);
+            if (request.inputHash != bytes32(0) && request.inputHash != h) {
+                revert HubInputHashMismatch(request.inputHash, h);
+            }
+        } else {
+            if (bytes(request.inputURI).length == 0 || request.inputHash == bytes32(0)) revert HubInvalidInput();
+            h = request.inputHash;
+        }
+    }
+
+    function _outputHash(Result calldata result) private pure returns (bytes32 h) {
+        if (result.output.length != 0) {
+            if (bytes(result.outputURI).length != 0) revert HubInvalidOutput();
+            h = keccak256(result.output);
+            if (result.outputHash != bytes32(0) && result.outputHash != h) {
+                revert HubOutputHashMismatch(result.outputHash, h);
+            }
+        } else {
+            if (bytes(result.outputURI).length == 0 || result.outputHash == bytes32(0)) revert HubInvalidOutput();
+            h = result.outputHash;
+        }
+    }
+
+    function _collectFee(address feeToken, uint256 fee) private {
+        if (feeToken == address(0)) {
+            if (msg.value != fee) revert HubWrongValue(fee, msg.value);
+        } else {
+            if (msg.value != 0) revert HubWrongValue(0, msg.value);
+            if (fee != 0) {
+                uint256 before = IERC20(feeToken).balanceOf(address(this));
+                IERC20(feeToken).safeTransferFrom(msg.sender, address(this), fee);
+                uint256 received = IERC20(feeToken).balanceOf(address(this)) - before;
+                if (received != fee) revert HubTokenTransferShort(feeToken, fee, received);
+            }
+        }
+    }
+
+    function _checkPending(uint256 jobId, Job calldata job) private view {
+        bytes32 stored = _jobs[jobId];
+        if (stored == bytes32(0)) revert HubUnknownJob(jobId);
+        if ((stored ^ _hashJob(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
+        JobStatus status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
+        if (status != JobStatus.Pending) revert HubJobNotPending(jobId, status);
+    }
+
+    function _setStatus(uint256 jobId, JobStatus status) private {
+        _jobs[jobId] = (_jobs[jobId] & ~_STATUS_MASK) | bytes32(uint256(uint8(status)));
+    }
+
+    /// @dev Model fee to the model, `protocolFeeBps` of the rest to the treasury, the remainder to the operators
+    /// (split evenly, the first gets the rounding dust). Zero amounts write nothing.
+    function _distributeFee(Job calldata job, address[] memory operators) private {
+        address token = job.feeToken;
+        uint256 modelFee = job.modelFee;
+        // Cannot underflow: `fee >= modelFee` was checked at request time, and protocolFee <= rest.
+        unchecked {
+            uint256 rest = job.fee - modelFee;
+            uint256 protocolFee = rest * job.protocolFeeBps / VerityTypes.BPS;
+            uint256 operatorShare = rest - protocolFee;
+            if (modelFee != 0) _modelEarnings[job.modelId][token] += modelFee;
+            if (protocolFee != 0) _credits[_treasury][token] += protocolFee;
+            uint256 n = operators.length;
+            uint256 each = operatorShare / n;
+            _credits[operators[0]][token] += operatorShare - each * (n - 1);
+            for (uint256 i = 1; i < n; ++i) {
+                _credits[operators[i]][token] += each;
+            }
+        }
+    }
+
+    function _callBack(uint256 jobId, Job calldata job, bytes32 outputHash, bytes calldata output) private {
+        uint256 gasLimit = job.callbackGasLimit;
+        // EIP-150 passes at most 63/64 of the remaining gas: make sure the callee gets its full limit, so an
+        // operator cannot make a callback fail by sending too little gas.
+        uint256 required = gasLimit + gasLimit / 63 + _CALLBACK_RESERVE;
+        if (gasleft() < required) revert HubInsufficientGasForCallback(jobId, required, gasleft());
+        bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, outputHash, output));
+        address callback = job.callback;
+        bool success;
+        bytes memory reason;
+        assembly ("memory-safe") {
+            success := call(gasLimit, callback, 0, add(data, 0x20), mload(data), 0, 0)
+            if iszero(success) {
+                let size := returndatasize()
+                if gt(size, MAX_CALLBACK_RETURN_BYTES) { size := MAX_CALLBACK_RETURN_BYTES }
+                reason := mload(0x40)
+                mstore(reason, size)
+                returndatacopy(add(reason, 0x20), 0, size)
+                mstore(0x40, add(add(reason, 0x20), and(add(size, 0x1f), not(0x1f))))
+            }
+        }
+        if (!success) emit CallbackFailed(jobId, callback, reason);
+    }
+
+    function _pay(address token, address to, uint256 amount) private {
+        if (token == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert HubNativeTransferFailed(to, amount);
+        } else {
+            IERC20(token).safeTransfer(to, amount);
+        }
+    }
+
+    function _hashJobMemory(uint256 jobId, Job memory job) private pure returns (bytes32) {
+        return keccak256(abi.encode(jobId, job));
+    }
+
+    function _hashJob(uint256 jobId, Job calldata job) private pure returns (bytes32 h) {
+        // A Job has only static fields, so its calldata bytes are its ABI encoding: hash them in place.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, jobId)
+            calldatacopy(add(ptr, 0x20), job, 0x1a0)
+            h := keccak256(ptr, 0x1c0)
+        }
+    }
+}

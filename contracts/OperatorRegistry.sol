@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
+
+/// @title OperatorRegistry
+/// @notice Stakes, enclave keys and code measurements of Verity operators.
+contract OperatorRegistry is IOperatorRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
+    using SafeERC20 for IERC20;
+
+    /// @dev The EIP-712 type an enclave key signs to prove the operator controls it.
+    bytes32 public constant ENCLAVE_KEY_REGISTRATION_TYPEHASH =
+        keccak256("EnclaveKeyRegistration(address operator,bytes32 measurement,bytes32 attestationDocHash)");
+
+    uint64 private constant _MIN_UNBONDING_DELAY = 1 hours;
+    uint64 private constant _MAX_UNBONDING_DELAY = 90 days;
+
+    /// @dev Read on every TEE verification: one slot, operator (160) | registeredAt (64) | active (8).
+    struct _KeyBinding {
+        address operator;
+        uint64 registeredAt;
+        bool active;
+    }
+
+    address private immutable _stakeToken;
+    address private _hub;
+    uint64 private _unbondingDelay;
+
+    mapping(address operator => Operator) private _operators;
+    /// @dev keccak256(key, measurement) => binding, so a verification reads one slot for the key.
+    mapping(bytes32 keyAndMeasurement => _KeyBinding) private _bindings;
+    mapping(address key => EnclaveKey) private _keys;
+    mapping(bytes32 measurement => MeasurementStatus) private _measurements;
+
+    /// @param governance The owner: approves measurements, sets the hub and the unbonding delay.
+    /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
+    /// @param unbondingDelay_ Initial unbonding delay in seconds.
+    constructor(address governance, address stakeToken_, uint64 unbondingDelay_)
+        Ownable(governance)
+        EIP712("Verity OperatorRegistry", "1")
+    {
+        _stakeToken = stakeToken_;
+        _setUnbondingDelay(unbondingDelay_);
+    }
+
+    // ─────────────────────────────────────────── staking ──────────────────────────────────────────
+
+    /// @inheritdoc IOperatorRegistry
+    function stake(uint256 amount) external payable nonReentrant {
+        if (amount == 0) revert OperatorZeroAmount();
+        if (_stakeToken == address(0)) {
+            if (msg.value != amount) revert OperatorWrongValue(amount, msg.value);
+        } else {
+            if (msg.value != 0) revert OperatorWrongValue(0, msg.value);
+            IERC20(_stakeToken).safeTransferFrom(msg.sender, address(this), amount);
+        }
+        Operator storage op = _operators[msg.sender];
+        uint256 total = op.stake + amount;
+        // Stake and unbonding together stay below 2^128: SafeCast reverts with the offending value otherwise.
+        SafeCast.toUint128(total + op.unbonding);
+        op.stake = uint128(total);
+        emit Staked(msg.sender, amount, total);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function requestUnstake(uint256 amount) external {
+        if (amount == 0) revert OperatorZeroAmount();
+        Operator storage op = _operators[msg.sender];
+        if (amount > op.stake) revert OperatorInsufficientStake(msg.sender, amount, op.stake);
+        // Cannot underflow: checked above. Cannot overflow: unbonding + stake <= uint128 max by construction.
+        unchecked {
+            op.stake -= uint128(amount);
+            op.unbonding += uint128(amount);
+        }
+        uint64 releaseAt = uint64(block.timestamp) + _unbondingDelay;
+        op.unbondingReleaseAt = releaseAt;
+        emit UnstakeRequested(msg.sender, amount, releaseAt);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function withdrawStake() external nonReentrant {
+        Operator storage op = _operators[msg.sender];
+        uint256 amount = op.unbonding;
+        if (amount == 0) revert OperatorNothingToWithdraw(msg.sender);
+        if (block.timestamp < op.unbondingReleaseAt) {
+            revert OperatorUnbondingNotReleased(msg.sender, op.unbondingReleaseAt);
+        }
+        op.unbonding = 0;
+        op.unbondingReleaseAt = 0;
+        emit StakeWithdrawn(msg.sender, amount);
+        _pay(msg.sender, amount);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function slash(address operator, uint256 amount, address recipient, uint256 jobId)
+        external
+        nonReentrant
+        returns (uint256 slashed)
+    {
+        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        Operator storage op = _operators[operator];
+        uint256 fromStake = amount < op.stake ? amount : op.stake;
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest < op.unbonding ? rest : op.unbonding;
+        // Cannot underflow: each part is at most the balance it is taken from.
+        unchecked {
+            op.stake -= uint128(fromStake);
+            op.unbonding -= uint128(fromUnbonding);
+            slashed = fromStake + fromUnbonding;
+        }
+        emit OperatorSlashed(operator, jobId, slashed, recipient);
+        if (slashed != 0) _pay(recipient, slashed);
+    }
+
+    // ───────────────────────────────────────── enclave keys ───────────────────────────────────────
+
+    /// @inheritdoc IOperatorRegistry
+    function registerEnclaveKey(address key, bytes32 measurement, bytes32 attestationDocHash, bytes calldata keyProof)
+        external
+    {
+        if (key == address(0) || _keys[key].operator != address(0)) revert OperatorKeyUnavailable(key);
+        if (_measurements[measurement] != MeasurementStatus.Approved) revert OperatorMeasurementNotApproved(measurement);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(ENCLAVE_KEY_REGISTRATION_TYPEHASH, msg.sender, measurement, attestationDocHash))
+        );
+        (address recovered,,) = ECDSA.tryRecover(digest, keyProof);
+        if (recovered != key) revert OperatorKeyProofInvalid(key, recovered);
+        _keys[key] = EnclaveKey({
+            operator: msg.sender,
+            measurement: measurement,
+            attestationDocHash: attestationDocHash,
+            registeredAt: uint64(block.timestamp),
+            active: true
+        });
+        _bindings[_bindingKey(key, measurement)] =
+            _KeyBinding({operator: msg.sender, registeredAt: uint64(block.timestamp), active: true});
+        emit EnclaveKeyRegistered(key, msg.sender, measurement, attestationDocHash);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function revokeEnclaveKey(address key) external {
+        EnclaveKey storage k = _keys[key];
+        if (k.operator != msg.sender || !k.active) revert OperatorKeyNotOwned(key, msg.sender);
+        k.active = false;
+        _bindings[_bindingKey(key, k.measurement)].active = false;
+        emit EnclaveKeyRevoked(key, msg.sender);
+    }
+
+    // ────────────────────────────────────────── governance ────────────────────────────────────────
+
+    /// @inheritdoc IOperatorRegistry
+    function approveMeasurement(bytes32 measurement) external onlyOwner {
+        MeasurementStatus status = _measurements[measurement];
+        if (measurement == bytes32(0) || status != MeasurementStatus.Unknown) {
+            revert OperatorMeasurementInvalidStatus(measurement, status);
+        }
+        _measurements[measurement] = MeasurementStatus.Approved;
+        emit MeasurementApproved(measurement);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function revokeMeasurement(bytes32 measurement) external onlyOwner {
+        MeasurementStatus status = _measurements[measurement];
+        if (status != MeasurementStatus.Approved) revert OperatorMeasurementInvalidStatus(measurement, status);
+        _measurements[measurement] = MeasurementStatus.Revoked;
+        emit MeasurementRevoked(measurement);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function setUnbondingDelay(uint64 delay) external onlyOwner {
+        _setUnbondingDelay(delay);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function setHub(address hub_) external onlyOwner {
+        emit HubUpdated(_hub, hub_);
+        _hub = hub_;
+    }
+
+    // ──────────────────────────────────────────── views ───────────────────────────────────────────
+
+    /// @inheritdoc IOperatorRegistry
+    function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address) {
+        _KeyBinding memory b = _bindings[_bindingKey(key, measurement)];
+        if (!b.active || _measurements[measurement] != MeasurementStatus.Approved) return address(0);
+        return b.operator;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function stakeToken() external view returns (address) {
+        return _stakeToken;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function unbondingDelay() external view returns (uint64) {
+        return _unbondingDelay;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function hub() external view returns (address) {
+        return _hub;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function getOperator(address operator) external view returns (Operator memory) {
+        return _operators[operator];
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function getEnclaveKey(address key) external view returns (EnclaveKey memory) {
+        return _keys[key];
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function measurementStatus(bytes32 measurement) external view returns (MeasurementStatus) {
+        return _measurements[measurement];
+    }
+
+    // ────────────────────────────────────────── internals ─────────────────────────────────────────
+
+    function _bindingKey(address key, bytes32 measurement) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, key)
+            mstore(0x20, measurement)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
+    function _setUnbondingDelay(uint64 delay) private {
+        if (delay < _MIN_UNBONDING_DELAY || delay > _MAX_UNBONDING_DELAY) revert OperatorInvalidUnbondingDelay(delay);
+        emit UnbondingDelayUpdated(_unbondingDelay, delay);
+        _unbondingDelay = delay;
+    }
+
+    function _pay(address to, uint256 amount) private {
+        if (_stakeToken == address(0)) {
+            (bool ok,) = to.call{value: amount}("");
+            if (!ok) revert OperatorNativeTransferFailed(to, amount);
+        } else {
+            IERC20(_stakeToken).safeTransfer(to, amount);
+        }
+    }
+}

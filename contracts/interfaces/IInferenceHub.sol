@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title IInferenceHub
+/// @notice The one entry point for inference requests. A job is stored as one commitment slot (the hash of the
+/// `Job` with its status in the lowest byte); the full request is in `InferenceRequested` and is passed back at
+/// fulfilment. The hub escrows the fee, hands the result to the verifier of the job's mode, credits operator,
+/// model and protocol (pull payments), refunds after the deadline, and calls the consumer back.
+interface IInferenceHub {
+    /// @notice Life cycle of a job.
+    enum JobStatus {
+        None,
+        Pending,
+        Fulfilled,
+        Refunded
+    }
+
+    /// @notice What a requester asks for.
+    /// @param modelId The model.
+    /// @param version The model version.
+    /// @param mode The verification mode (see VerityTypes); the version must support it.
+    /// @param deadline Unix time after which the job can no longer be fulfilled and the fee is refundable.
+    /// @param callback Contract to call back with the result (`IInferenceConsumer`), or zero for none.
+    /// @param callbackGasLimit Exact gas for the callback (0 when there is none), at most `MAX_CALLBACK_GAS`.
+    /// @param fee Total fee escrowed: the version's model fee, the protocol's share of the rest, and the
+    /// operator's reward. Sent as value for a native-currency version, pulled with `transferFrom` otherwise.
+    /// @param params Mode parameters (zero for TEE and ZK).
+    /// @param inputHash keccak256 of the input tensor bytes: computed by the hub when `input` is inline (then
+    /// this must be zero or equal), required when the input is given by URI.
+    /// @param input The canonical input tensor bytes, or empty when given by URI.
+    /// @param inputURI Where the input lives when it is not inline (empty otherwise).
+    struct Request {
+        bytes32 modelId;
+        uint32 version;
+        uint8 mode;
+        uint64 deadline;
+        address callback;
+        uint32 callbackGasLimit;
+        uint256 fee;
+        uint256 params;
+        bytes32 inputHash;
+        bytes input;
+        string inputURI;
+    }
+
+    /// @notice The committed facts of a job; `keccak256(abi.encode(jobId, job))` is stored. Every field is in
+    /// `InferenceRequested`, and the operator passes the struct back to `fulfill`.
+    struct Job {
+        address requester;
+        bytes32 modelId;
+        uint32 version;
+        uint8 mode;
+        uint64 deadline;
+        address callback;
+        uint32 callbackGasLimit;
+        address feeToken;
+        uint256 fee;
+        uint256 modelFee;
+        uint16 protocolFeeBps;
+        bytes32 inputHash;
+        uint256 params;
+    }
+
+    /// @notice The result an operator delivers.
+    /// @param output The canonical output tensor bytes, or empty when delivered by URI.
+    /// @param outputURI Where the output lives when it is not inline.
+    /// @param outputHash keccak256 of the output bytes: computed by the hub when inline (then this must be zero or
+    /// equal), required when the output is given by URI.
+    struct Result {
+        bytes output;
+        string outputURI;
+        bytes32 outputHash;
+    }
+
+    // ─────────────────────────────────────────── events ───────────────────────────────────────────
+
+    /// @notice Emitted for every accepted request: the whole job, its input and where it lives.
+    /// @param jobId The new job.
+    /// @param modelId The model.
+    /// @param requester Who paid.
+    /// @param job The committed job (pass it back to `fulfill` / `refund`).
+    /// @param input The inline input bytes, or empty.
+    /// @param inputURI The input URI, or empty.
+    event InferenceRequested(
+        uint256 indexed jobId, bytes32 indexed modelId, address indexed requester, Job job, bytes input, string inputURI
+    );
+
+    /// @notice Emitted when a result is recorded.
+    /// @param jobId The job.
+    /// @param operator The first (for TEE: the only) operator credited.
+    /// @param outputHash keccak256 of the output bytes.
+    /// @param output The inline output bytes, or empty.
+    /// @param outputURI The output URI, or empty.
+    /// @param operators Every operator credited (the operator share is split evenly; the first gets the dust).
+    /// @param attestationHash keccak256 of the attestation bytes given to the verifier (they are in the calldata).
+    event InferenceFulfilled(
+        uint256 indexed jobId,
+        address indexed operator,
+        bytes32 outputHash,
+        bytes output,
+        string outputURI,
+        address[] operators,
+        bytes32 attestationHash
+    );
+
+    /// @notice Emitted when the consumer's callback reverted or ran out of gas. The result stands.
+    /// @param jobId The job.
+    /// @param callback The consumer.
+    /// @param reason The first bytes of the revert data (at most `MAX_CALLBACK_RETURN_BYTES`).
+    event CallbackFailed(uint256 indexed jobId, address indexed callback, bytes reason);
+
+    /// @notice Emitted when an expired job's fee is credited back to its requester.
+    /// @param jobId The job.
+    /// @param requester The requester credited.
+    /// @param feeToken The fee currency.
+    /// @param amount The amount credited.
+    event InferenceRefunded(uint256 indexed jobId, address indexed requester, address feeToken, uint256 amount);
+
+    /// @notice Emitted when an account withdraws its credited balance.
+    /// @param account The account paid.
+    /// @param token The currency (zero for native).
+    /// @param amount The amount.
+    event Withdrawn(address indexed account, address indexed token, uint256 amount);
+
+    /// @notice Emitted when a model owner withdraws the model's earnings.
+    /// @param modelId The model.
+    /// @param owner The owner paid.
+    /// @param token The currency.
+    /// @param amount The amount.
+    event ModelEarningsWithdrawn(bytes32 indexed modelId, address indexed owner, address indexed token, uint256 amount);
+
+    /// @notice Emitted when governance sets the verifier of a mode.
+    /// @param mode The mode.
+    /// @param oldVerifier The previous verifier.
+    /// @param newVerifier The new verifier (zero disables the mode).
+    event VerifierUpdated(uint8 indexed mode, address oldVerifier, address newVerifier);
+
+    /// @notice Emitted when governance changes the protocol fee.
+    /// @param oldBps The previous fee in basis points of the operator's share.
+    /// @param newBps The new fee.
+    event ProtocolFeeUpdated(uint16 oldBps, uint16 newBps);
+
+    /// @notice Emitted when governance changes the treasury that receives protocol fees.
+    /// @param oldTreasury The previous treasury.
+    /// @param newTreasury The new treasury.
+    event TreasuryUpdated(address oldTreasury, address newTreasury);
+
+    /// @notice Emitted when governance pauses or unpauses new requests.
+    /// @param oldPaused The previous state.
+    /// @param newPaused The new state.
+    event PausedUpdated(bool oldPaused, bool newPaused);
+
+    // ─────────────────────────────────────────── errors ───────────────────────────────────────────
+
+    /// @notice New requests are paused.
+    error HubPaused();
+    /// @notice The model version does not exist.
+    /// @param modelId The model.
+    /// @param version The version.
+    error HubUnknownModelVersion(bytes32 modelId, uint32 version);
+    /// @notice The model version is deprecated.
+    /// @param modelId The model.
+    /// @param version The version.
+    error HubVersionDeprecated(bytes32 modelId, uint32 version);
+    /// @notice The version does not support the mode (or the mode does not exist).
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param mode The mode asked for.
+    error HubModeNotSupported(bytes32 modelId, uint32 version, uint8 mode);
+    /// @notice The mode parameters are not valid for the mode.
+    /// @param mode The mode.
+    /// @param params The parameters given.
+    error HubInvalidParams(uint8 mode, uint256 params);
+    /// @notice The deadline is not in the future or too far in it.
+    /// @param deadline The deadline given.
+    /// @param earliest The earliest acceptable deadline (exclusive: the current block time).
+    /// @param latest The latest acceptable deadline.
+    error HubInvalidDeadline(uint64 deadline, uint64 earliest, uint64 latest);
+    /// @notice The fee is below the version's model fee.
+    /// @param offered The fee offered.
+    /// @param minimum The model fee.
+    error HubFeeTooLow(uint256 offered, uint256 minimum);
+    /// @notice The native value sent does not equal the fee (or value was sent with an ERC-20 fee).
+    /// @param expected The value expected.
+    /// @param actual The value sent.
+    error HubWrongValue(uint256 expected, uint256 actual);
+    /// @notice The ERC-20 delivered less than the fee (fee-on-transfer tokens are not supported).
+    /// @param token The token.
+    /// @param expected The fee.
+    /// @param received What the hub received.
+    error HubTokenTransferShort(address token, uint256 expected, uint256 received);
+    /// @notice Neither inline input nor a URI with a hash was given, or both were given.
+    error HubInvalidInput();
+    /// @notice The given input hash does not match the inline input.
+    /// @param given The hash given.
+    /// @param computed keccak256 of the inline input.
+    error HubInputHashMismatch(bytes32 given, bytes32 computed);
+    /// @notice The callback is not a contract, or a gas limit was given without a callback.
+    /// @param callback The callback.
+    /// @param gasLimit The gas limit.
+    error HubInvalidCallback(address callback, uint32 gasLimit);
+    /// @notice The callback gas limit exceeds `MAX_CALLBACK_GAS`.
+    /// @param gasLimit The limit asked for.
+    /// @param maximum The maximum.
+    error HubCallbackGasTooHigh(uint32 gasLimit, uint32 maximum);
+    /// @notice No job has this id.
+    /// @param jobId The id.
+    error HubUnknownJob(uint256 jobId);
+    /// @notice The job given does not hash to the stored commitment.
+    /// @param jobId The id.
+    error HubCommitmentMismatch(uint256 jobId);
+    /// @notice The job is not pending.
+    /// @param jobId The id.
+    /// @param status Its status.
+    error HubJobNotPending(uint256 jobId, JobStatus status);
+    /// @notice The job's deadline has passed: it can only be refunded.
+    /// @param jobId The id.
+    /// @param deadline Its deadline.
+    error HubJobExpired(uint256 jobId, uint64 deadline);
+    /// @notice The job's deadline has not passed yet: it cannot be refunded.
+    /// @param jobId The id.
+    /// @param deadline Its deadline.
+    error HubJobNotExpired(uint256 jobId, uint64 deadline);
+    /// @notice No verifier is set for the job's mode.
+    /// @param mode The mode.
+    error HubNoVerifier(uint8 mode);
+    /// @notice Neither inline output nor a URI with a hash was given, or both were given.
+    error HubInvalidOutput();
+    /// @notice The given output hash does not match the inline output.
+    /// @param given The hash given.
+    /// @param computed keccak256 of the inline output.
+    error HubOutputHashMismatch(bytes32 given, bytes32 computed);
+    /// @notice The verifier credited no operator.
+    error HubNoOperator();
+    /// @notice The transaction does not carry enough gas to give the callback its full gas limit.
+    /// @param jobId The job.
+    /// @param required Gas needed at the call.
+    /// @param available Gas left.
+    error HubInsufficientGasForCallback(uint256 jobId, uint256 required, uint256 available);
+    /// @notice Nothing to withdraw.
+    /// @param account The account.
+    /// @param token The currency.
+    error HubNothingToWithdraw(address account, address token);
+    /// @notice Only the model's owner may withdraw its earnings.
+    /// @param modelId The model.
+    /// @param caller The caller.
+    error HubNotModelOwner(bytes32 modelId, address caller);
+    /// @notice A native-currency transfer failed.
+    /// @param to The recipient.
+    /// @param amount The amount.
+    error HubNativeTransferFailed(address to, uint256 amount);
+    /// @notice The protocol fee exceeds `MAX_PROTOCOL_FEE_BPS`.
+    /// @param bps The fee given.
+    error HubProtocolFeeTooHigh(uint16 bps);
+    /// @notice An address that must be set is zero.
+    error HubZeroAddress();
+
+    // ─────────────────────────────────────────── actions ──────────────────────────────────────────
+
+    /// @notice Requests an inference and escrows its fee.
+    /// @param request What to run and how to verify it.
+    /// @return jobId The new job's id.
+    function requestInference(Request calldata request) external payable returns (uint256 jobId);
+
+    /// @notice Records a job's result if the verifier of its mode accepts the attestation, credits the fee, and
+    /// calls the consumer back with exactly the gas it asked for.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    /// @param result The output (inline or by URI).
+    /// @param attestation The mode's evidence (see the verifier of the mode).
+    function fulfill(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation) external;
+
+    /// @notice Credits an expired, unfulfilled job's whole fee back to its requester. Anyone may call.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    function refund(uint256 jobId, Job calldata job) external;
+
+    /// @notice Pays out the caller's credited balance in `token` (zero for native).
+    /// @param token The currency.
+    /// @return amount The amount paid.
+    function withdraw(address token) external returns (uint256 amount);
+
+    /// @notice Pays out a model's earnings in `token` to its current owner, the caller.
+    /// @param modelId The model.
+    /// @param token The currency.
+    /// @return amount The amount paid.
+    function withdrawModelEarnings(bytes32 modelId, address token) external returns (uint256 amount);
+
+    // ────────────────────────────────────────── governance ────────────────────────────────────────
+
+    /// @notice Sets the verifier of a mode (zero disables it). Only governance.
+    /// @param mode The mode.
+    /// @param verifier The verifier.
+    function setVerifier(uint8 mode, address verifier) external;
+
+    /// @notice Sets the protocol fee, in basis points of the operator's share. Only governance.
+    /// @param bps At most `MAX_PROTOCOL_FEE_BPS`.
+    function setProtocolFee(uint16 bps) external;
+
+    /// @notice Sets the treasury credited with protocol fees. Only governance.
+    /// @param treasury The treasury.
+    function setTreasury(address treasury) external;
+
+    /// @notice Pauses or unpauses new requests; pending jobs can still be fulfilled or refunded. Only governance.
+    /// @param paused The new state.
+    function setPaused(bool paused) external;
+
+    // ──────────────────────────────────────────── views ───────────────────────────────────────────
+
+    /// @notice A job's status and stored commitment (status in the lowest byte).
+    /// @param jobId The job.
+    function getJob(uint256 jobId) external view returns (JobStatus status, bytes32 commitment);
+
+    /// @notice The commitment stored for `(jobId, job)` before the status byte is applied.
+    /// @param jobId The job.
+    /// @param job The job.
+    function jobCommitment(uint256 jobId, Job calldata job) external pure returns (bytes32);
+
+    /// @notice An account's credited balance.
+    /// @param account The account.
+    /// @param token The currency.
+    function creditOf(address account, address token) external view returns (uint256);
+
+    /// @notice A model's credited earnings.
+    /// @param modelId The model.
+    /// @param token The currency.
+    function modelEarnings(bytes32 modelId, address token) external view returns (uint256);
+
+    /// @notice The verifier of a mode.
+    /// @param mode The mode.
+    function verifierOf(uint8 mode) external view returns (address);
+
+    /// @notice Number of jobs requested so far (the last job id).
+    function jobCount() external view returns (uint256);
+
+    /// @notice The protocol fee in basis points.
+    function protocolFeeBps() external view returns (uint16);
+
+    /// @notice The treasury.
+    function treasury() external view returns (address);
+
+    /// @notice Whether new requests are paused.
+    function paused() external view returns (bool);
+
+    /// @notice The model registry.
+    function modelRegistry() external view returns (address);
+
+    /// @notice The operator registry.
+    function operatorRegistry() external view returns (address);
+
+    /// @notice The EIP-712 domain separator under which results are signed.
+    function domainSeparator() external view returns (bytes32);
+}

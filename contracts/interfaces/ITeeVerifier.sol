@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IResultVerifier} from "./IResultVerifier.sol";
+
+/// @title ITeeVerifier
+/// @notice TEE mode: a result counts when an enclave key, registered in the OperatorRegistry for a code
+/// measurement that governance approved and the model owner allowed for the model version, signed
+/// `Result(jobId, modelId, version, inputHash, outputHash)` under the hub's EIP-712 domain.
+/// The attestation is `abi.encodePacked(bytes32 measurement, bytes signature)` (32 + 65 bytes).
+interface ITeeVerifier is IResultVerifier {
+    /// @notice Emitted when a model owner allows or disallows a measurement for a model version.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param measurement The enclave code measurement.
+    /// @param allowed Whether results from enclaves with this measurement count for the version.
+    event TeeMeasurementPolicyUpdated(
+        bytes32 indexed modelId, uint32 indexed version, bytes32 indexed measurement, bool allowed
+    );
+
+    /// @notice The attestation is not 97 bytes.
+    /// @param length Its length.
+    error TeeInvalidAttestationLength(uint256 length);
+    /// @notice The signature is malformed (bad length, high s, or recovers to nobody).
+    error TeeInvalidSignature();
+    /// @notice The recovered key is not registered for the measurement, or was revoked by its operator.
+    /// @param key The recovered signer.
+    /// @param measurement The measurement claimed.
+    error TeeUnknownKey(address key, bytes32 measurement);
+    /// @notice The measurement is not approved by governance (unknown or revoked).
+    /// @param measurement The measurement.
+    /// @param status Its status in the OperatorRegistry (0 unknown, 2 revoked).
+    error TeeMeasurementNotApproved(bytes32 measurement, uint8 status);
+    /// @notice The model owner has not allowed the measurement for this model version.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param measurement The measurement.
+    error TeeMeasurementNotAllowed(bytes32 modelId, uint32 version, bytes32 measurement);
+    /// @notice Only the model's owner may change its measurement policy.
+    /// @param modelId The model.
+    /// @param caller The caller.
+    error TeeNotModelOwner(bytes32 modelId, address caller);
+    /// @notice The policy already has this value, or the version does not exist.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param measurement The measurement.
+    error TeeInvalidPolicyUpdate(bytes32 modelId, uint32 version, bytes32 measurement);
+
+    /// @notice Allows or disallows results from enclaves with `measurement` for a model version. Only the model
+    /// owner. A model version's file never changes; this policy lets its owner follow enclave software updates.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param measurement The measurement.
+    /// @param allowed The new policy.
+    function setMeasurementAllowed(bytes32 modelId, uint32 version, bytes32 measurement, bool allowed) external;
+
+    /// @notice Whether results from `measurement` count for the model version.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param measurement The measurement.
+    function isMeasurementAllowed(bytes32 modelId, uint32 version, bytes32 measurement) external view returns (bool);
+
+    /// @notice The EIP-712 typehash of a result.
+    function RESULT_TYPEHASH() external view returns (bytes32);
+
+    /// @notice The EIP-712 digest an enclave signs for a result.
+    /// @param jobId The job.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param inputHash The input hash.
+    /// @param outputHash The output hash.
+    function resultDigest(uint256 jobId, bytes32 modelId, uint32 version, bytes32 inputHash, bytes32 outputHash)
+        external
+        view
+        returns (bytes32);
+}

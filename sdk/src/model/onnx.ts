@@ -1,0 +1,71 @@
+import onnxProto from "onnx-proto";
+import { MLP_ARCH, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, MLP_SHIFT, type MlpWeights, validateMlpWeights } from "./mlp.js";
+
+const { onnx } = onnxProto;
+
+/** ONNX opset and IR version of the files {@link buildMlpOnnx} writes (both load in onnxruntime-node 1.30). */
+export const MLP_ONNX_OPSET = 15;
+export const MLP_ONNX_IR_VERSION = 8;
+/** Name of the graph input (int32 [1, MLP_INPUTS], values in int8 range) and output (int32 [1, MLP_OUTPUTS]). */
+export const MLP_ONNX_INPUT = "x";
+export const MLP_ONNX_OUTPUT = "y";
+
+const INT32 = onnx.TensorProto.DataType.INT32;
+
+function int32Initializer(name: string, dims: number[], values: readonly bigint[]): InstanceType<typeof onnx.TensorProto> {
+  // raw_data is little-endian by the ONNX spec; DataView makes that explicit whatever the host's byte order.
+  const raw = new Uint8Array(values.length * 4);
+  const view = new DataView(raw.buffer);
+  values.forEach((v, i) => view.setInt32(i * 4, Number(v), true));
+  return onnx.TensorProto.create({ name, dims, dataType: INT32, rawData: raw });
+}
+
+function int32ValueInfo(name: string, dims: number[]) {
+  return onnx.ValueInfoProto.create({
+    name,
+    type: { tensorType: { elemType: INT32, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } },
+  });
+}
+
+function node(opType: string, inputs: string[], output: string) {
+  return onnx.NodeProto.create({ name: `${opType}_${output}`, opType, input: inputs, output: [output], domain: "" });
+}
+
+/**
+ * Builds the ONNX file of an {@link MLP_ARCH} model: int32 MatMul, Add, Relu, Div by 2^MLP_SHIFT, MatMul, Add.
+ * ONNX Runtime's integer Div truncates toward zero; it follows Relu, so it equals the reference's floor.
+ * The bytes depend only on the weights (no timestamps, no tool versions), so keccak256 of them is a stable
+ * artifact hash.
+ */
+export function buildMlpOnnx(weights: MlpWeights): Uint8Array {
+  validateMlpWeights(weights);
+  const graph = onnx.GraphProto.create({
+    name: MLP_ARCH,
+    node: [
+      node("MatMul", [MLP_ONNX_INPUT, "W1"], "xw1"),
+      node("Add", ["xw1", "b1"], "a"),
+      node("Relu", ["a"], "a_relu"),
+      node("Div", ["a_relu", "shift"], "h"),
+      node("MatMul", ["h", "W2"], "hw2"),
+      node("Add", ["hw2", "b2"], MLP_ONNX_OUTPUT),
+    ],
+    initializer: [
+      int32Initializer("W1", [MLP_INPUTS, MLP_HIDDEN], weights.w1.flat()),
+      int32Initializer("b1", [MLP_HIDDEN], weights.b1),
+      int32Initializer("W2", [MLP_HIDDEN, MLP_OUTPUTS], weights.w2.flat()),
+      int32Initializer("b2", [MLP_OUTPUTS], weights.b2),
+      int32Initializer("shift", [], [1n << BigInt(MLP_SHIFT)]),
+    ],
+    input: [int32ValueInfo(MLP_ONNX_INPUT, [1, MLP_INPUTS])],
+    output: [int32ValueInfo(MLP_ONNX_OUTPUT, [1, MLP_OUTPUTS])],
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: MLP_ONNX_IR_VERSION,
+    opsetImport: [{ domain: "", version: MLP_ONNX_OPSET }],
+    producerName: "verity",
+    docString: `${MLP_ARCH}: y = floor(relu(x·W1 + b1) / 2^${MLP_SHIFT})·W2 + b2, all int32`,
+    graph,
+  });
+  // protobufjs hands back a Buffer in Node; copy to a plain Uint8Array so callers see one type everywhere.
+  return new Uint8Array(onnx.ModelProto.encode(model).finish());
+}
