@@ -8,17 +8,18 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
-import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {ModelRegistry} from "./ModelRegistry.sol";
 import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
 import {VerityTypes} from "./libraries/VerityTypes.sol";
 
 /// @title InferenceHub
 /// @notice Accepts inference requests with fee escrow and records results only with an attestation that the
 /// verifier of the job's mode accepts.
-/// @dev Storage per job is one slot: `keccak256(abi.encode(jobId, job))` with its lowest byte replaced by the
+/// @dev The hub is also the ModelRegistry (inherited, so request terms are read from its own storage).
+/// Storage per job is one slot: `keccak256(abi.encode(jobId, job))` with its lowest byte replaced by the
 /// status. Everything else is in events. The EIP-712 domain `{name: "Verity", version: "1", chainId, hub}` is the
 /// domain every result signature is made under.
-contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, EIP712 {
+contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @notice The most gas a request may ask for its callback.
@@ -40,7 +41,6 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
         bool paused;
     }
 
-    IModelRegistry private immutable _models;
     address private immutable _operators;
 
     _HubState private _state;
@@ -51,17 +51,13 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
     mapping(bytes32 modelId => mapping(address token => uint256)) private _modelEarnings;
 
     /// @param governance The owner: sets verifiers, the protocol fee and treasury, pauses requests.
-    /// @param models_ The model registry.
     /// @param operators_ The operator registry (slashing in dispute modes).
     /// @param treasury_ The account credited with protocol fees.
-    constructor(address governance, IModelRegistry models_, address operators_, address treasury_)
+    constructor(address governance, address operators_, address treasury_)
         Ownable(governance)
         EIP712("Verity", "1")
     {
-        if (address(models_) == address(0) || operators_ == address(0) || treasury_ == address(0)) {
-            revert HubZeroAddress();
-        }
-        _models = models_;
+        if (operators_ == address(0) || treasury_ == address(0)) revert HubZeroAddress();
         _operators = operators_;
         _treasury = treasury_;
     }
@@ -73,8 +69,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
         _HubState memory state = _state;
         if (state.paused) revert HubPaused();
 
-        (address feeToken, uint256 modelFee, uint8 activeModes) =
-            _models.requestTerms(request.modelId, request.version);
+        (address feeToken, uint256 modelFee, uint8 activeModes) = _requestTerms(request.modelId, request.version);
         _checkRequest(request, activeModes, modelFee);
         bytes32 inputHash = _inputHash(request);
 
@@ -118,7 +113,8 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
         if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
         bytes32 outputHash = _outputHash(result);
 
-        IResultVerifier verifier = _verifiers[job.mode];
+        IResultVerifier verifier =
+            job.mode == VerityTypes.MODE_TEE ? IResultVerifier(_operators) : _verifiers[job.mode];
         if (address(verifier) == address(0)) revert HubNoVerifier(job.mode);
         address[] memory operators = verifier.verifyResult(
             IResultVerifier.Job({
@@ -134,10 +130,8 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
         if (operators.length == 0) revert HubNoOperator();
 
         _setStatus(jobId, JobStatus.Fulfilled);
-        _distributeFee(job, operators);
-        emit InferenceFulfilled(
-            jobId, operators[0], outputHash, result.output, result.outputURI, operators, keccak256(attestation)
-        );
+        _distributeFee(jobId, job, operators);
+        emit InferenceFulfilled(jobId, operators[0], outputHash, result.output, result.outputURI);
 
         if (job.callback != address(0)) _callBack(jobId, job, outputHash, result.output);
     }
@@ -164,7 +158,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
 
     /// @inheritdoc IInferenceHub
     function withdrawModelEarnings(bytes32 modelId, address token) external nonReentrant returns (uint256 amount) {
-        if (_models.ownerOf(modelId) != msg.sender) revert HubNotModelOwner(modelId, msg.sender);
+        if (_modelOwner(modelId) != msg.sender) revert HubNotModelOwner(modelId, msg.sender);
         amount = _modelEarnings[modelId][token];
         if (amount == 0) revert HubNothingToWithdraw(msg.sender, token);
         delete _modelEarnings[modelId][token];
@@ -177,6 +171,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
     /// @inheritdoc IInferenceHub
     function setVerifier(uint8 mode, address verifier) external onlyOwner {
         if (mode == 0 || mode > VerityTypes.MAX_MODE) revert HubModeNotSupported(bytes32(0), 0, mode);
+        if (mode == VerityTypes.MODE_TEE) revert HubBuiltInMode(mode);
         emit VerifierUpdated(mode, address(_verifiers[mode]), verifier);
         _verifiers[mode] = IResultVerifier(verifier);
     }
@@ -226,7 +221,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
 
     /// @inheritdoc IInferenceHub
     function verifierOf(uint8 mode) external view returns (address) {
-        return address(_verifiers[mode]);
+        return mode == VerityTypes.MODE_TEE ? _operators : address(_verifiers[mode]);
     }
 
     /// @inheritdoc IInferenceHub
@@ -251,7 +246,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
 
     /// @inheritdoc IInferenceHub
     function modelRegistry() external view returns (address) {
-        return address(_models);
+        return address(this);
     }
 
     /// @inheritdoc IInferenceHub
@@ -268,12 +263,10 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
 
     function _checkRequest(Request calldata request, uint8 activeModes, uint256 modelFee) private view {
         if (activeModes == 0) {
-            // Only on the failure path: tell an unknown version from a deprecated one.
-            try _models.getVersion(request.modelId, request.version) {
+            if (_versionExists(request.modelId, request.version)) {
                 revert HubVersionDeprecated(request.modelId, request.version);
-            } catch {
-                revert HubUnknownModelVersion(request.modelId, request.version);
             }
+            revert HubUnknownModelVersion(request.modelId, request.version);
         }
         uint8 mode = request.mode;
         if (mode == 0 || mode > VerityTypes.MAX_MODE || activeModes & (1 << mode) == 0) {
@@ -353,7 +346,7 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
 
     /// @dev Model fee to the model, `protocolFeeBps` of the rest to the treasury, the remainder to the operators
     /// (split evenly, the first gets the rounding dust). Zero amounts write nothing.
-    function _distributeFee(Job calldata job, address[] memory operators) private {
+    function _distributeFee(uint256 jobId, Job calldata job, address[] memory operators) private {
         address token = job.feeToken;
         uint256 modelFee = job.modelFee;
         // Cannot underflow: `fee >= modelFee` was checked at request time, and protocolFee <= rest.
@@ -366,8 +359,11 @@ contract InferenceHub is IInferenceHub, Ownable2Step, ReentrancyGuardTransient, 
             uint256 n = operators.length;
             uint256 each = operatorShare / n;
             _credits[operators[0]][token] += operatorShare - each * (n - 1);
-            for (uint256 i = 1; i < n; ++i) {
-                _credits[operators[i]][token] += each;
+            if (n > 1) {
+                for (uint256 i = 1; i < n; ++i) {
+                    _credits[operators[i]][token] += each;
+                }
+                emit OperatorsCredited(jobId, operators, each);
             }
         }
     }

@@ -6,7 +6,9 @@ import {VerityTypes} from "./libraries/VerityTypes.sol";
 
 /// @title ModelRegistry
 /// @notice Permissionless registry of models and their immutable, content-addressed versions.
-/// @dev The hub reads a version's request terms from a single packed slot (`_Terms`) on every request.
+/// @dev The InferenceHub inherits this registry, so a request reads its version's terms from one packed slot
+/// (`_Terms`) of the hub's own storage instead of making a cold call to another contract (about 3,300 gas less
+/// per request). It can also be deployed on its own.
 contract ModelRegistry is IModelRegistry {
     /// @dev One slot: feeToken (160) | fee (88) | activeModes (8). `activeModes` is zeroed on deprecation so
     /// the hub learns "not accepting requests" from the same slot.
@@ -158,8 +160,7 @@ contract ModelRegistry is IModelRegistry {
         view
         returns (address feeToken, uint256 fee, uint8 activeModes)
     {
-        _Terms memory t = _versions[modelId][version].terms;
-        return (t.feeToken, t.fee, t.activeModes);
+        return _requestTerms(modelId, version);
     }
 
     /// @inheritdoc IModelRegistry
@@ -168,6 +169,24 @@ contract ModelRegistry is IModelRegistry {
     }
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
+
+    function _requestTerms(bytes32 modelId, uint32 version)
+        internal
+        view
+        returns (address feeToken, uint256 fee, uint8 activeModes)
+    {
+        _Terms memory t = _versions[modelId][version].terms;
+        return (t.feeToken, t.fee, t.activeModes);
+    }
+
+    /// @dev Whether the version exists (published), deprecated or not.
+    function _versionExists(bytes32 modelId, uint32 version) internal view returns (bool) {
+        return _versions[modelId][version].artifactHash != bytes32(0);
+    }
+
+    function _modelOwner(bytes32 modelId) internal view returns (address) {
+        return _models[modelId].owner;
+    }
 
     function _checkModelOwner(bytes32 modelId) private view {
         address owner = _models[modelId].owner;

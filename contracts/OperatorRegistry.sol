@@ -9,10 +9,13 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
+import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
+import {TeeVerifier} from "./verifiers/TeeVerifier.sol";
 
 /// @title OperatorRegistry
-/// @notice Stakes, enclave keys and code measurements of Verity operators.
-contract OperatorRegistry is IOperatorRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
+/// @notice Stakes, enclave keys and code measurements of Verity operators; also the TEE mode's verifier (it
+/// inherits TeeVerifier), since a TEE check is a lookup of the keys and measurements held here.
+contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
 
     /// @dev The EIP-712 type an enclave key signs to prove the operator controls it.
@@ -191,6 +194,20 @@ contract OperatorRegistry is IOperatorRegistry, Ownable2Step, ReentrancyGuardTra
         _KeyBinding memory b = _bindings[_bindingKey(key, measurement)];
         if (!b.active || _measurements[measurement] != MeasurementStatus.Approved) return address(0);
         return b.operator;
+    }
+
+    /// @dev TeeVerifier hook: one slot for the key binding, one for the measurement status.
+    function _enclaveOperator(address key, bytes32 measurement) internal view override returns (address) {
+        _KeyBinding memory b = _bindings[_bindingKey(key, measurement)];
+        if (!b.active) revert TeeUnknownKey(key, measurement);
+        MeasurementStatus status = _measurements[measurement];
+        if (status != MeasurementStatus.Approved) revert TeeMeasurementNotApproved(measurement, uint8(status));
+        return b.operator;
+    }
+
+    /// @dev TeeVerifier hook: the hub is the model registry.
+    function _modelRegistry() internal view override returns (IModelRegistry) {
+        return IModelRegistry(_hub);
     }
 
     /// @inheritdoc IOperatorRegistry

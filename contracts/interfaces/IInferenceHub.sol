@@ -85,23 +85,21 @@ interface IInferenceHub {
         uint256 indexed jobId, bytes32 indexed modelId, address indexed requester, Job job, bytes input, string inputURI
     );
 
-    /// @notice Emitted when a result is recorded.
+    /// @notice Emitted when a result is recorded. The attestation is in the transaction's calldata (`fulfill`).
     /// @param jobId The job.
-    /// @param operator The first (for TEE: the only) operator credited.
+    /// @param operator The operator credited (for a multi-operator mode, the first; see `OperatorsCredited`).
     /// @param outputHash keccak256 of the output bytes.
     /// @param output The inline output bytes, or empty.
     /// @param outputURI The output URI, or empty.
-    /// @param operators Every operator credited (the operator share is split evenly; the first gets the dust).
-    /// @param attestationHash keccak256 of the attestation bytes given to the verifier (they are in the calldata).
     event InferenceFulfilled(
-        uint256 indexed jobId,
-        address indexed operator,
-        bytes32 outputHash,
-        bytes output,
-        string outputURI,
-        address[] operators,
-        bytes32 attestationHash
+        uint256 indexed jobId, address indexed operator, bytes32 outputHash, bytes output, string outputURI
     );
+
+    /// @notice Emitted alongside `InferenceFulfilled` when several operators share a job's operator fee.
+    /// @param jobId The job.
+    /// @param operators Every operator credited; the first also receives the rounding dust.
+    /// @param amountEach What each one was credited.
+    event OperatorsCredited(uint256 indexed jobId, address[] operators, uint256 amountEach);
 
     /// @notice Emitted when the consumer's callback reverted or ran out of gas. The result stands.
     /// @param jobId The job.
@@ -254,6 +252,9 @@ interface IInferenceHub {
     error HubProtocolFeeTooHigh(uint16 bps);
     /// @notice An address that must be set is zero.
     error HubZeroAddress();
+    /// @notice The mode's verifier is fixed at deployment (TEE is verified by the operator registry).
+    /// @param mode The mode.
+    error HubBuiltInMode(uint8 mode);
 
     // ─────────────────────────────────────────── actions ──────────────────────────────────────────
 
@@ -288,7 +289,8 @@ interface IInferenceHub {
 
     // ────────────────────────────────────────── governance ────────────────────────────────────────
 
-    /// @notice Sets the verifier of a mode (zero disables it). Only governance.
+    /// @notice Sets the verifier of a mode (zero disables it). Only governance. The TEE mode is always verified
+    /// by the operator registry the hub was deployed with, which holds the enclave keys and measurements.
     /// @param mode The mode.
     /// @param verifier The verifier.
     function setVerifier(uint8 mode, address verifier) external;
@@ -342,7 +344,7 @@ interface IInferenceHub {
     /// @notice Whether new requests are paused.
     function paused() external view returns (bool);
 
-    /// @notice The model registry.
+    /// @notice The model registry: the hub itself, which inherits ModelRegistry.
     function modelRegistry() external view returns (address);
 
     /// @notice The operator registry.

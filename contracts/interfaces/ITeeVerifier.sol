@@ -63,14 +63,19 @@ interface ITeeVerifier is IResultVerifier {
     /// @notice The EIP-712 typehash of a result.
     function RESULT_TYPEHASH() external view returns (bytes32);
 
-    /// @notice The EIP-712 digest an enclave signs for a result.
+    /// @notice The EIP-712 digest an enclave signs for a result recorded by `hub`.
+    /// @param hub The hub (the domain's verifyingContract).
     /// @param jobId The job.
     /// @param modelId The model.
     /// @param version The version.
     /// @param inputHash The input hash.
     /// @param outputHash The output hash.
-    function resultDigest(uint256 jobId, bytes32 modelId, uint32 version, bytes32 inputHash, bytes32 outputHash)
-        external
-        view
-        returns (bytes32);
+    function resultDigest(
+        address hub,
+        uint256 jobId,
+        bytes32 modelId,
+        uint32 version,
+        bytes32 inputHash,
+        bytes32 outputHash
+    ) external view returns (bytes32);
 }
