@@ -1,0 +1,186 @@
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { tensor } from "../../sdk/src/encoding/tensor.js";
+import {
+  ZkProofFormatError,
+  ZkProvingError,
+  ZkPublicSignalsError,
+  ZkVerifyingKeyError,
+} from "../../sdk/src/errors/zk.js";
+import { mlpForward } from "../../sdk/src/model/mlp.js";
+import {
+  BN254_SCALAR_FIELD,
+  type Groth16Proof,
+  type Groth16VerifyingKey,
+  type ProveMlpReturnType,
+  encodeProofForSolidity,
+  modelCommitment,
+  proveMlp,
+  releaseZkWorkers,
+  verifyMlpProof,
+  vkeyHash,
+  zkPublicSignals,
+} from "../../sdk/src/proofs/zk.js";
+import { ARTIFACTS, input, inputs, irisWeights, loadVkey, randomWeights, rejection } from "./helpers.js";
+
+const weights = randomWeights(42);
+const artifacts = { wasm: ARTIFACTS.wasm, zkey: ARTIFACTS.zkey };
+
+describe("zk proofs (proveMlp / verifyMlpProof)", function () {
+  let vkey: Groth16VerifyingKey;
+  let commitment: bigint;
+  let sample: ProveMlpReturnType;
+  const x = input([17, -128, 127, 0]);
+
+  before(async function () {
+    vkey = loadVkey();
+    commitment = await modelCommitment(weights);
+    sample = await proveMlp({ weights, input: x, artifacts });
+  });
+  after(releaseZkWorkers);
+
+  it("proves mlpForward's output for a sample of inputs, edge values included, and the proofs verify", async function () {
+    for (const xi of inputs(3, 3)) {
+      const { proof, publicSignals, output, commitment: c } = await proveMlp({ weights, input: xi, artifacts });
+      expect(output.values).to.deep.equal(mlpForward(weights, xi.values));
+      expect(c).to.equal(commitment);
+      expect(publicSignals).to.deep.equal(zkPublicSignals({ input: xi, output, commitment }));
+      expect(
+        await verifyMlpProof({ proof, publicSignals: zkPublicSignals({ input: xi, output, commitment }), vkey })
+      ).to.equal(true);
+    }
+  });
+
+  it("proves an inference of the trained Iris model under its own commitment", async function () {
+    const iris = irisWeights();
+    const flower = input([81, 56, 22, 3]); // 5.1, 3.5, 1.4, 0.2 cm at inputScale 16: a setosa
+    const { proof, output } = await proveMlp({ weights: iris, input: flower, artifacts });
+    expect(output.values).to.deep.equal(mlpForward(iris, flower.values));
+    const signals = zkPublicSignals({ input: flower, output, commitment: await modelCommitment(iris) });
+    expect(await verifyMlpProof({ proof, publicSignals: signals, vkey })).to.equal(true);
+  });
+
+  it("proves from artifact bytes as well as file paths (the browser path)", async function () {
+    const bytes = {
+      wasm: new Uint8Array(readFileSync(ARTIFACTS.wasm)),
+      zkey: new Uint8Array(readFileSync(ARTIFACTS.zkey)),
+    };
+    const { proof, publicSignals } = await proveMlp({ weights, input: x, artifacts: bytes });
+    expect(publicSignals).to.deep.equal(sample.publicSignals);
+    expect(await verifyMlpProof({ proof, publicSignals, vkey })).to.equal(true);
+  });
+
+  it("accepts public signals as decimal strings, as snarkjs writes them", async function () {
+    const strings = sample.publicSignals.map(String);
+    expect(await verifyMlpProof({ proof: sample.proof, publicSignals: strings, vkey })).to.equal(true);
+  });
+
+  it("rejects the proof checked against another input", async function () {
+    const other = zkPublicSignals({ input: input([17, -128, 127, 1]), output: sample.output, commitment });
+    expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
+  });
+
+  it("rejects the proof checked against another output", async function () {
+    const values = [...sample.output.values];
+    values[2] = values[2]! + 1n;
+    const other = zkPublicSignals({ input: x, output: tensor("int32", [1, 3], values), commitment });
+    expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
+  });
+
+  it("rejects the proof checked against another model commitment", async function () {
+    const otherCommitment = await modelCommitment(randomWeights(43));
+    const other = zkPublicSignals({ input: x, output: sample.output, commitment: otherCommitment });
+    expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
+  });
+
+  it("rejects a tampered proof: a point swapped in from another proof, or moved off the curve", async function () {
+    const otherProof = (await proveMlp({ weights, input: input([1, 2, 3, 4]), artifacts })).proof;
+    const swapped: Groth16Proof = { ...sample.proof, pi_c: otherProof.pi_c };
+    expect(await verifyMlpProof({ proof: swapped, publicSignals: sample.publicSignals, vkey })).to.equal(false);
+    const offCurve: Groth16Proof = {
+      ...sample.proof,
+      pi_a: [sample.proof.pi_a[0]!, String(BigInt(sample.proof.pi_a[1]!) + 1n), "1"],
+    };
+    expect(await verifyMlpProof({ proof: offCurve, publicSignals: sample.publicSignals, vkey })).to.equal(false);
+  });
+
+  it("throws a clear error for public signals at or above the field modulus (they would alias smaller values)", async function () {
+    const aliased = [sample.publicSignals[0] + BN254_SCALAR_FIELD, sample.publicSignals[1], sample.publicSignals[2]];
+    const call = verifyMlpProof({ proof: sample.proof, publicSignals: aliased, vkey });
+    {
+      const e = await rejection(call);
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(/signal 0 .* is not below the field modulus r/);
+    }
+    const atR = [sample.publicSignals[0], BN254_SCALAR_FIELD, sample.publicSignals[2]];
+    {
+      const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: atR, vkey }));
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(/signal 1/);
+    }
+  });
+
+  it("throws for the wrong number of public signals or non-integer signals", async function () {
+    {
+      const e = await rejection(
+        verifyMlpProof({ proof: sample.proof, publicSignals: sample.publicSignals.slice(0, 2), vkey })
+      );
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(/expected 3 values, got 2/);
+    }
+    {
+      const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: ["1", "-2", "3"], vkey }));
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(/signal 1 \(-2\) is not a non-negative integer/);
+    }
+  });
+
+  it("throws for a malformed proof or a verifying key of another kind", async function () {
+    const noC = { ...sample.proof, pi_c: [] } as Groth16Proof;
+    {
+      const e = await rejection(verifyMlpProof({ proof: noC, publicSignals: sample.publicSignals, vkey }));
+      expect(e).to.be.instanceOf(ZkProofFormatError);
+      expect(e.message).to.match(/pi_c/);
+    }
+    const plonk = { ...vkey, protocol: "plonk" };
+    {
+      const e = await rejection(
+        verifyMlpProof({ proof: sample.proof, publicSignals: sample.publicSignals, vkey: plonk })
+      );
+      expect(e).to.be.instanceOf(ZkVerifyingKeyError);
+      expect(e.message).to.match(/protocol is plonk/);
+    }
+  });
+
+  it("reports missing proving artifacts as a ZkProvingError", async function () {
+    {
+      const e = await rejection(
+        proveMlp({ weights, input: x, artifacts: { wasm: ARTIFACTS.wasm, zkey: "/nonexistent/mlp.zkey" } })
+      );
+      expect(e).to.be.instanceOf(ZkProvingError);
+      expect(e.message).to.match(/ZK proving failed/);
+    }
+  });
+
+  it("encodes a proof for Solidity with the two limbs of each G2 coordinate swapped", function () {
+    const { a, b, c } = encodeProofForSolidity(sample.proof);
+    const p = sample.proof;
+    expect(a).to.deep.equal([BigInt(p.pi_a[0]!), BigInt(p.pi_a[1]!)]);
+    expect(b).to.deep.equal([
+      [BigInt(p.pi_b[0]![1]!), BigInt(p.pi_b[0]![0]!)],
+      [BigInt(p.pi_b[1]![1]!), BigInt(p.pi_b[1]![0]!)],
+    ]);
+    expect(c).to.deep.equal([BigInt(p.pi_c[0]!), BigInt(p.pi_c[1]!)]);
+  });
+
+  it("hashes the verifying key's numbers only: JSON formatting does not change vkeyHash, any number does", function () {
+    const h = vkeyHash(vkey);
+    expect(h).to.match(/^0x[0-9a-f]{64}$/);
+    const { IC, ...rest } = vkey;
+    const reordered = JSON.parse(JSON.stringify({ IC, ...rest, vk_alphabeta_12: [] }, null, 4)) as Groth16VerifyingKey;
+    expect(vkeyHash(reordered)).to.equal(h);
+    const changed = structuredClone(vkey) as { IC: string[][] } & Groth16VerifyingKey;
+    changed.IC[3]![0] = String(BigInt(changed.IC[3]![0]!) + 1n);
+    expect(vkeyHash(changed)).to.not.equal(h);
+  });
+});
