@@ -79,23 +79,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
         _state.jobCount = state.jobCount;
 
-        Job memory job = Job({
-            requester: msg.sender,
-            modelId: request.modelId,
-            version: request.version,
-            mode: request.mode,
-            deadline: request.deadline,
-            callback: request.callback,
-            callbackGasLimit: request.callbackGasLimit,
-            feeToken: feeToken,
-            fee: request.fee,
-            modelFee: modelFee,
-            protocolFeeBps: state.protocolFeeBps,
-            inputHash: inputHash,
-            params: request.params
-        });
-        _jobs[jobId] = (_hashJobMemory(jobId, job) & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
-        emit InferenceRequested(jobId, request.modelId, msg.sender, job, request.input, request.inputURI);
+        _recordJob(jobId, request, feeToken, modelFee, state.protocolFeeBps, inputHash);
 
         _collectFee(feeToken, request.fee);
     }
@@ -103,44 +87,35 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     // ───────────────────────────────────────── fulfilment ─────────────────────────────────────────
 
     /// @inheritdoc IInferenceHub
-    /// @custom:security The callback runs after every state change, with exactly `job.callbackGasLimit` gas, its
-    /// return data is never copied beyond `MAX_CALLBACK_RETURN_BYTES`, and its failure is recorded, not propagated.
-    function fulfill(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation)
-        external
-        nonReentrant
-    {
-        _checkPending(jobId, job);
-        if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
-        bytes32 outputHash = _outputHash(result);
-
-        IResultVerifier verifier =
-            job.mode == VerityTypes.MODE_TEE ? IResultVerifier(_operators) : _verifiers[job.mode];
-        if (address(verifier) == address(0)) revert HubNoVerifier(job.mode);
-        address[] memory operators = verifier.verifyResult(
-            IResultVerifier.Job({
-                jobId: jobId,
-                modelId: job.modelId,
-                version: job.version,
-                inputHash: job.inputHash,
-                outputHash: outputHash,
-                params: job.params
-            }),
-            attestation
-        );
+    /// @custom:security Checks-effects-interactions without a lock: the verifier is called with STATICCALL (it
+    /// cannot change state), and the consumer callback, the only state-changing external call, comes after every
+    /// state change (status, credits, event). A callback that re-enters finds the job already fulfilled and its
+    /// credits booked. It runs with exactly `job.callbackGasLimit` gas, its return data is never copied beyond
+    /// `MAX_CALLBACK_RETURN_BYTES`, and its failure is recorded, not propagated.
+    function fulfill(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation) external {
+        {
+            bytes32 stored = _checkPending(jobId, job);
+            if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
+            // Written before the verifier runs; a failed verification reverts it with everything else.
+            _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
+        }
+        bytes calldata output = result.output;
+        bytes32 outputHash = _outputHash(output, bytes(result.outputURI), result.outputHash);
+        address[] memory operators = _verify(_verifierOf(job.mode), jobId, job, outputHash, attestation);
         if (operators.length == 0) revert HubNoOperator();
 
-        _setStatus(jobId, JobStatus.Fulfilled);
         _distributeFee(jobId, job, operators);
-        emit InferenceFulfilled(jobId, operators[0], outputHash, result.output, result.outputURI);
+        _emitFulfilled(jobId, operators[0], outputHash, output, bytes(result.outputURI));
 
-        if (job.callback != address(0)) _callBack(jobId, job, outputHash, result.output);
+        if (job.callback != address(0)) _callBack(jobId, job, outputHash, output);
     }
 
     /// @inheritdoc IInferenceHub
-    function refund(uint256 jobId, Job calldata job) external nonReentrant {
-        _checkPending(jobId, job);
+    /// @custom:security Makes no external call: the fee is credited, and paid out by `withdraw`.
+    function refund(uint256 jobId, Job calldata job) external {
+        bytes32 stored = _checkPending(jobId, job);
         if (block.timestamp <= job.deadline) revert HubJobNotExpired(jobId, job.deadline);
-        _setStatus(jobId, JobStatus.Refunded);
+        _jobs[jobId] = _withStatus(stored, JobStatus.Refunded);
         _credits[job.requester][job.feeToken] += job.fee;
         emit InferenceRefunded(jobId, job.requester, job.feeToken, job.fee);
     }
@@ -305,16 +280,43 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
     }
 
-    function _outputHash(Result calldata result) private pure returns (bytes32 h) {
-        if (result.output.length != 0) {
-            if (bytes(result.outputURI).length != 0) revert HubInvalidOutput();
-            h = keccak256(result.output);
-            if (result.outputHash != bytes32(0) && result.outputHash != h) {
-                revert HubOutputHashMismatch(result.outputHash, h);
-            }
+    function _outputHash(bytes calldata output, bytes calldata uri, bytes32 given) private pure returns (bytes32 h) {
+        if (output.length != 0) {
+            if (uri.length != 0) revert HubInvalidOutput();
+            h = keccak256(output);
+            if (given != bytes32(0) && given != h) revert HubOutputHashMismatch(given, h);
         } else {
-            if (bytes(result.outputURI).length == 0 || result.outputHash == bytes32(0)) revert HubInvalidOutput();
-            h = result.outputHash;
+            if (uri.length == 0 || given == bytes32(0)) revert HubInvalidOutput();
+            h = given;
+        }
+    }
+
+    /// @dev `emit InferenceFulfilled(jobId, operator, outputHash, output, uri)`, encoded by hand (saves a copy).
+    function _emitFulfilled(
+        uint256 jobId,
+        address operator,
+        bytes32 outputHash,
+        bytes calldata output,
+        bytes calldata uri
+    ) private {
+        bytes32 topic0 = InferenceFulfilled.selector;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, outputHash)
+            mstore(add(m, 0x20), 0x60)
+            let outPadded := and(add(output.length, 0x1f), not(0x1f))
+            mstore(add(m, 0x40), add(0x80, outPadded))
+            let p := add(m, 0x60)
+            mstore(p, output.length)
+            if outPadded { mstore(add(p, outPadded), 0) }
+            calldatacopy(add(p, 0x20), output.offset, output.length)
+            p := add(add(p, 0x20), outPadded)
+            let uriPadded := and(add(uri.length, 0x1f), not(0x1f))
+            mstore(p, uri.length)
+            if uriPadded { mstore(add(p, uriPadded), 0) }
+            calldatacopy(add(p, 0x20), uri.offset, uri.length)
+            p := add(add(p, 0x20), uriPadded)
+            log3(m, sub(p, m), topic0, jobId, operator)
         }
     }
 
@@ -332,16 +334,73 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
     }
 
-    function _checkPending(uint256 jobId, Job calldata job) private view {
-        bytes32 stored = _jobs[jobId];
+    function _checkPending(uint256 jobId, Job calldata job) private view returns (bytes32 stored) {
+        stored = _jobs[jobId];
         if (stored == bytes32(0)) revert HubUnknownJob(jobId);
         if ((stored ^ _hashJob(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
         JobStatus status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
         if (status != JobStatus.Pending) revert HubJobNotPending(jobId, status);
     }
 
-    function _setStatus(uint256 jobId, JobStatus status) private {
-        _jobs[jobId] = (_jobs[jobId] & ~_STATUS_MASK) | bytes32(uint256(uint8(status)));
+    function _verifierOf(uint8 mode) private view returns (address verifier) {
+        verifier = mode == VerityTypes.MODE_TEE ? _operators : address(_verifiers[mode]);
+        if (verifier == address(0)) revert HubNoVerifier(mode);
+    }
+
+    function _withStatus(bytes32 stored, JobStatus status) private pure returns (bytes32) {
+        return (stored & ~_STATUS_MASK) | bytes32(uint256(uint8(status)));
+    }
+
+    /// @dev Calls `verifier.verifyResult(IResultVerifier.Job(...), attestation)` with hand-built calldata and
+    /// decodes the returned `address[]`; a verifier's revert is re-thrown as is, so its custom error reaches the
+    /// caller. Equivalent to the high-level call, about 1,000 gas cheaper.
+    function _verify(
+        address verifier,
+        uint256 jobId,
+        Job calldata job,
+        bytes32 outputHash,
+        bytes calldata attestation
+    ) private view returns (address[] memory operators) {
+        bytes4 selector = IResultVerifier.verifyResult.selector;
+        // The job's words were checked against the commitment, so they are the clean values hashed at request.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 0x04), jobId)
+            mstore(add(m, 0x24), calldataload(add(job, 0x20))) // modelId
+            mstore(add(m, 0x44), calldataload(add(job, 0x40))) // version
+            mstore(add(m, 0x64), calldataload(add(job, 0x160))) // inputHash
+            mstore(add(m, 0x84), outputHash)
+            mstore(add(m, 0xa4), calldataload(add(job, 0x180))) // params
+            mstore(add(m, 0xc4), caller())
+            mstore(add(m, 0xe4), 0x100) // offset of `attestation` after the selector
+            mstore(add(m, 0x104), attestation.length)
+            let size := add(0x124, and(add(attestation.length, 0x1f), not(0x1f)))
+            mstore(add(m, sub(size, 0x20)), 0) // zero the padding of the last word
+            calldatacopy(add(m, 0x124), attestation.offset, attestation.length)
+            if iszero(staticcall(gas(), verifier, m, size, 0, 0)) {
+                returndatacopy(m, 0, returndatasize())
+                revert(m, returndatasize())
+            }
+            // Expect abi.encode(address[]): [0x20][n][n words]. Anything else yields an empty array.
+            let n := 0
+            if iszero(lt(returndatasize(), 0x40)) {
+                returndatacopy(m, 0, 0x40)
+                if eq(mload(m), 0x20) {
+                    n := mload(add(m, 0x20))
+                    if or(gt(n, 0xffff), gt(add(0x40, mul(n, 0x20)), returndatasize())) { n := 0 }
+                }
+            }
+            operators := m
+            mstore(operators, n)
+            returndatacopy(add(operators, 0x20), 0x40, mul(n, 0x20))
+            mstore(0x40, add(add(operators, 0x20), mul(n, 0x20)))
+            // Clean the upper bits of each address.
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let p := add(operators, mul(add(i, 1), 0x20))
+                mstore(p, and(mload(p), 0xffffffffffffffffffffffffffffffffffffffff))
+            }
+        }
     }
 
     /// @dev Model fee to the model, `protocolFeeBps` of the rest to the treasury, the remainder to the operators
@@ -349,7 +408,9 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     function _distributeFee(uint256 jobId, Job calldata job, address[] memory operators) private {
         address token = job.feeToken;
         uint256 modelFee = job.modelFee;
-        // Cannot underflow: `fee >= modelFee` was checked at request time, and protocolFee <= rest.
+        // Cannot underflow: `fee >= modelFee` was checked at request time, and protocolFee <= rest. Cannot
+        // overflow: every credit is backed by tokens the hub holds, so their sum is at most a token's supply, and
+        // rest * bps < 2^256 because fees are amounts the hub received (bps <= 2,000).
         unchecked {
             uint256 rest = job.fee - modelFee;
             uint256 protocolFee = rest * job.protocolFeeBps / VerityTypes.BPS;
@@ -401,8 +462,63 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
     }
 
-    function _hashJobMemory(uint256 jobId, Job memory job) private pure returns (bytes32) {
-        return keccak256(abi.encode(jobId, job));
+    /// @dev Lays out `abi.encode(jobId, job)` once in memory: its hash is the commitment, and the same bytes
+    /// (from `job` on, followed by the input and its URI) are the data of `InferenceRequested`. Equivalent to
+    /// building a `Job` in memory, hashing `abi.encode(jobId, job)` and emitting the event, with one encoding
+    /// instead of two. Every request field read here was range-checked by the accessors in `_checkRequest`.
+    function _recordJob(
+        uint256 jobId,
+        Request calldata request,
+        address feeToken,
+        uint256 modelFee,
+        uint16 protocolFeeBps,
+        bytes32 inputHash
+    ) private {
+        bytes32 commitment;
+        uint256 j;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, jobId)
+            j := add(m, 0x20)
+            mstore(j, caller()) // requester
+            mstore(add(j, 0x20), calldataload(request)) // modelId
+            mstore(add(j, 0x40), calldataload(add(request, 0x20))) // version
+            mstore(add(j, 0x60), calldataload(add(request, 0x40))) // mode
+            mstore(add(j, 0x80), calldataload(add(request, 0x60))) // deadline
+            mstore(add(j, 0xa0), calldataload(add(request, 0x80))) // callback
+            mstore(add(j, 0xc0), calldataload(add(request, 0xa0))) // callbackGasLimit
+            mstore(add(j, 0xe0), feeToken)
+            mstore(add(j, 0x100), calldataload(add(request, 0xc0))) // fee
+            mstore(add(j, 0x120), modelFee)
+            mstore(add(j, 0x140), protocolFeeBps)
+            mstore(add(j, 0x160), inputHash)
+            mstore(add(j, 0x180), calldataload(add(request, 0xe0))) // params
+            commitment := keccak256(m, 0x1c0)
+        }
+        _jobs[jobId] = (commitment & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
+        _emitRequested(j, jobId, request.input, bytes(request.inputURI));
+    }
+
+    /// @dev Emits `InferenceRequested` from the job words laid out at `j` by `_recordJob`.
+    function _emitRequested(uint256 j, uint256 jobId, bytes calldata input, bytes calldata uri) private {
+        bytes32 topic0 = InferenceRequested.selector;
+        assembly ("memory-safe") {
+            // Event data: job (13 words), offset of input, offset of URI, input, URI.
+            let inPadded := and(add(input.length, 0x1f), not(0x1f))
+            mstore(add(j, 0x1a0), 0x1e0)
+            mstore(add(j, 0x1c0), add(0x200, inPadded))
+            let p := add(j, 0x1e0)
+            mstore(p, input.length)
+            if inPadded { mstore(add(p, inPadded), 0) }
+            calldatacopy(add(p, 0x20), input.offset, input.length)
+            p := add(add(p, 0x20), inPadded)
+            let uriPadded := and(add(uri.length, 0x1f), not(0x1f))
+            mstore(p, uri.length)
+            if uriPadded { mstore(add(p, uriPadded), 0) }
+            calldatacopy(add(p, 0x20), uri.offset, uri.length)
+            p := add(add(p, 0x20), uriPadded)
+            log4(j, sub(p, j), topic0, jobId, mload(add(j, 0x20)), caller())
+        }
     }
 
     function _hashJob(uint256 jobId, Job calldata job) private pure returns (bytes32 h) {

@@ -25,11 +25,19 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
     uint64 private constant _MIN_UNBONDING_DELAY = 1 hours;
     uint64 private constant _MAX_UNBONDING_DELAY = 90 days;
 
-    /// @dev Read on every TEE verification: one slot, operator (160) | registeredAt (64) | active (8).
+    /// @dev Read on every TEE verification: one slot,
+    /// operator (160) | measurementId (32) | registeredAt (56) | active (8).
     struct _KeyBinding {
         address operator;
-        uint64 registeredAt;
+        uint32 measurementId;
+        uint56 registeredAt;
         bool active;
+    }
+
+    /// @dev A measurement's status and its compact id (assigned on first approval, from 1).
+    struct _Measurement {
+        MeasurementStatus status;
+        uint32 id;
     }
 
     address private immutable _stakeToken;
@@ -37,10 +45,13 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
     uint64 private _unbondingDelay;
 
     mapping(address operator => Operator) private _operators;
-    /// @dev keccak256(key, measurement) => binding, so a verification reads one slot for the key.
-    mapping(bytes32 keyAndMeasurement => _KeyBinding) private _bindings;
+    mapping(address key => _KeyBinding) private _bindings;
     mapping(address key => EnclaveKey) private _keys;
-    mapping(bytes32 measurement => MeasurementStatus) private _measurements;
+    mapping(bytes32 measurement => _Measurement) private _measurements;
+    /// @dev Status by compact id, read on every TEE verification.
+    mapping(uint32 measurementId => MeasurementStatus) private _statusById;
+    mapping(uint32 measurementId => bytes32) private _measurementById;
+    uint32 private _measurementCount;
 
     /// @param governance The owner: approves measurements, sets the hub and the unbonding delay.
     /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
@@ -129,7 +140,8 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
         external
     {
         if (key == address(0) || _keys[key].operator != address(0)) revert OperatorKeyUnavailable(key);
-        if (_measurements[measurement] != MeasurementStatus.Approved) revert OperatorMeasurementNotApproved(measurement);
+        _Measurement memory m = _measurements[measurement];
+        if (m.status != MeasurementStatus.Approved) revert OperatorMeasurementNotApproved(measurement);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(ENCLAVE_KEY_REGISTRATION_TYPEHASH, msg.sender, measurement, attestationDocHash))
         );
@@ -142,8 +154,12 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
             registeredAt: uint64(block.timestamp),
             active: true
         });
-        _bindings[_bindingKey(key, measurement)] =
-            _KeyBinding({operator: msg.sender, registeredAt: uint64(block.timestamp), active: true});
+        _bindings[key] = _KeyBinding({
+            operator: msg.sender,
+            measurementId: m.id,
+            registeredAt: uint56(block.timestamp),
+            active: true
+        });
         emit EnclaveKeyRegistered(key, msg.sender, measurement, attestationDocHash);
     }
 
@@ -152,7 +168,7 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
         EnclaveKey storage k = _keys[key];
         if (k.operator != msg.sender || !k.active) revert OperatorKeyNotOwned(key, msg.sender);
         k.active = false;
-        _bindings[_bindingKey(key, k.measurement)].active = false;
+        _bindings[key].active = false;
         emit EnclaveKeyRevoked(key, msg.sender);
     }
 
@@ -160,19 +176,23 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
 
     /// @inheritdoc IOperatorRegistry
     function approveMeasurement(bytes32 measurement) external onlyOwner {
-        MeasurementStatus status = _measurements[measurement];
+        MeasurementStatus status = _measurements[measurement].status;
         if (measurement == bytes32(0) || status != MeasurementStatus.Unknown) {
             revert OperatorMeasurementInvalidStatus(measurement, status);
         }
-        _measurements[measurement] = MeasurementStatus.Approved;
+        uint32 id = ++_measurementCount;
+        _measurements[measurement] = _Measurement({status: MeasurementStatus.Approved, id: id});
+        _statusById[id] = MeasurementStatus.Approved;
+        _measurementById[id] = measurement;
         emit MeasurementApproved(measurement);
     }
 
     /// @inheritdoc IOperatorRegistry
     function revokeMeasurement(bytes32 measurement) external onlyOwner {
-        MeasurementStatus status = _measurements[measurement];
-        if (status != MeasurementStatus.Approved) revert OperatorMeasurementInvalidStatus(measurement, status);
-        _measurements[measurement] = MeasurementStatus.Revoked;
+        _Measurement storage m = _measurements[measurement];
+        if (m.status != MeasurementStatus.Approved) revert OperatorMeasurementInvalidStatus(measurement, m.status);
+        m.status = MeasurementStatus.Revoked;
+        _statusById[m.id] = MeasurementStatus.Revoked;
         emit MeasurementRevoked(measurement);
     }
 
@@ -191,18 +211,31 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
 
     /// @inheritdoc IOperatorRegistry
     function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address) {
-        _KeyBinding memory b = _bindings[_bindingKey(key, measurement)];
-        if (!b.active || _measurements[measurement] != MeasurementStatus.Approved) return address(0);
+        _KeyBinding memory b = _bindings[key];
+        if (!b.active || _statusById[b.measurementId] != MeasurementStatus.Approved) return address(0);
+        if (_measurementById[b.measurementId] != measurement) return address(0);
         return b.operator;
     }
 
     /// @dev TeeVerifier hook: one slot for the key binding, one for the measurement status.
-    function _enclaveOperator(address key, bytes32 measurement) internal view override returns (address) {
-        _KeyBinding memory b = _bindings[_bindingKey(key, measurement)];
-        if (!b.active) revert TeeUnknownKey(key, measurement);
-        MeasurementStatus status = _measurements[measurement];
-        if (status != MeasurementStatus.Approved) revert TeeMeasurementNotApproved(measurement, uint8(status));
-        return b.operator;
+    function _enclaveOperator(address key) internal view override returns (address, uint32) {
+        _KeyBinding memory b = _bindings[key];
+        if (!b.active) revert TeeUnknownKey(key);
+        MeasurementStatus status = _statusById[b.measurementId];
+        if (status != MeasurementStatus.Approved) {
+            revert TeeMeasurementNotApproved(_measurementById[b.measurementId], uint8(status));
+        }
+        return (b.operator, b.measurementId);
+    }
+
+    /// @dev TeeVerifier hook.
+    function _measurementId(bytes32 measurement) internal view override returns (uint32) {
+        return _measurements[measurement].id;
+    }
+
+    /// @dev TeeVerifier hook.
+    function _measurementHash(uint32 measurementId) internal view override returns (bytes32) {
+        return _measurementById[measurementId];
     }
 
     /// @dev TeeVerifier hook: the hub is the model registry.
@@ -237,18 +270,10 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
 
     /// @inheritdoc IOperatorRegistry
     function measurementStatus(bytes32 measurement) external view returns (MeasurementStatus) {
-        return _measurements[measurement];
+        return _measurements[measurement].status;
     }
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
-
-    function _bindingKey(address key, bytes32 measurement) private pure returns (bytes32 h) {
-        assembly ("memory-safe") {
-            mstore(0x00, key)
-            mstore(0x20, measurement)
-            h := keccak256(0x00, 0x40)
-        }
-    }
 
     function _setUnbondingDelay(uint64 delay) private {
         if (delay < _MIN_UNBONDING_DELAY || delay > _MAX_UNBONDING_DELAY) revert OperatorInvalidUnbondingDelay(delay);

@@ -176,7 +176,7 @@ interface IOperatorRegistry {
         returns (uint256 slashed);
 
     /// @notice The operator behind an enclave key if the key is active, registered for `measurement`, and the
-    /// measurement is approved; zero otherwise.
+    /// measurement is approved; zero otherwise. (The TEE check itself looks the measurement up from the key.)
     /// @param key The enclave key.
     /// @param measurement The measurement the key claims.
     function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address operator);

@@ -14,6 +14,7 @@ interface IResultVerifier {
     /// @param inputHash keccak256 of the canonical input tensor bytes.
     /// @param outputHash keccak256 of the canonical output tensor bytes claimed by the operator.
     /// @param params Mode parameters committed with the request (quorum threshold and minimum stake, or zero).
+    /// @param submitter The account that called `fulfill` (credited by modes whose evidence names no operator).
     struct Job {
         uint256 jobId;
         bytes32 modelId;
@@ -21,6 +22,7 @@ interface IResultVerifier {
         bytes32 inputHash;
         bytes32 outputHash;
         uint256 params;
+        address submitter;
     }
 
     /// @notice Verifies `attestation` for `job`; reverts with a custom error naming the fault when it does not hold.

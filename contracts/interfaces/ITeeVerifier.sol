@@ -7,7 +7,7 @@ import {IResultVerifier} from "./IResultVerifier.sol";
 /// @notice TEE mode: a result counts when an enclave key, registered in the OperatorRegistry for a code
 /// measurement that governance approved and the model owner allowed for the model version, signed
 /// `Result(jobId, modelId, version, inputHash, outputHash)` under the hub's EIP-712 domain.
-/// The attestation is `abi.encodePacked(bytes32 measurement, bytes signature)` (32 + 65 bytes).
+/// The attestation is the 65-byte signature (r, s, v); the key's measurement is looked up in the registry.
 interface ITeeVerifier is IResultVerifier {
     /// @notice Emitted when a model owner allows or disallows a measurement for a model version.
     /// @param modelId The model.
@@ -18,15 +18,14 @@ interface ITeeVerifier is IResultVerifier {
         bytes32 indexed modelId, uint32 indexed version, bytes32 indexed measurement, bool allowed
     );
 
-    /// @notice The attestation is not 97 bytes.
+    /// @notice The attestation is not 65 bytes.
     /// @param length Its length.
     error TeeInvalidAttestationLength(uint256 length);
     /// @notice The signature is malformed (bad length, high s, or recovers to nobody).
     error TeeInvalidSignature();
-    /// @notice The recovered key is not registered for the measurement, or was revoked by its operator.
+    /// @notice The recovered key is not registered, or was revoked by its operator.
     /// @param key The recovered signer.
-    /// @param measurement The measurement claimed.
-    error TeeUnknownKey(address key, bytes32 measurement);
+    error TeeUnknownKey(address key);
     /// @notice The measurement is not approved by governance (unknown or revoked).
     /// @param measurement The measurement.
     /// @param status Its status in the OperatorRegistry (0 unknown, 2 revoked).
@@ -40,7 +39,10 @@ interface ITeeVerifier is IResultVerifier {
     /// @param modelId The model.
     /// @param caller The caller.
     error TeeNotModelOwner(bytes32 modelId, address caller);
-    /// @notice The policy already has this value, or the version does not exist.
+    /// @notice The measurement was never approved by governance, so no policy can name it.
+    /// @param measurement The measurement.
+    error TeeUnknownMeasurement(bytes32 measurement);
+    /// @notice The policy already has this value.
     /// @param modelId The model.
     /// @param version The version.
     /// @param measurement The measurement.

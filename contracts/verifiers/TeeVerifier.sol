@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
 import {ITeeVerifier} from "../interfaces/ITeeVerifier.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
@@ -24,7 +22,7 @@ abstract contract TeeVerifier is ITeeVerifier {
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant _NAME_HASH = keccak256("Verity");
     bytes32 private constant _VERSION_HASH = keccak256("1");
-    uint256 private constant _ATTESTATION_LENGTH = 97;
+    uint256 private constant _ATTESTATION_LENGTH = 65;
 
     mapping(bytes32 policyKey => bool) private _allowed;
 
@@ -35,14 +33,12 @@ abstract contract TeeVerifier is ITeeVerifier {
         returns (address[] memory operators)
     {
         if (attestation.length != _ATTESTATION_LENGTH) revert TeeInvalidAttestationLength(attestation.length);
-        bytes32 measurement = bytes32(attestation[:32]);
         bytes32 digest = _resultDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash);
-        (address key, ECDSA.RecoverError err,) = ECDSA.tryRecoverCalldata(digest, attestation[32:]);
-        if (err != ECDSA.RecoverError.NoError) revert TeeInvalidSignature();
+        address key = _recover(digest, attestation);
 
-        address operator = _enclaveOperator(key, measurement);
-        if (!_allowed[_policyKey(job.modelId, job.version, measurement)]) {
-            revert TeeMeasurementNotAllowed(job.modelId, job.version, measurement);
+        (address operator, uint32 measurementId) = _enclaveOperator(key);
+        if (!_allowed[_policyKey(job.modelId, job.version, measurementId)]) {
+            revert TeeMeasurementNotAllowed(job.modelId, job.version, _measurementHash(measurementId));
         }
         operators = new address[](1);
         operators[0] = operator;
@@ -52,10 +48,10 @@ abstract contract TeeVerifier is ITeeVerifier {
     function setMeasurementAllowed(bytes32 modelId, uint32 version, bytes32 measurement, bool allowed) external {
         IModelRegistry models = _modelRegistry();
         if (models.ownerOf(modelId) != msg.sender) revert TeeNotModelOwner(modelId, msg.sender);
-        bytes32 key = _policyKey(modelId, version, measurement);
-        if (_allowed[key] == allowed || measurement == bytes32(0)) {
-            revert TeeInvalidPolicyUpdate(modelId, version, measurement);
-        }
+        uint32 measurementId = _measurementId(measurement);
+        if (measurementId == 0) revert TeeUnknownMeasurement(measurement);
+        bytes32 key = _policyKey(modelId, version, measurementId);
+        if (_allowed[key] == allowed) revert TeeInvalidPolicyUpdate(modelId, version, measurement);
         // Reverts with ModelUnknownVersion when the version does not exist.
         models.getVersion(modelId, version);
         _allowed[key] = allowed;
@@ -64,7 +60,8 @@ abstract contract TeeVerifier is ITeeVerifier {
 
     /// @inheritdoc ITeeVerifier
     function isMeasurementAllowed(bytes32 modelId, uint32 version, bytes32 measurement) external view returns (bool) {
-        return _allowed[_policyKey(modelId, version, measurement)];
+        uint32 measurementId = _measurementId(measurement);
+        return measurementId != 0 && _allowed[_policyKey(modelId, version, measurementId)];
     }
 
     /// @inheritdoc ITeeVerifier
@@ -79,9 +76,15 @@ abstract contract TeeVerifier is ITeeVerifier {
         return _resultDigest(hub, jobId, modelId, version, inputHash, outputHash);
     }
 
-    /// @dev The operator running `key` if the key is registered for `measurement`, active, and the measurement is
-    /// approved; reverts with `TeeUnknownKey` or `TeeMeasurementNotApproved` otherwise.
-    function _enclaveOperator(address key, bytes32 measurement) internal view virtual returns (address);
+    /// @dev The operator running `key` and the id of the key's measurement, if the key is active and its
+    /// measurement approved; reverts with `TeeUnknownKey` or `TeeMeasurementNotApproved` otherwise.
+    function _enclaveOperator(address key) internal view virtual returns (address operator, uint32 measurementId);
+
+    /// @dev The registry's compact id of a measurement (0 if it was never approved).
+    function _measurementId(bytes32 measurement) internal view virtual returns (uint32);
+
+    /// @dev The measurement with a compact id.
+    function _measurementHash(uint32 measurementId) internal view virtual returns (bytes32);
 
     /// @dev The model registry whose owners set measurement policies.
     function _modelRegistry() internal view virtual returns (IModelRegistry);
@@ -93,13 +96,63 @@ abstract contract TeeVerifier is ITeeVerifier {
         uint32 version,
         bytes32 inputHash,
         bytes32 outputHash
-    ) private view returns (bytes32) {
-        bytes32 domain = keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, hub));
-        bytes32 structHash = keccak256(abi.encode(RESULT_TYPEHASH, jobId, modelId, version, inputHash, outputHash));
-        return MessageHashUtils.toTypedDataHash(domain, structHash);
+    ) private view returns (bytes32 digest) {
+        // keccak256("\x19\x01" || domainSeparator || structHash), both hashes built in scratch memory.
+        bytes32 domainTypehash = _DOMAIN_TYPEHASH;
+        bytes32 nameHash = _NAME_HASH;
+        bytes32 versionHash = _VERSION_HASH;
+        bytes32 resultTypehash = RESULT_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, domainTypehash)
+            mstore(add(m, 0x20), nameHash)
+            mstore(add(m, 0x40), versionHash)
+            mstore(add(m, 0x60), chainid())
+            mstore(add(m, 0x80), hub)
+            let domain := keccak256(m, 0xa0)
+            mstore(m, resultTypehash)
+            mstore(add(m, 0x20), jobId)
+            mstore(add(m, 0x40), modelId)
+            mstore(add(m, 0x60), version)
+            mstore(add(m, 0x80), inputHash)
+            mstore(add(m, 0xa0), outputHash)
+            let structHash := keccak256(m, 0xc0)
+            mstore(m, 0x1901)
+            mstore(add(m, 0x20), domain)
+            mstore(add(m, 0x40), structHash)
+            digest := keccak256(add(m, 0x1e), 0x42)
+        }
     }
 
-    function _policyKey(bytes32 modelId, uint32 version, bytes32 measurement) private pure returns (bytes32) {
-        return keccak256(abi.encode(modelId, version, measurement));
+    /// @dev ecrecover of a 65-byte (r, s, v) signature with OpenZeppelin ECDSA's rules (s in the lower half of
+    /// the order, v of 27 or 28, non-zero signer), reading the signature straight from calldata.
+    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            let s := calldataload(add(signature.offset, 0x20))
+            let v := byte(0, calldataload(add(signature.offset, 0x40)))
+            mstore(m, digest)
+            mstore(add(m, 0x20), v)
+            mstore(add(m, 0x40), calldataload(signature.offset))
+            mstore(add(m, 0x60), s)
+            mstore(0x00, 0)
+            // Only a well-formed signature reaches the precompile; otherwise `signer` stays zero.
+            if and(lt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1), or(eq(v, 27), eq(v, 28))) {
+                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+                signer := mload(0x00)
+            }
+        }
+        if (signer == address(0)) revert TeeInvalidSignature();
+    }
+
+    function _policyKey(bytes32 modelId, uint32 version, uint32 measurement) private pure returns (bytes32 h) {
+        // keccak256(abi.encode(modelId, version, measurementId)) in scratch memory.
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, modelId)
+            mstore(add(m, 0x20), version)
+            mstore(add(m, 0x40), measurement)
+            h := keccak256(m, 0x60)
+        }
     }
 }

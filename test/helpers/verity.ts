@@ -213,8 +213,9 @@ export async function signResult(
   );
 }
 
-export function teeAttestation(measurement: string, signature: string) {
-  return ethersLib.concat([measurement, signature]);
+/** The TEE attestation is the enclave's 65-byte signature; the registry knows the key's measurement. */
+export function teeAttestation(signature: string) {
+  return signature;
 }
 
 export function inlineResult(output = OUTPUT) {
@@ -230,5 +231,5 @@ export async function teeFulfilArgs(c: TeeSetup, jobId: bigint, job: JobStruct, 
     inputHash: job.inputHash as string,
     outputHash: ethersLib.keccak256(output),
   });
-  return [jobId, job, inlineResult(output), teeAttestation(MEASUREMENT, sig)] as const;
+  return [jobId, job, inlineResult(output), teeAttestation(sig)] as const;
 }

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
+import {IZkVerifier} from "../interfaces/IZkVerifier.sol";
+import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {TensorCodec} from "../libraries/TensorCodec.sol";
+
+/// @title ZkVerifier
+/// @notice Verifies Groth16 proofs of "mlp-4-8-3-int8" inferences for the ZK mode (see IZkVerifier for the
+/// attestation and the public signals). Plug it into the hub with `setVerifier(2, zkVerifier)`.
+/// @dev Stateless. The model registry is `msg.sender`, the hub calling `verifyResult` (the hub inherits
+/// ModelRegistry), rather than an address fixed at deployment: the version read is always the one the job was
+/// requested against, so a verifier plugged into the wrong hub cannot check proofs against another registry's
+/// commitments, and one deployment serves any hub. It costs the same as an immutable (CALLER vs PUSH), and the
+/// hub's account is already warm. A direct caller other than a hub only learns what its own registry says.
+///
+/// Trust: the Groth16 verifier and the commitment come from the model version, which its owner published and the
+/// requester chose; a model owner who names a verifier that accepts anything only fools requesters of that version.
+///
+/// @custom:security Front-running: the proof does not bind the submitter. `verifyResult` credits `job.submitter`
+/// (the account that called `fulfill`), so anyone who sees a pending `fulfill` in a public mempool can copy its
+/// attestation and submit it first to collect the operator share. Operators should submit privately (a private
+/// transaction relay). A circuit taking the operator address as a public signal would close this. The proof is not
+/// bound to the job either: it is a statement about (model, input, output), so it is valid for any job with the
+/// same model version and input, which is sound (the output is correct).
+contract ZkVerifier is IZkVerifier {
+    /// @inheritdoc IZkVerifier
+    /// @dev About twice what a 3-signal snarkjs verifier needs (~205k), leaving room for precompile repricing; a
+    /// bad proof burns at most this. The hub's fulfilment around it costs ~70k more.
+    uint256 public constant PROOF_GAS_CAP = 400_000;
+    /// @notice `keccak256("mlp-4-8-3-int8")`, the architecture whose circuit this verifier's public signals follow.
+    bytes32 public constant ARCHITECTURE = keccak256("mlp-4-8-3-int8");
+
+    /// @dev BN254 scalar field modulus r: every public signal must be below it.
+    uint256 private constant _SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev Gas needed before the call so the callee gets the full cap: 63/64 rule, cold account access (2,600),
+    /// and the few instructions in between.
+    uint256 private constant _GAS_BEFORE_PROOF = PROOF_GAS_CAP + PROOF_GAS_CAP / 63 + 5_000;
+    /// @dev `verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[3])`, the snarkjs Groth16 verifier.
+    bytes4 private constant _VERIFY_PROOF = 0x11479fea;
+    /// @dev a (2 words), b (4), c (2): the head of the attestation, copied as is into the verifier's calldata.
+    uint256 private constant _PROOF_BYTES = 0x100;
+    /// @dev Proof, two offsets, and the two length words at least.
+    uint256 private constant _MIN_ATTESTATION_BYTES = 0x180;
+
+    /// @dev Canonical int8 [1,4]: 11-byte header (version 1, dtype 1, rank 2, dims 1 and 4), then 4 bytes.
+    uint256 private constant _INPUT_LENGTH = 15;
+    uint256 private constant _INPUT_HEADER = 0x0101020000000100000004;
+    /// @dev Canonical int32 [1,3]: 11-byte header (version 1, dtype 3, rank 2, dims 1 and 3), then 12 bytes.
+    uint256 private constant _OUTPUT_LENGTH = 23;
+    uint256 private constant _OUTPUT_HEADER = 0x0103020000000100000003;
+
+    constructor() {
+        emit ZkVerifierDeployed(ARCHITECTURE, PROOF_GAS_CAP);
+    }
+
+    /// @inheritdoc IResultVerifier
+    /// @dev Checks, cheapest first: the attestation's layout, the tensors' hashes against the job, their dtype and
+    /// shape, the version's commitment against the field, then the proof with at most `PROOF_GAS_CAP` gas.
+    /// @return operators `[job.submitter]`: the proof names no operator (see the front-running note above).
+    function verifyResult(Job calldata job, bytes calldata attestation)
+        external
+        view
+        returns (address[] memory operators)
+    {
+        (bytes calldata input, bytes calldata output) = _tensors(attestation);
+        bytes32 h = keccak256(input);
+        if (h != job.inputHash) revert ZkInputHashMismatch(job.jobId, job.inputHash, h);
+        h = keccak256(output);
+        if (h != job.outputHash) revert ZkOutputHashMismatch(job.jobId, job.outputHash, h);
+        uint256 packedInput = _packInput(input);
+        uint256 packedOutput = _packOutput(output);
+
+        (address zkVerifier, uint256 commitment) = _circuitOf(job.modelId, job.version);
+        _checkField(commitment, packedInput, packedOutput);
+
+        if (!_verifyProof(zkVerifier, attestation, commitment, packedInput, packedOutput)) {
+            revert ZkProofInvalid(job.jobId, zkVerifier);
+        }
+        operators = new address[](1);
+        operators[0] = job.submitter;
+    }
+
+    /// @inheritdoc IZkVerifier
+    function publicSignals(bytes calldata input, bytes calldata output, bytes32 commitment)
+        external
+        pure
+        returns (uint256[3] memory signals)
+    {
+        signals = [uint256(commitment), _packInput(input), _packOutput(output)];
+        _checkField(signals[0], signals[1], signals[2]);
+    }
+
+    // ────────────────────────────────────────── internals ─────────────────────────────────────────
+
+    /// @dev The version's Groth16 verifier and model commitment, from the calling hub's registry. A low-level
+    /// `getVersion` that reads the two words it needs from the return data instead of decoding the whole `Version`
+    /// (with its URI string) into memory. Reverts like `getVersion` (ModelUnknownVersion) when it reverts.
+    function _circuitOf(bytes32 modelId, uint32 version) private view returns (address zkVerifier, uint256 commitment) {
+        bytes4 selector = IModelRegistry.getVersion.selector;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, selector)
+            mstore(add(p, 0x04), modelId)
+            mstore(add(p, 0x24), version)
+            if iszero(staticcall(gas(), caller(), p, 0x44, 0x00, 0x00)) {
+                returndatacopy(p, 0x00, returndatasize())
+                revert(p, returndatasize())
+            }
+            // abi.encode(Version): head offset 0x20, then artifactHash, uri offset, modes, deprecated, feeToken,
+            // fee, zkVerifier (+0xe0), zkModelCommitment (+0x100), zkVerifyingKeyHash, publishedAt, uri.
+            if lt(returndatasize(), 0x160) { revert(0x00, 0x00) }
+            returndatacopy(0x00, 0xe0, 0x40)
+            zkVerifier := mload(0x00)
+            commitment := mload(0x20)
+        }
+    }
+
+    /// @dev The two `bytes` of `abi.encode(uint256[2], uint256[2][2], uint256[2], bytes, bytes)`, as calldata
+    /// slices, with every offset and length checked against the attestation's bounds.
+    function _tensors(bytes calldata attestation) private pure returns (bytes calldata input, bytes calldata output) {
+        if (attestation.length < _MIN_ATTESTATION_BYTES) revert ZkMalformedAttestation(attestation.length);
+        uint256 inputOffset;
+        uint256 outputOffset;
+        assembly ("memory-safe") {
+            inputOffset := calldataload(add(attestation.offset, _PROOF_BYTES))
+            outputOffset := calldataload(add(attestation.offset, add(_PROOF_BYTES, 0x20)))
+        }
+        input = _bytesAt(attestation, inputOffset);
+        output = _bytesAt(attestation, outputOffset);
+    }
+
+    function _bytesAt(bytes calldata attestation, uint256 offset) private pure returns (bytes calldata data) {
+        uint256 n = attestation.length; // >= _MIN_ATTESTATION_BYTES, so n - 0x20 does not underflow
+        if (offset > n - 0x20) revert ZkMalformedAttestation(n);
+        uint256 length;
+        assembly ("memory-safe") {
+            length := calldataload(add(attestation.offset, offset))
+        }
+        if (length > n - 0x20 - offset) revert ZkMalformedAttestation(n);
+        data = attestation[offset + 0x20:offset + 0x20 + length];
+    }
+
+    /// @dev packedInput = sum_i (x_i + 128) * 2^(8i) of a canonical int8 [1,4] tensor. (x + 128) mod 256 is the
+    /// byte with its top bit flipped; the bytes are big-endian x0..x3, so the flipped word is byte-reversed.
+    function _packInput(bytes calldata t) private pure returns (uint256 packed) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := calldataload(t.offset)
+        }
+        if (t.length != _INPUT_LENGTH || word >> 168 != _INPUT_HEADER) {
+            _rejectTensor(TensorRole.Input, t, TensorCodec.DTYPE_INT8, 4);
+        }
+        uint256 u = ((word >> 136) & 0xffffffff) ^ 0x80808080;
+        packed = (u >> 24) | ((u >> 8) & 0xff00) | ((u << 8) & 0xff0000) | ((u & 0xff) << 24);
+    }
+
+    /// @dev packedOutput = sum_k (y_k + 2^31) * 2^(32k) of a canonical int32 [1,3] tensor: each big-endian value
+    /// with its sign bit flipped, y0 in the lowest 32 bits.
+    function _packOutput(bytes calldata t) private pure returns (uint256 packed) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := calldataload(t.offset)
+        }
+        if (t.length != _OUTPUT_LENGTH || word >> 168 != _OUTPUT_HEADER) {
+            _rejectTensor(TensorRole.Output, t, TensorCodec.DTYPE_INT32, 3);
+        }
+        uint256 v = ((word >> 72) & type(uint96).max) ^ 0x800000008000000080000000;
+        packed = (v >> 64) | (((v >> 32) & 0xffffffff) << 32) | ((v & 0xffffffff) << 64);
+    }
+
+    /// @dev Reverts with the most precise error for tensor bytes that are not the expected canonical [1, n] tensor.
+    function _rejectTensor(TensorRole role, bytes calldata t, uint8 expectedDtype, uint32 n) private pure {
+        (bool canonical, uint8 dtype, uint32[] memory shape) = TensorCodec.decodeHeader(t);
+        if (!canonical) revert ZkTensorNotCanonical(role, t.length);
+        uint32[] memory expectedShape = new uint32[](2);
+        expectedShape[0] = 1;
+        expectedShape[1] = n;
+        revert ZkUnexpectedTensorType(role, dtype, shape, expectedDtype, expectedShape);
+    }
+
+    /// @dev The packed tensors are below 2^96 by construction; the commitment is a free bytes32 in the registry.
+    /// All three are checked so the guard does not depend on that reasoning.
+    function _checkField(uint256 commitment, uint256 packedInput, uint256 packedOutput) private pure {
+        if (commitment >= _SCALAR_FIELD) revert ZkPublicSignalOutOfField(0, commitment);
+        if (packedInput >= _SCALAR_FIELD) revert ZkPublicSignalOutOfField(1, packedInput);
+        if (packedOutput >= _SCALAR_FIELD) revert ZkPublicSignalOutOfField(2, packedOutput);
+    }
+
+    /// @dev Calls `zkVerifier.verifyProof(a, b, c, [commitment, packedInput, packedOutput])` with exactly
+    /// `PROOF_GAS_CAP` gas and accepts only a 32-byte `true`. A revert, an out-of-gas, an account without code or
+    /// any other answer counts as invalid; the return data is never copied beyond one word.
+    function _verifyProof(
+        address zkVerifier,
+        bytes calldata attestation,
+        uint256 commitment,
+        uint256 packedInput,
+        uint256 packedOutput
+    ) private view returns (bool ok) {
+        if (gasleft() < _GAS_BEFORE_PROOF) revert ZkInsufficientGas(gasleft(), _GAS_BEFORE_PROOF);
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, _VERIFY_PROOF)
+            calldatacopy(add(p, 0x04), attestation.offset, _PROOF_BYTES)
+            mstore(add(p, 0x104), commitment)
+            mstore(add(p, 0x124), packedInput)
+            mstore(add(p, 0x144), packedOutput)
+            ok := staticcall(PROOF_GAS_CAP, zkVerifier, p, 0x164, 0x00, 0x20)
+            ok := and(ok, and(eq(returndatasize(), 0x20), eq(mload(0x00), 1)))
+        }
+    }
+}
