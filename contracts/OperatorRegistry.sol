@@ -73,7 +73,10 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
             if (msg.value != amount) revert OperatorWrongValue(amount, msg.value);
         } else {
             if (msg.value != 0) revert OperatorWrongValue(0, msg.value);
+            uint256 before = IERC20(_stakeToken).balanceOf(address(this));
             IERC20(_stakeToken).safeTransferFrom(msg.sender, address(this), amount);
+            uint256 received = IERC20(_stakeToken).balanceOf(address(this)) - before;
+            if (received != amount) revert OperatorTokenTransferShort(_stakeToken, amount, received);
         }
         Operator storage op = _operators[msg.sender];
         uint256 total = op.stake + amount;

@@ -76,6 +76,11 @@ interface IOperatorRegistry {
     /// @param newHub The new hub.
     event HubUpdated(address oldHub, address newHub);
 
+    /// @notice The staking token delivered less than the amount (fee-on-transfer tokens are not supported).
+    /// @param token The token.
+    /// @param expected The amount.
+    /// @param received What the registry received.
+    error OperatorTokenTransferShort(address token, uint256 expected, uint256 received);
     /// @notice An amount of zero was given.
     error OperatorZeroAmount();
     /// @notice The native value sent does not match the amount (or value was sent for an ERC-20 stake).

@@ -32,7 +32,15 @@ export type JobStruct = IInferenceHub.JobStruct;
 export type JobTuple = IInferenceHub.JobStructOutput;
 
 export async function deployCore(ethers: HardhatEthers) {
-  const [governance, modelOwner, operator, requester, other, treasury] = await ethers.getSigners();
+  const signers = await ethers.getSigners();
+  const at = (i: number) => {
+    const s = signers[i];
+    if (!s) throw new Error(`the network has no signer #${i}`);
+    return s;
+  };
+  const [governance, modelOwner, operator, requester, other, treasury] = [0, 1, 2, 3, 4, 5].map(at) as [
+    HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner, HardhatEthersSigner,
+  ];
   const operators = (await ethers.deployContract("OperatorRegistry", [
     governance.address,
     ethersLib.ZeroAddress,

@@ -1,0 +1,966 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { ethers as ethersLib } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { OperatorRegistry, TestToken } from "../../types/ethers-contracts/index.js";
+import {
+  ATTESTATION_DOC_HASH,
+  deployCore,
+  deployWithTeeModel,
+  enclaveKeyProof,
+  MEASUREMENT,
+  now,
+  OTHER_MEASUREMENT,
+  UNBONDING_DELAY,
+  type Core,
+} from "../helpers/verity.js";
+import {
+  defined,
+  deploySignerHubRegistry,
+  deployTokenStakedRegistry,
+  gasCost,
+  modelIdOf,
+  moneySnapshot,
+  plain,
+  signersAt,
+} from "../helpers/registries.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time } = networkHelpers;
+
+const ONE = ethersLib.parseEther("1");
+const HOUR = 3600n;
+const DAY = 24n * HOUR;
+const JOB_ID = 42n;
+const enclave = new ethersLib.Wallet(ethersLib.id("enclave key 1"));
+const otherEnclave = new ethersLib.Wallet(ethersLib.id("enclave key 2"));
+
+const KEY_TYPES = {
+  EnclaveKeyRegistration: [
+    { name: "operator", type: "address" },
+    { name: "measurement", type: "bytes32" },
+    { name: "attestationDocHash", type: "bytes32" },
+  ],
+};
+
+/** The address a key proof recovers to when submitted by `operator` for `measurement` and `docHash`. */
+async function recoveredSigner(c: Core, proof: string, operator: string, measurement = MEASUREMENT, docHash = ATTESTATION_DOC_HASH) {
+  const { chainId } = await ethers.provider.getNetwork();
+  const domain = { name: "Verity OperatorRegistry", version: "1", chainId, verifyingContract: await c.operators.getAddress() };
+  return ethersLib.verifyTypedData(domain, KEY_TYPES, { operator, measurement, attestationDocHash: docHash }, proof);
+}
+
+/** Asserts `send` is refused with `error(...args)` and that no record, native or token balance moved. */
+async function expectRefusedKeepingFunds(
+  registry: OperatorRegistry,
+  accounts: string[],
+  send: () => Promise<unknown>,
+  errorSource: { interface: ethersLib.Interface },
+  error: string,
+  args: unknown[],
+  token?: TestToken,
+) {
+  const before = await moneySnapshot(ethers, registry, accounts, token);
+  await expect(send())
+    .to.be.revertedWithCustomError(errorSource, error)
+    .withArgs(...args);
+  expect(await moneySnapshot(ethers, registry, accounts, token)).to.deep.equal(before);
+}
+
+// ─────────────────────────────────────────────── fixtures ───────────────────────────────────────────────
+
+async function core() {
+  return defined(await deployCore(ethers));
+}
+
+/** The operator has 1 ETH bonded. */
+async function staked() {
+  const c = defined(await deployCore(ethers));
+  await c.operators.connect(c.operator).stake(ONE, { value: ONE });
+  return c;
+}
+
+/** The operator has 0.6 ETH bonded and 0.4 ETH unbonding. */
+async function unbonding() {
+  const c = await staked();
+  await c.operators.connect(c.operator).requestUnstake(ethersLib.parseEther("0.4"));
+  const releaseAt = (await now(c)) + UNBONDING_DELAY;
+  return { ...c, releaseAt };
+}
+
+/** MEASUREMENT approved; the operator registered `enclave` on it. */
+async function withKey() {
+  const c = defined(await deployCore(ethers));
+  await c.operators.approveMeasurement(MEASUREMENT);
+  await c.operators
+    .connect(c.operator)
+    .registerEnclaveKey(enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, await enclaveKeyProof(c, enclave, c.operator.address));
+  return c;
+}
+
+/** A native-staked registry whose hub is a plain signer; the operator has 0.6 ETH bonded and 0.4 ETH unbonding. */
+async function signerHub() {
+  const c = defined(await deployCore(ethers));
+  const [slasher, recipient] = await signersAt(ethers, 6, 7);
+  const registry = await deploySignerHubRegistry(ethers, c.governance, slasher);
+  await registry.connect(c.operator).stake(ONE, { value: ONE });
+  await registry.connect(c.operator).requestUnstake(ethersLib.parseEther("0.4"));
+  return { ...c, registry, slasher, recipient };
+}
+
+/** An ERC-20-staked registry (TestToken) whose hub is a plain signer; the operator holds and approved 1000 tokens. */
+async function erc20() {
+  const c = defined(await deployCore(ethers));
+  const [slasher] = await signersAt(ethers, 6);
+  const { registry, token } = await deployTokenStakedRegistry(ethers, [c.operator]);
+  await registry.setHub(slasher.address);
+  return { ...c, registry, stakeToken: token, slasher };
+}
+
+/** The TEE setup (MEASUREMENT allowed for v1 and v2) with OTHER_MEASUREMENT approved but not allowed. */
+async function teeModel() {
+  const c = defined(await deployWithTeeModel(ethers));
+  await c.operators.approveMeasurement(OTHER_MEASUREMENT);
+  return c;
+}
+
+// ───────────────────────────────────────────────── tests ─────────────────────────────────────────────────
+
+describe("OperatorRegistry", function () {
+  describe("deployment", function () {
+    it("starts with the given governance, stake token and unbonding delay, and no hub", async function () {
+      const [governance] = await signersAt(ethers, 0);
+      const registry = await ethers.deployContract("OperatorRegistry", [governance.address, ethersLib.ZeroAddress, 2n * HOUR]);
+      await expect(registry.deploymentTransaction()).to.emit(registry, "UnbondingDelayUpdated").withArgs(0, 2n * HOUR);
+      expect(await registry.owner()).to.equal(governance.address);
+      expect(await registry.stakeToken()).to.equal(ethersLib.ZeroAddress);
+      expect(await registry.unbondingDelay()).to.equal(2n * HOUR);
+      expect(await registry.hub()).to.equal(ethersLib.ZeroAddress);
+    });
+
+    it("rejects an initial unbonding delay outside 1 hour .. 90 days", async function () {
+      const [governance] = await signersAt(ethers, 0);
+      const factory = await ethers.getContractFactory("OperatorRegistry");
+      for (const delay of [HOUR - 1n, 90n * DAY + 1n]) {
+        await expect(factory.deploy(governance.address, ethersLib.ZeroAddress, delay))
+          .to.be.revertedWithCustomError(factory, "OperatorInvalidUnbondingDelay")
+          .withArgs(delay);
+      }
+    });
+  });
+
+  describe("stake (native currency)", function () {
+    it("adds the value to the bonded stake and emits Staked with the new total", async function () {
+      const c = await loadFixture(core);
+      const registry = await c.operators.getAddress();
+      const balanceBefore = await ethers.provider.getBalance(c.operator.address);
+      const first = await c.operators.connect(c.operator).stake(ONE, { value: ONE });
+      await expect(first).to.emit(c.operators, "Staked").withArgs(c.operator.address, ONE, ONE);
+      const half = ONE / 2n;
+      const second = await c.operators.connect(c.operator).stake(half, { value: half });
+      await expect(second).to.emit(c.operators, "Staked").withArgs(c.operator.address, half, ONE + half);
+      expect((await c.operators.getOperator(c.operator.address)).stake).to.equal(ONE + half);
+      expect(await ethers.provider.getBalance(registry)).to.equal(ONE + half);
+      expect(await ethers.provider.getBalance(c.operator.address)).to.equal(
+        balanceBefore - ONE - half - (await gasCost(first)) - (await gasCost(second)),
+      );
+    });
+
+    it("keeps new bonded stake apart from stake already unbonding", async function () {
+      const c = await loadFixture(unbonding);
+      await c.operators.connect(c.operator).stake(ONE, { value: ONE });
+      const op = await c.operators.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding]).to.deep.equal([ethersLib.parseEther("1.6"), ethersLib.parseEther("0.4")]);
+    });
+
+    for (const [what, value] of [
+      ["below", ONE - 1n],
+      ["above", ONE + 1n],
+    ] as const) {
+      it(`rejects a value ${what} the amount and keeps every balance`, async function () {
+        const c = await loadFixture(staked);
+        await expectRefusedKeepingFunds(
+          c.operators,
+          [c.operator.address],
+          () => c.operators.connect(c.operator).stake(ONE, { value }),
+          c.operators,
+          "OperatorWrongValue",
+          [ONE, value],
+        );
+      });
+    }
+
+    it("rejects a zero amount, with or without value, and keeps every balance", async function () {
+      const c = await loadFixture(staked);
+      for (const value of [0n, 1n]) {
+        const before = await moneySnapshot(ethers, c.operators, [c.operator.address]);
+        await expect(c.operators.connect(c.operator).stake(0, { value })).to.be.revertedWithCustomError(
+          c.operators,
+          "OperatorZeroAmount",
+        );
+        expect(await moneySnapshot(ethers, c.operators, [c.operator.address])).to.deep.equal(before);
+      }
+    });
+  });
+
+  describe("stake (ERC-20)", function () {
+    it("pulls the tokens from the operator and emits Staked", async function () {
+      const c = await loadFixture(erc20);
+      const held = await c.stakeToken.balanceOf(c.operator.address);
+      await expect(c.registry.connect(c.operator).stake(ONE))
+        .to.emit(c.registry, "Staked")
+        .withArgs(c.operator.address, ONE, ONE);
+      expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE);
+      expect(await c.stakeToken.balanceOf(c.operator.address)).to.equal(held - ONE);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
+      expect(await c.registry.stakeToken()).to.equal(await c.stakeToken.getAddress());
+    });
+
+    it("rejects native value sent with an ERC-20 stake and keeps every balance", async function () {
+      const c = await loadFixture(erc20);
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.operator.address],
+        () => c.registry.connect(c.operator).stake(ONE, { value: 1n }),
+        c.registry,
+        "OperatorWrongValue",
+        [0n, 1n],
+        c.stakeToken,
+      );
+    });
+
+    it("rejects a stake the operator has not approved and keeps every balance", async function () {
+      const c = await loadFixture(erc20);
+      await c.stakeToken.mint(c.other.address, ONE);
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.other.address],
+        () => c.registry.connect(c.other).stake(ONE),
+        c.stakeToken,
+        "ERC20InsufficientAllowance",
+        [await c.registry.getAddress(), 0n, ONE],
+        c.stakeToken,
+      );
+    });
+
+    it("rejects a stake whose bonded plus unbonding total would not fit 128 bits", async function () {
+      const c = await loadFixture(erc20);
+      const max = 1n << 128n;
+      await c.stakeToken.mint(c.operator.address, max);
+      await c.registry.connect(c.operator).stake(ONE);
+      await c.registry.connect(c.operator).requestUnstake(ONE / 2n);
+      const amount = max - ONE; // bonded 0.5 + amount + unbonding 0.5 = 2^128
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.operator.address],
+        () => c.registry.connect(c.operator).stake(amount),
+        c.registry,
+        "SafeCastOverflowedUintDowncast",
+        [128, max],
+        c.stakeToken,
+      );
+    });
+
+    it("pays a withdrawal in tokens", async function () {
+      const c = await loadFixture(erc20);
+      await c.registry.connect(c.operator).stake(ONE);
+      await c.registry.connect(c.operator).requestUnstake(ONE);
+      await time.increase(UNBONDING_DELAY);
+      const held = await c.stakeToken.balanceOf(c.operator.address);
+      await expect(c.registry.connect(c.operator).withdrawStake())
+        .to.emit(c.registry, "StakeWithdrawn")
+        .withArgs(c.operator.address, ONE);
+      expect(await c.stakeToken.balanceOf(c.operator.address)).to.equal(held + ONE);
+      expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(0n);
+    });
+
+    it("pays a slash in tokens", async function () {
+      const c = await loadFixture(erc20);
+      await c.registry.connect(c.operator).stake(ONE);
+      await c.registry.connect(c.slasher).slash(c.operator.address, ONE / 4n, c.treasury.address, JOB_ID);
+      expect(await c.stakeToken.balanceOf(c.treasury.address)).to.equal(ONE / 4n);
+      expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE - ONE / 4n);
+    });
+  });
+
+  describe("requestUnstake", function () {
+    it("moves stake to unbonding with releaseAt = now + delay and emits UnstakeRequested", async function () {
+      const c = await loadFixture(staked);
+      const amount = ethersLib.parseEther("0.3");
+      const tx = await c.operators.connect(c.operator).requestUnstake(amount);
+      const releaseAt = (await now(c)) + UNBONDING_DELAY;
+      await expect(tx).to.emit(c.operators, "UnstakeRequested").withArgs(c.operator.address, amount, releaseAt);
+      const op = await c.operators.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding, op.unbondingReleaseAt]).to.deep.equal([ONE - amount, amount, releaseAt]);
+      expect(await ethers.provider.getBalance(await c.operators.getAddress())).to.equal(ONE);
+    });
+
+    it("restarts the delay for the whole unbonding amount on a new request", async function () {
+      const c = await loadFixture(unbonding);
+      await time.increase(DAY);
+      await c.operators.connect(c.operator).requestUnstake(ethersLib.parseEther("0.1"));
+      const op = await c.operators.getOperator(c.operator.address);
+      expect(op.unbonding).to.equal(ethersLib.parseEther("0.5"));
+      expect(op.unbondingReleaseAt).to.equal((await now(c)) + UNBONDING_DELAY);
+    });
+
+    it("uses the delay in force when the request is made", async function () {
+      const c = await loadFixture(staked);
+      await c.operators.setUnbondingDelay(HOUR);
+      await c.operators.connect(c.operator).requestUnstake(ONE);
+      expect((await c.operators.getOperator(c.operator.address)).unbondingReleaseAt).to.equal((await now(c)) + HOUR);
+    });
+
+    it("rejects more than the bonded stake", async function () {
+      const c = await loadFixture(unbonding);
+      const bonded = ethersLib.parseEther("0.6");
+      await expectRefusedKeepingFunds(
+        c.operators,
+        [c.operator.address],
+        () => c.operators.connect(c.operator).requestUnstake(bonded + 1n),
+        c.operators,
+        "OperatorInsufficientStake",
+        [c.operator.address, bonded + 1n, bonded],
+      );
+    });
+
+    it("rejects an operator without stake", async function () {
+      const c = await loadFixture(staked);
+      await expectRefusedKeepingFunds(
+        c.operators,
+        [c.other.address],
+        () => c.operators.connect(c.other).requestUnstake(1n),
+        c.operators,
+        "OperatorInsufficientStake",
+        [c.other.address, 1n, 0n],
+      );
+    });
+
+    it("rejects a zero amount", async function () {
+      const c = await loadFixture(staked);
+      const before = await moneySnapshot(ethers, c.operators, [c.operator.address]);
+      await expect(c.operators.connect(c.operator).requestUnstake(0)).to.be.revertedWithCustomError(
+        c.operators,
+        "OperatorZeroAmount",
+      );
+      expect(await moneySnapshot(ethers, c.operators, [c.operator.address])).to.deep.equal(before);
+    });
+  });
+
+  describe("withdrawStake", function () {
+    it("refuses before release, naming releaseAt, and keeps every balance", async function () {
+      const c = await loadFixture(unbonding);
+      await time.increase(UNBONDING_DELAY / 2n);
+      await expectRefusedKeepingFunds(
+        c.operators,
+        [c.operator.address],
+        () => c.operators.connect(c.operator).withdrawStake(),
+        c.operators,
+        "OperatorUnbondingNotReleased",
+        [c.operator.address, c.releaseAt],
+      );
+    });
+
+    it("refuses one second before releaseAt and pays at releaseAt", async function () {
+      const c = await loadFixture(unbonding);
+      await time.setNextBlockTimestamp(c.releaseAt - 1n);
+      await expect(c.operators.connect(c.operator).withdrawStake())
+        .to.be.revertedWithCustomError(c.operators, "OperatorUnbondingNotReleased")
+        .withArgs(c.operator.address, c.releaseAt);
+      await time.setNextBlockTimestamp(c.releaseAt);
+      await expect(c.operators.connect(c.operator).withdrawStake())
+        .to.emit(c.operators, "StakeWithdrawn")
+        .withArgs(c.operator.address, ethersLib.parseEther("0.4"));
+    });
+
+    it("pays exactly the unbonding amount, clears it and leaves the bonded stake", async function () {
+      const c = await loadFixture(unbonding);
+      await time.increase(UNBONDING_DELAY);
+      const registry = await c.operators.getAddress();
+      const amount = ethersLib.parseEther("0.4");
+      const [operatorBefore, registryBefore] = await Promise.all([
+        ethers.provider.getBalance(c.operator.address),
+        ethers.provider.getBalance(registry),
+      ]);
+      const tx = await c.operators.connect(c.operator).withdrawStake();
+      await expect(tx).to.emit(c.operators, "StakeWithdrawn").withArgs(c.operator.address, amount);
+      expect(await ethers.provider.getBalance(c.operator.address)).to.equal(operatorBefore + amount - (await gasCost(tx)));
+      expect(await ethers.provider.getBalance(registry)).to.equal(registryBefore - amount);
+      const op = await c.operators.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding, op.unbondingReleaseAt]).to.deep.equal([ethersLib.parseEther("0.6"), 0n, 0n]);
+    });
+
+    it("rejects a second withdrawal with nothing left", async function () {
+      const c = await loadFixture(unbonding);
+      await time.increase(UNBONDING_DELAY);
+      await c.operators.connect(c.operator).withdrawStake();
+      await expectRefusedKeepingFunds(
+        c.operators,
+        [c.operator.address],
+        () => c.operators.connect(c.operator).withdrawStake(),
+        c.operators,
+        "OperatorNothingToWithdraw",
+        [c.operator.address],
+      );
+    });
+
+    it("rejects an operator with only bonded stake", async function () {
+      const c = await loadFixture(staked);
+      await expectRefusedKeepingFunds(
+        c.operators,
+        [c.operator.address],
+        () => c.operators.connect(c.operator).withdrawStake(),
+        c.operators,
+        "OperatorNothingToWithdraw",
+        [c.operator.address],
+      );
+    });
+  });
+
+  describe("slash", function () {
+    it("rejects any caller but the hub, including governance, and keeps every balance", async function () {
+      const c = await loadFixture(staked);
+      for (const caller of [c.governance, c.operator, c.other]) {
+        await expectRefusedKeepingFunds(
+          c.operators,
+          [c.operator.address, c.other.address],
+          () => c.operators.connect(caller).slash(c.operator.address, ONE, c.other.address, JOB_ID),
+          c.operators,
+          "OperatorOnlyHub",
+          [caller.address],
+        );
+      }
+    });
+
+    it("takes bonded stake first, pays the recipient and emits OperatorSlashed", async function () {
+      const c = await loadFixture(signerHub);
+      const amount = ethersLib.parseEther("0.5");
+      const registry = await c.registry.getAddress();
+      const [recipientBefore, registryBefore] = await Promise.all([
+        ethers.provider.getBalance(c.recipient.address),
+        ethers.provider.getBalance(registry),
+      ]);
+      expect(await c.registry.connect(c.slasher).slash.staticCall(c.operator.address, amount, c.recipient.address, JOB_ID)).to.equal(amount);
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, amount, c.recipient.address, JOB_ID))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.operator.address, JOB_ID, amount, c.recipient.address);
+      const op = await c.registry.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding]).to.deep.equal([ethersLib.parseEther("0.1"), ethersLib.parseEther("0.4")]);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + amount);
+      expect(await ethers.provider.getBalance(registry)).to.equal(registryBefore - amount);
+    });
+
+    it("takes unbonding stake once the bonded stake is gone", async function () {
+      const c = await loadFixture(signerHub);
+      await c.registry.connect(c.slasher).slash(c.operator.address, ethersLib.parseEther("0.8"), c.recipient.address, JOB_ID);
+      const op = await c.registry.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding]).to.deep.equal([0n, ethersLib.parseEther("0.2")]);
+    });
+
+    it("caps the slash at what the operator has and returns the amount taken", async function () {
+      const c = await loadFixture(signerHub);
+      const recipientBefore = await ethers.provider.getBalance(c.recipient.address);
+      const asked = 5n * ONE;
+      expect(await c.registry.connect(c.slasher).slash.staticCall(c.operator.address, asked, c.recipient.address, JOB_ID)).to.equal(ONE);
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, asked, c.recipient.address, JOB_ID))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.operator.address, JOB_ID, ONE, c.recipient.address);
+      const op = await c.registry.getOperator(c.operator.address);
+      expect([op.stake, op.unbonding]).to.deep.equal([0n, 0n]);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + ONE);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
+    });
+
+    it("records a zero slash and pays nothing when the operator has no stake", async function () {
+      const c = await loadFixture(signerHub);
+      const recipientBefore = await ethers.provider.getBalance(c.recipient.address);
+      await expect(c.registry.connect(c.slasher).slash(c.other.address, ONE, c.recipient.address, JOB_ID))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.other.address, JOB_ID, 0n, c.recipient.address);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
+    });
+
+    it("reduces what the operator can withdraw after unbonding", async function () {
+      const c = await loadFixture(signerHub);
+      await c.registry.connect(c.slasher).slash(c.operator.address, ethersLib.parseEther("0.7"), c.recipient.address, JOB_ID);
+      await time.increase(UNBONDING_DELAY);
+      await expect(c.registry.connect(c.operator).withdrawStake())
+        .to.emit(c.registry, "StakeWithdrawn")
+        .withArgs(c.operator.address, ethersLib.parseEther("0.3"));
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
+    });
+
+    it("reverts the whole slash when the recipient refuses the native currency", async function () {
+      const c = await loadFixture(signerHub);
+      const refuser = await c.token.getAddress(); // an ERC-20 contract without receive()
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.operator.address, refuser],
+        () => c.registry.connect(c.slasher).slash(c.operator.address, ONE / 2n, refuser, JOB_ID),
+        c.registry,
+        "OperatorNativeTransferFailed",
+        [refuser, ONE / 2n],
+      );
+    });
+
+    it("lets only the new hub slash after setHub", async function () {
+      const c = await loadFixture(signerHub);
+      await c.registry.setHub(c.other.address);
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.operator.address, c.recipient.address],
+        () => c.registry.connect(c.slasher).slash(c.operator.address, ONE, c.recipient.address, JOB_ID),
+        c.registry,
+        "OperatorOnlyHub",
+        [c.slasher.address],
+      );
+      await c.registry.connect(c.other).slash(c.operator.address, 1n, c.recipient.address, JOB_ID);
+      expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(ethersLib.parseEther("0.6") - 1n);
+    });
+  });
+
+  describe("registerEnclaveKey", function () {
+    it("binds the key to the operator, measurement and attestation document and emits EnclaveKeyRegistered", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
+      await expect(c.operators.connect(c.operator).registerEnclaveKey(enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof))
+        .to.emit(c.operators, "EnclaveKeyRegistered")
+        .withArgs(enclave.address, c.operator.address, MEASUREMENT, ATTESTATION_DOC_HASH);
+      const key = await c.operators.getEnclaveKey(enclave.address);
+      expect(plain(key)).to.deep.equal([c.operator.address, MEASUREMENT, ATTESTATION_DOC_HASH, await now(c), true]);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
+    });
+
+    /** Asserts the registration is refused with `error(...args)` and the key stays unregistered as before. */
+    async function expectKeyRefused(
+      c: Core,
+      from: HardhatEthersSigner,
+      key: string,
+      measurement: string,
+      docHash: string,
+      proof: string,
+      error: string,
+      args: unknown[],
+    ) {
+      const before = plain(await c.operators.getEnclaveKey(key));
+      const activeBefore = await c.operators.activeEnclaveOperator(key, measurement);
+      await expect(c.operators.connect(from).registerEnclaveKey(key, measurement, docHash, proof))
+        .to.be.revertedWithCustomError(c.operators, error)
+        .withArgs(...args);
+      expect(plain(await c.operators.getEnclaveKey(key))).to.deep.equal(before);
+      expect(await c.operators.activeEnclaveOperator(key, measurement)).to.equal(activeBefore);
+    }
+
+    it("rejects a measurement governance never approved", async function () {
+      const c = await loadFixture(core);
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorMeasurementNotApproved", [
+        MEASUREMENT,
+      ]);
+    });
+
+    it("rejects a revoked measurement", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await c.operators.revokeMeasurement(MEASUREMENT);
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorMeasurementNotApproved", [
+        MEASUREMENT,
+      ]);
+    });
+
+    it("rejects a key proof signed by another key", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      const proof = await enclaveKeyProof(c, otherEnclave, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+        enclave.address,
+        otherEnclave.address,
+      ]);
+    });
+
+    it("rejects a key proof made for another operator", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      const proof = await enclaveKeyProof(c, enclave, c.other.address);
+      const recovered = await recoveredSigner(c, proof, c.operator.address);
+      expect(recovered).to.not.equal(enclave.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+        enclave.address,
+        recovered,
+      ]);
+    });
+
+    it("rejects a key proof made for another measurement", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address, OTHER_MEASUREMENT);
+      const recovered = await recoveredSigner(c, proof, c.operator.address, MEASUREMENT);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+        enclave.address,
+        recovered,
+      ]);
+    });
+
+    it("rejects a key proof made for another attestation document", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      const otherDoc = ethersLib.id("another attestation document");
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address, MEASUREMENT, otherDoc);
+      const recovered = await recoveredSigner(c, proof, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+        enclave.address,
+        recovered,
+      ]);
+    });
+
+    it("rejects a key proof made for another registry's domain", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      const { chainId } = await ethers.provider.getNetwork();
+      const value = { operator: c.operator.address, measurement: MEASUREMENT, attestationDocHash: ATTESTATION_DOC_HASH };
+      const proof = await enclave.signTypedData(
+        { name: "Verity OperatorRegistry", version: "1", chainId, verifyingContract: await c.hub.getAddress() },
+        KEY_TYPES,
+        value,
+      );
+      const recovered = await recoveredSigner(c, proof, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+        enclave.address,
+        recovered,
+      ]);
+    });
+
+    it("rejects a malformed key proof, which recovers to the zero address", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      for (const proof of ["0x", ethersLib.hexlify(new Uint8Array(64)), ethersLib.hexlify(new Uint8Array(65))]) {
+        await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
+          enclave.address,
+          ethersLib.ZeroAddress,
+        ]);
+      }
+    });
+
+    it("rejects the zero key", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await expectKeyRefused(c, c.operator, ethersLib.ZeroAddress, MEASUREMENT, ATTESTATION_DOC_HASH, "0x", "OperatorKeyUnavailable", [
+        ethersLib.ZeroAddress,
+      ]);
+    });
+
+    it("rejects a key already registered, by its operator or by another", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
+      for (const [from, measurement] of [
+        [c.operator, MEASUREMENT],
+        [c.operator, OTHER_MEASUREMENT],
+        [c.other, MEASUREMENT],
+      ] as const) {
+        const proof = await enclaveKeyProof(c, enclave, from.address, measurement);
+        await expectKeyRefused(c, from, enclave.address, measurement, ATTESTATION_DOC_HASH, proof, "OperatorKeyUnavailable", [
+          enclave.address,
+        ]);
+      }
+    });
+
+    it("rejects re-registering a revoked key", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
+      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
+      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyUnavailable", [
+        enclave.address,
+      ]);
+    });
+  });
+
+  describe("revokeEnclaveKey", function () {
+    it("deactivates the key, keeps its record and emits EnclaveKeyRevoked", async function () {
+      const c = await loadFixture(withKey);
+      const before = plain(await c.operators.getEnclaveKey(enclave.address)) as unknown[];
+      await expect(c.operators.connect(c.operator).revokeEnclaveKey(enclave.address))
+        .to.emit(c.operators, "EnclaveKeyRevoked")
+        .withArgs(enclave.address, c.operator.address);
+      expect(plain(await c.operators.getEnclaveKey(enclave.address))).to.deep.equal([...before.slice(0, 4), false]);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+    });
+
+    it("rejects anyone but the key's operator, including governance", async function () {
+      const c = await loadFixture(withKey);
+      for (const caller of [c.other, c.governance]) {
+        await expect(c.operators.connect(caller).revokeEnclaveKey(enclave.address))
+          .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
+          .withArgs(enclave.address, caller.address);
+      }
+      expect((await c.operators.getEnclaveKey(enclave.address)).active).to.equal(true);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
+    });
+
+    it("rejects revoking a key twice", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
+      await expect(c.operators.connect(c.operator).revokeEnclaveKey(enclave.address))
+        .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
+        .withArgs(enclave.address, c.operator.address);
+    });
+
+    it("rejects an unknown key", async function () {
+      const c = await loadFixture(withKey);
+      await expect(c.operators.connect(c.operator).revokeEnclaveKey(otherEnclave.address))
+        .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
+        .withArgs(otherEnclave.address, c.operator.address);
+    });
+  });
+
+  describe("approveMeasurement / revokeMeasurement", function () {
+    it("approves a measurement and emits MeasurementApproved", async function () {
+      const c = await loadFixture(core);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
+      await expect(c.operators.approveMeasurement(MEASUREMENT)).to.emit(c.operators, "MeasurementApproved").withArgs(MEASUREMENT);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(1n);
+    });
+
+    it("revokes an approved measurement and emits MeasurementRevoked", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await expect(c.operators.revokeMeasurement(MEASUREMENT)).to.emit(c.operators, "MeasurementRevoked").withArgs(MEASUREMENT);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(2n);
+    });
+
+    it("rejects approval and revocation by anyone but governance", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
+      await expect(c.operators.connect(c.other).approveMeasurement(MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
+        .withArgs(c.other.address);
+      await expect(c.operators.connect(c.operator).revokeMeasurement(OTHER_MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
+        .withArgs(c.operator.address);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
+      expect(await c.operators.measurementStatus(OTHER_MEASUREMENT)).to.equal(1n);
+    });
+
+    it("rejects approving the zero measurement", async function () {
+      const c = await loadFixture(core);
+      await expect(c.operators.approveMeasurement(ethersLib.ZeroHash))
+        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
+        .withArgs(ethersLib.ZeroHash, 0);
+      expect(await c.operators.measurementStatus(ethersLib.ZeroHash)).to.equal(0n);
+    });
+
+    it("rejects approving a measurement twice", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await expect(c.operators.approveMeasurement(MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
+        .withArgs(MEASUREMENT, 1);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(1n);
+    });
+
+    it("rejects revoking a measurement that was never approved", async function () {
+      const c = await loadFixture(core);
+      await expect(c.operators.revokeMeasurement(MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
+        .withArgs(MEASUREMENT, 0);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
+    });
+
+    it("makes revocation final: no second revocation, no re-approval", async function () {
+      const c = await loadFixture(core);
+      await c.operators.approveMeasurement(MEASUREMENT);
+      await c.operators.revokeMeasurement(MEASUREMENT);
+      await expect(c.operators.revokeMeasurement(MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
+        .withArgs(MEASUREMENT, 2);
+      await expect(c.operators.approveMeasurement(MEASUREMENT))
+        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
+        .withArgs(MEASUREMENT, 2);
+      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(2n);
+    });
+  });
+
+  describe("setUnbondingDelay", function () {
+    it("accepts 1 hour and 90 days and emits UnbondingDelayUpdated with the old and new delay", async function () {
+      const c = await loadFixture(core);
+      await expect(c.operators.setUnbondingDelay(HOUR)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(UNBONDING_DELAY, HOUR);
+      await expect(c.operators.setUnbondingDelay(90n * DAY)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(HOUR, 90n * DAY);
+      expect(await c.operators.unbondingDelay()).to.equal(90n * DAY);
+    });
+
+    for (const delay of [0n, HOUR - 1n, 90n * DAY + 1n]) {
+      it(`rejects a delay of ${delay} seconds`, async function () {
+        const c = await loadFixture(core);
+        await expect(c.operators.setUnbondingDelay(delay))
+          .to.be.revertedWithCustomError(c.operators, "OperatorInvalidUnbondingDelay")
+          .withArgs(delay);
+        expect(await c.operators.unbondingDelay()).to.equal(UNBONDING_DELAY);
+      });
+    }
+
+    it("rejects anyone but governance", async function () {
+      const c = await loadFixture(core);
+      await expect(c.operators.connect(c.operator).setUnbondingDelay(HOUR))
+        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
+        .withArgs(c.operator.address);
+      expect(await c.operators.unbondingDelay()).to.equal(UNBONDING_DELAY);
+    });
+  });
+
+  describe("setHub", function () {
+    it("sets the hub and emits HubUpdated with the old and new hub", async function () {
+      const c = await loadFixture(core);
+      const hub = await c.hub.getAddress();
+      await expect(c.operators.setHub(c.other.address)).to.emit(c.operators, "HubUpdated").withArgs(hub, c.other.address);
+      expect(await c.operators.hub()).to.equal(c.other.address);
+    });
+
+    it("rejects anyone but governance", async function () {
+      const c = await loadFixture(core);
+      await expect(c.operators.connect(c.other).setHub(c.other.address))
+        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
+        .withArgs(c.other.address);
+      expect(await c.operators.hub()).to.equal(await c.hub.getAddress());
+    });
+  });
+
+  describe("activeEnclaveOperator", function () {
+    it("returns the operator of an active key on its approved measurement", async function () {
+      const c = await loadFixture(withKey);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
+    });
+
+    it("returns zero for an unknown key or another measurement, even an approved one", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
+      expect(await c.operators.activeEnclaveOperator(otherEnclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, OTHER_MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+    });
+
+    it("returns zero after the operator revokes the key", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+    });
+
+    it("returns zero after governance revokes the measurement, while the key record stays active", async function () {
+      const c = await loadFixture(withKey);
+      await c.operators.revokeMeasurement(MEASUREMENT);
+      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+      expect((await c.operators.getEnclaveKey(enclave.address)).active).to.equal(true);
+    });
+  });
+
+  describe("TEE measurement policy (setMeasurementAllowed)", function () {
+    it("lets the model owner allow a measurement for one version and emits TeeMeasurementPolicyUpdated", async function () {
+      const c = await loadFixture(teeModel);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
+        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
+        .withArgs(c.modelId, 1, OTHER_MEASUREMENT, true);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(true);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 2, OTHER_MEASUREMENT)).to.equal(false);
+    });
+
+    it("lets the model owner disallow it again", async function () {
+      const c = await loadFixture(teeModel);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false))
+        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
+        .withArgs(c.modelId, 1, MEASUREMENT, false);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(false);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 2, MEASUREMENT)).to.equal(true);
+    });
+
+    it("rejects a caller who is not the model owner, including governance", async function () {
+      const c = await loadFixture(teeModel);
+      for (const caller of [c.other, c.governance, c.operator]) {
+        await expect(c.tee.connect(caller).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
+          .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
+          .withArgs(c.modelId, caller.address);
+      }
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
+    });
+
+    it("rejects an unknown model as not owned by the caller", async function () {
+      const c = await loadFixture(teeModel);
+      const unknown = modelIdOf(c.modelOwner.address, "no such model");
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(unknown, 1, MEASUREMENT, true))
+        .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
+        .withArgs(unknown, c.modelOwner.address);
+      expect(await c.tee.isMeasurementAllowed(unknown, 1, MEASUREMENT)).to.equal(false);
+    });
+
+    it("rejects allowing a measurement for an unknown version with the hub's ModelUnknownVersion", async function () {
+      const c = await loadFixture(teeModel);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 3, MEASUREMENT, true))
+        .to.be.revertedWithCustomError(c.hub, "ModelUnknownVersion")
+        .withArgs(c.modelId, 3);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 3, MEASUREMENT)).to.equal(false);
+    });
+
+    it("rejects an update that changes nothing", async function () {
+      const c = await loadFixture(teeModel);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, true))
+        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
+        .withArgs(c.modelId, 1, MEASUREMENT);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, false))
+        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
+        .withArgs(c.modelId, 1, OTHER_MEASUREMENT);
+      // Disallowing on a version that does not exist is such a no-op too.
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 3, MEASUREMENT, false))
+        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
+        .withArgs(c.modelId, 3, MEASUREMENT);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(true);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
+    });
+
+    it("rejects a measurement governance never approved, and the zero measurement", async function () {
+      const c = await loadFixture(teeModel);
+      for (const measurement of [ethersLib.id("never approved"), ethersLib.ZeroHash]) {
+        await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, measurement, true))
+          .to.be.revertedWithCustomError(c.tee, "TeeUnknownMeasurement")
+          .withArgs(measurement);
+        expect(await c.tee.isMeasurementAllowed(c.modelId, 1, measurement)).to.equal(false);
+      }
+    });
+
+    it("lets the model owner disallow a measurement that governance has since revoked", async function () {
+      const c = await loadFixture(teeModel);
+      await c.operators.revokeMeasurement(MEASUREMENT);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false))
+        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
+        .withArgs(c.modelId, 1, MEASUREMENT, false);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(false);
+    });
+
+    it("follows model ownership: the new owner sets the policy, the old owner no longer can", async function () {
+      const c = await loadFixture(teeModel);
+      await c.models.connect(c.modelOwner)["transferOwnership(bytes32,address)"](c.modelId, c.other.address);
+      await c.models.connect(c.other)["acceptOwnership(bytes32)"](c.modelId);
+      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
+        .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
+        .withArgs(c.modelId, c.modelOwner.address);
+      await c.tee.connect(c.other).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true);
+      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(true);
+    });
+  });
+});
+
+describe("OperatorRegistry with a fee-on-transfer stake token", () => {
+  it("refuses a stake that arrives short, and keeps the operator's stake and tokens", async () => {
+    const { ethers: e } = await network.create();
+    const [gov, op] = await e.getSigners();
+    const fot = await e.deployContract("FeeOnTransferToken");
+    const registry = await e.deployContract("OperatorRegistry", [gov!.address, await fot.getAddress(), 3600]);
+    await fot.getFunction("mint")(op!.address, 1000n);
+    await fot.connect(op!).getFunction("approve")(await registry.getAddress(), 1000n);
+    await expect(registry.connect(op!).getFunction("stake")(1000n))
+      .to.be.revertedWithCustomError(registry, "OperatorTokenTransferShort")
+      .withArgs(await fot.getAddress(), 1000n, 990n);
+    expect((await registry.getFunction("getOperator")(op!.address)).stake).to.equal(0n);
+    expect(await fot.getFunction("balanceOf")(op!.address)).to.equal(1000n);
+  });
+});
