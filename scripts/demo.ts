@@ -17,7 +17,11 @@ const MODE_TEE = 1;
 const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
 
 const { ethers } = await network.connect();
-const [governance, modelOwner, operator, requester, treasury] = await ethers.getSigners();
+const signers = await ethers.getSigners();
+if (signers.length < 5) throw new Error("the demo needs five funded accounts on the network");
+const [governance, modelOwner, operator, requester, treasury] = signers as [
+  (typeof signers)[0], (typeof signers)[0], (typeof signers)[0], (typeof signers)[0], (typeof signers)[0],
+];
 
 step(1, "Deploy the operator registry (also the TEE verifier) and the inference hub (also the model registry)");
 const operators = (await ethers.deployContract("OperatorRegistry", [governance.address, E.ZeroAddress, 7 * 24 * 3600])) as unknown as OperatorRegistry;
@@ -61,7 +65,7 @@ const flowers: [string, number[]][] = [
   ["virginica", [6.3, 3.3, 6.0, 2.5]],
 ];
 const fee = modelFee + E.parseEther("0.002");
-const jobs: { jobId: bigint; job: any; truth: string; input: string }[] = [];
+const jobs: { jobId: bigint; job: any; truth: string; input: `0x${string}` }[] = [];
 for (const [truth, cm] of flowers) {
   const input = encodeTensor(quantizeFeatures(cm, model.inputScale));
   const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;

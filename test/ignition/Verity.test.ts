@@ -7,6 +7,7 @@ const { ethers, ignition } = await network.connect();
 describe("Ignition module Verity", () => {
   it("deploys the hub and the operator registry wired to each other, with the deployer as governance", async () => {
     const [deployer] = await ethers.getSigners();
+    if (!deployer) throw new Error("no signer");
     const { hub, operatorRegistry } = await ignition.deploy(VerityModule);
     const hubAddress = await hub.getAddress();
     const registryAddress = await operatorRegistry.getAddress();
@@ -22,6 +23,7 @@ describe("Ignition module Verity", () => {
 
   it("takes the treasury, stake token and unbonding delay as parameters", async () => {
     const [, treasury] = await ethers.getSigners();
+    if (!treasury) throw new Error("no second signer");
     const token = await ethers.deployContract("TestToken", ["Stake", "STK"]);
     const { hub, operatorRegistry } = await ignition.deploy(VerityModule, {
       parameters: { Verity: { treasury: treasury.address, stakeToken: await token.getAddress(), unbondingDelay: 3600n } },
