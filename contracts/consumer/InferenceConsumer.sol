@@ -48,6 +48,14 @@ abstract contract InferenceConsumer is IInferenceConsumer {
         return inferenceHub.requestInference(request);
     }
 
+    /// @notice Pulls this contract's credited balance from the hub: refunds of its expired jobs are credited to
+    /// it as the requester. Call it from a function of your own (and forward the funds as your dApp needs).
+    /// @param token The currency (zero for native; the contract must be able to receive it).
+    /// @return amount The amount received.
+    function _withdrawFromHub(address token) internal returns (uint256 amount) {
+        return inferenceHub.withdraw(token);
+    }
+
     /// @notice Receives a verified result.
     /// @param jobId The job.
     /// @param outputHash keccak256 of the output bytes.

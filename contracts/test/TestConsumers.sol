@@ -21,6 +21,11 @@ contract ExampleConsumer is InferenceConsumer {
         return _requestInference(request);
     }
 
+    /// @notice Pulls refunds of expired jobs back into this contract.
+    function collectRefunds(address token) external returns (uint256) {
+        return _withdrawFromHub(token);
+    }
+
     function _onInferenceResult(uint256 jobId, bytes32 outputHash, bytes calldata output) internal override {
         outputHashOf[jobId] = outputHash;
         outputOf[jobId] = output;
