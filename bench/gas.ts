@@ -18,6 +18,7 @@ import {
   teeFulfilArgs,
   versionParams,
 } from "../test/helpers/verity.js";
+import { measureZk } from "./gas-zk.js";
 
 const { ethers, networkHelpers } = await network.connect();
 const c = await deployWithTeeModel(ethers);
@@ -97,6 +98,8 @@ function toStruct(j: any) {
     modelFee: j.modelFee, protocolFeeBps: j.protocolFeeBps, inputHash: j.inputHash, params: j.params,
   };
 }
+
+Object.assign(gas, await measureZk(ethers, networkHelpers));
 
 void inlineResult;
 void modeBit;

@@ -155,6 +155,16 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function zkCircuitOf(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address zkVerifier, bytes32 zkModelCommitment)
+    {
+        _VersionRecord storage v = _versions[modelId][version];
+        return (v.zkVerifier, v.zkModelCommitment);
+    }
+
+    /// @inheritdoc IModelRegistry
     function requestTerms(bytes32 modelId, uint32 version)
         external
         view

@@ -155,6 +155,17 @@ interface IModelRegistry {
     /// @param version The version.
     function getVersion(bytes32 modelId, uint32 version) external view returns (Version memory);
 
+    /// @notice The ZK circuit of a version, read from two storage slots (the ZK verifier's per-fulfilment read;
+    /// `getVersion` reads seven). Zero values when the version does not exist or has no ZK circuit.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @return zkVerifier The Groth16 verifier contract of the version's circuit.
+    /// @return zkModelCommitment The circuit's public commitment to the model weights.
+    function zkCircuitOf(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address zkVerifier, bytes32 zkModelCommitment);
+
     /// @notice The terms the hub needs to accept a request, read from one storage slot.
     /// @param modelId The model.
     /// @param version The version.

@@ -27,7 +27,7 @@ import {TensorCodec} from "../libraries/TensorCodec.sol";
 contract ZkVerifier is IZkVerifier {
     /// @inheritdoc IZkVerifier
     /// @dev About twice what a 3-signal snarkjs verifier needs (~205k), leaving room for precompile repricing; a
-    /// bad proof burns at most this. The hub's fulfilment around it costs ~70k more.
+    /// bad proof burns at most this (a refused off-curve fulfilment uses ~457k gas in all, whatever its limit).
     uint256 public constant PROOF_GAS_CAP = 400_000;
     /// @notice `keccak256("mlp-4-8-3-int8")`, the architecture whose circuit this verifier's public signals follow.
     bytes32 public constant ARCHITECTURE = keccak256("mlp-4-8-3-int8");
@@ -95,27 +95,12 @@ contract ZkVerifier is IZkVerifier {
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
 
-    /// @dev The version's Groth16 verifier and model commitment, from the calling hub's registry. A low-level
-    /// `getVersion` that reads the two words it needs from the return data instead of decoding the whole `Version`
-    /// (with its URI string) into memory. Reverts like `getVersion` (ModelUnknownVersion) when it reverts.
+    /// @dev The version's Groth16 verifier and model commitment, from the calling hub's registry (`zkCircuitOf`:
+    /// two storage reads). A version without a circuit gives zeros, which fail the proof check.
     function _circuitOf(bytes32 modelId, uint32 version) private view returns (address zkVerifier, uint256 commitment) {
-        bytes4 selector = IModelRegistry.getVersion.selector;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, selector)
-            mstore(add(p, 0x04), modelId)
-            mstore(add(p, 0x24), version)
-            if iszero(staticcall(gas(), caller(), p, 0x44, 0x00, 0x00)) {
-                returndatacopy(p, 0x00, returndatasize())
-                revert(p, returndatasize())
-            }
-            // abi.encode(Version): head offset 0x20, then artifactHash, uri offset, modes, deprecated, feeToken,
-            // fee, zkVerifier (+0xe0), zkModelCommitment (+0x100), zkVerifyingKeyHash, publishedAt, uri.
-            if lt(returndatasize(), 0x160) { revert(0x00, 0x00) }
-            returndatacopy(0x00, 0xe0, 0x40)
-            zkVerifier := mload(0x00)
-            commitment := mload(0x20)
-        }
+        bytes32 zkModelCommitment;
+        (zkVerifier, zkModelCommitment) = IModelRegistry(msg.sender).zkCircuitOf(modelId, version);
+        commitment = uint256(zkModelCommitment);
     }
 
     /// @dev The two `bytes` of `abi.encode(uint256[2], uint256[2][2], uint256[2], bytes, bytes)`, as calldata

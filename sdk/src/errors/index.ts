@@ -10,3 +10,31 @@ export class TensorEncodingError extends VerityError {
     });
   }
 }
+
+export {
+  AccountRequiredError,
+  DeadlinePassedError,
+  DeadlineTooFarError,
+  FeeTooLowError,
+  HubPausedError,
+  InsufficientAllowanceError,
+  InsufficientBalanceError,
+  InvalidCallbackError,
+  InvalidDataError,
+  InvalidParamsError,
+  ModeNotSupportedError,
+  UnknownModelVersionError,
+  VersionDeprecatedError,
+} from "./request.js";
+export {
+  InvalidAttestationError,
+  JobExpiredError,
+  JobNotFoundError,
+  JobRefundedError,
+  TransactionRevertedError,
+  VerificationModeNotSupportedError,
+  WaitTimeoutError,
+} from "./job.js";
+export { RpcUnreachableError, findUnreachableRpc } from "./rpc.js";
+export { ContractRevertError, findRevert, verityErrorsAbi } from "./contract.js";
+export { toVerityError, withVerityErrors } from "./decode.js";

@@ -1,0 +1,95 @@
+import { type Address, type Hash, type Hex, type LocalAccount, type WriteContractErrorType, zeroHash } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  InvalidAttestationError,
+  InvalidDataError,
+  JobNotFoundError,
+  RpcUnreachableError,
+  TensorEncodingError,
+} from "../errors/index.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { chainIdOf, writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData } from "../internal/data.js";
+import { encodeTeeAttestation, resultTypedData } from "../proofs/tee.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import { getJob } from "./getJob.js";
+
+/** Who signs the result: an enclave account (the SDK signs), or a signature made inside the enclave. */
+export type TeeSigner = { enclave: Pick<LocalAccount, "address" | "signTypedData"> } | { signature: Hex };
+
+export type FulfillTeeParameters = WriteParameters &
+  TeeSigner & {
+    hub: Address;
+    jobId: bigint;
+    /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+    job?: JobStruct | undefined;
+    /** The output: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output kept off chain. */
+    output: TensorData;
+  };
+export type FulfillTeeReturnType = Hash;
+export type FulfillTeeErrorType =
+  | TensorEncodingError
+  | InvalidDataError
+  | InvalidAttestationError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/** The `fulfill` arguments of a TEE result: the job, the hub's `Result` struct and the attestation. */
+export async function prepareTeeFulfillment(client: VerityClient, parameters: FulfillTeeParameters) {
+  const { hub, jobId } = parameters;
+  const data = normalizeTensorData(parameters.output, "output");
+  const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
+  let signature: Hex;
+  if ("enclave" in parameters) {
+    signature = await parameters.enclave.signTypedData(
+      resultTypedData({
+        hub,
+        chainId: await chainIdOf(client),
+        jobId,
+        modelId: job.modelId,
+        version: job.version,
+        inputHash: job.inputHash,
+        outputHash: data.hash,
+      }),
+    );
+  } else {
+    signature = parameters.signature;
+  }
+  return {
+    job,
+    // The hub hashes inline output itself: a zero hash costs less calldata gas than repeating it.
+    result: { output: data.bytes, outputURI: data.uri, outputHash: data.uri === "" ? zeroHash : data.hash },
+    attestation: encodeTeeAttestation({ signature }),
+  };
+}
+
+/**
+ * Delivers a TEE result: the enclave signs `Result(jobId, modelId, version, inputHash, outputHash)` under the
+ * hub's EIP-712 domain `{ "Verity", "1", chainId, hub }`, and the operator submits the output with that 65-byte
+ * signature as the attestation (the registry knows the key's measurement). Reverts (decoded, e.g.
+ * `TeeUnknownKey`) come back as {@link ContractRevertError}.
+ *
+ * @example
+ * ```ts
+ * await fulfillTee(operatorClient, { hub, jobId, job, output: tensor("int32", [1, 3], [0, 7, 11]), enclave });
+ * ```
+ * @returns The transaction hash. {@link fulfillTeeSync} waits and returns the `InferenceFulfilled` event.
+ */
+export async function fulfillTee(client: VerityClient, parameters: FulfillTeeParameters): Promise<FulfillTeeReturnType> {
+  const { job, result, attestation } = await prepareTeeFulfillment(client, parameters);
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "fulfill",
+      args: [parameters.jobId, job, result, attestation],
+      ...writeOptions(client, parameters, "fulfillTee"),
+    }),
+  );
+}

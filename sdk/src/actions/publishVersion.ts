@@ -1,0 +1,67 @@
+import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress, zeroHash } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { type ModeLike, modesBitmask } from "../constants.js";
+import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import type { VerityClient, WriteParameters } from "../types.js";
+
+export type PublishVersionParameters = WriteParameters & {
+  hub: Address;
+  modelId: Hex;
+  /** keccak256 of the model file (e.g. the ONNX bytes); unique within the model. */
+  artifactHash: Hex;
+  /** Where operators fetch the model file (file:, https:, ipfs:...). */
+  uri: string;
+  /** Supported verification modes, by name or number (`["tee"]`), or the raw bitmask. */
+  modes: readonly ModeLike[] | number;
+  /** The fee currency: an ERC-20, or leave out for the native currency. */
+  feeToken?: Address | undefined;
+  /** The model owner's fee per inference, in `feeToken` units (default 0). */
+  fee?: bigint | undefined;
+  /** The ZK circuit (ZK and OPTIMISTIC modes only). */
+  zk?: { verifier: Address; modelCommitment: Hex; verifyingKeyHash: Hex } | undefined;
+};
+export type PublishVersionReturnType = Hash;
+export type PublishVersionErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+
+/** The `VersionParams` struct `publishVersion` takes. */
+export function versionParams(parameters: Omit<PublishVersionParameters, "hub" | "modelId" | keyof WriteParameters>) {
+  return {
+    artifactHash: parameters.artifactHash,
+    uri: parameters.uri,
+    modes: typeof parameters.modes === "number" ? parameters.modes : modesBitmask(parameters.modes),
+    feeToken: parameters.feeToken ?? zeroAddress,
+    fee: parameters.fee ?? 0n,
+    zkVerifier: parameters.zk?.verifier ?? zeroAddress,
+    zkModelCommitment: parameters.zk?.modelCommitment ?? zeroHash,
+    zkVerifyingKeyHash: parameters.zk?.verifyingKeyHash ?? zeroHash,
+  };
+}
+
+/**
+ * Publishes a new immutable version of a model. Only the model owner.
+ *
+ * @example
+ * ```ts
+ * const hash = await publishVersion(walletClient, {
+ *   hub, modelId, artifactHash: keccak256(onnxBytes), uri: "ipfs://…", modes: ["tee"], fee: parseEther("0.001"),
+ * });
+ * ```
+ * @returns The transaction hash. {@link publishVersionSync} waits and returns the version number.
+ */
+export async function publishVersion(
+  client: VerityClient,
+  parameters: PublishVersionParameters,
+): Promise<PublishVersionReturnType> {
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "publishVersion",
+      args: [parameters.modelId, versionParams(parameters)],
+      ...writeOptions(client, parameters, "publishVersion"),
+    }),
+  );
+}

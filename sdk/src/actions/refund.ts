@@ -1,0 +1,42 @@
+import type { Address, Hash, WriteContractErrorType } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import type { AccountRequiredError, ContractRevertError, JobNotFoundError, RpcUnreachableError } from "../errors/index.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import { getJob } from "./getJob.js";
+
+export type RefundParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+};
+export type RefundReturnType = Hash;
+export type RefundErrorType =
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * Credits an expired, unfulfilled job's whole fee back to its requester (who then calls `withdraw`). Anyone may
+ * send it. Before the deadline it reverts with `HubJobNotExpired` (a {@link ContractRevertError}).
+ *
+ * @example
+ * ```ts
+ * await refund(walletClient, { hub, jobId });
+ * await withdraw(walletClient, { hub });
+ * ```
+ * @returns The transaction hash.
+ */
+export async function refund(client: VerityClient, parameters: RefundParameters): Promise<RefundReturnType> {
+  const { hub, jobId } = parameters;
+  const options = writeOptions(client, parameters, "refund");
+  const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
+  return withVerityErrors(() =>
+    writeContract(client, { address: hub, abi: inferenceHubAbi, functionName: "refund", args: [jobId, job], ...options }),
+  );
+}

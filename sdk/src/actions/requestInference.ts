@@ -1,0 +1,243 @@
+import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress, zeroHash } from "viem";
+import { getBalance, getBlock, getCode, readContract, writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import {
+  MAX_CALLBACK_GAS,
+  MAX_DEADLINE_DELAY,
+  type ModeLike,
+  VerityMode,
+  modeNumber,
+  modesFromBitmask,
+} from "../constants.js";
+import type {
+  AccountRequiredError,
+  InsufficientAllowanceError,
+  InvalidDataError,
+  RpcUnreachableError,
+  TensorEncodingError,
+} from "../errors/index.js";
+import {
+  DeadlinePassedError,
+  DeadlineTooFarError,
+  FeeTooLowError,
+  HubPausedError,
+  InsufficientBalanceError,
+  InvalidCallbackError,
+  InvalidParamsError,
+  ModeNotSupportedError,
+  UnknownModelVersionError,
+  VersionDeprecatedError,
+} from "../errors/request.js";
+import { ContractRevertError } from "../errors/contract.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
+import { accountAddress, writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData } from "../internal/data.js";
+import type { VerityClient, WriteParameters } from "../types.js";
+
+export type RequestInferenceParameters = WriteParameters & {
+  hub: Address;
+  modelId: Hex;
+  version: number;
+  /** The verification mode (default "tee"); the version must support it. */
+  mode?: ModeLike | undefined;
+  /** The input: a Tensor, its canonical bytes, or `{ uri, hash }` for a large input kept off chain. */
+  input: TensorData;
+  /**
+   * The total fee: at least the version's model fee; the rest (less the protocol's share) rewards the operator.
+   * Sent as value for a native-currency version, pulled by the hub for an ERC-20 one.
+   */
+  fee: bigint;
+  /** Unix time (chain time) after which the job is refundable; default one hour from the latest block. */
+  deadline?: bigint | undefined;
+  /** A contract implementing IInferenceConsumer to call back with the result. */
+  callback?: Address | undefined;
+  /** Exact gas for the callback (required with one, at most 2,000,000). */
+  callbackGasLimit?: number | undefined;
+  /** Mode parameters (QUORUM, OPTIMISTIC); TEE and ZK take none. */
+  params?: bigint | undefined;
+  /** ERC-20 fees: approve the hub when the allowance is short: "exact" (default), "max", or false to refuse. */
+  approve?: ApproveMode | undefined;
+};
+export type RequestInferenceReturnType = Hash;
+export type RequestInferenceErrorType =
+  | TensorEncodingError
+  | InvalidDataError
+  | UnknownModelVersionError
+  | VersionDeprecatedError
+  | ModeNotSupportedError
+  | InvalidParamsError
+  | DeadlinePassedError
+  | DeadlineTooFarError
+  | FeeTooLowError
+  | HubPausedError
+  | InvalidCallbackError
+  | InsufficientBalanceError
+  | InsufficientAllowanceError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/** The `IInferenceHub.Request` struct. */
+export type InferenceRequestStruct = {
+  modelId: Hex;
+  version: number;
+  mode: number;
+  deadline: bigint;
+  callback: Address;
+  callbackGasLimit: number;
+  fee: bigint;
+  params: bigint;
+  inputHash: Hex;
+  input: Hex;
+  inputURI: string;
+};
+
+export type PreparedInferenceRequest = {
+  request: InferenceRequestStruct;
+  feeToken: Address;
+  modelFee: bigint;
+  /** The ERC-20 approval sent (and mined) first, if one was needed. */
+  approvalHash: Hash | undefined;
+};
+
+/**
+ * Checks a request against the chain exactly as the hub would and pays what must be paid first (an ERC-20
+ * approval). Throws the SDK error for the first fault; nothing is sent unless every check passes.
+ */
+export async function prepareInferenceRequest(
+  client: VerityClient,
+  parameters: RequestInferenceParameters,
+): Promise<PreparedInferenceRequest> {
+  const { hub, modelId, version, fee } = parameters;
+  const options = writeOptions(client, parameters, "requestInference");
+  const requester = accountAddress(options.account);
+
+  // Local checks first: they need no RPC.
+  const data = normalizeTensorData(parameters.input, "input");
+  const mode = modeNumber(parameters.mode ?? "tee");
+  const params = parameters.params ?? 0n;
+  if (params !== 0n && (mode === VerityMode.tee || mode === VerityMode.zk)) throw new InvalidParamsError({ mode, params });
+  const callback = parameters.callback ?? zeroAddress;
+  const callbackGasLimit = parameters.callbackGasLimit ?? 0;
+  if (callback === zeroAddress && callbackGasLimit !== 0) {
+    throw new InvalidCallbackError(`a callback gas limit (${callbackGasLimit}) was given without a callback`);
+  }
+  if (!Number.isInteger(callbackGasLimit) || callbackGasLimit < 0 || callbackGasLimit > MAX_CALLBACK_GAS) {
+    throw new InvalidCallbackError(`callback gas limit ${callbackGasLimit} is not in 0..${MAX_CALLBACK_GAS}`);
+  }
+
+  const [[feeToken, modelFee, activeModes], paused, block, callbackCode] = await withVerityErrors(() =>
+    Promise.all([
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "requestTerms", args: [modelId, version] }),
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "paused" }),
+      getBlock(client, { blockTag: "latest" }),
+      callback === zeroAddress ? Promise.resolve(undefined) : getCode(client, { address: callback }),
+    ]),
+  );
+
+  if (activeModes === 0) {
+    // Deprecated, or absent? `getModel` tells (and reverts with ModelUnknown for an unknown model).
+    const versionCount = await withVerityErrors(() =>
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getModel", args: [modelId] }),
+    ).then(
+      ([, , count]) => count,
+      (err: unknown) => {
+        if (err instanceof ContractRevertError && err.errorName === "ModelUnknown") return 0;
+        throw err;
+      },
+    );
+    if (version >= 1 && version <= versionCount) throw new VersionDeprecatedError({ modelId, version });
+    throw new UnknownModelVersionError({ modelId, version, versionCount });
+  }
+  if (mode < 1 || mode > 7 || (activeModes & (1 << mode)) === 0) {
+    throw new ModeNotSupportedError({ modelId, version, mode, supported: modesFromBitmask(activeModes) });
+  }
+  const now = block.timestamp;
+  const deadline = parameters.deadline ?? now + 3600n;
+  if (deadline <= now) throw new DeadlinePassedError({ deadline, now });
+  if (deadline > now + MAX_DEADLINE_DELAY) throw new DeadlineTooFarError({ deadline, latest: now + MAX_DEADLINE_DELAY });
+  if (fee < modelFee) throw new FeeTooLowError({ offered: fee, minimum: modelFee, feeToken });
+  if (paused) throw new HubPausedError({ hub });
+  if (callback !== zeroAddress && (callbackCode === undefined || callbackCode === "0x")) {
+    throw new InvalidCallbackError(`${callback} is not a contract`);
+  }
+
+  let approvalHash: Hash | undefined;
+  if (feeToken === zeroAddress) {
+    const balance = await withVerityErrors(() => getBalance(client, { address: requester }));
+    if (balance < fee) throw new InsufficientBalanceError({ account: requester, token: feeToken, required: fee, available: balance });
+  } else if (fee > 0n) {
+    approvalHash = await ensureErc20(client, {
+      token: feeToken,
+      owner: requester,
+      spender: hub,
+      amount: fee,
+      mode: parameters.approve ?? "exact",
+      ...options,
+    });
+  }
+
+  return {
+    request: {
+      modelId,
+      version,
+      mode,
+      deadline,
+      callback,
+      callbackGasLimit,
+      fee,
+      params,
+      // The hub computes the hash of inline input itself; a URI input carries its hash.
+      inputHash: data.uri === "" ? zeroHash : data.hash,
+      input: data.bytes,
+      inputURI: data.uri,
+    },
+    feeToken,
+    modelFee,
+    approvalHash,
+  };
+}
+
+/** Prepares (see {@link prepareInferenceRequest}) and sends a request; returns its hash and what was prepared. */
+export async function sendInferenceRequest(
+  client: VerityClient,
+  parameters: RequestInferenceParameters,
+): Promise<{ hash: Hash; prepared: PreparedInferenceRequest }> {
+  const prepared = await prepareInferenceRequest(client, parameters);
+  const hash = await withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "requestInference",
+      args: [prepared.request],
+      value: prepared.feeToken === zeroAddress ? prepared.request.fee : 0n,
+      ...writeOptions(client, parameters, "requestInference"),
+    }),
+  );
+  return { hash, prepared };
+}
+
+/**
+ * Requests an inference. Before anything is sent, the request is checked against the chain as the hub would
+ * check it (canonical tensor input, version exists and is not deprecated, mode supported, deadline in the
+ * future, fee at least the model fee, balance), each fault with its own error. An ERC-20 fee is approved first
+ * when the allowance is short; a native fee is sent as value.
+ *
+ * @example
+ * ```ts
+ * const hash = await requestInference(walletClient, {
+ *   hub, modelId, version: 1, mode: "tee",
+ *   input: tensor("int8", [1, 4], [84, 70, 63, 18]),
+ *   fee: parseEther("0.003"),
+ * });
+ * ```
+ * @returns The request's transaction hash. {@link requestInferenceSync} waits and returns the job id and job.
+ */
+export async function requestInference(
+  client: VerityClient,
+  parameters: RequestInferenceParameters,
+): Promise<RequestInferenceReturnType> {
+  return (await sendInferenceRequest(client, parameters)).hash;
+}

@@ -1,0 +1,93 @@
+import type { Address, BlockNumber, Hex, ReadContractErrorType } from "viem";
+import { getBlock, readContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { JOB_STATUSES } from "../constants.js";
+import { type Tensor, decodeTensor } from "../encoding/tensor.js";
+import type { RpcUnreachableError, TensorEncodingError } from "../errors/index.js";
+import { JobExpiredError, JobNotFoundError, JobRefundedError, WaitTimeoutError } from "../errors/job.js";
+import { withVerityErrors } from "../errors/decode.js";
+import type { Job, VerityClient } from "../types.js";
+import { getJob } from "./getJob.js";
+
+export type WaitForResultParameters = {
+  hub: Address;
+  jobId: bigint;
+  /** Give up after this many milliseconds with {@link WaitTimeoutError} (default: wait until the deadline). */
+  timeout?: number | undefined;
+  /** Milliseconds between polls (default: the client's `pollingInterval`). */
+  pollingInterval?: number | undefined;
+  /** First block to search for the job's events (see `getJob`). */
+  fromBlock?: BlockNumber | undefined;
+};
+export type WaitForResultReturnType = {
+  jobId: bigint;
+  /** The decoded output tensor, or undefined when the output was delivered by URI. */
+  output: Tensor | undefined;
+  /** The inline output bytes, or undefined when delivered by URI. */
+  outputBytes: Hex | undefined;
+  outputURI: string | undefined;
+  outputHash: Hex;
+  /** The operator credited. */
+  operator: Address;
+  /** The whole job as read from chain. */
+  job: Job;
+};
+export type WaitForResultErrorType =
+  | JobNotFoundError
+  | JobRefundedError
+  | JobExpiredError
+  | WaitTimeoutError
+  | TensorEncodingError
+  | RpcUnreachableError
+  | ReadContractErrorType;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until a job is fulfilled and returns its output, decoded. Polls the job's status; fails with
+ * {@link JobRefundedError} if it was refunded, {@link JobExpiredError} once its deadline passed unfulfilled
+ * (chain time), and {@link WaitTimeoutError} after `timeout` ms.
+ *
+ * @example
+ * ```ts
+ * const { jobId } = await requestInferenceSync(walletClient, { hub, modelId, version: 1, input, fee });
+ * const { output, outputHash } = await waitForResult(publicClient, { hub, jobId, timeout: 60_000 });
+ * ```
+ */
+export async function waitForResult(
+  client: VerityClient,
+  parameters: WaitForResultParameters,
+): Promise<WaitForResultReturnType> {
+  const { hub, jobId, timeout } = parameters;
+  const interval = parameters.pollingInterval ?? client.pollingInterval;
+  const started = Date.now();
+  let deadline: bigint | undefined;
+  for (;;) {
+    const [code] = await withVerityErrors(() =>
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId] }),
+    );
+    const status = JOB_STATUSES[code] ?? "none";
+    if (status === "none") throw new JobNotFoundError({ jobId, hub });
+    if (status === "refunded") throw new JobRefundedError({ jobId });
+    if (status === "fulfilled") {
+      const job = await getJob(client, { hub, jobId, fromBlock: parameters.fromBlock });
+      const f = job.fulfillment;
+      if (!f) throw new JobNotFoundError({ jobId, hub });
+      return {
+        jobId,
+        output: f.output === undefined ? undefined : decodeTensor(f.output),
+        outputBytes: f.output,
+        outputURI: f.outputURI,
+        outputHash: f.outputHash,
+        operator: f.operator,
+        job,
+      };
+    }
+    deadline ??= (await getJob(client, { hub, jobId, fromBlock: parameters.fromBlock })).job.deadline;
+    const { timestamp } = await withVerityErrors(() => getBlock(client, { blockTag: "latest" }));
+    if (timestamp > deadline) throw new JobExpiredError({ jobId, deadline, now: timestamp });
+    const elapsed = Date.now() - started;
+    if (timeout !== undefined && elapsed >= timeout) throw new WaitTimeoutError({ jobId, timeout });
+    await sleep(timeout === undefined ? interval : Math.min(interval, timeout - elapsed));
+  }
+}

@@ -1,0 +1,72 @@
+import type { Hex } from "viem";
+
+/** Verification modes, as numbered on chain (contracts/libraries/VerityTypes.sol). */
+export const VerityMode = { tee: 1, zk: 2, quorum: 3, optimistic: 4 } as const;
+export type ModeName = keyof typeof VerityMode;
+/** A mode by name (`"tee"`) or by its on-chain number (`1`). */
+export type ModeLike = ModeName | number;
+/** Highest mode number a version may declare. */
+export const MAX_MODE = 7;
+
+/** The mode's on-chain number. */
+export function modeNumber(mode: ModeLike): number {
+  return typeof mode === "number" ? mode : VerityMode[mode];
+}
+
+/** The mode's name, or `mode <n>` for a number without one. */
+export function modeLabel(mode: number): string {
+  const entry = Object.entries(VerityMode).find(([, v]) => v === mode);
+  return entry ? entry[0].toUpperCase() : `mode ${mode}`;
+}
+
+/** A version's `modes` bitmask (`1 << mode` per mode). */
+export function modesBitmask(modes: readonly ModeLike[]): number {
+  return modes.reduce<number>((mask, m) => mask | (1 << modeNumber(m)), 0);
+}
+
+/** The modes of a bitmask, ascending. */
+export function modesFromBitmask(mask: number): number[] {
+  const out: number[] = [];
+  for (let m = 0; m <= MAX_MODE; m++) if (mask & (1 << m)) out.push(m);
+  return out;
+}
+
+/** Job status as returned by `InferenceHub.getJob`. */
+export const JOB_STATUSES = ["none", "pending", "fulfilled", "refunded"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Status of a code measurement in the OperatorRegistry. */
+export const MEASUREMENT_STATUSES = ["unknown", "approved", "revoked"] as const;
+export type MeasurementStatus = (typeof MEASUREMENT_STATUSES)[number];
+
+/** The longest a deadline may lie in the future (InferenceHub.MAX_DEADLINE_DELAY). */
+export const MAX_DEADLINE_DELAY = 30n * 24n * 3600n;
+/** The most gas a request may ask for its callback (InferenceHub.MAX_CALLBACK_GAS). */
+export const MAX_CALLBACK_GAS = 2_000_000;
+
+/** EIP-712 domain name and version of results (the hub's domain). */
+export const RESULT_DOMAIN = { name: "Verity", version: "1" } as const;
+/** EIP-712 domain name and version of enclave key registrations (the operator registry's domain). */
+export const OPERATOR_REGISTRY_DOMAIN = { name: "Verity OperatorRegistry", version: "1" } as const;
+
+/** EIP-712 types of a TEE result signed by an enclave key. */
+export const resultTypes = {
+  Result: [
+    { name: "jobId", type: "uint256" },
+    { name: "modelId", type: "bytes32" },
+    { name: "version", type: "uint32" },
+    { name: "inputHash", type: "bytes32" },
+    { name: "outputHash", type: "bytes32" },
+  ],
+} as const;
+
+/** EIP-712 types of an enclave key's proof of possession. */
+export const enclaveKeyRegistrationTypes = {
+  EnclaveKeyRegistration: [
+    { name: "operator", type: "address" },
+    { name: "measurement", type: "bytes32" },
+    { name: "attestationDocHash", type: "bytes32" },
+  ],
+} as const;
+
+export const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;

@@ -1,0 +1,98 @@
+import type { Address } from "viem";
+import { readContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { withVerityErrors } from "../errors/decode.js";
+import type { VerityClient } from "../types.js";
+import { type ApproveMeasurementParameters, approveMeasurement } from "../actions/approveMeasurement.js";
+import { type DeprecateVersionParameters, deprecateVersion } from "../actions/deprecateVersion.js";
+import { type FulfillTeeParameters, fulfillTee } from "../actions/fulfillTee.js";
+import { type FulfillTeeSyncParameters, fulfillTeeSync } from "../actions/fulfillTeeSync.js";
+import { type GetJobParameters, getJob } from "../actions/getJob.js";
+import { type PublishVersionParameters, publishVersion } from "../actions/publishVersion.js";
+import { type PublishVersionSyncParameters, publishVersionSync } from "../actions/publishVersionSync.js";
+import { type RefundParameters, refund } from "../actions/refund.js";
+import { type RegisterEnclaveKeyParameters, registerEnclaveKey } from "../actions/registerEnclaveKey.js";
+import { type RegisterModelParameters, registerModel } from "../actions/registerModel.js";
+import { type RegisterModelSyncParameters, registerModelSync } from "../actions/registerModelSync.js";
+import { type RequestInferenceParameters, requestInference } from "../actions/requestInference.js";
+import { type RequestInferenceSyncParameters, requestInferenceSync } from "../actions/requestInferenceSync.js";
+import { type RevokeMeasurementParameters, revokeMeasurement } from "../actions/revokeMeasurement.js";
+import { type SetMeasurementAllowedParameters, setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
+import { type StakeParameters, stake } from "../actions/stake.js";
+import { type VerifyJobParameters, verifyJob } from "../actions/verifyJob.js";
+import { type WaitForResultParameters, waitForResult } from "../actions/waitForResult.js";
+import { type WatchJobsParameters, watchJobs } from "../actions/watchJobs.js";
+import { type WithdrawParameters, withdraw } from "../actions/withdraw.js";
+import { type WithdrawModelEarningsParameters, withdrawModelEarnings } from "../actions/withdrawModelEarnings.js";
+
+/** `Omit` that keeps the members of a union apart (some parameters are unions: an enclave or a proof). */
+type Unbound<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export type VerityActionsConfig = {
+  hub: Address;
+  /** The operator registry; read from the hub (`operatorRegistry()`) on first use when left out. */
+  operatorRegistry?: Address | undefined;
+};
+
+/**
+ * Binds the Verity actions to a hub (and operator registry) for `client.extend(...)`. Decorators only bind:
+ * each method calls the action of the same name with `hub` / `operatorRegistry` filled in.
+ *
+ * @example
+ * ```ts
+ * const verity = walletClient.extend(verityActions({ hub, operatorRegistry }));
+ * const { jobId } = await verity.requestInferenceSync({ modelId, version: 1, input, fee });
+ * const { output } = await verity.waitForResult({ jobId });
+ * ```
+ */
+export function verityActions(config: VerityActionsConfig) {
+  const { hub } = config;
+  return (client: VerityClient) => {
+    let registry: Promise<Address> | undefined;
+    const operatorRegistry = () =>
+      config.operatorRegistry !== undefined
+        ? Promise.resolve(config.operatorRegistry)
+        : (registry ??= withVerityErrors(() =>
+            readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }),
+          ));
+    return {
+      // models
+      registerModel: (args: Unbound<RegisterModelParameters, "hub">) => registerModel(client, { hub, ...args }),
+      registerModelSync: (args: Unbound<RegisterModelSyncParameters, "hub">) => registerModelSync(client, { hub, ...args }),
+      publishVersion: (args: Unbound<PublishVersionParameters, "hub">) => publishVersion(client, { hub, ...args }),
+      publishVersionSync: (args: Unbound<PublishVersionSyncParameters, "hub">) =>
+        publishVersionSync(client, { hub, ...args }),
+      deprecateVersion: (args: Unbound<DeprecateVersionParameters, "hub">) => deprecateVersion(client, { hub, ...args }),
+      withdrawModelEarnings: (args: Unbound<WithdrawModelEarningsParameters, "hub">) =>
+        withdrawModelEarnings(client, { hub, ...args }),
+      // operators and governance
+      setMeasurementAllowed: async (args: Unbound<SetMeasurementAllowedParameters, "operatorRegistry">) =>
+        setMeasurementAllowed(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      approveMeasurement: async (args: Unbound<ApproveMeasurementParameters, "operatorRegistry">) =>
+        approveMeasurement(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      revokeMeasurement: async (args: Unbound<RevokeMeasurementParameters, "operatorRegistry">) =>
+        revokeMeasurement(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      stake: async (args: Unbound<StakeParameters, "operatorRegistry">) =>
+        stake(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      registerEnclaveKey: async (args: Unbound<RegisterEnclaveKeyParameters, "operatorRegistry">) =>
+        registerEnclaveKey(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      fulfillTee: (args: Unbound<FulfillTeeParameters, "hub">) =>
+        fulfillTee(client, { hub, ...args }),
+      fulfillTeeSync: (args: Unbound<FulfillTeeSyncParameters, "hub">) =>
+        fulfillTeeSync(client, { hub, ...args }),
+      // requesters
+      requestInference: (args: Unbound<RequestInferenceParameters, "hub">) => requestInference(client, { hub, ...args }),
+      requestInferenceSync: (args: Unbound<RequestInferenceSyncParameters, "hub">) =>
+        requestInferenceSync(client, { hub, ...args }),
+      getJob: (args: Unbound<GetJobParameters, "hub">) => getJob(client, { hub, ...args }),
+      waitForResult: (args: Unbound<WaitForResultParameters, "hub">) => waitForResult(client, { hub, ...args }),
+      watchJobs: (args: Unbound<WatchJobsParameters, "hub">) => watchJobs(client, { hub, ...args }),
+      refund: (args: Unbound<RefundParameters, "hub">) => refund(client, { hub, ...args }),
+      withdraw: (args: Unbound<WithdrawParameters, "hub"> = {}) => withdraw(client, { hub, ...args }),
+      // auditors
+      verifyJob: (args: Unbound<VerifyJobParameters, "hub">) => verifyJob(client, { hub, ...args }),
+    };
+  };
+}
+
+export type VerityActions = ReturnType<ReturnType<typeof verityActions>>;

@@ -1,0 +1,172 @@
+import type { Address, Hex } from "viem";
+import { modeLabel } from "../constants.js";
+import { VerityError } from "./base.js";
+
+const NATIVE = "0x0000000000000000000000000000000000000000";
+const currency = (token: Address) => (token.toLowerCase() === NATIVE ? "native currency" : `token ${token}`);
+
+/** The model has no such version (or the model does not exist). */
+export class UnknownModelVersionError extends VerityError {
+  override name = "UnknownModelVersionError";
+  readonly modelId: Hex;
+  readonly modelVersion: number;
+  constructor({ modelId, version, versionCount }: { modelId: Hex; version: number; versionCount: number }) {
+    super(`Model ${modelId} has no version ${version}.`, {
+      details:
+        versionCount === 0 ? "The model is not registered on this hub." : `The model has versions 1..${versionCount}.`,
+      metaMessages: ["Check the model id and the hub address, or publish the version first."],
+    });
+    this.modelId = modelId;
+    this.modelVersion = version;
+  }
+}
+
+/** The version is deprecated: it accepts no new requests. */
+export class VersionDeprecatedError extends VerityError {
+  override name = "VersionDeprecatedError";
+  readonly modelId: Hex;
+  readonly modelVersion: number;
+  constructor({ modelId, version }: { modelId: Hex; version: number }) {
+    super(`Version ${version} of model ${modelId} is deprecated and accepts no new requests.`, {
+      metaMessages: ["Request a newer version of the model."],
+    });
+    this.modelId = modelId;
+    this.modelVersion = version;
+  }
+}
+
+/** The version does not support the verification mode asked for. */
+export class ModeNotSupportedError extends VerityError {
+  override name = "ModeNotSupportedError";
+  readonly mode: number;
+  readonly supported: readonly number[];
+  constructor({ modelId, version, mode, supported }: { modelId: Hex; version: number; mode: number; supported: readonly number[] }) {
+    super(`Version ${version} of model ${modelId} does not support the ${modeLabel(mode)} mode.`, {
+      details: `Supported modes: ${supported.map(modeLabel).join(", ") || "none"}.`,
+      metaMessages: ["Pick one of the supported modes."],
+    });
+    this.mode = mode;
+    this.supported = supported;
+  }
+}
+
+/** The mode parameters are not valid for the mode (TEE and ZK take none). */
+export class InvalidParamsError extends VerityError {
+  override name = "InvalidParamsError";
+  constructor({ mode, params }: { mode: number; params: bigint }) {
+    super(`The ${modeLabel(mode)} mode takes no parameters, got ${params}.`, {
+      metaMessages: ["Leave `params` out (0) for TEE and ZK jobs."],
+    });
+  }
+}
+
+/** The fee offered is below the version's model fee. */
+export class FeeTooLowError extends VerityError {
+  override name = "FeeTooLowError";
+  readonly offered: bigint;
+  readonly minimum: bigint;
+  constructor({ offered, minimum, feeToken }: { offered: bigint; minimum: bigint; feeToken: Address }) {
+    super(`Fee ${offered} is below the model fee of ${minimum} (${currency(feeToken)}).`, {
+      metaMessages: [
+        "The fee is the model fee plus the operator's reward (less the protocol's share): offer at least the model fee.",
+      ],
+    });
+    this.offered = offered;
+    this.minimum = minimum;
+  }
+}
+
+/** The deadline is not in the future. */
+export class DeadlinePassedError extends VerityError {
+  override name = "DeadlinePassedError";
+  readonly deadline: bigint;
+  readonly now: bigint;
+  constructor({ deadline, now }: { deadline: bigint; now: bigint }) {
+    super(`Deadline ${deadline} is not in the future (chain time is ${now}).`, {
+      metaMessages: ["Deadlines are Unix seconds of chain time; leave `deadline` out for one hour from now."],
+    });
+    this.deadline = deadline;
+    this.now = now;
+  }
+}
+
+/** The deadline is further in the future than the hub accepts. */
+export class DeadlineTooFarError extends VerityError {
+  override name = "DeadlineTooFarError";
+  constructor({ deadline, latest }: { deadline: bigint; latest: bigint }) {
+    super(`Deadline ${deadline} is too far in the future: the latest accepted is ${latest} (30 days from now).`);
+  }
+}
+
+/** The account cannot pay: its balance is below what the call needs. */
+export class InsufficientBalanceError extends VerityError {
+  override name = "InsufficientBalanceError";
+  readonly account: Address;
+  readonly token: Address;
+  readonly required: bigint;
+  readonly available: bigint;
+  constructor({
+    account,
+    token,
+    required,
+    available,
+  }: { account: Address; token: Address; required: bigint; available: bigint }) {
+    super(`Account ${account} holds ${available} of the ${currency(token)} but needs ${required}.`, {
+      metaMessages: ["Fund the account (plus gas for native fees), or lower the fee."],
+    });
+    this.account = account;
+    this.token = token;
+    this.required = required;
+    this.available = available;
+  }
+}
+
+/** The hub's ERC-20 allowance is too low and automatic approval was turned off. */
+export class InsufficientAllowanceError extends VerityError {
+  override name = "InsufficientAllowanceError";
+  constructor({ token, spender, required, allowance }: { token: Address; spender: Address; required: bigint; allowance: bigint }) {
+    super(`Allowance of ${allowance} for ${spender} on token ${token} is below the fee of ${required}.`, {
+      metaMessages: ['Approve the hub first, or pass `approve: "exact"` (the default) to let the SDK do it.'],
+    });
+  }
+}
+
+/** The input or output is neither a canonical tensor, raw bytes, nor a URI with a 32-byte hash. */
+export class InvalidDataError extends VerityError {
+  override name = "InvalidDataError";
+  constructor(reason: string) {
+    super(`Invalid input or output: ${reason}.`, {
+      metaMessages: ["Give a Tensor, its canonical bytes, or { uri, hash } with hash = keccak256(bytes)."],
+    });
+  }
+}
+
+/** The callback is not a contract, or its gas limit is out of range. */
+export class InvalidCallbackError extends VerityError {
+  override name = "InvalidCallbackError";
+  constructor(reason: string) {
+    super(`Invalid callback: ${reason}.`, {
+      metaMessages: ["A callback must be a deployed IInferenceConsumer; its gas limit at most 2,000,000."],
+    });
+  }
+}
+
+/** New requests are paused on this hub. */
+export class HubPausedError extends VerityError {
+  override name = "HubPausedError";
+  constructor({ hub }: { hub: Address }) {
+    super(`Hub ${hub} is paused: it accepts no new requests.`, {
+      metaMessages: ["Pending jobs can still be fulfilled or refunded; try again once governance unpauses it."],
+    });
+  }
+}
+
+/** No account to send from: neither the client nor the parameters have one. */
+export class AccountRequiredError extends VerityError {
+  override name = "AccountRequiredError";
+  constructor(action: string) {
+    super(`${action} needs an account to send from.`, {
+      metaMessages: ["Create the client with `account`, or pass `account` to the action."],
+    });
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The Verity SDK (`import { verityActions } from "verity"`): viem actions to register models, request and
+ * deliver inferences, and re-verify results from chain data. Light: no Node-only imports (no fs, ONNX Runtime
+ * or snarkjs), so a browser dApp can use it. The operator node lives in `verity/operator`.
+ */
+
+// ABIs (also `verity/abis`)
+export {
+  inferenceHubAbi,
+  modelRegistryAbi,
+  operatorRegistryAbi,
+  teeVerifierAbi,
+  zkVerifierAbi,
+  resultVerifierAbi,
+  inferenceConsumerAbi,
+  exampleConsumerAbi,
+  erc20Abi,
+  groth16VerifierMlpAbi,
+} from "./abis.js";
+
+// constants and types
+export {
+  VerityMode,
+  MAX_MODE,
+  modeNumber,
+  modeLabel,
+  modesBitmask,
+  modesFromBitmask,
+  JOB_STATUSES,
+  MEASUREMENT_STATUSES,
+  MAX_DEADLINE_DELAY,
+  MAX_CALLBACK_GAS,
+  RESULT_DOMAIN,
+  OPERATOR_REGISTRY_DOMAIN,
+  resultTypes,
+  enclaveKeyRegistrationTypes,
+  ZERO_HASH,
+  type ModeName,
+  type ModeLike,
+  type JobStatus,
+  type MeasurementStatus,
+} from "./constants.js";
+export {
+  type JobStruct,
+  type EventLocation,
+  type Job,
+  type ModelVersion,
+  type WriteParameters,
+  type VerityClient,
+} from "./types.js";
+
+// encoding
+export {
+  TENSOR_FORMAT_VERSION,
+  MAX_TENSOR_RANK,
+  DTYPE_CODES,
+  shapeSize,
+  validateTensor,
+  encodeTensor,
+  decodeTensor,
+  hashTensor,
+  tensor,
+  type DType,
+  type Tensor,
+} from "./encoding/tensor.js";
+export {
+  modelIdOf,
+} from "./encoding/ids.js";
+
+// errors
+export {
+  AccountRequiredError,
+  ContractRevertError,
+  DeadlinePassedError,
+  DeadlineTooFarError,
+  FeeTooLowError,
+  HubPausedError,
+  InsufficientAllowanceError,
+  InsufficientBalanceError,
+  InvalidAttestationError,
+  InvalidCallbackError,
+  InvalidDataError,
+  InvalidParamsError,
+  JobExpiredError,
+  JobNotFoundError,
+  JobRefundedError,
+  ModeNotSupportedError,
+  RpcUnreachableError,
+  TensorEncodingError,
+  TransactionRevertedError,
+  UnknownModelVersionError,
+  VerificationModeNotSupportedError,
+  VerityError,
+  VersionDeprecatedError,
+  WaitTimeoutError,
+  toVerityError,
+  verityErrorsAbi,
+} from "./errors/index.js";
+
+// proofs (pure)
+export {
+  resultTypedData,
+  resultDigest,
+  recoverResultSigner,
+  parseTeeAttestation,
+  encodeTeeAttestation,
+  jobCommitment,
+  storedJobCommitment,
+  splitStoredCommitment,
+  commitmentMatches,
+  enclaveKeyRegistrationTypedData,
+  type ResultMessage,
+  type TeeAttestation,
+} from "./proofs/tee.js";
+export {
+  verifyTeeJobData,
+  type VerifyCheckName,
+  type VerifyCheck,
+  type VerifyJobReport,
+  type TeeRegistryState,
+  type TeeJobData,
+} from "./proofs/verifyTeeJob.js";
+
+// actions
+export {
+  approveMeasurement,
+  type ApproveMeasurementParameters,
+  type ApproveMeasurementReturnType,
+  type ApproveMeasurementErrorType,
+} from "./actions/approveMeasurement.js";
+export {
+  deprecateVersion,
+  type DeprecateVersionParameters,
+  type DeprecateVersionReturnType,
+  type DeprecateVersionErrorType,
+} from "./actions/deprecateVersion.js";
+export {
+  prepareTeeFulfillment,
+  fulfillTee,
+  type TeeSigner,
+  type FulfillTeeParameters,
+  type FulfillTeeReturnType,
+  type FulfillTeeErrorType,
+} from "./actions/fulfillTee.js";
+export {
+  fulfillTeeSync,
+  type FulfillTeeSyncParameters,
+  type FulfillTeeSyncReturnType,
+  type FulfillTeeSyncErrorType,
+} from "./actions/fulfillTeeSync.js";
+export {
+  getJob,
+  type GetJobParameters,
+  type GetJobReturnType,
+  type GetJobErrorType,
+} from "./actions/getJob.js";
+export {
+  versionParams,
+  publishVersion,
+  type PublishVersionParameters,
+  type PublishVersionReturnType,
+  type PublishVersionErrorType,
+} from "./actions/publishVersion.js";
+export {
+  publishVersionSync,
+  type PublishVersionSyncParameters,
+  type PublishVersionSyncReturnType,
+  type PublishVersionSyncErrorType,
+} from "./actions/publishVersionSync.js";
+export {
+  refund,
+  type RefundParameters,
+  type RefundReturnType,
+  type RefundErrorType,
+} from "./actions/refund.js";
+export {
+  registerEnclaveKey,
+  type EnclaveKeyProof,
+  type RegisterEnclaveKeyParameters,
+  type RegisterEnclaveKeyReturnType,
+  type RegisterEnclaveKeyErrorType,
+} from "./actions/registerEnclaveKey.js";
+export {
+  registerModel,
+  type RegisterModelParameters,
+  type RegisterModelReturnType,
+  type RegisterModelErrorType,
+} from "./actions/registerModel.js";
+export {
+  registerModelSync,
+  type RegisterModelSyncParameters,
+  type RegisterModelSyncReturnType,
+  type RegisterModelSyncErrorType,
+} from "./actions/registerModelSync.js";
+export {
+  prepareInferenceRequest,
+  sendInferenceRequest,
+  requestInference,
+  type RequestInferenceParameters,
+  type RequestInferenceReturnType,
+  type RequestInferenceErrorType,
+  type InferenceRequestStruct,
+  type PreparedInferenceRequest,
+} from "./actions/requestInference.js";
+export {
+  requestInferenceSync,
+  type RequestInferenceSyncParameters,
+  type RequestInferenceSyncReturnType,
+  type RequestInferenceSyncErrorType,
+} from "./actions/requestInferenceSync.js";
+export {
+  revokeMeasurement,
+  type RevokeMeasurementParameters,
+  type RevokeMeasurementReturnType,
+  type RevokeMeasurementErrorType,
+} from "./actions/revokeMeasurement.js";
+export {
+  setMeasurementAllowed,
+  type SetMeasurementAllowedParameters,
+  type SetMeasurementAllowedReturnType,
+  type SetMeasurementAllowedErrorType,
+} from "./actions/setMeasurementAllowed.js";
+export {
+  stake,
+  type StakeParameters,
+  type StakeReturnType,
+  type StakeErrorType,
+} from "./actions/stake.js";
+export {
+  getTeeJobData,
+  verifyJob,
+  type VerifyJobParameters,
+  type VerifyJobReturnType,
+  type VerifyJobErrorType,
+} from "./actions/verifyJob.js";
+export {
+  waitForResult,
+  type WaitForResultParameters,
+  type WaitForResultReturnType,
+  type WaitForResultErrorType,
+} from "./actions/waitForResult.js";
+export {
+  watchJobs,
+  type WatchJobsParameters,
+  type WatchJobsReturnType,
+  type WatchJobsErrorType,
+} from "./actions/watchJobs.js";
+export {
+  withdraw,
+  type WithdrawParameters,
+  type WithdrawReturnType,
+  type WithdrawErrorType,
+} from "./actions/withdraw.js";
+export {
+  withdrawModelEarnings,
+  type WithdrawModelEarningsParameters,
+  type WithdrawModelEarningsReturnType,
+  type WithdrawModelEarningsErrorType,
+} from "./actions/withdrawModelEarnings.js";
+
+export type { TensorData } from "./internal/data.js";
+export type { RequestedJob } from "./internal/jobs.js";
+export type { ApproveMode } from "./internal/allowance.js";
+
+// decorator and deployment
+export {
+  verityActions,
+  type VerityActionsConfig,
+  type VerityActions,
+} from "./decorators/verity.js";
+export {
+  deployVerity,
+  type DeployVerityParameters,
+  type VerityDeployment,
+} from "./deploy.js";

@@ -1,0 +1,33 @@
+import { type Hex, bytesToHex, isHex, keccak256, size } from "viem";
+import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
+import { InvalidDataError } from "../errors/request.js";
+import { ZERO_HASH } from "../constants.js";
+
+/** Tensor data for a request or result: a Tensor, its canonical bytes, or where it lives off chain. */
+export type TensorData = Tensor | Hex | Uint8Array | { uri: string; hash: Hex };
+
+/** Inline bytes (`uri` empty) or a URI with its hash (`bytes` empty), as the hub takes them. */
+export type NormalizedData = { bytes: Hex; uri: string; hash: Hex };
+
+/**
+ * Checks tensor data locally and puts it in the hub's shape. Inline data must be a canonical tensor encoding
+ * (throws `TensorEncodingError` otherwise); a URI needs a non-zero 32-byte hash.
+ */
+export function normalizeTensorData(data: TensorData, what: "input" | "output"): NormalizedData {
+  if (data instanceof Uint8Array) return normalizeTensorData(bytesToHex(data), what);
+  if (typeof data === "string") {
+    if (!isHex(data, { strict: true })) throw new InvalidDataError(`the ${what} is not hex`);
+    if (size(data) === 0) throw new InvalidDataError(`the ${what} is empty`);
+    decodeTensor(data);
+    return { bytes: data, uri: "", hash: keccak256(data) };
+  }
+  if ("dtype" in data) {
+    const bytes = encodeTensor(data);
+    return { bytes, uri: "", hash: keccak256(bytes) };
+  }
+  if (typeof data.uri !== "string" || data.uri.length === 0) throw new InvalidDataError(`the ${what} URI is empty`);
+  if (!isHex(data.hash, { strict: true }) || size(data.hash) !== 32 || data.hash === ZERO_HASH) {
+    throw new InvalidDataError(`the ${what} given by URI needs its keccak256 hash (32 bytes, non-zero)`);
+  }
+  return { bytes: "0x", uri: data.uri, hash: data.hash };
+}

@@ -1,0 +1,152 @@
+import { expect } from "chai";
+import { createPublicClient, createWalletClient, encodeErrorResult, http, keccak256, toHex, zeroAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  ContractRevertError,
+  JobExpiredError,
+  JobNotFoundError,
+  JobRefundedError,
+  RpcUnreachableError,
+  VerityError,
+  WaitTimeoutError,
+  fulfillTee,
+  getJob,
+  inferenceHubAbi,
+  refund,
+  requestInference,
+  requestInferenceSync,
+  toVerityError,
+  waitForResult,
+  withdraw,
+  zkVerifierAbi,
+} from "../../sdk/src/index.js";
+import {
+  type Connection,
+  FEE,
+  INPUT,
+  OUTPUT,
+  connect,
+  deployTeeSystem,
+  mined,
+  rejectsWith,
+} from "./helpers.js";
+
+const DEAD_RPC = "http://127.0.0.1:1";
+
+describe("SDK errors", function () {
+  let c: Connection;
+  async function teeSystem() {
+    return deployTeeSystem(c);
+  }
+  before(async function () {
+    c = await connect();
+  });
+
+  describe("an unreachable RPC", function () {
+    const hub = "0x00000000000000000000000000000000000000aa";
+
+    it("fails a read quickly with RpcUnreachableError naming the URL", async function () {
+      const client = createPublicClient({ transport: http(DEAD_RPC) });
+      const started = Date.now();
+      const err = await rejectsWith(getJob(client, { hub, jobId: 1n }), RpcUnreachableError);
+      expect(Date.now() - started).to.be.below(5_000);
+      // viem normalises the URL (a trailing slash).
+      expect(err.shortMessage).to.match(/^cannot reach RPC at http:\/\/127\.0\.0\.1:1\/?: is the node running\?$/);
+      expect(err.url).to.include(DEAD_RPC);
+      expect(err).to.be.instanceOf(VerityError);
+    });
+
+    it("fails a request before sending it, with RpcUnreachableError", async function () {
+      const client = createWalletClient({
+        account: privateKeyToAccount(keccak256(toHex("requester"))),
+        transport: http(DEAD_RPC, { retryCount: 0 }),
+      });
+      await rejectsWith(
+        requestInference(client, { hub, modelId: keccak256(toHex("m")), version: 1, input: INPUT, fee: 1n }),
+        RpcUnreachableError,
+      );
+    });
+  });
+
+  describe("contract reverts", function () {
+    it("decodes a hub revert to its custom error name and arguments", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const err = await rejectsWith(withdraw(c.other, { hub: s.hub }), ContractRevertError);
+      expect(err.errorName).to.equal("HubNothingToWithdraw");
+      expect(err.args.map((a) => String(a).toLowerCase())).to.deep.equal([c.other.account.address, zeroAddress]);
+      expect(err.shortMessage).to.include("HubNothingToWithdraw(account: ");
+    });
+
+    it("decodes an operator registry error that bubbled up through the hub (TeeUnknownKey)", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const { jobId, job } = await requestInferenceSync(c.requester, { hub: s.hub, modelId: s.modelId, version: 1, input: INPUT, fee: FEE });
+      const stranger = privateKeyToAccount(keccak256(toHex("unregistered enclave")));
+      const err = await rejectsWith(
+        fulfillTee(c.operator, { hub: s.hub, jobId, job, output: OUTPUT, enclave: stranger }),
+        ContractRevertError,
+      );
+      expect(err.errorName).to.equal("TeeUnknownKey");
+      expect(err.args).to.deep.equal([stranger.address]);
+    });
+
+    it("turns a revert from a direct viem call into a ContractRevertError with toVerityError", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const raw = await c.publicClient
+        .readContract({ address: s.hub, abi: inferenceHubAbi, functionName: "getVersion", args: [s.modelId, 9] })
+        .catch((e: unknown) => e);
+      const err = toVerityError(raw);
+      expect(err).to.be.instanceOf(ContractRevertError);
+      expect((err as ContractRevertError).errorName).to.equal("ModelUnknownVersion");
+      expect((err as ContractRevertError).args).to.deep.equal([s.modelId, 9]);
+    });
+  });
+
+  describe("ContractRevertError on raw revert data", function () {
+    it("decodes errors of every Verity contract, e.g. a ZK verifier's, and names an unknown selector", function () {
+      const data = encodeErrorResult({ abi: zkVerifierAbi, errorName: "ZkProofInvalid", args: [3n, zeroAddress] });
+      const err = new ContractRevertError({ data });
+      expect(err.errorName).to.equal("ZkProofInvalid");
+      expect(err.args).to.deep.equal([3n, zeroAddress]);
+      const unknown = new ContractRevertError({ data: "0xdeadbeef" });
+      expect(unknown.errorName).to.equal(undefined);
+      expect(unknown.shortMessage).to.equal("Contract reverted: unknown error 0xdeadbeef.");
+    });
+  });
+
+  describe("waiting for a result", function () {
+    it("times out with WaitTimeoutError while the job is pending", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const { jobId } = await requestInferenceSync(c.requester, { hub: s.hub, modelId: s.modelId, version: 1, input: INPUT, fee: FEE });
+      const started = Date.now();
+      const err = await rejectsWith(waitForResult(c.publicClient, { hub: s.hub, jobId, timeout: 200, pollingInterval: 20 }), WaitTimeoutError);
+      expect(Date.now() - started).to.be.within(150, 2_000);
+      expect(err.jobId).to.equal(jobId);
+    });
+
+    it("fails with JobExpiredError once the deadline passed, then JobRefundedError after the refund", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const { jobId, job } = await requestInferenceSync(c.requester, { hub: s.hub, modelId: s.modelId, version: 1, input: INPUT, fee: FEE });
+      const early = await rejectsWith(refund(c.other, { hub: s.hub, jobId, job }), ContractRevertError);
+      expect(early.errorName).to.equal("HubJobNotExpired");
+      await c.networkHelpers.time.increase(3_601);
+      const expired = await rejectsWith(waitForResult(c.publicClient, { hub: s.hub, jobId }), JobExpiredError);
+      expect(expired.deadline).to.equal(job.deadline);
+      await mined(c, await refund(c.other, { hub: s.hub, jobId }));
+      await rejectsWith(waitForResult(c.publicClient, { hub: s.hub, jobId }), JobRefundedError);
+      const read = await getJob(c.publicClient, { hub: s.hub, jobId });
+      expect(read.status).to.equal("refunded");
+      expect(read.refund?.amount).to.equal(FEE);
+      const before = await c.publicClient.getBalance({ address: c.requester.account.address });
+      const receipt = await mined(c, await withdraw(c.requester, { hub: s.hub }));
+      const after = await c.publicClient.getBalance({ address: c.requester.account.address });
+      expect(after - before + receipt.gasUsed * receipt.effectiveGasPrice).to.equal(FEE);
+    });
+
+    it("fails with JobNotFoundError for a job that does not exist", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      await rejectsWith(waitForResult(c.publicClient, { hub: s.hub, jobId: 42n }), JobNotFoundError);
+      const err = await rejectsWith(getJob(c.publicClient, { hub: s.hub, jobId: 42n }), JobNotFoundError);
+      expect(err.jobId).to.equal(42n);
+    });
+  });
+});
