@@ -247,7 +247,7 @@ describe("InferenceHub money conservation (property)", function () {
           }
         },
       ),
-      { numRuns: RUNS },
+      { numRuns: RUNS, seed: 1 } // fixed seed: the path-coverage check below must not depend on luck,
     );
     expect(steps).to.equal(RUNS * STEPS);
     for (const path of [
