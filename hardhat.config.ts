@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import hardhatViem from "@nomicfoundation/hardhat-viem";
 import hardhatViemAssertions from "@nomicfoundation/hardhat-viem-assertions";
@@ -30,6 +30,13 @@ export default defineConfig({
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", url: process.env.VERITY_RPC_URL ?? "http://127.0.0.1:8545" },
+    // Any chain, by RPC URL and key from the environment (`hardhat run` / `ignition deploy --network verity`).
+    // `npx verity deploy` deploys the same Ignition module in-process with the same two variables.
+    verity: {
+      type: "http",
+      url: process.env.VERITY_RPC_URL ?? "http://127.0.0.1:8545",
+      accounts: [configVariable("VERITY_PRIVATE_KEY")],
+    },
   },
   typechain: { outDir: "types/ethers-contracts" },
 });

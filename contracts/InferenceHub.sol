@@ -8,9 +8,11 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
 import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
+import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
 import {VerityTypes} from "./libraries/VerityTypes.sol";
+import {ModeParams} from "./libraries/ModeParams.sol";
 
 /// @title InferenceHub
 /// @notice Accepts inference requests with fee escrow and records results only with an attestation that the
@@ -19,6 +21,11 @@ import {VerityTypes} from "./libraries/VerityTypes.sol";
 /// Storage per job is one slot: `keccak256(abi.encode(jobId, job))` with its lowest byte replaced by the
 /// status. Everything else is in events. The EIP-712 domain `{name: "Verity", version: "1", chainId, hub}` is the
 /// domain every result signature is made under.
+///
+/// TEE and QUORUM results are verified by the operator registry (built in); OPTIMISTIC challenges by the ZK mode's
+/// verifier. OPTIMISTIC jobs add one `Proposal` record (two slots, a third once challenged) while they await
+/// finality; it is deleted when the job is final. Bonds are in the native currency and, like fees, are credited
+/// (pull payments). The hub's native balance is always: escrowed fees + open bonds + credits + model earnings.
 contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -49,6 +56,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     mapping(uint256 jobId => bytes32 commitmentAndStatus) private _jobs;
     mapping(address account => mapping(address token => uint256)) private _credits;
     mapping(bytes32 modelId => mapping(address token => uint256)) private _modelEarnings;
+    /// @dev OPTIMISTIC jobs awaiting finality: proposer | closesAt (slot 0), outputHash (1), challenger (2).
+    mapping(uint256 jobId => Proposal) private _proposals;
 
     /// @param governance The owner: sets verifiers, the protocol fee and treasury, pauses requests.
     /// @param operators_ The operator registry (slashing in dispute modes).
@@ -101,13 +110,107 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
         bytes calldata output = result.output;
         bytes32 outputHash = _outputHash(output, bytes(result.outputURI), result.outputHash);
-        address[] memory operators = _verify(_verifierOf(job.mode), jobId, job, outputHash, attestation);
+        address[] memory operators = _verify(_verifierOf(jobId, job.mode), jobId, job, outputHash, attestation);
         if (operators.length == 0) revert HubNoOperator();
 
         _distributeFee(jobId, job, operators);
         _emitFulfilled(jobId, operators[0], outputHash, output, bytes(result.outputURI));
 
         if (job.callback != address(0)) _callBack(jobId, job, outputHash, output);
+    }
+
+    // ─────────────────────────────────────── optimistic mode ──────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    /// @custom:security The only external call is a STATICCALL to the operator registry (the proposer's stake).
+    function proposeResult(uint256 jobId, Job calldata job, Result calldata result) external payable {
+        (uint256 window, uint256 bond) = _checkProposal(jobId, job);
+        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
+        uint64 closesAt = _closingTime(window);
+        Proposal storage p = _proposals[jobId];
+        p.proposer = msg.sender;
+        p.closesAt = closesAt;
+        p.outputHash = outputHash;
+        emit ResultProposed(jobId, msg.sender, outputHash, bond, closesAt, result.output, result.outputURI);
+    }
+
+    /// @inheritdoc IInferenceHub
+    /// @custom:security Makes no external call.
+    function challenge(uint256 jobId, Job calldata job) external payable {
+        bytes32 stored = _checkStatus(jobId, job, JobStatus.Proposed);
+        Proposal storage p = _proposals[jobId];
+        address proposer = p.proposer;
+        uint64 closesAt = p.closesAt;
+        if (block.timestamp > closesAt) revert HubChallengeWindowClosed(jobId, closesAt);
+        if (msg.sender == proposer) revert HubSelfChallenge(jobId, proposer);
+        (uint256 window, uint256 bond,) = ModeParams.optimistic(job.params);
+        if (msg.value != bond) revert HubWrongBond(jobId, bond, msg.value);
+
+        uint64 resolveBy = _closingTime(window);
+        _jobs[jobId] = _withStatus(stored, JobStatus.Challenged);
+        p.closesAt = resolveBy;
+        p.challenger = msg.sender;
+        emit ResultChallenged(jobId, msg.sender, proposer, p.outputHash, bond, resolveBy);
+    }
+
+    /// @inheritdoc IInferenceHub
+    /// @custom:security The verifier is a STATICCALL; the status is written before it. The slash is a call to the
+    /// operator registry fixed at deployment, which makes no external call (it credits the challenger). The
+    /// consumer callback comes last, after every state change. A proposer can challenge itself from a second
+    /// account to keep its bond and stake from a third party; it cannot stop the true output from being recorded,
+    /// since anyone can resolve with the proof.
+    function resolveChallenge(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation)
+        external
+    {
+        {
+            bytes32 stored = _checkStatus(jobId, job, JobStatus.Challenged);
+            // Written before the verifier runs; a failed verification reverts it with everything else.
+            _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
+        }
+        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
+        _verify(_verifierOf(jobId, VerityTypes.MODE_ZK), jobId, job, outputHash, attestation);
+
+        address winner = _settleChallenge(jobId, job.params, outputHash);
+        _settle(jobId, job, winner, outputHash, result);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function finalize(uint256 jobId, Job calldata job, Result calldata result) external {
+        bytes32 stored = _checkStatus(jobId, job, JobStatus.Proposed);
+        Proposal storage p = _proposals[jobId];
+        address proposer = p.proposer;
+        uint64 closesAt = p.closesAt;
+        if (block.timestamp <= closesAt) revert HubChallengeWindowOpen(jobId, closesAt);
+        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
+        bytes32 proposed = p.outputHash;
+        if (outputHash != proposed) revert HubProposalOutputMismatch(jobId, proposed, outputHash);
+
+        _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
+        // Slot 2 (challenger) is already zero for an unchallenged proposal.
+        p.proposer = address(0);
+        p.closesAt = 0;
+        p.outputHash = bytes32(0);
+        (, uint256 bond,) = ModeParams.optimistic(job.params);
+        _credits[proposer][address(0)] += bond;
+        emit ResultFinalized(jobId, proposer, outputHash, bond, false);
+        _settle(jobId, job, proposer, outputHash, result);
+    }
+
+    /// @inheritdoc IInferenceHub
+    /// @custom:security Makes no external call: bonds and fee are credited.
+    function expireChallenge(uint256 jobId, Job calldata job) external {
+        bytes32 stored = _checkStatus(jobId, job, JobStatus.Challenged);
+        Proposal memory p = _proposals[jobId];
+        if (block.timestamp <= p.closesAt) revert HubResolutionOpen(jobId, p.closesAt);
+
+        _jobs[jobId] = _withStatus(stored, JobStatus.Refunded);
+        delete _proposals[jobId];
+        (, uint256 bond,) = ModeParams.optimistic(job.params);
+        _credits[p.proposer][address(0)] += bond;
+        _credits[p.challenger][address(0)] += bond;
+        _credits[job.requester][job.feeToken] += job.fee;
+        emit ChallengeExpired(jobId, p.proposer, p.challenger, bond);
+        emit InferenceRefunded(jobId, job.requester, job.feeToken, job.fee);
     }
 
     /// @inheritdoc IInferenceHub
@@ -146,7 +249,9 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @inheritdoc IInferenceHub
     function setVerifier(uint8 mode, address verifier) external onlyOwner {
         if (mode == 0 || mode > VerityTypes.MAX_MODE) revert HubModeNotSupported(bytes32(0), 0, mode);
-        if (mode == VerityTypes.MODE_TEE) revert HubBuiltInMode(mode);
+        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM || mode == VerityTypes.MODE_OPTIMISTIC) {
+            revert HubBuiltInMode(mode);
+        }
         emit VerifierUpdated(mode, address(_verifiers[mode]), verifier);
         _verifiers[mode] = IResultVerifier(verifier);
     }
@@ -196,7 +301,14 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     /// @inheritdoc IInferenceHub
     function verifierOf(uint8 mode) external view returns (address) {
-        return mode == VerityTypes.MODE_TEE ? _operators : address(_verifiers[mode]);
+        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) return _operators;
+        if (mode == VerityTypes.MODE_OPTIMISTIC) return address(_verifiers[VerityTypes.MODE_ZK]);
+        return address(_verifiers[mode]);
+    }
+
+    /// @inheritdoc IInferenceHub
+    function getProposal(uint256 jobId) external view returns (Proposal memory) {
+        return _proposals[jobId];
     }
 
     /// @inheritdoc IInferenceHub
@@ -247,8 +359,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (mode == 0 || mode > VerityTypes.MAX_MODE || activeModes & (1 << mode) == 0) {
             revert HubModeNotSupported(request.modelId, request.version, mode);
         }
-        if (request.params != 0 && (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_ZK)) {
-            revert HubInvalidParams(mode, request.params);
+        if (request.params != 0 || mode == VerityTypes.MODE_QUORUM || mode == VerityTypes.MODE_OPTIMISTIC) {
+            _checkParams(mode, request.params);
         }
         uint64 latest = uint64(block.timestamp) + MAX_DEADLINE_DELAY;
         if (request.deadline <= block.timestamp || request.deadline > latest) {
@@ -265,6 +377,16 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
                 revert HubCallbackGasTooHigh(request.callbackGasLimit, MAX_CALLBACK_GAS);
             }
         }
+    }
+
+    /// @dev TEE and ZK take no parameters; QUORUM and OPTIMISTIC require valid ones (libraries/ModeParams.sol);
+    /// modes above OPTIMISTIC are defined by their verifiers.
+    function _checkParams(uint8 mode, uint256 params) private pure {
+        bool valid;
+        if (mode == VerityTypes.MODE_QUORUM) valid = ModeParams.isValidQuorum(params);
+        else if (mode == VerityTypes.MODE_OPTIMISTIC) valid = ModeParams.isValidOptimistic(params);
+        else valid = mode > VerityTypes.MODE_OPTIMISTIC;
+        if (!valid) revert HubInvalidParams(mode, params);
     }
 
     function _inputHash(Request calldata request) private pure returns (bytes32 h) {
@@ -342,9 +464,87 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (status != JobStatus.Pending) revert HubJobNotPending(jobId, status);
     }
 
-    function _verifierOf(uint8 mode) private view returns (address verifier) {
-        verifier = mode == VerityTypes.MODE_TEE ? _operators : address(_verifiers[mode]);
-        if (verifier == address(0)) revert HubNoVerifier(mode);
+    /// @dev TEE and QUORUM are verified by the operator registry (it holds the enclave keys and the stakes). The
+    /// OPTIMISTIC mode never has a verifier of its own (`setVerifier` refuses it), so `fulfill` of such a job lands
+    /// on the zero address here and is told to propose instead.
+    function _verifierOf(uint256 jobId, uint8 mode) private view returns (address verifier) {
+        bool builtIn = mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM;
+        verifier = builtIn ? _operators : address(_verifiers[mode]);
+        if (verifier == address(0)) {
+            if (mode == VerityTypes.MODE_OPTIMISTIC) revert HubOptimisticJob(jobId);
+            revert HubNoVerifier(mode);
+        }
+    }
+
+    /// @dev Checks a proposal (pending OPTIMISTIC job before its deadline, the bond sent, the caller's stake) and
+    /// marks the job Proposed.
+    function _checkProposal(uint256 jobId, Job calldata job) private returns (uint256 window, uint256 bond) {
+        bytes32 stored = _checkPending(jobId, job);
+        if (job.mode != VerityTypes.MODE_OPTIMISTIC) revert HubNotOptimistic(jobId, job.mode);
+        if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
+        uint256 slashAmount;
+        (window, bond, slashAmount) = ModeParams.optimistic(job.params);
+        if (msg.value != bond) revert HubWrongBond(jobId, bond, msg.value);
+        uint256 stake = IOperatorRegistry(_operators).getOperator(msg.sender).stake;
+        uint256 required = slashAmount == 0 ? 1 : slashAmount;
+        if (stake < required) revert HubProposerStakeTooLow(jobId, msg.sender, stake, required);
+        _jobs[jobId] = _withStatus(stored, JobStatus.Proposed);
+    }
+
+    /// @dev Like `_checkPending`, for the OPTIMISTIC statuses.
+    function _checkStatus(uint256 jobId, Job calldata job, JobStatus expected) private view returns (bytes32 stored) {
+        stored = _jobs[jobId];
+        if (stored == bytes32(0)) revert HubUnknownJob(jobId);
+        if ((stored ^ _hashJob(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
+        JobStatus status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
+        if (status != expected) revert HubUnexpectedJobStatus(jobId, status, expected);
+    }
+
+    /// @dev The last second of a challenge window or resolution period that starts now.
+    function _closingTime(uint256 window) private view returns (uint64) {
+        // Cannot overflow: the window is below 2^32 seconds (ModeParams) and block time far below 2^63.
+        unchecked {
+            return uint64(block.timestamp + window);
+        }
+    }
+
+    /// @dev Pays out a challenge whose true output `provenOutputHash` was just proven: both bonds to the winner, the
+    /// proposer's stake slashed to the challenger when the proposal was wrong. Deletes the proposal.
+    function _settleChallenge(uint256 jobId, uint256 params, bytes32 provenOutputHash)
+        private
+        returns (address winner)
+    {
+        Proposal memory p = _proposals[jobId];
+        delete _proposals[jobId];
+        (, uint256 bond, uint256 slashAmount) = ModeParams.optimistic(params);
+        bool upheld = provenOutputHash == p.outputHash;
+        winner = upheld ? p.proposer : p.challenger;
+        // Cannot overflow: bond < 2^96 (ModeParams).
+        uint256 bonds;
+        unchecked {
+            bonds = 2 * bond;
+        }
+        _credits[winner][address(0)] += bonds;
+        uint256 slashed;
+        if (!upheld && slashAmount != 0) {
+            slashed = IOperatorRegistry(_operators).slash(p.proposer, slashAmount, p.challenger, jobId);
+        }
+        emit ChallengeResolved(
+            jobId, p.proposer, p.challenger, upheld, p.outputHash, provenOutputHash, bonds, slashed, msg.sender
+        );
+        emit ResultFinalized(jobId, winner, provenOutputHash, bonds, true);
+    }
+
+    /// @dev Makes an OPTIMISTIC job's result final: the fee to `operator`, `InferenceFulfilled`, the callback.
+    function _settle(uint256 jobId, Job calldata job, address operator, bytes32 outputHash, Result calldata result)
+        private
+    {
+        address[] memory operators = new address[](1);
+        operators[0] = operator;
+        _distributeFee(jobId, job, operators);
+        bytes calldata output = result.output;
+        _emitFulfilled(jobId, operator, outputHash, output, bytes(result.outputURI));
+        if (job.callback != address(0)) _callBack(jobId, job, outputHash, output);
     }
 
     function _withStatus(bytes32 stored, JobStatus status) private pure returns (bytes32) {

@@ -11,11 +11,21 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {TeeVerifier} from "./verifiers/TeeVerifier.sol";
+import {QuorumVerifier} from "./verifiers/QuorumVerifier.sol";
+import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
 
 /// @title OperatorRegistry
-/// @notice Stakes, enclave keys and code measurements of Verity operators; also the TEE mode's verifier (it
-/// inherits TeeVerifier), since a TEE check is a lookup of the keys and measurements held here.
-contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, ReentrancyGuardTransient, EIP712 {
+/// @notice Stakes, enclave keys and code measurements of Verity operators; also the verifier of the TEE mode (it
+/// inherits TeeVerifier) and of the QUORUM mode (it inherits QuorumVerifier), since a TEE check is a lookup of the
+/// keys and measurements held here, and a quorum check a lookup of the stakes.
+contract OperatorRegistry is
+    IOperatorRegistry,
+    TeeVerifier,
+    QuorumVerifier,
+    Ownable2Step,
+    ReentrancyGuardTransient,
+    EIP712
+{
     using SafeERC20 for IERC20;
 
     /// @dev The EIP-712 type an enclave key signs to prove the operator controls it.
@@ -52,6 +62,8 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
     mapping(uint32 measurementId => MeasurementStatus) private _statusById;
     mapping(uint32 measurementId => bytes32) private _measurementById;
     uint32 private _measurementCount;
+    /// @dev Slashed stake owed to recipients (pull payments: a slash never calls out).
+    mapping(address account => uint256) private _slashCredits;
 
     /// @param governance The owner: approves measurements, sets the hub and the unbonding delay.
     /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
@@ -116,9 +128,10 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
     }
 
     /// @inheritdoc IOperatorRegistry
+    /// @custom:security No external call: the amount is credited to `recipient` (pull payment), so a recipient
+    /// that refuses the currency cannot block the slash, nor re-enter the hub that is settling a dispute.
     function slash(address operator, uint256 amount, address recipient, uint256 jobId)
         external
-        nonReentrant
         returns (uint256 slashed)
     {
         if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
@@ -126,14 +139,47 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
         uint256 fromStake = amount < op.stake ? amount : op.stake;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < op.unbonding ? rest : op.unbonding;
-        // Cannot underflow: each part is at most the balance it is taken from.
+        // Cannot underflow: each part is at most the balance it is taken from. Cannot overflow: the credit is backed
+        // by stake this registry holds, so every credit and stake together stay below the asset's supply.
         unchecked {
             op.stake -= uint128(fromStake);
             op.unbonding -= uint128(fromUnbonding);
             slashed = fromStake + fromUnbonding;
+            if (slashed != 0) _slashCredits[recipient] += slashed;
         }
         emit OperatorSlashed(operator, jobId, slashed, recipient);
-        if (slashed != 0) _pay(recipient, slashed);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function withdrawSlashCredit() external nonReentrant returns (uint256 amount) {
+        amount = _slashCredits[msg.sender];
+        if (amount == 0) revert OperatorNoSlashCredit(msg.sender);
+        delete _slashCredits[msg.sender];
+        emit SlashCreditWithdrawn(msg.sender, amount);
+        _pay(msg.sender, amount);
+    }
+
+    // ───────────────────────────────────────── verification ───────────────────────────────────────
+
+    /// @inheritdoc IResultVerifier
+    /// @dev One entry point for the two modes this registry verifies, told apart by the job's params: the hub
+    /// refuses params for TEE requests and requires non-zero ones for QUORUM requests, so zero means a TEE job
+    /// (a 65-byte enclave signature, see TeeVerifier) and anything else a QUORUM job (signer entries, see
+    /// QuorumVerifier). The hub calls it for TEE jobs (built in) and for QUORUM jobs (`setVerifier(3, registry)`).
+    function verifyResult(Job calldata job, bytes calldata attestation)
+        external
+        view
+        returns (address[] memory operators)
+    {
+        operators = job.params == 0 ? _verifyTee(job, attestation) : _verifyQuorum(job, attestation);
+        // Return abi.encode(operators) in place (the array's words are already clean addresses): the word before
+        // the array becomes the offset. Nothing runs after `return`, so that word's previous content (possibly the
+        // zero slot, hence no "memory-safe" tag) is not needed again.
+        assembly {
+            let start := sub(operators, 0x20)
+            mstore(start, 0x20)
+            return(start, add(0x40, shl(5, mload(operators))))
+        }
     }
 
     // ───────────────────────────────────────── enclave keys ───────────────────────────────────────
@@ -241,6 +287,11 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
         return _measurementById[measurementId];
     }
 
+    /// @dev QuorumVerifier hook: one storage read.
+    function _bondedStake(address operator) internal view override returns (uint256) {
+        return _operators[operator].stake;
+    }
+
     /// @dev TeeVerifier hook: the hub is the model registry.
     function _modelRegistry() internal view override returns (IModelRegistry) {
         return IModelRegistry(_hub);
@@ -264,6 +315,20 @@ contract OperatorRegistry is IOperatorRegistry, TeeVerifier, Ownable2Step, Reent
     /// @inheritdoc IOperatorRegistry
     function getOperator(address operator) external view returns (Operator memory) {
         return _operators[operator];
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function bondedStakes(address[] calldata operators) external view returns (uint256[] memory stakes) {
+        uint256 n = operators.length;
+        stakes = new uint256[](n);
+        for (uint256 i; i < n; ++i) {
+            stakes[i] = _operators[operators[i]].stake;
+        }
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function slashCreditOf(address account) external view returns (uint256) {
+        return _slashCredits[account];
     }
 
     /// @inheritdoc IOperatorRegistry

@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 /// @title IOperatorRegistry
 /// @notice Operators stake, register enclave signing keys bound to a code measurement, and unbond after a delay.
 /// Governance approves and revokes measurements: revoking one disables every key registered on it at once.
-/// Only the hub can slash.
+/// Only the hub can slash. A slash makes no external call: the stake taken is credited to the recipient, who pulls
+/// it with `withdrawSlashCredit`, so no recipient (one that refuses the native currency, or a blocklisted
+/// token holder) can block it.
 interface IOperatorRegistry {
     /// @notice Status of a code measurement.
     enum MeasurementStatus {
@@ -47,8 +49,12 @@ interface IOperatorRegistry {
     /// @param operator The slashed operator.
     /// @param jobId The job whose dispute caused the slash.
     /// @param amount The amount taken (bonded first, then unbonding).
-    /// @param recipient Who received it.
+    /// @param recipient Who was credited with it (see `withdrawSlashCredit`).
     event OperatorSlashed(address indexed operator, uint256 indexed jobId, uint256 amount, address recipient);
+    /// @notice Emitted when an account withdraws the slashed stake credited to it.
+    /// @param account The account paid.
+    /// @param amount The amount, in the staking asset.
+    event SlashCreditWithdrawn(address indexed account, uint256 amount);
     /// @notice Emitted when an operator registers an enclave key.
     /// @param key The enclave's signing address.
     /// @param operator The operator running the enclave.
@@ -127,6 +133,9 @@ interface IOperatorRegistry {
     /// @param to The recipient.
     /// @param amount The amount.
     error OperatorNativeTransferFailed(address to, uint256 amount);
+    /// @notice The account has no slashed stake credited to it.
+    /// @param account The account.
+    error OperatorNoSlashCredit(address account);
 
     /// @notice Adds `amount` of the staking asset to the caller's bonded stake (send it as value when native).
     /// @param amount The amount.
@@ -169,16 +178,20 @@ interface IOperatorRegistry {
     /// @param hub The hub.
     function setHub(address hub) external;
 
-    /// @notice Takes up to `amount` from an operator's stake (bonded first, then unbonding) and pays it to
-    /// `recipient`. Only the hub.
+    /// @notice Takes up to `amount` from an operator's stake (bonded first, then unbonding) and credits it to
+    /// `recipient`, who withdraws it with `withdrawSlashCredit`. Only the hub. Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount to take.
-    /// @param recipient Who receives it.
+    /// @param recipient Who is credited with it.
     /// @param jobId The job the slash is for (recorded in the event).
     /// @return slashed The amount actually taken.
     function slash(address operator, uint256 amount, address recipient, uint256 jobId)
         external
         returns (uint256 slashed);
+
+    /// @notice Pays out the slashed stake credited to the caller, in the staking asset.
+    /// @return amount The amount paid.
+    function withdrawSlashCredit() external returns (uint256 amount);
 
     /// @notice The operator behind an enclave key if the key is active, registered for `measurement`, and the
     /// measurement is approved; zero otherwise. (The TEE check itself looks the measurement up from the key.)
@@ -198,6 +211,16 @@ interface IOperatorRegistry {
     /// @notice An operator's stake record.
     /// @param operator The operator.
     function getOperator(address operator) external view returns (Operator memory);
+
+    /// @notice The bonded stakes of several operators, in order (the QUORUM verifier's one call per attestation).
+    /// Unbonding stake is not included.
+    /// @param operators The operators.
+    /// @return stakes Their bonded stakes.
+    function bondedStakes(address[] calldata operators) external view returns (uint256[] memory stakes);
+
+    /// @notice Slashed stake credited to an account and not yet withdrawn.
+    /// @param account The account.
+    function slashCreditOf(address account) external view returns (uint256);
 
     /// @notice An enclave key's record (zero fields if unknown).
     /// @param key The key.

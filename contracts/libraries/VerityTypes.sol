@@ -14,4 +14,13 @@ library VerityTypes {
 
     /// @notice Basis-point denominator for the protocol fee.
     uint16 internal constant BPS = 10_000;
+
+    /// @notice The largest quorum a QUORUM request may ask for, and the most signatures a quorum attestation may
+    /// carry (the operator share is split among them, one credit each).
+    uint256 internal constant MAX_QUORUM = 32;
+
+    /// @notice The shortest challenge window an OPTIMISTIC request may ask for (also the resolution period).
+    uint256 internal constant MIN_CHALLENGE_WINDOW = 10 minutes;
+    /// @notice The longest challenge window an OPTIMISTIC request may ask for (also the resolution period).
+    uint256 internal constant MAX_CHALLENGE_WINDOW = 7 days;
 }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
 import {ITeeVerifier} from "../interfaces/ITeeVerifier.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 
@@ -9,7 +8,8 @@ import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 /// @notice Verifies enclave-signed results for the TEE mode.
 /// @dev Abstract: it lives in the contract that holds the enclave keys and measurement approvals
 /// (OperatorRegistry), so a fulfilment makes one cold call for the whole TEE check instead of two. The inheriting
-/// contract supplies `_enclaveOperator` and `_modelRegistry`.
+/// contract supplies `_enclaveOperator` and `_modelRegistry`, and routes `verifyResult` to `_verifyTee` (the
+/// OperatorRegistry also verifies QUORUM results, see QuorumVerifier).
 ///
 /// The EIP-712 domain is the calling hub's (`{name: "Verity", version: "1", chainId, verifyingContract: hub}`,
 /// with `hub = msg.sender`), so a signature is bound to one hub on one chain; the struct binds it to one job,
@@ -26,9 +26,9 @@ abstract contract TeeVerifier is ITeeVerifier {
 
     mapping(bytes32 policyKey => bool) private _allowed;
 
-    /// @inheritdoc IResultVerifier
-    function verifyResult(Job calldata job, bytes calldata attestation)
-        external
+    /// @dev `IResultVerifier.verifyResult` for a TEE job: the attestation is the enclave's 65-byte signature.
+    function _verifyTee(Job calldata job, bytes calldata attestation)
+        internal
         view
         returns (address[] memory operators)
     {

@@ -114,12 +114,24 @@ export {
 } from "./proofs/tee.js";
 export {
   verifyTeeJobData,
-  type VerifyCheckName,
-  type VerifyCheck,
-  type VerifyJobReport,
+  type VerifyCheckName as TeeVerifyCheckName,
+  type VerifyJobReport as TeeVerifyJobReport,
   type TeeRegistryState,
   type TeeJobData,
 } from "./proofs/verifyTeeJob.js";
+// The report of every mode. ZK: types only here; the ZK code (and snarkjs) loads lazily, for ZK jobs.
+export type { VerifyCheckName, VerifyCheck, VerifyJobReport } from "./proofs/report.js";
+export type {
+  ZkVerifyCheckName,
+  ZkVerifyCheck,
+  ZkCircuit,
+  VerifyZkJobReport,
+  ZkJobData,
+  ZkVerifyingKeys,
+  ZkVerifyingKeyLoader,
+} from "./proofs/verifyZkJob.js";
+export type { Groth16Proof, Groth16VerifyingKey, SolidityGroth16Proof } from "./proofs/zk.js";
+export type { ZkAttestation } from "./proofs/zkAttestation.js";
 
 // actions
 export {
@@ -228,6 +240,7 @@ export {
 } from "./actions/stake.js";
 export {
   getTeeJobData,
+  getZkJobData,
   verifyJob,
   type VerifyJobParameters,
   type VerifyJobReturnType,

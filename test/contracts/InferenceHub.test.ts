@@ -6,7 +6,6 @@ import type { FeeOnTransferToken, HostileConsumer, InferenceHub } from "../../ty
 import {
   INPUT,
   MEASUREMENT,
-  MODE_QUORUM,
   MODE_TEE,
   MODE_ZK,
   MODEL_FEE,
@@ -718,17 +717,20 @@ describe("InferenceHub", function () {
       });
 
       it("refuses a job whose mode has no verifier", async function () {
+        // Mode 5 has no verifier until governance sets one (QUORUM, which this test used before, is now verified
+        // by the operator registry, built in like TEE).
+        const MODE_5 = 5;
         const c = await networkHelpers.loadFixture(teeHubFixture);
         await c.models
           .connect(c.modelOwner)
           .publishVersion(
             c.modelId,
-            versionParams({ artifactHash: ethersLib.id("quorum"), modes: modeBit(MODE_QUORUM) }),
+            versionParams({ artifactHash: ethersLib.id("mode 5"), modes: modeBit(MODE_5) }),
           );
-        const req = await makeRequest(c, { version: 3, mode: MODE_QUORUM, params: 2n, fee: MODEL_FEE });
+        const req = await makeRequest(c, { version: 3, mode: MODE_5, params: 2n, fee: MODEL_FEE });
         const receipt = await (await c.hub.connect(c.requester).requestInference(req, { value: MODEL_FEE })).wait();
         const { jobId, job } = parseRequested(c, receipt!);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.hub, "HubNoVerifier", [BigInt(MODE_QUORUM)]);
+        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.hub, "HubNoVerifier", [BigInt(MODE_5)]);
       });
     });
   });

@@ -145,9 +145,11 @@ describe("OperatorRegistry money conservation (property)", function () {
             expect([rec.stake, rec.unbonding, rec.unbondingReleaseAt]).to.deep.equal([o.stake, o.unbonding, o.releaseAt]);
             expect(await ethers.provider.getBalance(o.signer.address)).to.equal(o.balance);
           }
-          expect(await ethers.provider.getBalance(registryAddress)).to.equal(held);
+          // Slashes are credited to the recipient (pull payment) and stay in the registry until withdrawn.
+          expect(await ethers.provider.getBalance(registryAddress)).to.equal(held + slashed);
           expect(staked - withdrawn - slashed).to.equal(held);
-          expect(await ethers.provider.getBalance(recipient.address)).to.equal(recipientStart + slashed);
+          expect(await registry.slashCreditOf(recipient.address)).to.equal(slashed);
+          expect(await ethers.provider.getBalance(recipient.address)).to.equal(recipientStart);
         }
       }),
       { numRuns: RUNS },

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { OperatorRegistry, TestToken } from "../../types/ethers-contracts/index.js";
+import type { NativeRefuser, OperatorRegistry, TestToken } from "../../types/ethers-contracts/index.js";
 import {
   ATTESTATION_DOC_HASH,
   deployCore,
@@ -274,10 +274,15 @@ describe("OperatorRegistry", function () {
       expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(0n);
     });
 
-    it("pays a slash in tokens", async function () {
+    it("credits a slash in tokens and pays it in tokens on withdrawSlashCredit", async function () {
       const c = await loadFixture(erc20);
       await c.registry.connect(c.operator).stake(ONE);
       await c.registry.connect(c.slasher).slash(c.operator.address, ONE / 4n, c.treasury.address, JOB_ID);
+      expect(await c.registry.slashCreditOf(c.treasury.address)).to.equal(ONE / 4n);
+      expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE);
+      await expect(c.registry.connect(c.treasury).withdrawSlashCredit())
+        .to.emit(c.registry, "SlashCreditWithdrawn")
+        .withArgs(c.treasury.address, ONE / 4n);
       expect(await c.stakeToken.balanceOf(c.treasury.address)).to.equal(ONE / 4n);
       expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE - ONE / 4n);
     });
@@ -432,7 +437,7 @@ describe("OperatorRegistry", function () {
       }
     });
 
-    it("takes bonded stake first, pays the recipient and emits OperatorSlashed", async function () {
+    it("takes bonded stake first, credits the recipient, emits OperatorSlashed, and pays on withdrawSlashCredit", async function () {
       const c = await loadFixture(signerHub);
       const amount = ethersLib.parseEther("0.5");
       const registry = await c.registry.getAddress();
@@ -446,8 +451,39 @@ describe("OperatorRegistry", function () {
         .withArgs(c.operator.address, JOB_ID, amount, c.recipient.address);
       const op = await c.registry.getOperator(c.operator.address);
       expect([op.stake, op.unbonding]).to.deep.equal([ethersLib.parseEther("0.1"), ethersLib.parseEther("0.4")]);
-      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + amount);
+      // A pull payment: nothing moves until the recipient withdraws.
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(amount);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
+      expect(await ethers.provider.getBalance(registry)).to.equal(registryBefore);
+      const tx = await c.registry.connect(c.recipient).withdrawSlashCredit();
+      await expect(tx).to.emit(c.registry, "SlashCreditWithdrawn").withArgs(c.recipient.address, amount);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + amount - (await gasCost(tx)));
       expect(await ethers.provider.getBalance(registry)).to.equal(registryBefore - amount);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(0n);
+    });
+
+    it("adds up the slashes credited to one recipient", async function () {
+      const c = await loadFixture(signerHub);
+      await c.registry.connect(c.slasher).slash(c.operator.address, 1n, c.recipient.address, JOB_ID);
+      await c.registry.connect(c.slasher).slash(c.operator.address, 2n, c.recipient.address, JOB_ID + 1n);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(3n);
+    });
+
+    it("refuses withdrawSlashCredit with nothing credited, and a second withdrawal", async function () {
+      const c = await loadFixture(signerHub);
+      await expectRefusedKeepingFunds(
+        c.registry,
+        [c.operator.address, c.recipient.address],
+        () => c.registry.connect(c.recipient).withdrawSlashCredit(),
+        c.registry,
+        "OperatorNoSlashCredit",
+        [c.recipient.address],
+      );
+      await c.registry.connect(c.slasher).slash(c.operator.address, 5n, c.recipient.address, JOB_ID);
+      await c.registry.connect(c.recipient).withdrawSlashCredit();
+      await expect(c.registry.connect(c.recipient).withdrawSlashCredit())
+        .to.be.revertedWithCustomError(c.registry, "OperatorNoSlashCredit")
+        .withArgs(c.recipient.address);
     });
 
     it("takes unbonding stake once the bonded stake is gone", async function () {
@@ -467,8 +503,9 @@ describe("OperatorRegistry", function () {
         .withArgs(c.operator.address, JOB_ID, ONE, c.recipient.address);
       const op = await c.registry.getOperator(c.operator.address);
       expect([op.stake, op.unbonding]).to.deep.equal([0n, 0n]);
-      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + ONE);
-      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(ONE);
+      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
     });
 
     it("records a zero slash and pays nothing when the operator has no stake", async function () {
@@ -477,6 +514,7 @@ describe("OperatorRegistry", function () {
       await expect(c.registry.connect(c.slasher).slash(c.other.address, ONE, c.recipient.address, JOB_ID))
         .to.emit(c.registry, "OperatorSlashed")
         .withArgs(c.other.address, JOB_ID, 0n, c.recipient.address);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(0n);
       expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
       expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
     });
@@ -488,20 +526,29 @@ describe("OperatorRegistry", function () {
       await expect(c.registry.connect(c.operator).withdrawStake())
         .to.emit(c.registry, "StakeWithdrawn")
         .withArgs(c.operator.address, ethersLib.parseEther("0.3"));
+      // What is left is the recipient's credit.
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ethersLib.parseEther("0.7"));
+      await c.registry.connect(c.recipient).withdrawSlashCredit();
       expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
     });
 
-    it("reverts the whole slash when the recipient refuses the native currency", async function () {
+    it("is never blocked by a recipient that refuses the native currency: the slash is credited", async function () {
       const c = await loadFixture(signerHub);
-      const refuser = await c.token.getAddress(); // an ERC-20 contract without receive()
-      await expectRefusedKeepingFunds(
-        c.registry,
-        [c.operator.address, refuser],
-        () => c.registry.connect(c.slasher).slash(c.operator.address, ONE / 2n, refuser, JOB_ID),
-        c.registry,
-        "OperatorNativeTransferFailed",
-        [refuser, ONE / 2n],
-      );
+      const refuser = (await ethers.deployContract("NativeRefuser")) as unknown as NativeRefuser;
+      const refuserAddress = await refuser.getAddress();
+      const registry = await c.registry.getAddress();
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, ONE / 2n, refuserAddress, JOB_ID))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.operator.address, JOB_ID, ONE / 2n, refuserAddress);
+      expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(ethersLib.parseEther("0.1"));
+      expect(await c.registry.slashCreditOf(refuserAddress)).to.equal(ONE / 2n);
+      // Its own withdrawal fails (it cannot receive), and the credit stays for a later attempt.
+      const withdraw = c.registry.interface.encodeFunctionData("withdrawSlashCredit");
+      await expect(refuser.exec(registry, withdraw))
+        .to.be.revertedWithCustomError(c.registry, "OperatorNativeTransferFailed")
+        .withArgs(refuserAddress, ONE / 2n);
+      expect(await c.registry.slashCreditOf(refuserAddress)).to.equal(ONE / 2n);
+      expect(await ethers.provider.getBalance(registry)).to.equal(ONE);
     });
 
     it("lets only the new hub slash after setHub", async function () {
@@ -517,6 +564,20 @@ describe("OperatorRegistry", function () {
       );
       await c.registry.connect(c.other).slash(c.operator.address, 1n, c.recipient.address, JOB_ID);
       expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(ethersLib.parseEther("0.6") - 1n);
+    });
+  });
+
+  describe("bondedStakes", function () {
+    it("returns each operator's bonded stake in order, without unbonding stake, zero for strangers", async function () {
+      const c = await loadFixture(signerHub);
+      await c.registry.connect(c.other).stake(3n, { value: 3n });
+      expect(await c.registry.bondedStakes([c.other.address, c.operator.address, c.recipient.address, c.other.address])).to.deep.equal([
+        3n,
+        ethersLib.parseEther("0.6"),
+        0n,
+        3n,
+      ]);
+      expect(await c.registry.bondedStakes([])).to.deep.equal([]);
     });
   });
 

@@ -79,7 +79,7 @@ export class VerificationModeNotSupportedError extends VerityError {
   readonly mode: number;
   constructor({ jobId, mode, modeLabel }: { jobId: bigint; mode: number; modeLabel: string }) {
     super(`Job ${jobId} uses the ${modeLabel} mode, which verifyJob does not re-check yet.`, {
-      metaMessages: ["verifyJob re-checks TEE jobs; use the mode's own verifier (e.g. verifyMlpProof for ZK)."],
+      metaMessages: ["verifyJob re-checks TEE and ZK jobs; other modes are reported by their own events (see the README)."],
     });
     this.mode = mode;
   }

@@ -1,0 +1,375 @@
+/**
+ * Off-chain speed of the SDK and the reference operator node on this machine. Prints a table and writes
+ * bench/sdk.json.
+ *
+ * - `verifyJobPerSecond(tee)`, `verifyJobPerSecond(zk)`: reports per second of `verifyJob` over N fulfilled jobs
+ *   of each mode on Hardhat's in-process network, one after the other, with viem (after one untimed warm-up report).
+ *   Each report reads the events, the fulfil transaction and the state at the recording block; a ZK report also
+ *   verifies the Groth16 proof with snarkjs.
+ * - `zkProvingMsMedian`, `zkVerifyMsMedian`, `zkConstraints`: the ZK mode's off-chain cost, warm (bench/sdk-zk.ts).
+ * - `requestToVerifiedMsMedian(hardhat-node)`: against a real `hardhat node` process over JSON-RPC, with the
+ *   reference operator node (sdk/src/operator) serving TEE jobs: time from sending a request to a `valid` report
+ *   (request mined, operator polls every OPERATOR_POLL_MS, runs the ONNX model, signs and fulfils, `waitForResult`,
+ *   `verifyJob`), median over LATENCY_JOBS jobs.
+ * - `operatorJobsPerSecond`: the same node's throughput on that chain: THROUGHPUT_JOBS pending TEE requests served
+ *   by one `runOnce()` of a fresh node (scan, model run, signature, fulfilment, receipt), default concurrency.
+ *
+ *   npm run bench:sdk
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { network } from "hardhat";
+import {
+  type Address,
+  type Hex,
+  type PublicClient,
+  type WalletClient,
+  createPublicClient,
+  createWalletClient,
+  http,
+  keccak256,
+  parseEther,
+  toHex,
+  zeroHash,
+} from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { hardhat } from "viem/chains";
+import {
+  type Tensor,
+  type VerifyJobReport,
+  approveMeasurement,
+  deployVerity,
+  encodeTensor,
+  fulfillTeeSync,
+  groth16VerifierMlpAbi,
+  inferenceHubAbi,
+  publishVersionSync,
+  registerEnclaveKey,
+  registerModelSync,
+  requestInferenceSync,
+  setMeasurementAllowed,
+  stake,
+  tensor,
+  verifyJob,
+  waitForResult,
+  zkVerifierAbi,
+} from "../sdk/src/index.js";
+import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../sdk/src/bytecode.js";
+import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../sdk/src/model/iris.js";
+import { mlpForward } from "../sdk/src/model/mlp.js";
+import { type OperatorEvent, createOperatorNode } from "../sdk/src/operator/index.js";
+import { encodeProofForSolidity, modelCommitment, proveMlp, vkeyHash } from "../sdk/src/proofs/zk.js";
+import { encodeZkAttestationParts } from "../sdk/src/proofs/zkAttestation.js";
+import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../sdk/src/proofs/zkKeys.js";
+import { measureZkSdk } from "./sdk-zk.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const TEE_JOBS = 50;
+const ZK_JOBS = 20;
+const LATENCY_JOBS = 10;
+const THROUGHPUT_JOBS = 40;
+const OPERATOR_POLL_MS = 100;
+const MNEMONIC = "test test test test test test test test test test test junk";
+const MEASUREMENT = keccak256(toHex("verity-enclave-v1"));
+const MODEL_FEE = parseEther("0.001");
+const FEE = MODEL_FEE + parseEther("0.002");
+
+const IRIS = loadIrisModel();
+const FLOWERS: Tensor[] = [
+  [5.1, 3.5, 1.4, 0.2],
+  [6.4, 3.2, 4.5, 1.5],
+  [6.3, 3.3, 6.0, 2.5],
+  [4.9, 3.0, 1.4, 0.2],
+].map((cm) => quantizeFeatures(cm, IRIS.inputScale));
+const VKEY = Object.values(zkVerifyingKeysFromFiles(REPO_VERIFYING_KEY_FILE))[0]!;
+const outputOf = (input: Tensor) => tensor("int32", [1, 3], mlpForward(IRIS.weights, input.values));
+
+type Clients = {
+  publicClient: PublicClient;
+  governance: WalletClient;
+  modelOwner: WalletClient;
+  operator: WalletClient;
+  requester: WalletClient;
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function mined(c: Clients, hash: Hex) {
+  const receipt = await waitForTransactionReceipt(c.publicClient, { hash });
+  if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  return receipt;
+}
+
+/**
+ * Deploys with the SDK and publishes the Iris model as one version serving TEE and ZK: the real ONNX file's hash,
+ * the Poseidon commitment of its weights, the generated Groth16 verifier and the repo's verifying key. The
+ * operator is staked with an enclave key on an approved, allowed measurement.
+ */
+async function deploySystem(c: Clients) {
+  // The commitment before any proof: circomlibjs's own ffjavascript clears snarkjs's global curve when it loads.
+  const commitment = toHex(await modelCommitment(IRIS.weights), { size: 32 });
+  const { hub, operatorRegistry } = await deployVerity(c.governance, c.publicClient, {});
+  const deployed = async (abi: typeof zkVerifierAbi | typeof groth16VerifierMlpAbi, bytecode: Hex) =>
+    (await mined(c, await deployContract(c.governance, { abi, bytecode, account: c.governance.account!, chain: c.governance.chain })))
+      .contractAddress as Address;
+  const groth16 = await deployed(groth16VerifierMlpAbi, groth16VerifierMlpBytecode);
+  const zkVerifier = await deployed(zkVerifierAbi, zkVerifierBytecode);
+  await mined(
+    c,
+    await writeContract(c.governance, {
+      address: hub,
+      abi: inferenceHubAbi,
+      functionName: "setVerifier",
+      args: [2, zkVerifier],
+      account: c.governance.account!,
+      chain: c.governance.chain,
+    }),
+  );
+  const { modelId } = await registerModelSync(c.modelOwner, { hub, name: "iris-mlp" });
+  const { version } = await publishVersionSync(c.modelOwner, {
+    hub,
+    modelId,
+    artifactHash: keccak256(loadIrisOnnx()),
+    uri: "file:models/iris-mlp.onnx",
+    modes: ["tee", "zk"],
+    fee: MODEL_FEE,
+    zk: { verifier: groth16, modelCommitment: commitment, verifyingKeyHash: vkeyHash(VKEY) },
+  });
+  await mined(c, await approveMeasurement(c.governance, { operatorRegistry, measurement: MEASUREMENT }));
+  await mined(c, await stake(c.operator, { operatorRegistry, amount: parseEther("1") }));
+  const enclave = privateKeyToAccount(keccak256(toHex("bench enclave key")));
+  await mined(
+    c,
+    await registerEnclaveKey(c.operator, {
+      operatorRegistry,
+      enclave,
+      measurement: MEASUREMENT,
+      attestationDocHash: keccak256(toHex("attestation document")),
+    }),
+  );
+  await mined(c, await setMeasurementAllowed(c.modelOwner, { operatorRegistry, modelId, version, measurement: MEASUREMENT }));
+  return { hub, modelId, version, enclave };
+}
+
+const request = (c: Clients, s: Awaited<ReturnType<typeof deploySystem>>, input: Tensor, mode: "tee" | "zk") =>
+  requestInferenceSync(c.requester, { hub: s.hub, modelId: s.modelId, version: s.version, mode, input, fee: FEE });
+
+/** Reports per second of verifyJob over `jobIds`, one after the other, after one untimed warm-up. */
+async function verifyRate(
+  c: Clients,
+  hub: Address,
+  jobIds: bigint[],
+  options: Partial<Parameters<typeof verifyJob>[1]> = {},
+): Promise<number> {
+  const valid = (r: VerifyJobReport) => {
+    if (r.verdict !== "valid") throw new Error(`job ${r.jobId}: ${r.verdict} ${JSON.stringify(r.checks.filter((x) => !x.ok))}`);
+  };
+  valid(await verifyJob(c.publicClient, { hub, jobId: jobIds[0]!, ...options }));
+  const t = performance.now();
+  for (const jobId of jobIds) valid(await verifyJob(c.publicClient, { hub, jobId, ...options }));
+  return round1(jobIds.length / ((performance.now() - t) / 1000));
+}
+
+const results: Record<string, number> = {};
+
+// ── In-process network: verifyJob over TEE and ZK jobs ─────────────────────────────────────────────────────────
+{
+  const { viem } = await network.create();
+  const [governance, modelOwner, operator, requester] = await viem.getWalletClients();
+  const c: Clients = {
+    publicClient: (await viem.getPublicClient()) as unknown as PublicClient,
+    governance: governance as unknown as WalletClient,
+    modelOwner: modelOwner as unknown as WalletClient,
+    operator: operator as unknown as WalletClient,
+    requester: requester as unknown as WalletClient,
+  };
+  const s = await deploySystem(c);
+
+  const teeJobs: bigint[] = [];
+  for (let i = 0; i < TEE_JOBS; i++) {
+    const input = FLOWERS[i % FLOWERS.length]!;
+    const { jobId, job } = await request(c, s, input, "tee");
+    await fulfillTeeSync(c.operator, { hub: s.hub, jobId, job, output: outputOf(input), enclave: s.enclave });
+    teeJobs.push(jobId);
+  }
+  results["verifyJobPerSecond(tee)"] = await verifyRate(c, s.hub, teeJobs);
+
+  // One proof serves every job with the same model version and input (it binds model, input and output).
+  const input = FLOWERS[0]!;
+  const proved = await proveMlp({
+    weights: IRIS.weights,
+    input,
+    artifacts: { wasm: path.join(ROOT, "circuits/build/mlp_4_8_3.wasm"), zkey: path.join(ROOT, "circuits/build/mlp_4_8_3.zkey") },
+  });
+  const output = encodeTensor(proved.output);
+  const attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(proved.proof), input: encodeTensor(input), output });
+  const zkJobs: bigint[] = [];
+  for (let i = 0; i < ZK_JOBS; i++) {
+    const { jobId, job } = await request(c, s, input, "zk");
+    await mined(
+      c,
+      await writeContract(c.operator, {
+        address: s.hub,
+        abi: inferenceHubAbi,
+        functionName: "fulfill",
+        args: [jobId, job, { output, outputURI: "", outputHash: zeroHash }, attestation],
+        account: c.operator.account!,
+        chain: c.operator.chain,
+      }),
+    );
+    zkJobs.push(jobId);
+  }
+  results["verifyJobPerSecond(zk)"] = await verifyRate(c, s.hub, zkJobs, { zkVerifyingKeys: { [vkeyHash(VKEY)]: VKEY } });
+}
+
+// ── ZK proving and verification, warm (also ends snarkjs's worker threads) ─────────────────────────────────────
+{
+  const zk = await measureZkSdk();
+  results.zkProvingMsMedian = zk.provingMsMedian;
+  results.zkVerifyMsMedian = zk.verifyMsMedian;
+  results.zkConstraints = zk.constraints;
+}
+
+// ── A real `hardhat node` process: request -> operator node -> verified, and the node's throughput ──────────────
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startHardhatNode(): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // The binary itself (not npx), so the PID stopped is the server's; this Node first on PATH for its shebang.
+  const child = spawn(path.join(ROOT, "node_modules/.bin/hardhat"), ["node", "--hostname", "127.0.0.1", "--port", `${port}`], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+      CI: "true",
+      HARDHAT_DISABLE_TELEMETRY: "true",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const probe = createPublicClient({ transport: http(url, { retryCount: 0, timeout: 1_000 }) });
+  const started = Date.now();
+  for (;;) {
+    try {
+      await probe.getChainId();
+      return { url, child, stop };
+    } catch {
+      if (child.exitCode !== null) throw new Error(`hardhat node exited early:\n${log}`);
+      if (Date.now() - started > 30_000) {
+        await stop();
+        throw new Error(`hardhat node did not answer on ${url} within 30 s:\n${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+{
+  const hh = await startHardhatNode();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "verity-bench-"));
+  try {
+    const transport = http(hh.url, { retryCount: 0 });
+    const wallet = (index: number) =>
+      createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: index }), chain: hardhat, transport, pollingInterval: 50 });
+    const c: Clients = {
+      publicClient: createPublicClient({ chain: hardhat, transport, pollingInterval: 50 }),
+      governance: wallet(0),
+      modelOwner: wallet(1),
+      operator: wallet(2),
+      requester: wallet(3),
+    };
+    const s = await deploySystem(c);
+    const nodeFor = (name: string, fromBlock: bigint, events: OperatorEvent[] = []) =>
+      createOperatorNode({
+        publicClient: c.publicClient,
+        walletClient: c.operator,
+        hub: s.hub,
+        enclave: s.enclave,
+        models: [{ modelId: s.modelId, version: s.version }],
+        stateFile: path.join(stateDir, `${name}.json`),
+        modelDir: ROOT,
+        fromBlock,
+        pollingIntervalMs: OPERATOR_POLL_MS,
+        logger: (e) => events.push(e),
+      });
+
+    // Latency: one job at a time, the node polling in the background (the first job, untimed, loads the model).
+    const node = nodeFor("latency", (await c.publicClient.getBlockNumber()) + 1n);
+    await node.start();
+    const latencies: number[] = [];
+    try {
+      for (let i = 0; i <= LATENCY_JOBS; i++) {
+        const t = performance.now();
+        const { jobId } = await request(c, s, FLOWERS[i % FLOWERS.length]!, "tee");
+        await waitForResult(c.publicClient, { hub: s.hub, jobId, timeout: 30_000, pollingInterval: 20 });
+        const report = await verifyJob(c.publicClient, { hub: s.hub, jobId });
+        if (report.verdict !== "valid") throw new Error(`job ${jobId} is ${report.verdict}`);
+        if (i > 0) latencies.push(performance.now() - t);
+      }
+    } finally {
+      await node.stop();
+    }
+    results["requestToVerifiedMsMedian(hardhat-node)"] = round1(median(latencies));
+
+    // Throughput: pending requests served by one pass of a fresh node.
+    const fromBlock = (await c.publicClient.getBlockNumber()) + 1n;
+    for (let i = 0; i < THROUGHPUT_JOBS; i++) await request(c, s, FLOWERS[i % FLOWERS.length]!, "tee");
+    const events: OperatorEvent[] = [];
+    const batch = nodeFor("throughput", fromBlock, events);
+    const t = performance.now();
+    try {
+      await batch.runOnce();
+    } finally {
+      await batch.stop();
+    }
+    const seconds = (performance.now() - t) / 1000;
+    const fulfilled = events.filter((e) => e.type === "job-fulfilled").length;
+    if (fulfilled !== THROUGHPUT_JOBS) throw new Error(`the node fulfilled ${fulfilled} of ${THROUGHPUT_JOBS} jobs`);
+    results.operatorJobsPerSecond = round1(fulfilled / seconds);
+  } finally {
+    await hh.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+const rows = Object.entries(results);
+const width = Math.max(...rows.map(([k]) => k.length));
+console.log(`${"measure".padEnd(width)}  value`);
+for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v.toLocaleString("en-US")}`);
+console.log(
+  `(${TEE_JOBS} TEE / ${ZK_JOBS} ZK reports in-process; ${LATENCY_JOBS} latency and ${THROUGHPUT_JOBS} throughput ` +
+    `jobs on hardhat node, operator polling every ${OPERATOR_POLL_MS} ms)`,
+);
+writeFileSync(new URL("./sdk.json", import.meta.url), JSON.stringify(results, null, 2) + "\n");
+console.log("wrote bench/sdk.json");

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IQuorumVerifier} from "../interfaces/IQuorumVerifier.sol";
+import {ModeParams} from "../libraries/ModeParams.sol";
+import {VerityTypes} from "../libraries/VerityTypes.sol";
+
+/// @title QuorumVerifier
+/// @notice Verifies k-of-n operator signatures for the QUORUM mode (see IQuorumVerifier for the vote, the
+/// attestation and the errors).
+/// @dev Abstract, like TeeVerifier: it lives in the contract that holds the stakes (OperatorRegistry), which
+/// supplies `_bondedStake` and routes `verifyResult` to `_verifyQuorum`. Each signer's stake is then one storage
+/// read instead of a call into another contract: per signer, one ecrecover (3,000 gas), one cold stake slot (2,100)
+/// and, in the hub, one credit.
+///
+/// The EIP-712 domain is the calling hub's (`verifyingContract = msg.sender`), so a vote binds one hub on one
+/// chain, and the struct binds one job, model version, input and output.
+///
+/// @custom:security Front-running: a vote binds no submitter, but the signers (not the submitter) are credited, so
+/// copying a pending `fulfill` gains nothing. Sybils: k counts distinct staked accounts; a requester who wants k
+/// independent parties sets a minimum stake that makes k accounts expensive.
+abstract contract QuorumVerifier is IQuorumVerifier {
+    /// @inheritdoc IQuorumVerifier
+    bytes32 public constant QUORUM_VOTE_TYPEHASH =
+        keccak256("QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)");
+    /// @inheritdoc IQuorumVerifier
+    uint256 public constant MAX_QUORUM_SIGNERS = VerityTypes.MAX_QUORUM;
+
+    bytes32 private constant _QV_DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant _QV_NAME_HASH = keccak256("Verity");
+    bytes32 private constant _QV_VERSION_HASH = keccak256("1");
+    /// @dev signer (20) | r (32) | s (32) | v (1).
+    uint256 private constant _ENTRY_BYTES = 85;
+    /// @dev Half the secp256k1 order: a larger s is the malleable twin of a valid signature (OpenZeppelin ECDSA).
+    uint256 private constant _MAX_S = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
+
+    /// @inheritdoc IQuorumVerifier
+    function voteDigest(
+        address hub,
+        uint256 jobId,
+        bytes32 modelId,
+        uint32 version,
+        bytes32 inputHash,
+        bytes32 outputHash
+    ) external view returns (bytes32) {
+        return _voteDigest(hub, jobId, modelId, version, inputHash, outputHash);
+    }
+
+    /// @dev `IResultVerifier.verifyResult` for a QUORUM job. Checks, cheapest first: the params and the
+    /// attestation's size, then per entry its signature, its order and its signer's bonded stake.
+    /// @return signers The signers, ascending; the hub splits the operator share among them.
+    function _verifyQuorum(Job calldata job, bytes calldata attestation)
+        internal
+        view
+        returns (address[] memory signers)
+    {
+        uint256 params = job.params;
+        if (!ModeParams.isValidQuorum(params)) revert QuorumInvalidParams(params);
+        (uint256 k, uint256 minStake) = ModeParams.quorum(params);
+        uint256 length = attestation.length;
+        if (length == 0 || length % _ENTRY_BYTES != 0) revert QuorumMalformedAttestation(length);
+        uint256 n;
+        // Cannot overflow or divide by zero: constant non-zero divisor.
+        unchecked {
+            n = length / _ENTRY_BYTES;
+        }
+        if (n < k) revert QuorumTooFewSigners(job.jobId, n, k);
+        if (n > MAX_QUORUM_SIGNERS) revert QuorumTooManySigners(job.jobId, n, MAX_QUORUM_SIGNERS);
+
+        bytes32 digest = _voteDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash);
+        signers = new address[](n);
+        address previous;
+        // Cannot overflow: i < n <= MAX_QUORUM_SIGNERS.
+        unchecked {
+            for (uint256 i; i < n; ++i) {
+                (address signer, address recovered) = _entry(attestation, i, digest);
+                if (recovered != signer || recovered == address(0)) {
+                    revert QuorumInvalidSignature(job.jobId, signer, recovered);
+                }
+                if (signer <= previous) {
+                    if (signer == previous) revert QuorumDuplicateSigner(job.jobId, signer);
+                    revert QuorumSignersNotAscending(job.jobId, previous, signer);
+                }
+                uint256 stake = _bondedStake(signer);
+                if (stake == 0 || stake < minStake) revert QuorumStakeTooLow(job.jobId, signer, stake, minStake);
+                // In bounds: i < n, the array's length.
+                assembly ("memory-safe") {
+                    mstore(add(signers, shl(5, add(i, 1))), signer)
+                }
+                previous = signer;
+            }
+        }
+    }
+
+    /// @dev An operator's bonded stake (unbonding stake does not count).
+    function _bondedStake(address operator) internal view virtual returns (uint256);
+
+    function _voteDigest(
+        address hub,
+        uint256 jobId,
+        bytes32 modelId,
+        uint32 version,
+        bytes32 inputHash,
+        bytes32 outputHash
+    ) private view returns (bytes32 digest) {
+        // keccak256("\x19\x01" || domainSeparator || structHash), both hashes built in scratch memory.
+        bytes32 domainTypehash = _QV_DOMAIN_TYPEHASH;
+        bytes32 nameHash = _QV_NAME_HASH;
+        bytes32 versionHash = _QV_VERSION_HASH;
+        bytes32 voteTypehash = QUORUM_VOTE_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, domainTypehash)
+            mstore(add(m, 0x20), nameHash)
+            mstore(add(m, 0x40), versionHash)
+            mstore(add(m, 0x60), chainid())
+            mstore(add(m, 0x80), hub)
+            let domain := keccak256(m, 0xa0)
+            mstore(m, voteTypehash)
+            mstore(add(m, 0x20), jobId)
+            mstore(add(m, 0x40), modelId)
+            mstore(add(m, 0x60), version)
+            mstore(add(m, 0x80), inputHash)
+            mstore(add(m, 0xa0), outputHash)
+            let structHash := keccak256(m, 0xc0)
+            mstore(m, 0x1901)
+            mstore(add(m, 0x20), domain)
+            mstore(add(m, 0x40), structHash)
+            digest := keccak256(add(m, 0x1e), 0x42)
+        }
+    }
+
+    /// @dev The signer of entry `i` and the address its signature recovers to for `digest`, read straight from
+    /// calldata. OpenZeppelin ECDSA's rules: s in the lower half of the order and v of 27 or 28, otherwise
+    /// `recovered` is zero (as it is when the precompile finds no key).
+    function _entry(bytes calldata attestation, uint256 i, bytes32 digest)
+        private
+        view
+        returns (address signer, address recovered)
+    {
+        assembly ("memory-safe") {
+            let p := add(attestation.offset, mul(i, _ENTRY_BYTES))
+            signer := shr(96, calldataload(p))
+            let s := calldataload(add(p, 0x34))
+            let v := byte(0, calldataload(add(p, 0x54)))
+            let m := mload(0x40)
+            mstore(m, digest)
+            mstore(add(m, 0x20), v)
+            mstore(add(m, 0x40), calldataload(add(p, 0x14)))
+            mstore(add(m, 0x60), s)
+            mstore(0x00, 0)
+            if and(iszero(gt(s, _MAX_S)), or(eq(v, 27), eq(v, 28))) {
+                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
+                recovered := mload(0x00)
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { type Address, getAddress } from "viem";
+
+/**
+ * `deployments/<chainId>.json`: where the Verity system lives on a chain. `verity deploy` writes it; the CLI
+ * (and the operator node, scripts) read the hub from it when `--hub` / `VERITY_HUB` are not given.
+ *
+ * ```json
+ * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "blockNumber": "3",
+ *   "deployer": "0x...", "ignitionDeploymentId": "chain-31337", "deployedAt": "2026-01-01T00:00:00Z" }
+ * ```
+ * `blockNumber` is the hub's deployment block: the first block worth searching for its events.
+ */
+export type DeploymentRecord = {
+  chainId: number;
+  hub: Address;
+  operatorRegistry: Address;
+  /** The hub's deployment block (decimal string in the file). */
+  blockNumber: bigint | undefined;
+  deployer: Address | undefined;
+  ignitionDeploymentId: string | undefined;
+  deployedAt: string | undefined;
+};
+
+/** The deployments folder: `dir` if given, else `VERITY_DEPLOYMENTS_DIR`, else `./deployments`. */
+export function deploymentsDir(dir: string | undefined, env: Record<string, string | undefined>, cwd: string): string {
+  return path.resolve(cwd, dir ?? env.VERITY_DEPLOYMENTS_DIR ?? "deployments");
+}
+
+export function deploymentFile(dir: string, chainId: number): string {
+  return path.join(dir, `${chainId}.json`);
+}
+
+/** Reads `<dir>/<chainId>.json`; undefined when there is none. */
+export async function readDeployment(dir: string, chainId: number): Promise<DeploymentRecord | undefined> {
+  const file = deploymentFile(dir, chainId);
+  let raw: string;
+  try {
+    raw = await readFile(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  const j = JSON.parse(raw) as Record<string, unknown>;
+  if (typeof j.hub !== "string" || typeof j.operatorRegistry !== "string") {
+    throw new Error(`${file} has no hub / operatorRegistry address`);
+  }
+  return {
+    chainId: Number(j.chainId ?? chainId),
+    hub: getAddress(j.hub),
+    operatorRegistry: getAddress(j.operatorRegistry),
+    blockNumber: typeof j.blockNumber === "string" || typeof j.blockNumber === "number" ? BigInt(j.blockNumber) : undefined,
+    deployer: typeof j.deployer === "string" ? getAddress(j.deployer) : undefined,
+    ignitionDeploymentId: typeof j.ignitionDeploymentId === "string" ? j.ignitionDeploymentId : undefined,
+    deployedAt: typeof j.deployedAt === "string" ? j.deployedAt : undefined,
+  };
+}
+
+/** Writes `<dir>/<chainId>.json` (atomically: a reader never sees half a file). Returns its path. */
+export async function writeDeployment(dir: string, record: DeploymentRecord): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = deploymentFile(dir, record.chainId);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const json = {
+    chainId: record.chainId,
+    hub: record.hub,
+    operatorRegistry: record.operatorRegistry,
+    blockNumber: record.blockNumber?.toString(),
+    deployer: record.deployer,
+    ignitionDeploymentId: record.ignitionDeploymentId,
+    deployedAt: record.deployedAt,
+  };
+  await writeFile(tmp, `${JSON.stringify(json, null, 2)}\n`);
+  await rename(tmp, file);
+  return file;
+}
+
+/** Ignition's record of a deployment: `ignition/deployments/<id>/deployed_addresses.json` (future id -> address). */
+export async function readIgnitionAddresses(deploymentDir: string): Promise<Record<string, Address> | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(deploymentDir, "deployed_addresses.json"), "utf8")) as Record<string, Address>;
+  } catch {
+    return undefined;
+  }
+}

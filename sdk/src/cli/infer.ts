@@ -1,0 +1,209 @@
+import type { Command } from "commander";
+import { type Hex, formatUnits } from "viem";
+import { getBlock, readContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { requestInferenceSync } from "../actions/requestInferenceSync.js";
+import { type WaitForResultReturnType, waitForResult } from "../actions/waitForResult.js";
+import { modeLabel, modeNumber } from "../constants.js";
+import type { Tensor } from "../encoding/tensor.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { DeadlinePassedError, FeeTooLowError } from "../errors/request.js";
+import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
+import type { CliContext } from "./context.js";
+import { CliError } from "./errors.js";
+import { formatAmount, formatDuration, formatFields, formatTensor, formatTime, toJson } from "./format.js";
+import type { Action } from "./main.js";
+import { parseAmount, parseBytes32, parseDeadline, parseDuration, parseHexBytes, parseMode, parseNumberList, parseVersion } from "./parse.js";
+
+type InferOptions = {
+  version: string;
+  input?: string;
+  tensor?: string;
+  mode: string;
+  fee?: string;
+  deadline: string;
+  wait?: boolean;
+  timeout?: string;
+  modelFile?: string;
+};
+
+export function registerInfer(program: Command, action: Action): void {
+  program
+    .command("infer")
+    .description("request an inference (escrows the fee); prints the job id, and with --wait the result")
+    .argument("<modelId>", "the model id (0x + 64 hex)")
+    .requiredOption("--version <n>", "the model version")
+    .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2), quantized with the model file's input scale")
+    .option("--tensor <hex>", "the input as canonical tensor bytes instead of --input")
+    .option("--mode <mode>", "verification mode: tee or zk", "tee")
+    .option("--fee <amount>", "total fee in the version's currency (default: twice the model fee, half of it rewarding the operator)")
+    .option("--deadline <when>", "refundable after: a duration from now (10m, 2h) or Unix seconds or an ISO date", "1h")
+    .option("--wait", "wait for the result and print the output and predicted class")
+    .option("--timeout <duration>", "with --wait: give up waiting after this long (default: at the deadline)")
+    .option("--model-file <json>", "model file for --input's quantization", IRIS_MODEL_JSON_PATH)
+    .action(action(infer));
+}
+
+async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promise<void> {
+  const modelId = parseBytes32(rawId!, "model id");
+  const version = parseVersion(o.version);
+  const mode = parseMode(o.mode);
+  if ((o.input === undefined) === (o.tensor === undefined)) {
+    throw new CliError("give the input with exactly one of --input <features> or --tensor <hex>.");
+  }
+  let input: Tensor | Hex;
+  if (o.input !== undefined) {
+    const model = loadIrisModel(ctx.resolvePath(o.modelFile ?? IRIS_MODEL_JSON_PATH));
+    input = quantizeFeatures(parseNumberList(o.input, "--input"), model.inputScale);
+  } else {
+    input = parseHexBytes(o.tensor!, "--tensor");
+  }
+  const timeout = o.timeout === undefined ? undefined : Number(parseDuration(o.timeout, "--timeout")) * 1000;
+
+  const [wallet, hub, { publicClient }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
+  const [[feeToken, modelFee], block] = await withVerityErrors(() =>
+    Promise.all([
+      readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "requestTerms", args: [modelId, version] }),
+      getBlock(publicClient, { blockTag: "latest" }),
+    ]),
+  );
+  const currency = await ctx.currency(feeToken);
+  const fee = o.fee === undefined ? modelFee * 2n : parseAmount(o.fee, currency.decimals, "--fee");
+  const deadline = parseDeadline(o.deadline, block.timestamp);
+
+  const spinner = ctx.spinner().start(`requesting an inference from model ${modelId.slice(0, 10)}… v${version} (${mode.toUpperCase()})`);
+  let requested: Awaited<ReturnType<typeof requestInferenceSync>>;
+  try {
+    // The SDK checks everything the hub would before sending, and approves an ERC-20 fee when needed.
+    requested = await requestInferenceSync(wallet, { hub, modelId, version, mode, input, fee, deadline });
+    await ctx.confirm(requested.hash, "requestInference");
+  } catch (err) {
+    // The SDK speaks in base units and parameter names; say it in the currency and the CLI's options.
+    if (err instanceof FeeTooLowError) {
+      throw new CliError(`--fee ${formatAmount(err.offered, currency)} is below the model fee of ${formatAmount(err.minimum, currency)}.`, [
+        `offer at least ${formatAmount(err.minimum, currency)}; what is above it (less the protocol share) rewards the operator`,
+        `e.g. --fee ${formatUnits(err.minimum * 2n, currency.decimals)}`,
+      ]);
+    }
+    if (err instanceof DeadlinePassedError) {
+      throw new CliError(`--deadline ${formatTime(err.deadline)} is not in the future (chain time is ${formatTime(err.now)}).`, [
+        "give a duration from now instead: --deadline 10m, 2h, 1d",
+      ]);
+    }
+    throw err;
+  } finally {
+    spinner.stop();
+  }
+  const { jobId, job } = requested;
+  const summary = {
+    jobId,
+    modelId,
+    version,
+    mode: modeLabel(modeNumber(mode)),
+    requester: job.requester,
+    feeToken,
+    fee,
+    modelFee: job.modelFee,
+    deadline: job.deadline,
+    inputHash: job.inputHash,
+    input: requested.input,
+    transactionHash: requested.hash,
+    blockNumber: requested.receipt.blockNumber,
+    approvalHash: requested.approvalHash,
+  };
+  if (!ctx.json) {
+    ctx.out(`job ${jobId}`);
+    ctx.note(
+      formatFields(
+        [
+          ["model", `${modelId} v${version}, ${summary.mode}`],
+          ["input", typeof input === "string" ? input : formatTensor(input)],
+          ["fee", `${formatAmount(fee, currency)} (model fee ${formatAmount(job.modelFee, currency)})`],
+          ["deadline", `${formatTime(job.deadline)} (in ${formatDuration(job.deadline - block.timestamp)})`],
+          ["block", `${requested.receipt.blockNumber} (tx ${requested.hash})`],
+          ...(requested.approvalHash ? ([["approval", requested.approvalHash]] as [string, string][]) : []),
+        ],
+        "  ",
+      ),
+    );
+  }
+  if (!o.wait) {
+    if (ctx.json) ctx.out(toJson(summary));
+    else ctx.note(`follow it with: verity job show ${jobId}   (or request with --wait)`);
+    return;
+  }
+
+  // Chain time may run ahead of (or behind) this clock: count down to the deadline in chain time.
+  const skew = Number(block.timestamp) - Math.floor(Date.now() / 1000);
+  const result = await waitWithProgress(ctx, hub, jobId, job.deadline - BigInt(skew), timeout);
+  const output = result.output;
+  let prediction: { index: number; label: string } | undefined;
+  if (output && output.dtype === "int32" && output.shape.length === 2 && output.shape[1] === 3) {
+    prediction = predictClass(output);
+  }
+  const f = result.job.fulfillment!;
+  ctx.result(
+    {
+      ...summary,
+      status: "fulfilled",
+      operator: result.operator,
+      outputHash: result.outputHash,
+      output: output ? { dtype: output.dtype, shape: output.shape, values: output.values } : undefined,
+      outputURI: result.outputURI,
+      prediction,
+      fulfilledBlock: f.blockNumber,
+      fulfilTransaction: f.transactionHash,
+    },
+    () =>
+      [
+        `job ${jobId} fulfilled by operator ${result.operator} in block ${f.blockNumber}`,
+        formatFields(
+          [
+            ["output", output ? formatTensor(output) : `off chain at ${result.outputURI} (hash ${result.outputHash})`],
+            ...(prediction ? ([["class", `${prediction.label} (index ${prediction.index})`]] as [string, string][]) : []),
+          ],
+          "  ",
+        ),
+        `check it with: verity job verify ${jobId}`,
+      ].join("\n"),
+  );
+}
+
+/**
+ * Waits for the result with a spinner that shows the time spent and left (`deadline` on this machine's clock);
+ * stops early on the abort signal.
+ */
+async function waitWithProgress(
+  ctx: CliContext,
+  hub: Hex,
+  jobId: bigint,
+  deadline: bigint,
+  timeout: number | undefined,
+): Promise<WaitForResultReturnType> {
+  const { publicClient } = await ctx.connect();
+  const started = Date.now();
+  const spinner = ctx.spinner().start(`waiting for an operator to fulfil job ${jobId}`);
+  const ticker = setInterval(() => {
+    const left = Number(deadline) - Math.floor(Date.now() / 1000);
+    spinner.update(
+      `waiting for an operator to fulfil job ${jobId}: ${formatDuration((Date.now() - started) / 1000)}` +
+        (left > 0 ? `, deadline in ${formatDuration(left)}` : ", deadline passed"),
+    );
+  }, 500);
+  ticker.unref?.();
+  const signal = ctx.io.signal;
+  try {
+    const waiting = waitForResult(publicClient, { hub, jobId, timeout, pollingInterval: publicClient.pollingInterval });
+    if (!signal) return await waiting;
+    return await new Promise<WaitForResultReturnType>((resolve, reject) => {
+      const onAbort = () =>
+        reject(new CliError(`stopped waiting; job ${jobId} is still pending.`, [`check on it later with \`verity job show ${jobId}\``]));
+      if (signal.aborted) onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      waiting.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  } finally {
+    clearInterval(ticker);
+    spinner.stop();
+  }
+}

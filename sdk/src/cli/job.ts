@@ -1,0 +1,321 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
+import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { getJob } from "../actions/getJob.js";
+import { verifyJob } from "../actions/verifyJob.js";
+import { modeLabel } from "../constants.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { predictClass } from "../model/iris.js";
+import type { VerifyJobReport } from "../proofs/report.js";
+import type { Job } from "../types.js";
+import { type CliContext, PACKAGE_ROOT } from "./context.js";
+import { EXIT, describeError } from "./errors.js";
+import { type Currency, formatAmount, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
+import type { Action } from "./main.js";
+import { parseJobId } from "./parse.js";
+
+type VerifyOptions = { vkey?: string[] };
+
+const DEFAULT_VKEY = `${PACKAGE_ROOT}/circuits/build/verification_key.json`;
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerJob(program: Command, action: Action): void {
+  const job = program.command("job").description("inspect, verify and audit jobs");
+  job.command("show").description("a job and its status").argument("<jobId>").action(action(show));
+  job
+    .command("verify")
+    .description("re-check a job's result from chain data (verifyJob); exit 0 valid, 1 invalid, 3 pending, 4 could not check")
+    .argument("<jobId>")
+    .option("--vkey <file>", "ZK jobs: a verifying key (repeatable; default circuits/build/verification_key.json)", collect)
+    .action(action(verify, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
+  job
+    .command("audit")
+    .description("a job's whole story from events (request, fee split, fulfilment, callbacks, refunds, withdrawals) and every verification check")
+    .argument("<jobId>")
+    .option("--vkey <file>", "ZK jobs: a verifying key (repeatable; default circuits/build/verification_key.json)", collect)
+    .action(action(audit, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
+}
+
+// ------------------------------------------------------------------------------------------------ show
+
+async function show(ctx: CliContext, [rawId]: string[]): Promise<void> {
+  const jobId = parseJobId(rawId!);
+  const { job, currency } = await readJob(ctx, jobId);
+  const output = tryDecodeTensor(job.fulfillment?.output);
+  const prediction = irisPrediction(output);
+  ctx.result({ ...job, output, prediction }, () => formatFields(jobFields(job, currency, prediction)));
+}
+
+function irisPrediction(output: ReturnType<typeof tryDecodeTensor>) {
+  if (!output || output.dtype !== "int32" || output.shape.length !== 2 || output.shape[1] !== 3) return undefined;
+  return predictClass(output);
+}
+
+async function readJob(ctx: CliContext, jobId: bigint) {
+  const [hub, fromBlock, { publicClient }] = await Promise.all([ctx.hub(), ctx.fromBlock(), ctx.connect()]);
+  const job = await getJob(publicClient, { hub, jobId, fromBlock });
+  return { hub, job, currency: await ctx.currency(job.job.feeToken), fromBlock };
+}
+
+function jobFields(job: Job, currency: Currency, prediction: { label: string; index: number } | undefined): [string, string][] {
+  const j = job.job;
+  const f = job.fulfillment;
+  const r = job.refund;
+  return [
+    ["job", `${job.jobId}`],
+    ["status", job.status],
+    ["model", `${j.modelId} v${j.version}`],
+    ["mode", modeLabel(j.mode)],
+    ["requester", j.requester],
+    ["input", job.input ? formatTensorBytes(job.input) : `off chain at ${job.inputURI} (hash ${j.inputHash})`],
+    ["input hash", j.inputHash],
+    ["fee", `${formatAmount(j.fee, currency)} (model fee ${formatAmount(j.modelFee, currency)})`],
+    ["deadline", `${formatTime(j.deadline)} (${j.deadline})`],
+    ...(j.callback !== zeroAddress ? ([["callback", `${j.callback} (gas ${j.callbackGasLimit})`]] as [string, string][]) : []),
+    ["requested", `block ${job.requested.blockNumber}, tx ${job.requested.transactionHash}`],
+    ...(f
+      ? ([
+          ["operator", f.operator],
+          ["output", f.output ? formatTensorBytes(f.output) : `off chain at ${f.outputURI}`],
+          ...(prediction ? ([["class", `${prediction.label} (index ${prediction.index})`]] as [string, string][]) : []),
+          ["output hash", f.outputHash],
+          ["fulfilled", `block ${f.blockNumber}, tx ${f.transactionHash}`],
+        ] as [string, string][])
+      : []),
+    ...(r ? ([["refunded", `${formatAmount(r.amount, currency)} to ${r.requester}, block ${r.blockNumber}, tx ${r.transactionHash}`]] as [string, string][]) : []),
+  ];
+}
+
+// ------------------------------------------------------------------------------------------------ verify
+
+async function runVerify(ctx: CliContext, hub: Address, jobId: bigint, fromBlock: bigint, vkeys: string[] | undefined) {
+  const { publicClient } = await ctx.connect();
+  const files = vkeys?.map((f) => ctx.resolvePath(f)) ?? (existsSync(DEFAULT_VKEY) ? [DEFAULT_VKEY] : []);
+  const spinner = ctx.spinner().start(`verifying job ${jobId}`);
+  try {
+    return await verifyJob(publicClient, {
+      hub,
+      jobId,
+      fromBlock,
+      confirmations: BigInt(ctx.confirmations),
+      // Read only when the job is a ZK job (the loader is called with the version's key hash).
+      zkVerifyingKeys: async ({ verifyingKeyHash }: { verifyingKeyHash: Hex }) => {
+        if (files.length === 0) return undefined;
+        const { zkVerifyingKeysFromFiles } = await import("../proofs/zkKeys.js");
+        const keys = zkVerifyingKeysFromFiles(...files);
+        return keys[verifyingKeyHash.toLowerCase() as Hex];
+      },
+    });
+  } finally {
+    spinner.stop();
+  }
+}
+
+function verdictExitCode(report: VerifyJobReport): number {
+  return report.verdict === "valid" ? EXIT.ok : report.verdict === "pending" ? EXIT.pending : EXIT.failure;
+}
+
+function formatChecks(report: VerifyJobReport): string {
+  const width = Math.max(...report.checks.map((c) => c.name.length));
+  return report.checks
+    .map((c) => `  ${c.skipped ? "skip" : c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(width)}  ${c.detail}`)
+    .join("\n");
+}
+
+const VERDICT_TEXT = {
+  valid: "VALID: every check holds",
+  invalid: "INVALID: a check failed",
+  pending: "PENDING: no final result yet",
+} as const;
+
+async function verify(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Promise<void> {
+  const jobId = parseJobId(rawId!);
+  const [hub, fromBlock] = await Promise.all([ctx.hub(), ctx.fromBlock()]);
+  const report = await runVerify(ctx, hub, jobId, fromBlock, o.vkey);
+  ctx.result(report, () => [`job ${jobId}: ${VERDICT_TEXT[report.verdict]}`, formatChecks(report)].join("\n"));
+  ctx.exitCode = verdictExitCode(report);
+}
+
+// ------------------------------------------------------------------------------------------------ audit
+
+async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Promise<void> {
+  const jobId = parseJobId(rawId!);
+  const { hub, job, currency, fromBlock } = await readJob(ctx, jobId);
+  const { publicClient } = await ctx.connect();
+  const j = job.job;
+  const from = job.requested.blockNumber;
+  const range = { address: hub, abi: inferenceHubAbi, fromBlock: from, toBlock: "latest", strict: true } as const;
+  const f = job.fulfillment;
+  const parties = [j.requester, ...(f ? [f.operator] : [])];
+
+  const [[modelOwner, modelName], version, treasury, credited, callbackFailures, withdrawals, modelWithdrawals, requestedBlock] =
+    await withVerityErrors(() =>
+      Promise.all([
+        readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getModel", args: [j.modelId] }),
+        readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getVersion", args: [j.modelId, j.version] }),
+        readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "treasury" }),
+        getContractEvents(publicClient, { ...range, eventName: "OperatorsCredited", args: { jobId } }),
+        getContractEvents(publicClient, { ...range, eventName: "CallbackFailed", args: { jobId } }),
+        getContractEvents(publicClient, { ...range, eventName: "Withdrawn", args: { account: parties, token: j.feeToken } }),
+        getContractEvents(publicClient, { ...range, eventName: "ModelEarningsWithdrawn", args: { modelId: j.modelId, token: j.feeToken } }),
+        getBlock(publicClient, { blockNumber: from }),
+      ]),
+    );
+  const [fulfilledBlock, fulfilReceipt] = f
+    ? await withVerityErrors(() =>
+        Promise.all([getBlock(publicClient, { blockNumber: f.blockNumber }), getTransactionReceipt(publicClient, { hash: f.transactionHash })]),
+      )
+    : [undefined, undefined];
+
+  // The hub's split (InferenceHub._credit): model fee to the model, protocolFeeBps of the rest to the treasury,
+  // the remainder to the operator(s).
+  const rest = j.fee - j.modelFee;
+  const protocolFee = (rest * BigInt(j.protocolFeeBps)) / 10_000n;
+  const split = { model: j.modelFee, protocol: protocolFee, operator: rest - protocolFee, protocolFeeBps: j.protocolFeeBps };
+
+  let report: VerifyJobReport | undefined;
+  let verifyError: string | undefined;
+  try {
+    report = await runVerify(ctx, hub, jobId, fromBlock, o.vkey);
+  } catch (err) {
+    verifyError = describeError(err, false).join(" ").replace(/^error: /, "");
+  }
+  const output = tryDecodeTensor(f?.output);
+  const prediction = irisPrediction(output);
+
+  const story = {
+    jobId,
+    status: job.status,
+    hub,
+    request: {
+      requester: j.requester,
+      modelId: j.modelId,
+      modelName,
+      modelOwner,
+      version: j.version,
+      artifactHash: version.artifactHash,
+      uri: version.uri,
+      mode: modeLabel(j.mode),
+      input: job.input,
+      inputURI: job.inputURI,
+      inputHash: j.inputHash,
+      inputTensor: tryDecodeTensor(job.input),
+      feeToken: j.feeToken,
+      fee: j.fee,
+      feeSplit: split,
+      deadline: j.deadline,
+      callback: j.callback === zeroAddress ? undefined : { address: j.callback, gasLimit: j.callbackGasLimit },
+      blockNumber: job.requested.blockNumber,
+      timestamp: requestedBlock.timestamp,
+      transactionHash: job.requested.transactionHash,
+    },
+    fulfillment: f
+      ? {
+          operator: f.operator,
+          operators: credited[0]?.args.operators,
+          outputHash: f.outputHash,
+          output: f.output,
+          outputURI: f.outputURI,
+          outputTensor: output,
+          prediction,
+          blockNumber: f.blockNumber,
+          timestamp: fulfilledBlock?.timestamp,
+          transactionHash: f.transactionHash,
+          gasUsed: fulfilReceipt?.gasUsed,
+        }
+      : undefined,
+    callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback, reason: l.args.reason, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+    refund: job.refund,
+    withdrawals: [
+      ...withdrawals.map((l) => ({ kind: isAddressEqual(l.args.account, j.requester) ? "requester" : "operator", account: l.args.account, amount: l.args.amount, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+      ...modelWithdrawals.map((l) => ({ kind: "model owner", account: l.args.owner, amount: l.args.amount, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+    ].sort((a, b) => Number(a.blockNumber - b.blockNumber)),
+    treasury,
+    verification: report ?? { error: verifyError },
+  };
+  ctx.exitCode = report ? verdictExitCode(report) : EXIT.unverifiable;
+  ctx.result(story, () => formatAudit(story, currency));
+}
+
+type Story = {
+  jobId: bigint;
+  status: string;
+  hub: Address;
+  request: {
+    requester: Address; modelId: Hex; modelName: string; modelOwner: Address; version: number; artifactHash: Hex; uri: string; mode: string;
+    input: Hex | undefined; inputURI: string | undefined; inputHash: Hex; fee: bigint; feeSplit: { model: bigint; protocol: bigint; operator: bigint; protocolFeeBps: number };
+    deadline: bigint; callback: { address: Address; gasLimit: number } | undefined; blockNumber: bigint; timestamp: bigint; transactionHash: Hex;
+  };
+  fulfillment:
+    | { operator: Address; operators: readonly Address[] | undefined; outputHash: Hex; output: Hex | undefined; outputURI: string | undefined;
+        prediction: { label: string; index: number } | undefined; blockNumber: bigint; timestamp: bigint | undefined; transactionHash: Hex; gasUsed: bigint | undefined }
+    | undefined;
+  callbackFailures: { callback: Address; reason: Hex; blockNumber: bigint; transactionHash: Hex }[];
+  refund: Job["refund"];
+  withdrawals: { kind: string; account: Address; amount: bigint; blockNumber: bigint; transactionHash: Hex }[];
+  treasury: Address;
+  verification: VerifyJobReport | { error: string | undefined };
+};
+
+function formatAudit(s: Story, currency: Currency): string {
+  const r = s.request;
+  const amount = (a: bigint) => formatAmount(a, currency);
+  const out: string[] = [`Job ${s.jobId} on hub ${s.hub}: ${s.status}`, "", "Request"];
+  out.push(
+    formatFields(
+      [
+        ["when", `block ${r.blockNumber} at ${formatTime(r.timestamp)}, tx ${r.transactionHash}`],
+        ["requester", r.requester],
+        ["model", `"${r.modelName}" ${r.modelId}, owner ${r.modelOwner}`],
+        ["version", `${r.version}: artifact ${r.artifactHash} at ${r.uri}`],
+        ["mode", r.mode],
+        ["input", r.input ? formatTensorBytes(r.input) : `off chain at ${r.inputURI}`],
+        ["input hash", r.inputHash],
+        ["fee", amount(r.fee)],
+        ["  model owner", amount(r.feeSplit.model)],
+        ["  protocol", `${amount(r.feeSplit.protocol)} (${r.feeSplit.protocolFeeBps / 100}% of the rest, to treasury ${s.treasury})`],
+        ["  operator", amount(r.feeSplit.operator)],
+        ["deadline", `${formatTime(r.deadline)} (${r.deadline})`],
+        ["callback", r.callback ? `${r.callback.address}, exactly ${r.callback.gasLimit} gas` : "none"],
+      ],
+      "  ",
+    ),
+  );
+  const f = s.fulfillment;
+  out.push("", "Fulfilment");
+  if (f) {
+    out.push(
+      formatFields(
+        [
+          ["when", `block ${f.blockNumber}${f.timestamp !== undefined ? ` at ${formatTime(f.timestamp)}` : ""}, tx ${f.transactionHash}${f.gasUsed !== undefined ? ` (${f.gasUsed} gas)` : ""}`],
+          ["operator", f.operators && f.operators.length > 1 ? `${f.operators.join(", ")} (shared)` : f.operator],
+          ["output", f.output ? formatTensorBytes(f.output) : `off chain at ${f.outputURI}`],
+          ...(f.prediction ? ([["class", `${f.prediction.label} (index ${f.prediction.index})`]] as [string, string][]) : []),
+          ["output hash", f.outputHash],
+        ],
+        "  ",
+      ),
+    );
+  } else {
+    out.push(s.refund ? "  none: the job expired unfulfilled" : "  none yet");
+  }
+  out.push("", "Callback");
+  if (!r.callback) out.push("  none requested");
+  else if (s.callbackFailures.length === 0) out.push(f ? "  delivered (no CallbackFailed event)" : "  not called yet");
+  for (const c of s.callbackFailures) out.push(`  FAILED at block ${c.blockNumber} (tx ${c.transactionHash}): revert data ${c.reason}`);
+  out.push("", "Refund");
+  out.push(s.refund ? `  ${amount(s.refund.amount)} credited to ${s.refund.requester} at block ${s.refund.blockNumber} (tx ${s.refund.transactionHash})` : "  none");
+  out.push("", "Withdrawals by the job's parties since the request (credits are pooled: they may include other jobs)");
+  if (s.withdrawals.length === 0) out.push("  none");
+  for (const w of s.withdrawals) out.push(`  ${w.kind} ${w.account} withdrew ${amount(w.amount)} at block ${w.blockNumber} (tx ${w.transactionHash})`);
+  out.push("", "Verification");
+  if ("checks" in s.verification) {
+    out.push(`  ${VERDICT_TEXT[s.verification.verdict]}`, formatChecks(s.verification));
+  } else {
+    out.push(`  could not verify: ${s.verification.error}`);
+  }
+  return out.join("\n");
+}
+

@@ -1,0 +1,263 @@
+import type { Command } from "commander";
+import { type Hex, parseEventLogs, zeroAddress, zeroHash } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { readContract } from "viem/actions";
+import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
+import { registerEnclaveKey } from "../actions/registerEnclaveKey.js";
+import { stake } from "../actions/stake.js";
+import { withdraw } from "../actions/withdraw.js";
+import { modeLabel } from "../constants.js";
+import { withVerityErrors } from "../errors/decode.js";
+import type { CliContext } from "./context.js";
+import { CliError } from "./errors.js";
+import { formatAmount, formatFields, formatTensor, toJson } from "./format.js";
+import type { Action } from "./main.js";
+import {
+  parseAddress,
+  parseAmount,
+  parseBigInt,
+  parseBytes32,
+  parseDuration,
+  parseInteger,
+  parseLabelOrBytes32,
+  parsePrivateKey,
+  parseVersion,
+} from "./parse.js";
+
+type RunOptions = {
+  enclaveKey?: string;
+  model: string[];
+  state?: string;
+  concurrency?: string;
+  minReward?: string;
+  minTimeLeft?: string;
+  zkWeights?: string;
+  zkArtifacts?: string;
+  modelDir?: string;
+  fromBlock?: string;
+  once?: boolean;
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+
+export function registerOperator(program: Command, action: Action): void {
+  const operator = program.command("operator").description("run an operator node; stake, register enclave keys, withdraw");
+  operator
+    .command("run")
+    .description("serve inference jobs: watch requests, run the model, attest (TEE) or prove (ZK), fulfil; Ctrl-C stops cleanly")
+    .option("--enclave-key <hex>", "the enclave's TEE signing key (env VERITY_ENCLAVE_KEY)")
+    .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collect)
+    .option("--state <file>", "the node's job state file (default .verity/operator-<chainId>.json)")
+    .option("--concurrency <n>", "jobs in flight at once (default 4)")
+    .option("--min-reward <amount>", "skip jobs whose operator reward is below this (whole units of an 18-decimal currency, or base units: 1000wei)")
+    .option("--min-time-left <duration>", "skip jobs due sooner than this (default 30s)")
+    .option("--zk-weights <json>", "serve ZK jobs too, proving with these weights (models/iris-mlp.json)")
+    .option("--zk-artifacts <dir>", "the circuit's wasm and zkey (default circuits/build)")
+    .option("--model-dir <dir>", "base folder of relative file: model URIs (default: the working directory)")
+    .option("--from-block <n>", "scan for requests from this block (default: where the state file left off, else the latest)")
+    .option("--once", "one pass (settle, scan, serve what was found) and exit")
+    .action(action(run));
+  operator
+    .command("stake")
+    .description("add to the key's operator stake (native, or the registry's ERC-20, approved as needed)")
+    .argument("<amount>", "amount of the staking currency")
+    .action(action(stakeCommand));
+  operator
+    .command("register-key")
+    .description("register an enclave signing key on an approved measurement for the key's operator account")
+    .requiredOption("--enclave-key <hex>", "the enclave's private key (it signs a proof of possession)")
+    .requiredOption("--measurement <m>", "the enclave's code measurement: 32 bytes of hex, or a label hashed with keccak256")
+    .option("--doc-hash <h>", "hash of the enclave's attestation document: 32 bytes of hex or a label (default zero)")
+    .action(action(registerKey));
+  operator
+    .command("withdraw")
+    .description("withdraw the key's credited balance from the hub (operator rewards, refunds, protocol fees)")
+    .option("--token <address>", "an ERC-20 currency (default: the native currency)")
+    .action(action(withdrawCommand));
+}
+
+// ------------------------------------------------------------------------------------------------ run
+
+function enclaveAccount(ctx: CliContext, given: string | undefined) {
+  const raw = given ?? ctx.env.VERITY_ENCLAVE_KEY;
+  if (raw === undefined || raw === "") {
+    throw new CliError("the operator needs its enclave's signing key.", ["pass --enclave-key <hex> or set VERITY_ENCLAVE_KEY"]);
+  }
+  return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--enclave-key" : "VERITY_ENCLAVE_KEY"));
+}
+
+function parseServed(value: string): { modelId: Hex; version: number } {
+  const m = /^(0x[0-9a-fA-F]+):(\d+)$/.exec(value);
+  if (!m) throw new CliError(`--model "${value}" is not <modelId>:<version> (0x...:1).`);
+  return { modelId: parseBytes32(m[1]!, "--model id"), version: parseVersion(m[2]!) };
+}
+
+async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<void> {
+  const enclave = enclaveAccount(ctx, o.enclaveKey);
+  const served = o.model.map(parseServed);
+  const concurrency = o.concurrency === undefined ? undefined : parseInteger(o.concurrency, "--concurrency", { min: 1, max: 64 });
+  const minOperatorReward = o.minReward === undefined ? undefined : parseAmount(o.minReward, 18, "--min-reward");
+  const minTimeLeftSec = o.minTimeLeft === undefined ? undefined : Number(parseDuration(o.minTimeLeft, "--min-time-left", { plainSeconds: true }));
+  const fromBlock = o.fromBlock === undefined ? undefined : parseBigInt(o.fromBlock, "--from-block");
+
+  let zk: { weights: import("../model/mlp.js").MlpWeights; artifactsDir?: string } | undefined;
+  if (o.zkWeights !== undefined) {
+    const { loadIrisModel } = await import("../model/iris.js");
+    zk = { weights: loadIrisModel(ctx.resolvePath(o.zkWeights)).weights };
+    if (o.zkArtifacts !== undefined) zk.artifactsDir = ctx.resolvePath(o.zkArtifacts);
+  } else if (o.zkArtifacts !== undefined) {
+    throw new CliError("--zk-artifacts needs --zk-weights (the weights to prove with).");
+  }
+
+  const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
+  const stateFile = ctx.resolvePath(o.state ?? `.verity/operator-${chainId}.json`);
+  // The ONNX Runtime and the prover load only for this command.
+  const { createOperatorNode } = await import("../operator/node.js");
+
+  const node = createOperatorNode({
+    publicClient,
+    walletClient,
+    hub,
+    enclave,
+    models: served.map((s) => ({ ...s, zk })),
+    stateFile,
+    modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
+    confirmations: ctx.confirmations,
+    concurrency,
+    minOperatorReward,
+    minTimeLeftSec,
+    fromBlock,
+    pollingIntervalMs: chainId === 31337 || chainId === 1337 ? 500 : 2_000,
+    logger: (event) => ctx.out(ctx.json ? toJson(event, { compact: true }) : formatEvent(event)),
+  });
+
+  if (o.once) {
+    try {
+      await node.runOnce();
+    } finally {
+      await node.stop();
+    }
+    return;
+  }
+  const signal = ctx.io.signal;
+  await node.start();
+  if (!ctx.json) ctx.note("serving; press Ctrl-C to stop (jobs in flight are finished or left safe for the next run)");
+  await new Promise<void>((resolve) => {
+    if (!signal || signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  ctx.note("stopping...");
+  await node.stop();
+}
+
+type Event = Parameters<NonNullable<import("../operator/node.js").OperatorNodeOptions["logger"]>>[0];
+
+/** One line per node event. */
+export function formatEvent(e: Event): string {
+  const t = new Date().toISOString().slice(11, 19);
+  const line = (() => {
+    switch (e.type) {
+      case "node-started":
+        return `node started on chain ${e.chainId}: hub ${e.hub}, operator ${e.operator}, enclave ${e.enclave}, ${e.openJobs} open job(s) in ${e.stateFile}`;
+      case "blocks-scanned":
+        return `scanned blocks ${e.fromBlock}..${e.toBlock}: ${e.jobs} request(s)`;
+      case "job-seen":
+        return `job ${e.jobId}: requested for model ${e.modelId.slice(0, 10)}… v${e.version}, ${modeLabel(e.mode)}, block ${e.blockNumber}`;
+      case "job-skipped":
+        return `job ${e.jobId}: skipped (${e.reason}): ${e.detail}`;
+      case "job-started":
+        return `job ${e.jobId}: running the model (${modeLabel(e.mode)}${e.attempt > 1 ? `, attempt ${e.attempt}` : ""})`;
+      case "job-submitted":
+        return `job ${e.jobId}: fulfilment sent (${e.txHash ? `tx ${e.txHash}, ` : ""}nonce ${e.nonce})`;
+      case "job-fulfilled":
+        return `job ${e.jobId}: fulfilled in block ${e.blockNumber} (tx ${e.txHash}, ${e.gasUsed} gas)${e.output ? `: ${formatTensor(e.output)}` : ""}`;
+      case "job-fulfilled-elsewhere":
+        return `job ${e.jobId}: fulfilled by someone else: ${e.detail}`;
+      case "job-failed":
+        return `job ${e.jobId}: failed${e.willRetry ? " (will retry)" : ""}: ${shortError(e.error)}`;
+      case "job-recovered":
+        return `job ${e.jobId}: recovered from the last run as ${e.state}: ${e.detail}`;
+      case "job-interrupted":
+        return `job ${e.jobId}: left ${e.state} for the next run`;
+      case "node-error":
+        return `error: ${shortError(e.error)}`;
+      case "node-stopped":
+        return `node stopped: ${e.stats.session.fulfilled} fulfilled, ${e.stats.session.skipped} skipped, ${e.stats.session.failed} failed this run (${e.stats.session.gasUsed} gas)`;
+      default:
+        return toJson(e, { compact: true });
+    }
+  })();
+  return `[${t}] ${line}`;
+}
+
+function shortError(e: Error): string {
+  return (e as { shortMessage?: string }).shortMessage ?? e.message.split("\n")[0]!;
+}
+
+// ------------------------------------------------------------------------------------------------ stake, keys, withdraw
+
+async function stakeCommand(ctx: CliContext, [rawAmount]: string[]): Promise<void> {
+  const [wallet, operatorRegistry, { publicClient }] = await Promise.all([ctx.wallet(), ctx.operatorRegistry(), ctx.connect()]);
+  const token = await withVerityErrors(() =>
+    readContract(publicClient, { address: operatorRegistry, abi: operatorRegistryAbi, functionName: "stakeToken" }),
+  );
+  const currency = await ctx.currency(token);
+  const amount = parseAmount(rawAmount!, currency.decimals, "amount");
+  if (amount === 0n) throw new CliError("the stake amount must be above zero.");
+  const hash = await stake(wallet, { operatorRegistry, amount });
+  const receipt = await ctx.confirm(hash, "stake");
+  const [staked] = parseEventLogs({ abi: operatorRegistryAbi, eventName: "Staked", logs: receipt.logs });
+  const total = staked?.args.totalStake;
+  ctx.result(
+    { operator: wallet.account.address, amount, totalStake: total, token, transactionHash: hash, blockNumber: receipt.blockNumber },
+    () =>
+      `staked ${formatAmount(amount, currency)} for operator ${wallet.account.address}` +
+      `${total !== undefined ? `: ${formatAmount(total, currency)} in total` : ""} (block ${receipt.blockNumber}, tx ${hash})`,
+  );
+}
+
+async function registerKey(ctx: CliContext, _args: string[], o: { enclaveKey: string; measurement: string; docHash?: string }): Promise<void> {
+  const enclave = privateKeyToAccount(parsePrivateKey(o.enclaveKey, "--enclave-key"));
+  const measurement = parseLabelOrBytes32(o.measurement, "--measurement");
+  const attestationDocHash = o.docHash === undefined ? zeroHash : parseLabelOrBytes32(o.docHash, "--doc-hash");
+  const [wallet, operatorRegistry] = await Promise.all([ctx.wallet(), ctx.operatorRegistry()]);
+  const hash = await registerEnclaveKey(wallet, { operatorRegistry, enclave, measurement, attestationDocHash });
+  const receipt = await ctx.confirm(hash, "registerEnclaveKey");
+  ctx.result(
+    { operator: wallet.account.address, enclaveKey: enclave.address, measurement, attestationDocHash, transactionHash: hash, blockNumber: receipt.blockNumber },
+    () =>
+      [
+        `enclave key ${enclave.address} registered for operator ${wallet.account.address}`,
+        formatFields(
+          [
+            ["measurement", `${measurement}${o.measurement.startsWith("0x") ? "" : ` (keccak256 of "${o.measurement}")`}`],
+            ["attestation", attestationDocHash],
+            ["block", `${receipt.blockNumber} (tx ${hash})`],
+          ],
+          "  ",
+        ),
+      ].join("\n"),
+  );
+}
+
+async function withdrawCommand(ctx: CliContext, _args: string[], o: { token?: string }): Promise<void> {
+  const token = o.token === undefined ? zeroAddress : parseAddress(o.token, "--token");
+  const [wallet, hub, { publicClient }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
+  const currency = await ctx.currency(token);
+  const account = wallet.account.address;
+  const credit = await withVerityErrors(() =>
+    readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "creditOf", args: [account, token] }),
+  );
+  if (credit === 0n) {
+    ctx.result({ account, token, amount: 0n, transactionHash: undefined }, () => `nothing to withdraw: ${account} has no ${currency.symbol} credited on hub ${hub}`);
+    return;
+  }
+  const hash = await withdraw(wallet, { hub, token });
+  const receipt = await ctx.confirm(hash, "withdraw");
+  const [event] = parseEventLogs({ abi: inferenceHubAbi, eventName: "Withdrawn", logs: receipt.logs });
+  const amount = event?.args.amount ?? credit;
+  ctx.result(
+    { account, token, amount, transactionHash: hash, blockNumber: receipt.blockNumber },
+    () => `withdrew ${formatAmount(amount, currency)} to ${account} (block ${receipt.blockNumber}, tx ${hash})`,
+  );
+}

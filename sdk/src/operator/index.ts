@@ -1,0 +1,49 @@
+/**
+ * `verity/operator`: the reference operator node and what it runs on. Node only (ONNX Runtime's native binding,
+ * the file system, snarkjs for ZK proving); a dApp that only requests and verifies imports `verity` instead.
+ */
+export {
+  createOperatorNode,
+  operatorReward,
+  type OperatorNode,
+  type OperatorNodeOptions,
+  type OperatorEvent,
+  type OperatorStats,
+  type ServedModel,
+} from "./node.js";
+export {
+  StateStore,
+  readStateFile,
+  OPEN_STATES,
+  type JobRecord,
+  type JobState,
+  type SkipReason,
+  type DoneOutcome,
+} from "./store.js";
+export {
+  fetchArtifact,
+  resolveFileUri,
+  decodeDataUri,
+  type FetchArtifactParameters,
+  type UriScheme,
+} from "./fetchModel.js";
+export { encodeZkAttestation, zkArtifactsIn, DEFAULT_ZK_ARTIFACTS_DIR } from "./zk.js";
+export {
+  loadModel,
+  runMlp,
+  ModelInputError,
+  ModelRuntimeError,
+  type ModelSession,
+} from "./runtime.js";
+export {
+  ArtifactFetchError,
+  ArtifactHashMismatchError,
+  UnsupportedUriError,
+  ZkCommitmentMismatchError,
+  ResultMismatchError,
+  OperatorStateError,
+  OperatorStateLockedError,
+  OperatorConfigError,
+} from "./errors.js";
+export { releaseZkWorkers } from "../proofs/zk.js";
+export { loadIrisModel, loadIrisOnnx, IRIS_MODEL_JSON_PATH, IRIS_MODEL_ONNX_PATH } from "../model/iris.js";
