@@ -19,6 +19,7 @@ import {
   versionParams,
 } from "../test/helpers/verity.js";
 import { measureZk } from "./gas-zk.js";
+import { measureQuorumOptimistic } from "./gas-quorum.js";
 
 const { ethers, networkHelpers } = await network.connect();
 const c = await deployWithTeeModel(ethers);
@@ -100,6 +101,7 @@ function toStruct(j: any) {
 }
 
 Object.assign(gas, await measureZk(ethers, networkHelpers));
+Object.assign(gas, await measureQuorumOptimistic(ethers, networkHelpers));
 
 void inlineResult;
 void modeBit;

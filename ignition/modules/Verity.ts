@@ -1,8 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * Deploys the whole Verity system: the OperatorRegistry (also the TEE verifier) and the InferenceHub (also the
- * model registry), and points the registry at the hub. The deployer is the first governance owner of both;
+ * Deploys the whole Verity system: the OperatorRegistry (also the TEE verifier), the InferenceHub (also the
+ * model registry), the ZK mode's verifier and the reference circuit's Groth16 verifier, and wires them. The deployer is the first governance owner of both;
  * hand them over with `transferOwnership` + `acceptOwnership` (Ownable2Step).
  *
  * Parameters (ignition/parameters.json or --parameters):
@@ -20,5 +20,11 @@ export default buildModule("Verity", (m) => {
   const hub = m.contract("InferenceHub", [deployer, operatorRegistry, treasury]);
   m.call(operatorRegistry, "setHub", [hub]);
 
-  return { operatorRegistry, hub };
+  // ZK mode: the generated Groth16 verifier of the reference circuit (a model version names it as its
+  // zkVerifier) and the mode's IResultVerifier, plugged into the hub.
+  const groth16VerifierMlp = m.contract("Groth16VerifierMlp");
+  const zkVerifier = m.contract("ZkVerifier");
+  m.call(hub, "setVerifier", [2, zkVerifier]);
+
+  return { operatorRegistry, hub, zkVerifier, groth16VerifierMlp };
 });

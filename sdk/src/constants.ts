@@ -32,7 +32,7 @@ export function modesFromBitmask(mask: number): number[] {
 }
 
 /** Job status as returned by `InferenceHub.getJob`. */
-export const JOB_STATUSES = ["none", "pending", "fulfilled", "refunded"] as const;
+export const JOB_STATUSES = ["none", "pending", "fulfilled", "refunded", "proposed", "challenged"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Status of a code measurement in the OperatorRegistry. */
@@ -52,6 +52,17 @@ export const OPERATOR_REGISTRY_DOMAIN = { name: "Verity OperatorRegistry", versi
 /** EIP-712 types of a TEE result signed by an enclave key. */
 export const resultTypes = {
   Result: [
+    { name: "jobId", type: "uint256" },
+    { name: "modelId", type: "bytes32" },
+    { name: "version", type: "uint32" },
+    { name: "inputHash", type: "bytes32" },
+    { name: "outputHash", type: "bytes32" },
+  ],
+} as const;
+
+/** EIP-712 types of a QUORUM vote, signed by an operator's staking account under the hub's domain. */
+export const quorumVoteTypes = {
+  QuorumVote: [
     { name: "jobId", type: "uint256" },
     { name: "modelId", type: "bytes32" },
     { name: "version", type: "uint32" },

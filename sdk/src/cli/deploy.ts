@@ -127,11 +127,20 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
 
   const hub = getAddress((result.contracts.hub ?? result.contracts[HUB_FUTURE])!.address);
   const operatorRegistry = getAddress((result.contracts.operatorRegistry ?? result.contracts[REGISTRY_FUTURE])!.address);
+  const optional = (key: string, contractName: string) => {
+    const contracts = result.contracts as Record<string, { address: string } | undefined>;
+    const c = contracts[key] ?? contracts[`${MODULE_ID}#${contractName}`];
+    return c ? getAddress(c.address) : undefined;
+  };
+  const zkVerifier = optional("zkVerifier", "ZkVerifier");
+  const groth16VerifierMlp = optional("groth16VerifierMlp", "Groth16VerifierMlp");
   const blockNumber = await hubBlock(publicClient, deploymentDir, confirmed.get(HUB_FUTURE));
   const file = await writeDeployment(ctx.deploymentsDir, {
     chainId,
     hub,
     operatorRegistry,
+    zkVerifier,
+    groth16VerifierMlp,
     blockNumber,
     deployer: wallet.account.address,
     ignitionDeploymentId: deploymentId,
@@ -139,13 +148,15 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   });
   const reused = confirmed.size === 0;
   ctx.result(
-    { chainId, hub, operatorRegistry, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused },
+    { chainId, hub, operatorRegistry, zkVerifier, groth16VerifierMlp, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused },
     () =>
       [
         reused ? `Verity was already deployed on chain ${chainId} (Ignition journal ${shownDir}):` : `Verity deployed on chain ${chainId}:`,
         formatFields([
           ["InferenceHub", hub],
           ["OperatorRegistry", operatorRegistry],
+          ["ZkVerifier", zkVerifier ?? "none"],
+          ["Groth16VerifierMlp", groth16VerifierMlp ?? "none"],
           ["block", `${blockNumber ?? "unknown"}`],
           ["written", ctx.showPath(file)],
         ], "  "),

@@ -16,6 +16,10 @@ export type DeploymentRecord = {
   chainId: number;
   hub: Address;
   operatorRegistry: Address;
+  /** The ZK mode's verifier plugged into the hub (mode 2), if the deployment has one. */
+  zkVerifier?: Address | undefined;
+  /** The reference circuit's Groth16 verifier (a version's `zkVerifier` field), if deployed. */
+  groth16VerifierMlp?: Address | undefined;
   /** The hub's deployment block (decimal string in the file). */
   blockNumber: bigint | undefined;
   deployer: Address | undefined;
@@ -49,6 +53,8 @@ export async function readDeployment(dir: string, chainId: number): Promise<Depl
     chainId: Number(j.chainId ?? chainId),
     hub: getAddress(j.hub),
     operatorRegistry: getAddress(j.operatorRegistry),
+    zkVerifier: typeof j.zkVerifier === "string" ? getAddress(j.zkVerifier) : undefined,
+    groth16VerifierMlp: typeof j.groth16VerifierMlp === "string" ? getAddress(j.groth16VerifierMlp) : undefined,
     blockNumber: typeof j.blockNumber === "string" || typeof j.blockNumber === "number" ? BigInt(j.blockNumber) : undefined,
     deployer: typeof j.deployer === "string" ? getAddress(j.deployer) : undefined,
     ignitionDeploymentId: typeof j.ignitionDeploymentId === "string" ? j.ignitionDeploymentId : undefined,
@@ -65,6 +71,8 @@ export async function writeDeployment(dir: string, record: DeploymentRecord): Pr
     chainId: record.chainId,
     hub: record.hub,
     operatorRegistry: record.operatorRegistry,
+    zkVerifier: record.zkVerifier,
+    groth16VerifierMlp: record.groth16VerifierMlp,
     blockNumber: record.blockNumber?.toString(),
     deployer: record.deployer,
     ignitionDeploymentId: record.ignitionDeploymentId,

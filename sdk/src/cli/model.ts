@@ -48,7 +48,7 @@ export function registerModel(program: Command, action: Action): void {
     .option("--modes <list>", "verification modes, comma-separated: tee,zk", "tee")
     .option("--fee <amount>", "the model owner's fee per inference, in the fee currency", "0")
     .option("--token <address>", "ERC-20 fee currency (default: native)")
-    .option("--zk-verifier <address>", "ZK: the Groth16 verifier contract of the circuit")
+    .option("--zk-verifier <address>", "ZK: the Groth16 verifier contract of the circuit (default: the deployment's Groth16VerifierMlp)")
     .option("--zk-commitment <bytes32>", "ZK: the circuit's commitment to the weights")
     .option("--zk-vkey-hash <bytes32>", "ZK: hash of the verifying key")
     .option("--zk-weights <json>", "ZK: compute --zk-commitment from this model file (models/iris-mlp.json)")
@@ -152,8 +152,9 @@ async function zkCircuit(ctx: CliContext, o: PublishOptions, modes: ModeName[]) 
   const needsZk = modes.includes("zk") || modes.includes("optimistic");
   if (!any && !needsZk) return undefined;
   if (!needsZk) throw new CliError("--zk-* options were given, but --modes has neither zk nor optimistic.");
-  if (o.zkVerifier === undefined) {
-    throw new CliError("the zk mode needs the circuit's verifier contract: --zk-verifier <address>.");
+  const zkVerifier = o.zkVerifier ?? (await ctx.deployment())?.groth16VerifierMlp;
+  if (zkVerifier === undefined) {
+    throw new CliError("the zk mode needs the circuit's verifier contract: --zk-verifier <address> (the deployment file has none).");
   }
   let modelCommitment: Hex;
   if (o.zkCommitment !== undefined) {
@@ -177,7 +178,7 @@ async function zkCircuit(ctx: CliContext, o: PublishOptions, modes: ModeName[]) 
   } else {
     throw new CliError("the zk mode needs the verifying key's hash: --zk-vkey-hash <bytes32> or --zk-vkey <verification_key.json>.");
   }
-  return { verifier: parseAddress(o.zkVerifier, "--zk-verifier"), modelCommitment, verifyingKeyHash };
+  return { verifier: parseAddress(zkVerifier, "--zk-verifier"), modelCommitment, verifyingKeyHash };
 }
 
 async function deprecate(ctx: CliContext, [rawId]: string[], o: { version: string }): Promise<void> {

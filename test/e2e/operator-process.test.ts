@@ -1,0 +1,135 @@
+/**
+ * End to end, over real JSON-RPC: a `hardhat node` process on 127.0.0.1, the system deployed with the Ignition
+ * module (through `verity deploy`), the operator node running as a separate `verity operator run` process, and
+ * jobs driven through the CLI and the SDK. The operator is killed with SIGKILL in the middle of a ZK job (while
+ * proving) and restarted: the job is fulfilled exactly once. Both processes are stopped at the end.
+ */
+import { expect } from "chai";
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { createPublicClient, createWalletClient, http, keccak256, parseEther, toHex, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, verifyJob, waitForResult } from "../../sdk/src/index.js";
+import { zkVerifyingKeysFromFiles } from "../../sdk/src/proofs/zkKeys.js";
+import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
+import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
+
+type Operator = { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> };
+
+function startOperator(args: string[], env: Record<string, string>): Operator {
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", ...args], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...env, CI: "true", HARDHAT_DISABLE_TELEMETRY: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const onData = (d: Buffer) => lines.push(...d.toString().split("\n").filter(Boolean));
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const waitFor = async (re: RegExp, ms = 30_000) => {
+    const started = Date.now();
+    for (;;) {
+      const hit = lines.find((l) => re.test(l));
+      if (hit) return hit;
+      if (child.exitCode !== null) throw new Error(`operator exited (${child.exitCode}) before ${re}:\n${lines.join("\n")}`);
+      if (Date.now() - started > ms) throw new Error(`operator printed no line matching ${re} within ${ms} ms:\n${lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { child, lines, waitFor };
+}
+
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  await exited;
+}
+
+describe("end to end on a hardhat node with the operator as a separate process", function () {
+  this.timeout(240_000);
+  let node: HardhatNode;
+  let work: { dir: string; remove: () => Promise<void> };
+  const operators: Operator[] = [];
+
+  before(async () => {
+    node = await startHardhatNode();
+    work = await tempDir("verity-e2e-");
+  });
+
+  after(async () => {
+    for (const o of operators) await stopProcess(o.child, "SIGKILL");
+    await node?.stop();
+    await work?.remove();
+  });
+
+  it("deploys with Ignition, serves a TEE job from the CLI and a ZK job from the SDK, and survives kill -9 mid-job", async () => {
+    const [gov, owner, operatorKey, requesterKey] = [0, 1, 2, 3].map(hardhatKey) as [Hex, Hex, Hex, Hex];
+    const enclaveKey = keccak256(toHex("e2e enclave"));
+    const env = (key: Hex) => ({ VERITY_RPC_URL: node.url, VERITY_PRIVATE_KEY: key, VERITY_DEPLOYMENTS_DIR: work.dir });
+    const ok = async (argv: string[], key: Hex) => {
+      const run = await verity(argv, env(key));
+      expect(run.code, `verity ${argv.join(" ")}\n${run.stderr}\n${run.stdout}`).to.equal(0);
+      return run;
+    };
+
+    // Deploy with the Ignition module, then set up a model, a measurement and an operator, all through the CLI.
+    await ok(["deploy", "--deployment-id", `e2e-${node.port}`], gov);
+    const deployment = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex; zkVerifier: Hex };
+    const hub = deployment.hub;
+    expect(deployment.zkVerifier).to.match(/^0x[0-9a-fA-F]{40}$/);
+    await ok(["governance", "approve-measurement", "e2e-enclave-v1"], gov);
+    await ok(["model", "register", "iris-mlp"], owner);
+    const modelId = modelIdOf(privateKeyToAccount(owner).address, "iris-mlp");
+    await ok(["model", "publish", modelId, "--file", "models/iris-mlp.onnx", "--uri", "file:models/iris-mlp.onnx",
+      "--modes", "tee,zk", "--fee", "0.001", "--zk-weights", "models/iris-mlp.json",
+      "--zk-vkey", "circuits/build/verification_key.json", "--allow-measurement", "e2e-enclave-v1"], owner);
+    await ok(["operator", "stake", "1"], operatorKey);
+    await ok(["operator", "register-key", "--enclave-key", enclaveKey, "--measurement", "e2e-enclave-v1"], operatorKey);
+
+    // The operator node, a separate process.
+    const stateFile = path.join(work.dir, "operator-state.json");
+    const operatorArgs = ["--enclave-key", enclaveKey, "--model", `${modelId}:1`, "--state", stateFile, "--zk-weights", "models/iris-mlp.json"];
+    const first = startOperator(operatorArgs, env(operatorKey));
+    operators.push(first);
+    await first.waitFor(/node started/);
+
+    // A TEE job requested through the CLI, waited for and verified with the SDK.
+    const publicClient = createPublicClient({ chain: hardhat, transport: http(node.url), pollingInterval: 100 });
+    const infer = await ok(["infer", modelId, "--version", "1", "--input", "5.1,3.5,1.4,0.2"], requesterKey);
+    const teeJobId = BigInt(/job (\d+)/.exec(infer.stdout)![1]!);
+    const teeResult = await waitForResult(publicClient, { hub, jobId: teeJobId, timeout: 60_000, pollingInterval: 100 });
+    expect(teeResult.output!.values.indexOf(teeResult.output!.values.reduce((a, b) => (b > a ? b : a)))).to.equal(0); // setosa
+    expect((await verifyJob(publicClient, { hub, jobId: teeJobId })).verdict).to.equal("valid");
+    expect((await verity(["job", "verify", `${teeJobId}`], env(requesterKey))).code).to.equal(0);
+
+    // A ZK job requested through the SDK; the operator is killed with SIGKILL while it proves.
+    const requester = createWalletClient({ chain: hardhat, transport: http(node.url), account: privateKeyToAccount(requesterKey) });
+    const { jobId: zkJobId } = await requestInferenceSync(requester, {
+      hub, modelId, version: 1, mode: "zk", input: tensor("int8", [1, 4], [101, 53, 96, 40]), fee: parseEther("0.003"),
+    });
+    await first.waitFor(new RegExp(`job ${zkJobId}: running the model`));
+    await stopProcess(first.child, "SIGKILL");
+    expect((await getJob(publicClient, { hub, jobId: zkJobId })).status).to.equal("pending");
+
+    const second = startOperator(operatorArgs, env(operatorKey));
+    operators.push(second);
+    const zkResult = await waitForResult(publicClient, { hub, jobId: zkJobId, timeout: 90_000, pollingInterval: 100 });
+    expect(zkResult.output!.values).to.have.length(3);
+    await second.waitFor(new RegExp(`job ${zkJobId}: fulfilled`));
+
+    // Exactly one fulfilment per job, and the ZK proof re-verifies from chain data.
+    const fulfilled = await publicClient.getContractEvents({ address: hub, abi: inferenceHubAbi, eventName: "InferenceFulfilled", fromBlock: 0n });
+    expect(fulfilled.map((e) => e.args.jobId)).to.deep.equal([teeJobId, zkJobId]);
+    const zkReport = await verifyJob(publicClient, { hub, jobId: zkJobId, zkVerifyingKeys: zkVerifyingKeysFromFiles() });
+    expect(zkReport.checks.filter((c) => !c.ok)).to.deep.equal([]);
+    const audit = await verity(["job", "audit", `${zkJobId}`], env(requesterKey));
+    expect(audit.code, audit.stderr).to.equal(0);
+    expect(audit.stdout).to.match(/proof/i);
+
+    await stopProcess(second.child, "SIGTERM");
+    expect(second.lines.some((l) => /node stopped/.test(l))).to.equal(true);
+  });
+});
