@@ -1,116 +1,133 @@
 /**
- * The end-to-end demo on Hardhat's in-process chain: deploy Verity, register the reference Iris model and a
- * version, stake an operator and register its enclave key, request inferences on real Iris flowers, run the
- * model with ONNX Runtime, fulfil each job with an enclave (TEE) signature, and print each job's story as an
- * auditor would read it, from events alone.
+ * The end-to-end demo on Hardhat's in-process chain, from each user's side, through the SDK and the reference
+ * operator node: deploy with the Ignition module, register the reference Iris model (TEE and ZK modes), start an
+ * operator node, request classifications of held-out Iris flowers, wait, re-verify every job with `verifyJob`
+ * from chain data alone, and print the predictions with their verdicts and one job's story.
  *
  *   make demo      (or: npm run demo)
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { network } from "hardhat";
-import { ethers as E } from "ethers";
-import { encodeTensor, decodeTensor, hashTensor } from "../sdk/src/encoding/tensor.js";
-import { loadIrisModel, loadIrisOnnx, quantizeFeatures, predictClass, IRIS_CLASSES } from "../sdk/src/model/iris.js";
-import { loadModel, runMlp } from "../sdk/src/operator/runtime.js";
-import type { InferenceHub, OperatorRegistry } from "../types/ethers-contracts/index.js";
+import { type Address, type Hex, keccak256, numberToHex, parseEther, toHex, formatEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import {
+  type Job,
+  decodeTensor,
+  getJob,
+  modeLabel,
+  modelIdOf,
+  tensor,
+  verityActions,
+} from "../sdk/src/index.js";
+import { createOperatorNode, loadIrisModel } from "../sdk/src/operator/index.js";
+import { modelCommitment, releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
+import { zkVerifyingKeysFromFiles } from "../sdk/src/proofs/zkKeys.js";
+import { loadIrisData, stratifiedSplit, DEFAULT_TRAIN_OPTIONS } from "../sdk/src/model/train.js";
+import { IRIS_CLASSES, quantizeFeatures, predictClass } from "../sdk/src/model/iris.js";
+import VerityModule from "../ignition/modules/Verity.js";
 
-const MODE_TEE = 1;
 const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
+const connection = await network.create();
+const { viem, ignition } = connection;
+const publicClient = await viem.getPublicClient();
+const [governance, owner, operator, requester] = await viem.getWalletClients();
+if (!governance || !owner || !operator || !requester) throw new Error("the demo needs four funded accounts");
 
-const { ethers } = await network.connect();
-const signers = await ethers.getSigners();
-if (signers.length < 5) throw new Error("the demo needs five funded accounts on the network");
-const [governance, modelOwner, operator, requester, treasury] = signers as [
-  (typeof signers)[0], (typeof signers)[0], (typeof signers)[0], (typeof signers)[0], (typeof signers)[0],
-];
+step(1, "Deploy with the Ignition module: hub (also the model registry), operator registry (TEE verifier), ZK verifiers");
+const deployed = await ignition.deploy(VerityModule);
+const address = async (c: { getAddress(): Promise<string> }) => (await c.getAddress()) as Address;
+const hub = await address(deployed.hub);
+const operatorRegistry = await address(deployed.operatorRegistry);
+const groth16 = await address(deployed.groth16VerifierMlp);
+console.log(`    InferenceHub ${hub}\n    OperatorRegistry ${operatorRegistry}\n    Groth16VerifierMlp ${groth16}`);
+const bind = verityActions({ hub, operatorRegistry });
+const wait = (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
 
-step(1, "Deploy the operator registry (also the TEE verifier) and the inference hub (also the model registry)");
-const operators = (await ethers.deployContract("OperatorRegistry", [governance.address, E.ZeroAddress, 7 * 24 * 3600])) as unknown as OperatorRegistry;
-const hub = (await ethers.deployContract("InferenceHub", [governance.address, await operators.getAddress(), treasury.address])) as unknown as InferenceHub;
-await (await operators.setHub(await hub.getAddress())).wait();
-console.log(`    OperatorRegistry ${await operators.getAddress()}\n    InferenceHub     ${await hub.getAddress()}`);
-
-step(2, "The model owner registers the reference Iris classifier and publishes version 1");
+step(2, "Model owner: register the Iris classifier and publish version 1 (TEE and ZK), pinned by the ONNX file's hash");
 const model = loadIrisModel();
-const onnx = loadIrisOnnx();
-const artifactHash = E.keccak256(onnx);
-const modelId = E.keccak256(E.AbiCoder.defaultAbiCoder().encode(["address", "string"], [modelOwner.address, "iris-mlp"]));
-await (await hub.connect(modelOwner).registerModel("iris-mlp")).wait();
-const modelFee = E.parseEther("0.001");
-await (await hub.connect(modelOwner).publishVersion(modelId, {
-  artifactHash, uri: "file:models/iris-mlp.onnx", modes: 1 << MODE_TEE, feeToken: E.ZeroAddress, fee: modelFee,
-  zkVerifier: E.ZeroAddress, zkModelCommitment: E.ZeroHash, zkVerifyingKeyHash: E.ZeroHash,
-})).wait();
-console.log(`    model ${modelId}\n    artifact ${artifactHash} (${onnx.length} bytes of ONNX, held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%)`);
+const onnx = readFileSync("models/iris-mlp.onnx");
+const commitment = await modelCommitment(model.weights);
+const vkey = JSON.parse(readFileSync("circuits/build/verification_key.json", "utf8"));
+const measurement = keccak256(toHex("verity-reference-enclave-v1"));
+const ownerV = owner.extend(bind);
+const { modelId } = await ownerV.registerModelSync({ name: "iris-mlp" });
+await ownerV.publishVersionSync({
+  modelId, artifactHash: keccak256(onnx), uri: "file:models/iris-mlp.onnx", modes: ["tee", "zk"], fee: parseEther("0.001"),
+  zk: { verifier: groth16, modelCommitment: numberToHex(commitment, { size: 32 }), verifyingKeyHash: vkeyHash(vkey) },
+});
+console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
+console.log(`    artifact ${keccak256(onnx)}, ${onnx.length} bytes; held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%`);
 
-step(3, "Governance approves the enclave's code measurement; the operator stakes and registers its enclave key");
-const measurement = E.id("verity-reference-enclave-v1");
-await (await operators.approveMeasurement(measurement)).wait();
-await (await operators.connect(operator).stake(E.parseEther("1"), { value: E.parseEther("1") })).wait();
-const enclave = E.Wallet.createRandom();
-const docHash = E.id("attestation document of the demo enclave");
-const { chainId } = await ethers.provider.getNetwork();
-const keyProof = await enclave.signTypedData(
-  { name: "Verity OperatorRegistry", version: "1", chainId, verifyingContract: await operators.getAddress() },
-  { EnclaveKeyRegistration: [{ name: "operator", type: "address" }, { name: "measurement", type: "bytes32" }, { name: "attestationDocHash", type: "bytes32" }] },
-  { operator: operator.address, measurement, attestationDocHash: docHash },
-);
-await (await operators.connect(operator).registerEnclaveKey(enclave.address, measurement, docHash, keyProof)).wait();
-await (await operators.connect(modelOwner).setMeasurementAllowed(modelId, 1, measurement, true)).wait();
-console.log(`    enclave key ${enclave.address} on measurement ${measurement.slice(0, 18)}...`);
+step(3, "Governance approves the enclave build; the operator stakes and registers its enclave key; the owner allows the build");
+await wait(await governance.extend(bind).approveMeasurement({ measurement }));
+const operatorV = operator.extend(bind);
+await wait(await operatorV.stake({ amount: parseEther("1") }));
+const enclave = privateKeyToAccount(keccak256(toHex("demo enclave key")));
+await wait(await operatorV.registerEnclaveKey({ enclave, measurement, attestationDocHash: keccak256(toHex("attestation document")) }));
+await wait(await ownerV.setMeasurementAllowed({ modelId, version: 1, measurement }));
+console.log(`    operator ${operator.account.address} staked 1 ETH; enclave key ${enclave.address}`);
 
-step(4, "A requester asks for three classifications, escrowing the fee");
-const flowers: [string, number[]][] = [
-  ["setosa", [5.1, 3.5, 1.4, 0.2]],
-  ["versicolor", [6.4, 3.2, 4.5, 1.5]],
-  ["virginica", [6.3, 3.3, 6.0, 2.5]],
-];
-const fee = modelFee + E.parseEther("0.002");
-const jobs: { jobId: bigint; job: any; truth: string; input: `0x${string}` }[] = [];
-for (const [truth, cm] of flowers) {
-  const input = encodeTensor(quantizeFeatures(cm, model.inputScale));
-  const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
-  const tx = await hub.connect(requester).requestInference(
-    { modelId, version: 1, mode: MODE_TEE, deadline, callback: E.ZeroAddress, callbackGasLimit: 0, fee, params: 0n, inputHash: E.ZeroHash, input, inputURI: "" },
-    { value: fee },
+step(4, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK)");
+const stateDir = mkdtempSync(path.join(tmpdir(), "verity-demo-"));
+const node = createOperatorNode({
+  publicClient, walletClient: operator, hub, enclave,
+  models: [{ modelId, version: 1, zk: { weights: model.weights } }],
+  stateFile: path.join(stateDir, "operator.json"), pollingIntervalMs: 50,
+  logger: (e) => {
+    if (e.type === "job-fulfilled") console.log(`    operator: job ${e.jobId} fulfilled in block ${e.blockNumber} (${e.gasUsed} gas)`);
+    if (e.type === "job-skipped" || e.type === "job-failed") console.log(`    operator: job ${e.jobId} ${e.type}`);
+  },
+});
+const running = node.start();
+
+step(5, "A dApp requests classifications of six held-out Iris flowers (five TEE, one ZK) and waits for each");
+const data = loadIrisData();
+const heldOut = stratifiedSplit(data.labels, DEFAULT_TRAIN_OPTIONS.testPerClass, DEFAULT_TRAIN_OPTIONS.splitSeed).test;
+const picks = [0, 1, 10, 11, 20, 21].map((i) => heldOut[i]!);
+const requesterV = requester.extend(bind);
+const jobs: { jobId: bigint; mode: "tee" | "zk"; cm: number[]; truth: string }[] = [];
+for (const [n, idx] of picks.entries()) {
+  const mode = n === picks.length - 1 ? "zk" : "tee";
+  const cm = data.features[idx]!;
+  const { jobId } = await requesterV.requestInferenceSync({
+    modelId, version: 1, mode, input: quantizeFeatures(cm, model.inputScale), fee: parseEther("0.003"),
+  });
+  jobs.push({ jobId, mode, cm, truth: IRIS_CLASSES[data.labels[idx]!]! });
+  console.log(`    job ${jobId}: ${mode.toUpperCase()} request for a flower of ${cm.join(", ")} cm`);
+}
+const results = await Promise.all(jobs.map((j) => requesterV.waitForResult({ jobId: j.jobId, timeout: 120_000, pollingInterval: 50 })));
+
+step(6, "An auditor re-verifies every job from chain data alone (verifyJob)");
+const auditor = publicClient.extend(bind);
+const zkVerifyingKeys = zkVerifyingKeysFromFiles();
+console.log(`\n    job  mode  flower (cm)          truth       prediction  logits                 verdict  checks`);
+let correct = 0;
+for (const [i, j] of jobs.entries()) {
+  const report = await auditor.verifyJob({ jobId: j.jobId, zkVerifyingKeys });
+  const output = results[i]!.output!;
+  const predicted = predictClass(output).label;
+  if (predicted === j.truth) correct++;
+  const passed = report.checks.filter((c) => c.ok).length;
+  console.log(
+    `    ${String(j.jobId).padEnd(4)} ${j.mode.toUpperCase().padEnd(5)} ${j.cm.join(", ").padEnd(20)} ${j.truth.padEnd(11)} ${predicted.padEnd(11)} ${`[${output.values.join(", ")}]`.padEnd(22)} ${report.verdict.padEnd(8)} ${passed}/${report.checks.length}`,
   );
-  const receipt = (await tx.wait())!;
-  const ev = receipt.logs.map((l) => hub.interface.parseLog(l)).find((p) => p?.name === "InferenceRequested")!;
-  jobs.push({ jobId: ev.args.jobId, job: ev.args.job, truth, input });
-  console.log(`    job ${ev.args.jobId}: ${truth} flower ${JSON.stringify(cm)} cm  (gas ${receipt.gasUsed})`);
+  if (report.verdict !== "valid") for (const c of report.checks.filter((c) => !c.ok)) console.log(`         failed ${c.name}: ${c.detail}`);
 }
+console.log(`\n    ${correct}/${jobs.length} predictions match the true species.`);
 
-step(5, "The operator's enclave checks the model file, runs it with ONNX Runtime, signs each result and fulfils");
-if (E.keccak256(onnx) !== artifactHash) throw new Error("model file does not match the registered artifact hash");
-const session = await loadModel(onnx);
-for (const j of jobs) {
-  const output = await runMlp(session, decodeTensor(j.input));
-  const outputBytes = encodeTensor(output);
-  const signature = await enclave.signTypedData(
-    { name: "Verity", version: "1", chainId, verifyingContract: await hub.getAddress() },
-    { Result: [{ name: "jobId", type: "uint256" }, { name: "modelId", type: "bytes32" }, { name: "version", type: "uint32" }, { name: "inputHash", type: "bytes32" }, { name: "outputHash", type: "bytes32" }] },
-    { jobId: j.jobId, modelId, version: 1, inputHash: j.job.inputHash, outputHash: hashTensor(output) },
-  );
-  const job = { requester: j.job.requester, modelId: j.job.modelId, version: j.job.version, mode: j.job.mode, deadline: j.job.deadline, callback: j.job.callback, callbackGasLimit: j.job.callbackGasLimit, feeToken: j.job.feeToken, fee: j.job.fee, modelFee: j.job.modelFee, protocolFeeBps: j.job.protocolFeeBps, inputHash: j.job.inputHash, params: j.job.params };
-  const receipt = (await (await hub.connect(operator).fulfill(j.jobId, job, { output: outputBytes, outputURI: "", outputHash: E.ZeroHash }, signature)).wait())!;
-  console.log(`    job ${j.jobId} fulfilled (gas ${receipt.gasUsed})`);
-}
+step(7, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
+const story: Job = await getJob(publicClient, { hub, jobId: jobs.at(-1)!.jobId });
+const report = await auditor.verifyJob({ jobId: story.jobId, zkVerifyingKeys });
+console.log(`    requested  block ${story.requested.blockNumber} by ${story.job.requester}: model ${story.job.modelId.slice(0, 10)}… v${story.job.version}, ${modeLabel(story.job.mode)}`);
+console.log(`               input ${story.input} = ${JSON.stringify(decodeTensor(story.input!).values.map(Number))}, fee ${formatEther(story.job.fee)} ETH (model ${formatEther(story.job.modelFee)})`);
+console.log(`    fulfilled  block ${story.fulfillment!.blockNumber} by operator ${story.fulfillment!.operator}, output ${story.fulfillment!.output}`);
+for (const c of report.checks) console.log(`    check ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(16)} ${c.detail}`);
 
-step(6, "Each job's story, told from events alone");
-for (const j of jobs) {
-  const requested = (await hub.queryFilter(hub.filters.InferenceRequested(j.jobId)))[0]!;
-  const fulfilled = (await hub.queryFilter(hub.filters.InferenceFulfilled(j.jobId)))[0]!;
-  const r = requested.args.job;
-  const out = decodeTensor(fulfilled.args.output as `0x${string}`);
-  const prediction = predictClass(out);
-  const [status] = await hub.getJob(j.jobId);
-  const keyInfo = await operators.getEnclaveKey(enclave.address);
-  console.log(`\n    Job ${j.jobId}`);
-  console.log(`      requested  block ${requested.blockNumber} by ${r.requester}, model ${r.modelId.slice(0, 10)}... v${r.version}, mode TEE`);
-  console.log(`                 input ${requested.args.input} (hash ${r.inputHash.slice(0, 18)}...), fee ${E.formatEther(r.fee)} ETH (model ${E.formatEther(r.modelFee)}), deadline ${new Date(Number(r.deadline) * 1000).toISOString()}`);
-  console.log(`      fulfilled  block ${fulfilled.blockNumber} by operator ${fulfilled.args.operator}`);
-  console.log(`                 enclave ${enclave.address}, measurement ${keyInfo.measurement.slice(0, 18)}... (${["unknown", "approved", "revoked"][Number(await operators.measurementStatus(keyInfo.measurement))]})`);
-  console.log(`                 output logits [${out.values.join(", ")}] -> ${prediction.label} (truth: ${j.truth}) ${prediction.label === j.truth ? "correct" : "WRONG"}`);
-  console.log(`      status     ${["None", "Pending", "Fulfilled", "Refunded"][Number(status)]}`);
-}
-console.log(`\n    operator credit ${E.formatEther(await hub.creditOf(operator.address, E.ZeroAddress))} ETH, model earnings ${E.formatEther(await hub.modelEarnings(modelId, E.ZeroAddress))} ETH`);
-console.log(`\nDemo complete: ${jobs.length} TEE-attested inferences recorded. Classes: ${IRIS_CLASSES.join(", ")}.`);
+await node.stop();
+await running;
+await releaseZkWorkers();
+rmSync(stateDir, { recursive: true, force: true });
+void tensor;
+console.log(`\nDemo complete: ${jobs.length} inferences requested, attested or proven, recorded and re-verified.`);
