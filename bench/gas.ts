@@ -21,7 +21,7 @@ import {
 import { measureZk } from "./gas-zk.js";
 import { measureQuorumOptimistic } from "./gas-quorum.js";
 
-const { ethers, networkHelpers } = await network.connect();
+const { ethers, networkHelpers } = await network.create();
 const c = await deployWithTeeModel(ethers);
 const gas: Record<string, number> = {};
 const used = async (tx: Promise<ethersLib.ContractTransactionResponse>) => Number((await (await tx).wait())!.gasUsed);

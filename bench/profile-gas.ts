@@ -1,6 +1,6 @@
 import { network } from "hardhat";
 import { deployWithTeeModel, request, teeFulfilArgs } from "../test/helpers/verity.js";
-const { ethers } = await network.connect();
+const { ethers } = await network.create();
 const c = await deployWithTeeModel(ethers);
 async function profile(hash: string, label: string) {
   const t: any = await ethers.provider.send("debug_traceTransaction", [hash, { disableStorage: true, disableMemory: true, disableStack: true }]);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import VerityModule from "../../ignition/modules/Verity.js";
 
-const { ethers, ignition } = await network.connect();
+const { ethers, ignition } = await network.create();
 
 describe("Ignition module Verity", () => {
   it("deploys the hub and the operator registry wired to each other, with the deployer as governance", async () => {
