@@ -33,6 +33,7 @@ export {
   RESULT_DOMAIN,
   OPERATOR_REGISTRY_DOMAIN,
   resultTypes,
+  quorumVoteTypes,
   enclaveKeyRegistrationTypes,
   ZERO_HASH,
   type ModeName,
@@ -66,6 +67,19 @@ export {
 export {
   modelIdOf,
 } from "./encoding/ids.js";
+export {
+  MAX_QUORUM,
+  MIN_CHALLENGE_WINDOW,
+  MAX_CHALLENGE_WINDOW,
+  quorumParams,
+  optimisticParams,
+  decodeQuorumParams,
+  decodeOptimisticParams,
+  quorumParamsProblem,
+  optimisticParamsProblem,
+  type QuorumParams,
+  type OptimisticParams,
+} from "./encoding/params.js";
 
 // errors
 export {
@@ -81,10 +95,14 @@ export {
   InvalidCallbackError,
   InvalidDataError,
   InvalidParamsError,
+  InvalidQuorumVoteError,
   JobExpiredError,
+  JobModeMismatchError,
   JobNotFoundError,
   JobRefundedError,
   ModeNotSupportedError,
+  NoProposalError,
+  QuorumNotReachedError,
   RpcUnreachableError,
   TensorEncodingError,
   TransactionRevertedError,
@@ -113,6 +131,27 @@ export {
   type TeeAttestation,
 } from "./proofs/tee.js";
 export {
+  QUORUM_ENTRY_BYTES,
+  quorumVoteTypedData,
+  quorumVoteDigest,
+  signQuorumVote,
+  recoverQuorumVoteSigner,
+  isValidQuorumVote,
+  encodeQuorumAttestation,
+  parseQuorumAttestation,
+  type QuorumVoteMessage,
+  type QuorumVote,
+} from "./proofs/quorum.js";
+export {
+  verifyQuorumJobData,
+  type QuorumVerifyCheckName,
+  type QuorumVerifyCheck,
+  type QuorumJobData,
+  type QuorumSignerReport,
+  type QuorumReport,
+  type VerifyQuorumJobReport,
+} from "./proofs/verifyQuorumJob.js";
+export {
   verifyTeeJobData,
   type VerifyCheckName as TeeVerifyCheckName,
   type VerifyJobReport as TeeVerifyJobReport,
@@ -132,6 +171,14 @@ export type {
 } from "./proofs/verifyZkJob.js";
 export type { Groth16Proof, Groth16VerifyingKey, SolidityGroth16Proof } from "./proofs/zk.js";
 export type { ZkAttestation } from "./proofs/zkAttestation.js";
+// OPTIMISTIC: types only here; its checks (a resolution's ZK proof) load lazily, for OPTIMISTIC jobs.
+export type {
+  OptimisticVerifyCheckName,
+  OptimisticVerifyCheck,
+  OptimisticJobData,
+  OptimisticReport,
+  VerifyOptimisticJobReport,
+} from "./proofs/verifyOptimisticJob.js";
 
 // actions
 export {
@@ -141,11 +188,42 @@ export {
   type ApproveMeasurementErrorType,
 } from "./actions/approveMeasurement.js";
 export {
+  challengeResult,
+  type ChallengeResultParameters,
+  type ChallengeResultReturnType,
+  type ChallengeResultErrorType,
+} from "./actions/challengeResult.js";
+export {
   deprecateVersion,
   type DeprecateVersionParameters,
   type DeprecateVersionReturnType,
   type DeprecateVersionErrorType,
 } from "./actions/deprecateVersion.js";
+export {
+  expireChallenge,
+  type ExpireChallengeParameters,
+  type ExpireChallengeReturnType,
+  type ExpireChallengeErrorType,
+} from "./actions/expireChallenge.js";
+export {
+  finalizeResult,
+  type FinalizeResultParameters,
+  type FinalizeResultReturnType,
+  type FinalizeResultErrorType,
+} from "./actions/finalizeResult.js";
+export {
+  prepareQuorumFulfillment,
+  fulfillQuorum,
+  type FulfillQuorumParameters,
+  type FulfillQuorumReturnType,
+  type FulfillQuorumErrorType,
+} from "./actions/fulfillQuorum.js";
+export {
+  fulfillQuorumSync,
+  type FulfillQuorumSyncParameters,
+  type FulfillQuorumSyncReturnType,
+  type FulfillQuorumSyncErrorType,
+} from "./actions/fulfillQuorumSync.js";
 export {
   prepareTeeFulfillment,
   fulfillTee,
@@ -166,6 +244,19 @@ export {
   type GetJobReturnType,
   type GetJobErrorType,
 } from "./actions/getJob.js";
+export {
+  prepareProposal,
+  proposeResult,
+  type ProposeResultParameters,
+  type ProposeResultReturnType,
+  type ProposeResultErrorType,
+} from "./actions/proposeResult.js";
+export {
+  proposeResultSync,
+  type ProposeResultSyncParameters,
+  type ProposeResultSyncReturnType,
+  type ProposeResultSyncErrorType,
+} from "./actions/proposeResultSync.js";
 export {
   versionParams,
   publishVersion,
@@ -221,6 +312,13 @@ export {
   type RequestInferenceSyncErrorType,
 } from "./actions/requestInferenceSync.js";
 export {
+  prepareResolution,
+  resolveChallenge,
+  type ResolveChallengeParameters,
+  type ResolveChallengeReturnType,
+  type ResolveChallengeErrorType,
+} from "./actions/resolveChallenge.js";
+export {
   revokeMeasurement,
   type RevokeMeasurementParameters,
   type RevokeMeasurementReturnType,
@@ -241,6 +339,8 @@ export {
 export {
   getTeeJobData,
   getZkJobData,
+  getQuorumJobData,
+  getOptimisticJobData,
   verifyJob,
   type VerifyJobParameters,
   type VerifyJobReturnType,
@@ -270,6 +370,12 @@ export {
   type WithdrawModelEarningsReturnType,
   type WithdrawModelEarningsErrorType,
 } from "./actions/withdrawModelEarnings.js";
+export {
+  withdrawSlashCredit,
+  type WithdrawSlashCreditParameters,
+  type WithdrawSlashCreditReturnType,
+  type WithdrawSlashCreditErrorType,
+} from "./actions/withdrawSlashCredit.js";
 
 export type { TensorData } from "./internal/data.js";
 export type { RequestedJob } from "./internal/jobs.js";

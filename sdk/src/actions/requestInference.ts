@@ -6,9 +6,18 @@ import {
   MAX_DEADLINE_DELAY,
   type ModeLike,
   VerityMode,
+  modeLabel,
   modeNumber,
   modesFromBitmask,
 } from "../constants.js";
+import {
+  type OptimisticParams,
+  type QuorumParams,
+  optimisticParams,
+  optimisticParamsProblem,
+  quorumParams,
+  quorumParamsProblem,
+} from "../encoding/params.js";
 import type {
   AccountRequiredError,
   InsufficientAllowanceError,
@@ -54,8 +63,11 @@ export type RequestInferenceParameters = WriteParameters & {
   callback?: Address | undefined;
   /** Exact gas for the callback (required with one, at most 2,000,000). */
   callbackGasLimit?: number | undefined;
-  /** Mode parameters (QUORUM, OPTIMISTIC); TEE and ZK take none. */
-  params?: bigint | undefined;
+  /**
+   * Mode parameters: required for QUORUM (`{ k, minStake }`) and OPTIMISTIC (`{ window, bond, slashAmount }`), as
+   * those objects or as the packed word (`quorumParams(...)`, `optimisticParams(...)`); TEE and ZK take none.
+   */
+  params?: bigint | QuorumParams | OptimisticParams | undefined;
   /** ERC-20 fees: approve the hub when the allowance is short: "exact" (default), "max", or false to refuse. */
   approve?: ApproveMode | undefined;
 };
@@ -78,6 +90,38 @@ export type RequestInferenceErrorType =
   | RpcUnreachableError
   | AccountRequiredError
   | WriteContractErrorType;
+
+/**
+ * The packed `params` word of a request, checked as the hub checks it (`HubInvalidParams`): none for TEE and ZK, a
+ * valid quorum or optimistic word for those modes. Throws {@link InvalidParamsError} with the reason.
+ */
+function requestParams(mode: number, given: RequestInferenceParameters["params"]): bigint {
+  if (given !== undefined && typeof given !== "bigint") {
+    const isQuorum = "k" in given;
+    if (mode !== (isQuorum ? VerityMode.quorum : VerityMode.optimistic)) {
+      throw new InvalidParamsError({
+        mode,
+        reason: `${isQuorum ? "quorum" : "optimistic"} parameters were given for a ${modeLabel(mode)} request`,
+      });
+    }
+    return isQuorum ? quorumParams(given) : optimisticParams(given as OptimisticParams);
+  }
+  const params = given ?? 0n;
+  if (mode === VerityMode.tee || mode === VerityMode.zk) {
+    if (params !== 0n) throw new InvalidParamsError({ mode, params });
+  } else if (mode === VerityMode.quorum || mode === VerityMode.optimistic) {
+    const problem = mode === VerityMode.quorum ? quorumParamsProblem(params) : optimisticParamsProblem(params);
+    if (params === 0n) {
+      throw new InvalidParamsError({
+        mode,
+        params,
+        reason: mode === VerityMode.quorum ? "a QUORUM job needs { k, minStake }" : "an OPTIMISTIC job needs { window, bond, slashAmount }",
+      });
+    }
+    if (problem !== undefined) throw new InvalidParamsError({ mode, params, reason: problem });
+  }
+  return params;
+}
 
 /** The `IInferenceHub.Request` struct. */
 export type InferenceRequestStruct = {
@@ -117,8 +161,7 @@ export async function prepareInferenceRequest(
   // Local checks first: they need no RPC.
   const data = normalizeTensorData(parameters.input, "input");
   const mode = modeNumber(parameters.mode ?? "tee");
-  const params = parameters.params ?? 0n;
-  if (params !== 0n && (mode === VerityMode.tee || mode === VerityMode.zk)) throw new InvalidParamsError({ mode, params });
+  const params = requestParams(mode, parameters.params);
   const callback = parameters.callback ?? zeroAddress;
   const callbackGasLimit = parameters.callbackGasLimit ?? 0;
   if (callback === zeroAddress && callbackGasLimit !== 0) {
@@ -221,8 +264,8 @@ export async function sendInferenceRequest(
 
 /**
  * Requests an inference. Before anything is sent, the request is checked against the chain as the hub would
- * check it (canonical tensor input, version exists and is not deprecated, mode supported, deadline in the
- * future, fee at least the model fee, balance), each fault with its own error. An ERC-20 fee is approved first
+ * check it (canonical tensor input, version exists and is not deprecated, mode supported, the mode's params,
+ * deadline in the future, fee at least the model fee, balance), each fault with its own error. An ERC-20 fee is approved first
  * when the allowance is short; a native fee is sent as value.
  *
  * @example
@@ -232,6 +275,11 @@ export async function sendInferenceRequest(
  *   input: tensor("int8", [1, 4], [84, 70, 63, 18]),
  *   fee: parseEther("0.003"),
  * });
+ * ```
+ * A QUORUM or OPTIMISTIC job takes its parameters:
+ * ```ts
+ * await requestInference(walletClient, { hub, modelId, version: 1, mode: "optimistic", input, fee,
+ *   params: { window: 3600, bond: parseEther("0.1"), slashAmount: parseEther("0.5") } });
  * ```
  * @returns The request's transaction hash. {@link requestInferenceSync} waits and returns the job id and job.
  */

@@ -1,5 +1,21 @@
-import { type Address, type BlockNumber, type Hex, type Transaction, decodeFunctionData, isAddressEqual } from "viem";
-import { getBlockNumber, getChainId, getTransaction, readContract } from "viem/actions";
+import {
+  type Address,
+  type BlockNumber,
+  type Hex,
+  type Transaction,
+  decodeFunctionData,
+  isAddressEqual,
+  parseEventLogs,
+} from "viem";
+import {
+  getBlock,
+  getBlockNumber,
+  getChainId,
+  getContractEvents,
+  getTransaction,
+  getTransactionReceipt,
+  readContract,
+} from "viem/actions";
 import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
 import { MEASUREMENT_STATUSES, VerityMode, modeLabel } from "../constants.js";
 import type { JobNotFoundError, RpcUnreachableError } from "../errors/index.js";
@@ -7,11 +23,15 @@ import { ContractRevertError } from "../errors/contract.js";
 import { InvalidAttestationError, VerificationModeNotSupportedError } from "../errors/job.js";
 import { toVerityError, withVerityErrors } from "../errors/decode.js";
 import type { VerifyJobReport } from "../proofs/report.js";
+import { parseQuorumAttestation } from "../proofs/quorum.js";
 import { parseTeeAttestation, recoverResultSigner } from "../proofs/tee.js";
+import { type QuorumJobData, verifyQuorumJobData } from "../proofs/verifyQuorumJob.js";
 import { type TeeJobData, type TeeRegistryState, verifyTeeJobData } from "../proofs/verifyTeeJob.js";
 // Types only: the ZK modules (and snarkjs) are imported lazily, for ZK jobs, so the light entry never loads them.
 import type { ZkJobData, ZkVerifyingKeyLoader, ZkVerifyingKeys } from "../proofs/verifyZkJob.js";
+import type { OptimisticJobData } from "../proofs/verifyOptimisticJob.js";
 import type { Groth16VerifyingKey } from "../proofs/zk.js";
+import { location, orUndefined } from "../internal/jobs.js";
 import type { Job, ModelVersion, VerityClient } from "../types.js";
 import { getJob } from "./getJob.js";
 
@@ -27,8 +47,9 @@ export type VerifyJobParameters = {
   /** Bytes of an input or output given by URI, fetched by the caller, to check against the recorded hash. */
   offchain?: { input?: Hex | undefined; output?: Hex | undefined } | undefined;
   /**
-   * ZK jobs: Groth16 verifying keys by the hash a model version records (`vkeyHash(vkey)`), or a loader called
-   * with that hash. Without the key, a ZK job's `verifyingKey` and `proof` checks fail. In Node,
+   * ZK jobs (and OPTIMISTIC jobs settled by a challenge): Groth16 verifying keys by the hash a model version records
+   * (`vkeyHash(vkey)`), or a loader called with that hash. Without the key, the `verifyingKey` and `proof` checks
+   * fail. In Node,
    * `zkVerifyingKeysFromFiles("circuits/build/verification_key.json")` builds the record.
    */
   zkVerifyingKeys?: ZkVerifyingKeys | undefined;
@@ -66,6 +87,25 @@ function unfulfilledData(parameters: VerifyJobParameters, { job, chainId, rpcCha
 
 type Fulfillment = NonNullable<Job["fulfillment"]>;
 
+/** The job's model version at a block (undefined when it did not exist there). */
+function readVersion(client: VerityClient, hub: Address, job: Job, blockNumber: bigint | undefined): Promise<ModelVersion | undefined> {
+  return readContract(client, {
+    address: hub,
+    abi: inferenceHubAbi,
+    functionName: "getVersion",
+    args: [job.job.modelId, job.job.version],
+    ...(blockNumber === undefined ? {} : { blockNumber }),
+  }).then(
+    (v): ModelVersion => ({ ...v }),
+    // Reverts with ModelUnknownVersion when absent; any other failure is rethrown.
+    (err: unknown) => {
+      const e = toVerityError(err);
+      if (e instanceof ContractRevertError && e.errorName === "ModelUnknownVersion") return undefined;
+      throw e;
+    },
+  );
+}
+
 /** The fulfil transaction, the latest block, and the job's slot and model version at the recording block. */
 async function readRecordingState(client: VerityClient, hub: Address, job: Job, f: Fulfillment) {
   const blockNumber = f.blockNumber;
@@ -74,21 +114,7 @@ async function readRecordingState(client: VerityClient, hub: Address, job: Job, 
       getTransaction(client, { hash: f.transactionHash }),
       getBlockNumber(client, { cacheTime: 0 }),
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [job.jobId], blockNumber }),
-      readContract(client, {
-        address: hub,
-        abi: inferenceHubAbi,
-        functionName: "getVersion",
-        args: [job.job.modelId, job.job.version],
-        blockNumber,
-      }).then(
-        (v): ModelVersion => ({ ...v }),
-        // Reverts with ModelUnknownVersion when absent; any other failure is rethrown.
-        (err: unknown) => {
-          const e = toVerityError(err);
-          if (e instanceof ContractRevertError && e.errorName === "ModelUnknownVersion") return undefined;
-          throw e;
-        },
-      ),
+      readVersion(client, hub, job, blockNumber),
     ]),
   );
   return {
@@ -248,6 +274,222 @@ async function zkJobData(client: VerityClient, parameters: VerifyJobParameters, 
   };
 }
 
+async function quorumJobData(client: VerityClient, parameters: VerifyJobParameters, ctx: JobContext): Promise<QuorumJobData> {
+  const { hub, jobId } = parameters;
+  const { job } = ctx;
+  const base = unfulfilledData(parameters, ctx);
+  const f = job.fulfillment;
+  if (!f) {
+    return {
+      ...base,
+      storedCommitment: job.commitment,
+      fulfilled: undefined,
+      call: undefined,
+      version: undefined,
+      confirmations: 0n,
+      operatorRegistry: undefined,
+      stakes: undefined,
+      credited: undefined,
+    };
+  }
+  const blockNumber = f.blockNumber;
+  const [state, operatorRegistry, credited] = await Promise.all([
+    readRecordingState(client, hub, job, f),
+    withVerityErrors(() =>
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry", blockNumber }),
+    ),
+    withVerityErrors(() =>
+      getContractEvents(client, {
+        address: hub,
+        abi: inferenceHubAbi,
+        eventName: "OperatorsCredited",
+        args: { jobId },
+        fromBlock: blockNumber,
+        toBlock: blockNumber,
+        strict: true,
+      }),
+    ),
+  ]);
+  // The signers' bonded stakes at the recording block, in the attestation's order.
+  let stakes: readonly bigint[] | undefined;
+  if (state.call) {
+    let signers: Address[] | undefined;
+    try {
+      signers = parseQuorumAttestation(state.call.attestation).map((v) => v.signer);
+    } catch {
+      // A malformed attestation is reported by the attestation check.
+    }
+    if (signers) {
+      stakes = await withVerityErrors(() =>
+        readContract(client, {
+          address: operatorRegistry,
+          abi: operatorRegistryAbi,
+          functionName: "bondedStakes",
+          args: [signers],
+          blockNumber,
+        }),
+      );
+    }
+  }
+  const event = credited.find((l) => l.transactionHash === f.transactionHash);
+  return {
+    ...base,
+    storedCommitment: state.storedCommitment,
+    fulfilled: state.fulfilled,
+    call: state.call,
+    version: state.version,
+    confirmations: state.confirmations,
+    operatorRegistry,
+    stakes,
+    credited: event ? [...event.args.operators] : undefined,
+  };
+}
+
+async function optimisticJobData(
+  client: VerityClient,
+  parameters: VerifyJobParameters,
+  ctx: JobContext,
+): Promise<OptimisticJobData> {
+  const { hub, jobId } = parameters;
+  const { job } = ctx;
+  const base = unfulfilledData(parameters, ctx);
+  const range = { address: hub, abi: inferenceHubAbi, args: { jobId }, fromBlock: job.requested.blockNumber, toBlock: "latest", strict: true } as const;
+  const [proposedLogs, challengedLogs, resolvedLogs, finalizedLogs, expiredLogs, latest, operatorRegistry] = await withVerityErrors(() =>
+    Promise.all([
+      getContractEvents(client, { ...range, eventName: "ResultProposed" }),
+      getContractEvents(client, { ...range, eventName: "ResultChallenged" }),
+      getContractEvents(client, { ...range, eventName: "ChallengeResolved" }),
+      getContractEvents(client, { ...range, eventName: "ResultFinalized" }),
+      getContractEvents(client, { ...range, eventName: "ChallengeExpired" }),
+      getBlock(client, { blockTag: "latest" }),
+      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }),
+    ]),
+  );
+  const timestampOf = (blockNumber: bigint) =>
+    withVerityErrors(() => getBlock(client, { blockNumber })).then((b) => b.timestamp);
+
+  const p = proposedLogs.at(-1);
+  const proposal = p && {
+    ...location(p),
+    timestamp: await timestampOf(p.blockNumber),
+    proposer: p.args.proposer,
+    outputHash: p.args.outputHash,
+    bond: p.args.bond,
+    challengeWindowEnd: BigInt(p.args.challengeWindowEnd),
+    output: orUndefined(p.args.output),
+    outputURI: orUndefined(p.args.outputURI),
+    proposerStake: await withVerityErrors(() =>
+      readContract(client, {
+        address: operatorRegistry,
+        abi: operatorRegistryAbi,
+        functionName: "getOperator",
+        args: [p.args.proposer],
+        blockNumber: p.blockNumber,
+      }),
+    ).then((o) => BigInt(o.stake)),
+  };
+  const c = challengedLogs.at(-1);
+  const challenge = c && {
+    ...location(c),
+    timestamp: await timestampOf(c.blockNumber),
+    challenger: c.args.challenger,
+    proposer: c.args.proposer,
+    outputHash: c.args.outputHash,
+    bond: c.args.bond,
+    resolveBy: BigInt(c.args.resolveBy),
+  };
+
+  const r = resolvedLogs.at(-1);
+  let resolution: OptimisticJobData["resolution"];
+  if (r) {
+    const [tx, receipt, timestamp] = await Promise.all([
+      withVerityErrors(() => getTransaction(client, { hash: r.transactionHash })),
+      withVerityErrors(() => getTransactionReceipt(client, { hash: r.transactionHash })),
+      timestampOf(r.blockNumber),
+    ]);
+    let call: NonNullable<OptimisticJobData["resolution"]>["call"];
+    if (tx.to && isAddressEqual(tx.to, hub)) {
+      try {
+        const decoded = decodeFunctionData({ abi: inferenceHubAbi, data: tx.input });
+        if (decoded.functionName === "resolveChallenge" && decoded.args[0] === jobId) {
+          call = { job: { ...decoded.args[1] }, result: { ...decoded.args[2] }, attestation: decoded.args[3] };
+        }
+      } catch {
+        // Not a hub call the ABI knows: reported by the attestation check.
+      }
+    }
+    const slashed = parseEventLogs({ abi: operatorRegistryAbi, eventName: "OperatorSlashed", logs: receipt.logs }).find(
+      (l) => isAddressEqual(l.address, operatorRegistry) && l.args.jobId === jobId,
+    );
+    resolution = {
+      ...location(r),
+      timestamp,
+      proposer: r.args.proposer,
+      challenger: r.args.challenger,
+      proposalUpheld: r.args.proposalUpheld,
+      proposedOutputHash: r.args.proposedOutputHash,
+      provenOutputHash: r.args.provenOutputHash,
+      bondsAwarded: r.args.bondsAwarded,
+      slashed: r.args.slashed,
+      resolver: r.args.resolver,
+      call,
+      slashEvent: slashed && { operator: slashed.args.operator, amount: slashed.args.amount, recipient: slashed.args.recipient },
+    };
+  }
+  const fin = finalizedLogs.at(-1);
+  const finalized = fin && {
+    ...location(fin),
+    timestamp: await timestampOf(fin.blockNumber),
+    operator: fin.args.operator,
+    outputHash: fin.args.outputHash,
+    bondCredited: fin.args.bondCredited,
+    challenged: fin.args.challenged,
+  };
+  const e = expiredLogs.at(-1);
+  const expired = e && { blockNumber: e.blockNumber, proposer: e.args.proposer, challenger: e.args.challenger, bond: e.args.bond };
+
+  const f = job.fulfillment;
+  const versionBlock = resolution?.blockNumber ?? finalized?.blockNumber ?? latest.number;
+  const [version, storedCommitment] = await Promise.all([
+    withVerityErrors(() => readVersion(client, hub, job, versionBlock)),
+    f
+      ? withVerityErrors(() =>
+          readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId], blockNumber: f.blockNumber }),
+        ).then(([, commitment]) => commitment)
+      : Promise.resolve(job.commitment),
+  ]);
+  const verifyingKey =
+    resolution && version && BigInt(version.zkVerifyingKeyHash) !== 0n
+      ? await findVerifyingKey(parameters.zkVerifyingKeys, {
+          verifyingKeyHash: version.zkVerifyingKeyHash,
+          verifier: version.zkVerifier,
+          modelId: job.job.modelId,
+          version: job.job.version,
+        })
+      : undefined;
+  return {
+    jobId,
+    hub,
+    chainId: base.chainId,
+    rpcChainId: base.rpcChainId,
+    status: job.status,
+    storedCommitment,
+    requested: base.requested,
+    latest: { blockNumber: latest.number, timestamp: latest.timestamp },
+    proposal,
+    challenge,
+    resolution,
+    finalized,
+    fulfilled: f && { blockNumber: f.blockNumber, operator: f.operator, outputHash: f.outputHash, output: f.output, outputURI: f.outputURI },
+    expired,
+    version,
+    verifyingKey,
+    confirmations: f && latest.number >= f.blockNumber ? latest.number - f.blockNumber + 1n : 0n,
+    minConfirmations: base.minConfirmations,
+    offchain: base.offchain,
+  };
+}
+
 /** Gathers a TEE job's chain data for {@link verifyTeeJobData}: events, the fulfil calldata, and state at its block. */
 export async function getTeeJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<TeeJobData> {
   const ctx = await readJobContext(client, parameters);
@@ -266,13 +508,38 @@ export async function getZkJobData(client: VerityClient, parameters: VerifyJobPa
 }
 
 /**
- * Re-checks a TEE or ZK job from chain data alone: the request and fulfilment events, the fulfil transaction's
+ * Gathers a QUORUM job's chain data for `verifyQuorumJobData`: events, the fulfil calldata (the votes), the
+ * signers' bonded stakes and the model version at the recording block, and the operators the hub credited.
+ */
+export async function getQuorumJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<QuorumJobData> {
+  const ctx = await readJobContext(client, parameters);
+  if (ctx.job.job.mode !== VerityMode.quorum) throw unsupported(ctx);
+  return quorumJobData(client, parameters, ctx);
+}
+
+/**
+ * Gathers an OPTIMISTIC job's chain data for `verifyOptimisticJobData`: the proposal, challenge, resolution
+ * (with its `resolveChallenge` calldata and the registry's slashing), finalization or expiry events, the
+ * proposer's stake at the proposal block, and the model version and verifying key for a resolution's proof.
+ */
+export async function getOptimisticJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<OptimisticJobData> {
+  const ctx = await readJobContext(client, parameters);
+  if (ctx.job.job.mode !== VerityMode.optimistic) throw unsupported(ctx);
+  return optimisticJobData(client, parameters, ctx);
+}
+
+/**
+ * Re-checks a TEE, ZK, QUORUM or OPTIMISTIC job from chain data alone: the request and fulfilment events, the fulfil transaction's
  * calldata (the attestation), and state AT the block the result was recorded in, so a measurement revoked later
  * does not void an honest past result, and one revoked before does. TEE: the enclave signature, the key's
  * registration and its measurement's approval. ZK: the attestation's tensors, the model version's circuit, the
  * verifying key against the hash on chain (keys come from `zkVerifyingKeys`), and the Groth16 proof, with
- * snarkjs loaded on first use. Returns a report with each check's verdict and the overall one (`pending` until
- * fulfilled and final).
+ * snarkjs loaded on first use. QUORUM: each vote's signature, the signers' distinctness, their bonded stakes at
+ * the recording block against the job's minimum, and the threshold k (the report lists signers and stakes).
+ * OPTIMISTIC: the proposal, the challenge window, any challenge (who, when) and its resolution, whose ZK proof is
+ * re-verified with snarkjs against the verifying key whose hash is on chain, the slashing of a wrong proposer,
+ * and finality. Returns a report with each check's verdict and the overall one (`pending` until fulfilled and
+ * final: an OPTIMISTIC job in its window or awaiting a proof is pending).
  *
  * @example
  * ```ts
@@ -292,6 +559,15 @@ export async function verifyJob(client: VerityClient, parameters: VerifyJobParam
         import("../proofs/verifyZkJob.js"),
       ]);
       return verifyZkJobData(data);
+    }
+    case VerityMode.quorum:
+      return verifyQuorumJobData(await quorumJobData(client, parameters, ctx));
+    case VerityMode.optimistic: {
+      const [data, { verifyOptimisticJobData }] = await Promise.all([
+        optimisticJobData(client, parameters, ctx),
+        import("../proofs/verifyOptimisticJob.js"),
+      ]);
+      return verifyOptimisticJobData(data);
     }
     default:
       throw unsupported(ctx);

@@ -46,7 +46,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Waits until a job is fulfilled and returns its output, decoded. Polls the job's status; fails with
  * {@link JobRefundedError} if it was refunded, {@link JobExpiredError} once its deadline passed unfulfilled
- * (chain time), and {@link WaitTimeoutError} after `timeout` ms.
+ * (chain time), and {@link WaitTimeoutError} after `timeout` ms. An OPTIMISTIC job's result counts once it is
+ * final (after its challenge window, or a resolved challenge); a proposal made by the deadline is waited for
+ * past it.
  *
  * @example
  * ```ts
@@ -83,9 +85,12 @@ export async function waitForResult(
         job,
       };
     }
-    deadline ??= (await getJob(client, { hub, jobId, fromBlock: parameters.fromBlock })).job.deadline;
-    const { timestamp } = await withVerityErrors(() => getBlock(client, { blockTag: "latest" }));
-    if (timestamp > deadline) throw new JobExpiredError({ jobId, deadline, now: timestamp });
+    // An OPTIMISTIC job proposed or challenged by its deadline becomes final after it: keep waiting.
+    if (status === "pending") {
+      deadline ??= (await getJob(client, { hub, jobId, fromBlock: parameters.fromBlock })).job.deadline;
+      const { timestamp } = await withVerityErrors(() => getBlock(client, { blockTag: "latest" }));
+      if (timestamp > deadline) throw new JobExpiredError({ jobId, deadline, now: timestamp });
+    }
     const elapsed = Date.now() - started;
     if (timeout !== undefined && elapsed >= timeout) throw new WaitTimeoutError({ jobId, timeout });
     await sleep(timeout === undefined ? interval : Math.min(interval, timeout - elapsed));

@@ -35,6 +35,7 @@ type RunOptions = {
   zkArtifacts?: string;
   modelDir?: string;
   fromBlock?: string;
+  votesDir?: string;
   once?: boolean;
 };
 
@@ -44,8 +45,10 @@ export function registerOperator(program: Command, action: Action): void {
   const operator = program.command("operator").description("run an operator node; stake, register enclave keys, withdraw");
   operator
     .command("run")
-    .description("serve inference jobs: watch requests, run the model, attest (TEE) or prove (ZK), fulfil; Ctrl-C stops cleanly")
-    .option("--enclave-key <hex>", "the enclave's TEE signing key (env VERITY_ENCLAVE_KEY)")
+    .description(
+      "serve inference jobs: watch requests, run the model, attest (TEE), prove (ZK), vote (QUORUM) or propose (OPTIMISTIC); Ctrl-C stops cleanly",
+    )
+    .option("--enclave-key <hex>", "the enclave's TEE signing key (env VERITY_ENCLAVE_KEY; without it TEE jobs are skipped)")
     .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collect)
     .option("--state <file>", "the node's job state file (default .verity/operator-<chainId>.json)")
     .option("--concurrency <n>", "jobs in flight at once (default 4)")
@@ -55,6 +58,7 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--zk-artifacts <dir>", "the circuit's wasm and zkey (default circuits/build)")
     .option("--model-dir <dir>", "base folder of relative file: model URIs (default: the working directory)")
     .option("--from-block <n>", "scan for requests from this block (default: where the state file left off, else the latest)")
+    .option("--votes-dir <dir>", "serve QUORUM jobs: the directory the quorum's nodes share their signed votes in (the key's account votes)")
     .option("--once", "one pass (settle, scan, serve what was found) and exit")
     .action(action(run));
   operator
@@ -80,9 +84,7 @@ export function registerOperator(program: Command, action: Action): void {
 
 function enclaveAccount(ctx: CliContext, given: string | undefined) {
   const raw = given ?? ctx.env.VERITY_ENCLAVE_KEY;
-  if (raw === undefined || raw === "") {
-    throw new CliError("the operator needs its enclave's signing key.", ["pass --enclave-key <hex> or set VERITY_ENCLAVE_KEY"]);
-  }
+  if (raw === undefined || raw === "") return undefined;
   return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--enclave-key" : "VERITY_ENCLAVE_KEY"));
 }
 
@@ -119,6 +121,7 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     walletClient,
     hub,
     enclave,
+    votesDir: o.votesDir === undefined ? undefined : ctx.resolvePath(o.votesDir),
     models: served.map((s) => ({ ...s, zk })),
     stateFile,
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
@@ -158,7 +161,7 @@ export function formatEvent(e: Event): string {
   const line = (() => {
     switch (e.type) {
       case "node-started":
-        return `node started on chain ${e.chainId}: hub ${e.hub}, operator ${e.operator}, enclave ${e.enclave}, ${e.openJobs} open job(s) in ${e.stateFile}`;
+        return `node started on chain ${e.chainId}: hub ${e.hub}, operator ${e.operator}, enclave ${e.enclave ?? "none (TEE jobs skipped)"}${e.voter ? `, voting as ${e.voter}` : ""}, ${e.openJobs} open job(s) in ${e.stateFile}`;
       case "blocks-scanned":
         return `scanned blocks ${e.fromBlock}..${e.toBlock}: ${e.jobs} request(s)`;
       case "job-seen":
@@ -179,6 +182,20 @@ export function formatEvent(e: Event): string {
         return `job ${e.jobId}: recovered from the last run as ${e.state}: ${e.detail}`;
       case "job-interrupted":
         return `job ${e.jobId}: left ${e.state} for the next run`;
+      case "vote-published":
+        return `job ${e.jobId}: voted for output ${e.outputHash.slice(0, 10)}… as ${e.signer}`;
+      case "quorum-waiting":
+        return `job ${e.jobId}: ${e.votes} of ${e.required} votes agree so far`;
+      case "quorum-reached":
+        return `job ${e.jobId}: quorum of ${e.signers.length} votes; ${e.bySelf ? "submitting it" : `${e.submitter} submits it`}`;
+      case "job-proposed":
+        return `job ${e.jobId}: proposed (tx ${e.txHash}), final after ${e.challengeWindowEnd} unless challenged${e.output ? `: ${formatTensor(e.output)}` : ""}`;
+      case "proposal-challenged":
+        return `job ${e.jobId}: proposal challenged by ${e.challenger}; resolution due by ${e.resolveBy}`;
+      case "proposal-action":
+        return `job ${e.jobId}: ${e.action} sent (tx ${e.txHash})`;
+      case "proposal-settled":
+        return `job ${e.jobId}: ${e.outcome}: ${e.detail}`;
       case "node-error":
         return `error: ${shortError(e.error)}`;
       case "node-stopped":

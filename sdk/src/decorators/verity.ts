@@ -5,9 +5,16 @@ import { withVerityErrors } from "../errors/decode.js";
 import type { VerityClient } from "../types.js";
 import { type ApproveMeasurementParameters, approveMeasurement } from "../actions/approveMeasurement.js";
 import { type DeprecateVersionParameters, deprecateVersion } from "../actions/deprecateVersion.js";
+import { type ChallengeResultParameters, challengeResult } from "../actions/challengeResult.js";
+import { type ExpireChallengeParameters, expireChallenge } from "../actions/expireChallenge.js";
+import { type FinalizeResultParameters, finalizeResult } from "../actions/finalizeResult.js";
+import { type FulfillQuorumParameters, fulfillQuorum } from "../actions/fulfillQuorum.js";
+import { type FulfillQuorumSyncParameters, fulfillQuorumSync } from "../actions/fulfillQuorumSync.js";
 import { type FulfillTeeParameters, fulfillTee } from "../actions/fulfillTee.js";
 import { type FulfillTeeSyncParameters, fulfillTeeSync } from "../actions/fulfillTeeSync.js";
 import { type GetJobParameters, getJob } from "../actions/getJob.js";
+import { type ProposeResultParameters, proposeResult } from "../actions/proposeResult.js";
+import { type ProposeResultSyncParameters, proposeResultSync } from "../actions/proposeResultSync.js";
 import { type PublishVersionParameters, publishVersion } from "../actions/publishVersion.js";
 import { type PublishVersionSyncParameters, publishVersionSync } from "../actions/publishVersionSync.js";
 import { type RefundParameters, refund } from "../actions/refund.js";
@@ -16,6 +23,7 @@ import { type RegisterModelParameters, registerModel } from "../actions/register
 import { type RegisterModelSyncParameters, registerModelSync } from "../actions/registerModelSync.js";
 import { type RequestInferenceParameters, requestInference } from "../actions/requestInference.js";
 import { type RequestInferenceSyncParameters, requestInferenceSync } from "../actions/requestInferenceSync.js";
+import { type ResolveChallengeParameters, resolveChallenge } from "../actions/resolveChallenge.js";
 import { type RevokeMeasurementParameters, revokeMeasurement } from "../actions/revokeMeasurement.js";
 import { type SetMeasurementAllowedParameters, setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
 import { type StakeParameters, stake } from "../actions/stake.js";
@@ -24,6 +32,7 @@ import { type WaitForResultParameters, waitForResult } from "../actions/waitForR
 import { type WatchJobsParameters, watchJobs } from "../actions/watchJobs.js";
 import { type WithdrawParameters, withdraw } from "../actions/withdraw.js";
 import { type WithdrawModelEarningsParameters, withdrawModelEarnings } from "../actions/withdrawModelEarnings.js";
+import { type WithdrawSlashCreditParameters, withdrawSlashCredit } from "../actions/withdrawSlashCredit.js";
 
 /** `Omit` that keeps the members of a union apart (some parameters are unions: an enclave or a proof). */
 type Unbound<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -80,6 +89,17 @@ export function verityActions(config: VerityActionsConfig) {
         fulfillTee(client, { hub, ...args }),
       fulfillTeeSync: (args: Unbound<FulfillTeeSyncParameters, "hub">) =>
         fulfillTeeSync(client, { hub, ...args }),
+      fulfillQuorum: (args: Unbound<FulfillQuorumParameters, "hub">) => fulfillQuorum(client, { hub, ...args }),
+      fulfillQuorumSync: (args: Unbound<FulfillQuorumSyncParameters, "hub">) => fulfillQuorumSync(client, { hub, ...args }),
+      proposeResult: (args: Unbound<ProposeResultParameters, "hub">) => proposeResult(client, { hub, ...args }),
+      proposeResultSync: (args: Unbound<ProposeResultSyncParameters, "hub">) => proposeResultSync(client, { hub, ...args }),
+      finalizeResult: (args: Unbound<FinalizeResultParameters, "hub">) => finalizeResult(client, { hub, ...args }),
+      withdrawSlashCredit: async (args: Unbound<WithdrawSlashCreditParameters, "operatorRegistry"> = {}) =>
+        withdrawSlashCredit(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      // challengers (anyone)
+      challengeResult: (args: Unbound<ChallengeResultParameters, "hub">) => challengeResult(client, { hub, ...args }),
+      resolveChallenge: (args: Unbound<ResolveChallengeParameters, "hub">) => resolveChallenge(client, { hub, ...args }),
+      expireChallenge: (args: Unbound<ExpireChallengeParameters, "hub">) => expireChallenge(client, { hub, ...args }),
       // requesters
       requestInference: (args: Unbound<RequestInferenceParameters, "hub">) => requestInference(client, { hub, ...args }),
       requestInferenceSync: (args: Unbound<RequestInferenceSyncParameters, "hub">) =>

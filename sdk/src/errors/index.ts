@@ -28,9 +28,13 @@ export {
 } from "./request.js";
 export {
   InvalidAttestationError,
+  InvalidQuorumVoteError,
   JobExpiredError,
+  JobModeMismatchError,
   JobNotFoundError,
   JobRefundedError,
+  NoProposalError,
+  QuorumNotReachedError,
   TransactionRevertedError,
   VerificationModeNotSupportedError,
   WaitTimeoutError,

@@ -1,4 +1,5 @@
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { modeLabel } from "../constants.js";
 import { VerityError } from "./base.js";
 
 /** No job has this id on this hub. */
@@ -79,8 +80,69 @@ export class VerificationModeNotSupportedError extends VerityError {
   readonly mode: number;
   constructor({ jobId, mode, modeLabel }: { jobId: bigint; mode: number; modeLabel: string }) {
     super(`Job ${jobId} uses the ${modeLabel} mode, which verifyJob does not re-check yet.`, {
-      metaMessages: ["verifyJob re-checks TEE and ZK jobs; other modes are reported by their own events (see the README)."],
+      metaMessages: ["verifyJob re-checks TEE, ZK, QUORUM and OPTIMISTIC jobs; other modes are reported by their own events (see the README)."],
     });
     this.mode = mode;
+  }
+}
+
+/** The action needs a job of another verification mode (e.g. `proposeResult` on a TEE job). */
+export class JobModeMismatchError extends VerityError {
+  override name = "JobModeMismatchError";
+  readonly jobId: bigint;
+  readonly mode: number;
+  readonly expected: number;
+  constructor({ jobId, mode, expected, action }: { jobId: bigint; mode: number; expected: number; action: string }) {
+    super(`${action} needs a ${modeLabel(expected)} job, but job ${jobId} uses the ${modeLabel(mode)} mode.`);
+    this.jobId = jobId;
+    this.mode = mode;
+    this.expected = expected;
+  }
+}
+
+/** A quorum vote does not recover to its signer for this job's vote, or a quorum attestation is malformed. */
+export class InvalidQuorumVoteError extends VerityError {
+  override name = "InvalidQuorumVoteError";
+  readonly signer: Address | undefined;
+  /** What is wrong, without the prefix. */
+  readonly reason: string;
+  constructor({ reason, signer }: { reason: string; signer?: Address | undefined }) {
+    super(`Invalid quorum vote: ${reason}.`, {
+      metaMessages: [
+        "A vote is the operator's EIP-712 QuorumVote(jobId, modelId, version, inputHash, outputHash) signature under " +
+          "the hub's domain; an attestation is the votes as signer (20 bytes) | r | s | v, signers ascending.",
+      ],
+    });
+    this.signer = signer;
+    this.reason = reason;
+  }
+}
+
+/** Fewer distinct votes for the output than the job's quorum k (or more than the hub accepts). */
+export class QuorumNotReachedError extends VerityError {
+  override name = "QuorumNotReachedError";
+  readonly jobId: bigint;
+  readonly votes: number;
+  readonly required: number;
+  constructor({ jobId, votes, required, maximum }: { jobId: bigint; votes: number; required: number; maximum?: number | undefined }) {
+    super(
+      maximum !== undefined && votes > maximum
+        ? `Job ${jobId}: ${votes} votes, but an attestation carries at most ${maximum}.`
+        : `Job ${jobId} needs ${required} distinct operator votes for its output, ${votes} were given.`,
+      { metaMessages: ["Collect votes from more staked operators (see the operator node's votesDir)."] },
+    );
+    this.jobId = jobId;
+    this.votes = votes;
+    this.required = required;
+  }
+}
+
+/** An OPTIMISTIC job has no proposal (no `ResultProposed` event) to finalize or challenge. */
+export class NoProposalError extends VerityError {
+  override name = "NoProposalError";
+  readonly jobId: bigint;
+  constructor({ jobId, status }: { jobId: bigint; status: string }) {
+    super(`Job ${jobId} has no proposed result (its status is ${status}).`);
+    this.jobId = jobId;
   }
 }

@@ -50,13 +50,29 @@ export class ModeNotSupportedError extends VerityError {
   }
 }
 
-/** The mode parameters are not valid for the mode (TEE and ZK take none). */
+/**
+ * The mode parameters are not valid for the mode: TEE and ZK take none; QUORUM and OPTIMISTIC need valid ones
+ * (see `quorumParams` and `optimisticParams`, and contracts/libraries/ModeParams.sol).
+ */
 export class InvalidParamsError extends VerityError {
   override name = "InvalidParamsError";
-  constructor({ mode, params }: { mode: number; params: bigint }) {
-    super(`The ${modeLabel(mode)} mode takes no parameters, got ${params}.`, {
-      metaMessages: ["Leave `params` out (0) for TEE and ZK jobs."],
-    });
+  readonly mode: number;
+  readonly params: bigint | undefined;
+  constructor({ mode, params, reason }: { mode: number; params?: bigint | undefined; reason?: string | undefined }) {
+    super(
+      reason === undefined
+        ? `The ${modeLabel(mode)} mode takes no parameters, got ${params}.`
+        : `Invalid ${modeLabel(mode)} parameters${params === undefined ? "" : ` ${params}`}: ${reason}.`,
+      {
+        metaMessages: [
+          reason === undefined
+            ? "Leave `params` out (0) for TEE and ZK jobs."
+            : "Build them with quorumParams({ k, minStake }) or optimisticParams({ window, bond, slashAmount }).",
+        ],
+      },
+    );
+    this.mode = mode;
+    this.params = params;
   }
 }
 

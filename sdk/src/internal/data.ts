@@ -31,3 +31,9 @@ export function normalizeTensorData(data: TensorData, what: "input" | "output"):
   }
   return { bytes: "0x", uri: data.uri, hash: data.hash };
 }
+
+/** The hub's `Result` struct for normalized data: inline bytes with a zero hash (the hub hashes them), or URI + hash. */
+export function resultStruct(data: NormalizedData): { output: Hex; outputURI: string; outputHash: Hex } {
+  // The hub hashes inline output itself: a zero hash costs less calldata gas than repeating it.
+  return { output: data.bytes, outputURI: data.uri, outputHash: data.uri === "" ? ZERO_HASH : data.hash };
+}

@@ -12,6 +12,15 @@ export {
   type ServedModel,
 } from "./node.js";
 export {
+  createWatcher,
+  type Watcher,
+  type WatcherOptions,
+  type WatcherEvent,
+  type WatcherStats,
+  type WatchedModel,
+} from "./watcher.js";
+export { publishVote, collectVotes, jobVotesDir, type CollectedVotes } from "./votes.js";
+export {
   StateStore,
   readStateFile,
   OPEN_STATES,
@@ -45,5 +54,5 @@ export {
   OperatorStateLockedError,
   OperatorConfigError,
 } from "./errors.js";
-export { releaseZkWorkers } from "../proofs/zk.js";
+export { releaseZkWorkers, proveMlp, modelCommitment, type ProveMlpReturnType } from "../proofs/zk.js";
 export { loadIrisModel, loadIrisOnnx, IRIS_MODEL_JSON_PATH, IRIS_MODEL_ONNX_PATH } from "../model/iris.js";

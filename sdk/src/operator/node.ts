@@ -8,6 +8,7 @@ import {
   type TransactionSerializable,
   type WalletClient,
   BaseError,
+  decodeFunctionData,
   encodeFunctionData,
   isAddressEqual,
   keccak256,
@@ -24,13 +25,16 @@ import {
   getTransactionCount,
   getTransactionReceipt,
   prepareTransactionRequest,
+  waitForTransactionReceipt,
   readContract,
   sendRawTransaction,
   sendTransaction,
   simulateContract,
 } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
 import { prepareTeeFulfillment } from "../actions/fulfillTee.js";
+import { MAX_QUORUM, decodeOptimisticParams, decodeQuorumParams } from "../encoding/params.js";
+import { encodeQuorumAttestation, parseQuorumAttestation, signQuorumVote } from "../proofs/quorum.js";
 import { JOB_STATUSES, type JobStatus, VerityMode, modeLabel } from "../constants.js";
 import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
 import { ContractRevertError } from "../errors/contract.js";
@@ -44,6 +48,7 @@ import type { JobStruct, ModelVersion } from "../types.js";
 import {
   ArtifactHashMismatchError,
   OperatorConfigError,
+  OperatorStateError,
   ResultMismatchError,
   UnsupportedUriError,
   ZkCommitmentMismatchError,
@@ -51,6 +56,7 @@ import {
 import { fetchArtifact } from "./fetchModel.js";
 import { type ModelSession, ModelInputError, ModelRuntimeError, loadModel, runMlp } from "./runtime.js";
 import { type DoneOutcome, type JobRecord, type JobState, OPEN_STATES, type SkipReason, StateStore } from "./store.js";
+import { collectVotes, publishVote } from "./votes.js";
 import { encodeZkAttestation, zkArtifactsIn } from "./zk.js";
 
 /** A model version the node serves. */
@@ -59,7 +65,8 @@ export type ServedModel = {
   version: number;
   /**
    * Serve ZK jobs (mode 2) of this version too: the integer weights to prove with (their Poseidon commitment must
-   * equal the version's `zkModelCommitment`) and the circuit's wasm/zkey directory (default circuits/build).
+   * equal the version's `zkModelCommitment`) and the circuit's wasm/zkey directory (default circuits/build). With
+   * them, the node also defends its OPTIMISTIC proposals: a challenged proposal is settled with a proof.
    */
   zk?: { weights: MlpWeights; artifactsDir?: string | undefined } | undefined;
 };
@@ -76,8 +83,27 @@ export type OperatorNodeOptions = {
   walletClient: WalletClient;
   /** The InferenceHub. */
   hub: Address;
-  /** The TEE signing key, registered in the OperatorRegistry for this operator on an approved measurement. */
-  enclave: LocalAccount;
+  /**
+   * The TEE signing key, registered in the OperatorRegistry for this operator on an approved measurement. Without
+   * it, TEE jobs are skipped (a node may serve only ZK, QUORUM or OPTIMISTIC jobs).
+   */
+  enclave?: LocalAccount | undefined;
+  /**
+   * QUORUM: the operator's staking account, which signs the votes (its bonded stake is what counts, and it is
+   * credited its share of the fee). Default: the wallet client's account when it is a local (private key) account.
+   */
+  voteAccount?: LocalAccount | undefined;
+  /**
+   * QUORUM: the directory the operators publish their signed votes in (one file per vote, see ./votes.ts), shared
+   * by every node of the quorum. Without it, QUORUM jobs are skipped. Nodes on one machine or a shared file system
+   * can use it as is; a production deployment would carry the same self-authenticating votes over a p2p gossip
+   * channel instead. Each node votes, then waits until k valid votes agree with its output; the node whose voting
+   * account is the lowest address among those signers submits them (the others take over, one after another, if it
+   * has not after `quorumFallbackMs`).
+   */
+  votesDir?: string | undefined;
+  /** QUORUM: how long each next signer in address order waits for the one before it to submit (default 30,000 ms). */
+  quorumFallbackMs?: number | undefined;
   /** The (modelId, version) pairs to serve. Jobs of other versions of these models are skipped. */
   models: readonly ServedModel[];
   /**
@@ -115,7 +141,17 @@ export type OperatorNodeOptions = {
 
 /** What the node reports as it works. Every job event carries the job id. */
 export type OperatorEvent =
-  | { type: "node-started"; hub: Address; operator: Address; enclave: Address; chainId: number; stateFile: string; openJobs: number }
+  | {
+      type: "node-started";
+      hub: Address;
+      operator: Address;
+      enclave: Address | undefined;
+      /** The QUORUM voting account, if the node votes. */
+      voter: Address | undefined;
+      chainId: number;
+      stateFile: string;
+      openJobs: number;
+    }
   | { type: "blocks-scanned"; fromBlock: bigint; toBlock: bigint; jobs: number }
   | { type: "job-seen"; jobId: bigint; modelId: Hex; version: number; mode: number; blockNumber: bigint }
   | { type: "job-skipped"; jobId: bigint; reason: SkipReason; detail: string }
@@ -136,6 +172,20 @@ export type OperatorEvent =
   /** The transaction recorded for the job can no longer fulfil it (never broadcast, dropped, reverted): serving it again. */
   | { type: "job-retrying"; jobId: bigint; detail: string }
   | { type: "job-interrupted"; jobId: bigint; state: JobState }
+  /** QUORUM: this node's vote for its output is published. */
+  | { type: "vote-published"; jobId: bigint; signer: Address; outputHash: Hex; file: string }
+  /** QUORUM: the valid votes agreeing with this node's output changed, still short of k. */
+  | { type: "quorum-waiting"; jobId: bigint; votes: number; required: number }
+  /** QUORUM: k votes agree; `submitter` (this node when `bySelf`) submits them. */
+  | { type: "quorum-reached"; jobId: bigint; signers: Address[]; submitter: Address; bySelf: boolean }
+  /** OPTIMISTIC: this node's proposal is recorded; final after `challengeWindowEnd` unless challenged. */
+  | { type: "job-proposed"; jobId: bigint; txHash: Hash; challengeWindowEnd: bigint; output: Tensor | undefined }
+  /** OPTIMISTIC: this node's proposal was challenged. */
+  | { type: "proposal-challenged"; jobId: bigint; challenger: Address; resolveBy: bigint }
+  /** OPTIMISTIC: this node sent finalize, resolveChallenge (with its proof) or expireChallenge. */
+  | { type: "proposal-action"; jobId: bigint; action: "finalize" | "resolveChallenge" | "expireChallenge"; txHash: Hash }
+  /** OPTIMISTIC: the proposal's outcome. */
+  | { type: "proposal-settled"; jobId: bigint; outcome: DoneOutcome; detail: string }
   | { type: "node-error"; error: Error }
   | { type: "node-stopped"; stats: OperatorStats };
 
@@ -149,7 +199,17 @@ export type OperatorStats = {
   /** Every job in the state file, by state. */
   jobs: Record<JobState, number>;
   /** What this node instance did since it was created. */
-  session: { fulfilled: number; fulfilledElsewhere: number; skipped: number; failed: number; gasUsed: bigint };
+  session: {
+    fulfilled: number;
+    fulfilledElsewhere: number;
+    /** QUORUM jobs another node submitted with this node's vote. */
+    voted: number;
+    /** OPTIMISTIC proposals of this node proven wrong. */
+    overturned: number;
+    skipped: number;
+    failed: number;
+    gasUsed: bigint;
+  };
 };
 
 export type OperatorNode = {
@@ -173,7 +233,7 @@ const MAX_ERRORS = 5;
 const MAX_BACKOFF_MS = 5 * 60_000;
 const GAS_HEADROOM_PERCENT = 120n;
 /** Skip reasons that depend on the node's configuration: re-examined on each start, in case it changed. */
-const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low"];
+const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low", "stake-too-low"];
 
 /** The operator's share of a job's fee, as the hub credits it: (fee - modelFee) less protocolFeeBps of it. */
 export function operatorReward(job: Pick<JobStruct, "fee" | "modelFee" | "protocolFeeBps">): bigint {
@@ -210,14 +270,47 @@ function describeError(error: Error): string {
 
 const versionKey = (modelId: Hex, version: number) => `${modelId.toLowerCase()}/${version}`;
 
+type ResultStruct = { output: Hex; outputURI: string; outputHash: Hex };
+/** The hub calls the node sends. */
+type HubCall =
+  | { functionName: "fulfill"; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
+  | { functionName: "proposeResult"; args: readonly [bigint, JobStruct, ResultStruct]; value: bigint }
+  | { functionName: "finalize"; args: readonly [bigint, JobStruct, ResultStruct] }
+  | { functionName: "resolveChallenge"; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
+  | { functionName: "expireChallenge"; args: readonly [bigint, JobStruct] };
+
+function encodeHubCall(call: HubCall): Hex {
+  switch (call.functionName) {
+    case "fulfill":
+      return encodeFunctionData({ abi: inferenceHubAbi, functionName: "fulfill", args: [...call.args] });
+    case "proposeResult":
+      return encodeFunctionData({ abi: inferenceHubAbi, functionName: "proposeResult", args: [...call.args] });
+    case "finalize":
+      return encodeFunctionData({ abi: inferenceHubAbi, functionName: "finalize", args: [...call.args] });
+    case "resolveChallenge":
+      return encodeFunctionData({ abi: inferenceHubAbi, functionName: "resolveChallenge", args: [...call.args] });
+    case "expireChallenge":
+      return encodeFunctionData({ abi: inferenceHubAbi, functionName: "expireChallenge", args: [...call.args] });
+  }
+}
+
+const inlineResult = (output: Hex): ResultStruct => ({ output, outputURI: "", outputHash: zeroHash });
+
 /**
  * Creates the reference operator node: it watches the hub for `InferenceRequested` (polling `eth_getLogs` over
- * block ranges, so an RPC restart loses nothing), and for each job of a served model version: checks mode, reward
- * and time left; fetches the model by the version's URI and checks keccak256 of it against the version's
- * artifactHash; runs it with ONNX Runtime; signs the result with the enclave key (TEE) or proves it with Groth16
- * (ZK); and fulfils. Each job's state is persisted before anything is sent, and the hub's job status is re-checked
- * before every fulfilment, so a crash at any point never fulfils a job twice and a job in flight is completed by
- * the next run.
+ * block ranges, so an RPC restart loses nothing), and for each job of a served model version: checks mode, reward,
+ * time left and (QUORUM, OPTIMISTIC) its stake; fetches the model by the version's URI and checks keccak256 of it
+ * against the version's artifactHash; runs it with ONNX Runtime; and then, by mode:
+ * - TEE: signs the result with the enclave key and fulfils;
+ * - ZK: proves it with Groth16 and fulfils;
+ * - QUORUM: signs a vote with its staking account (`voteAccount`) and publishes it in `votesDir`; once k valid
+ *   votes of staked operators agree with its output, the lowest signer submits them all (the others record that
+ *   their vote counted);
+ * - OPTIMISTIC: proposes with the job's bond, finalizes once the challenge window is over, and, when challenged,
+ *   proves its output (with ZK weights) to settle the challenge in its favour.
+ * Each job's state is persisted before anything is sent, and the hub's job status is re-checked before every
+ * transaction, so a crash at any point never fulfils (or proposes) a job twice and a job in flight is completed by
+ * the next run. Wrong OPTIMISTIC proposals by others are the watcher's business (`createWatcher`).
  *
  * Usable from a tiny script (e.g. for a kill -9 test): it needs only viem clients.
  *
@@ -243,10 +336,13 @@ const versionKey = (modelId: Hex, version: number) => `${modelId.toLowerCase()}/
  * ```
  */
 export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
-  const { publicClient, walletClient, hub, enclave } = options;
+  const { publicClient, walletClient, hub, enclave, votesDir } = options;
   const account: Account | undefined = walletClient.account;
   if (!account) throw new OperatorConfigError("the wallet client has no account (the operator's account pays the gas)");
   const operator = account.address;
+  const voteAccount: LocalAccount | undefined =
+    options.voteAccount ?? (account.type === "local" ? (account as LocalAccount) : undefined);
+  const quorumFallbackMs = options.quorumFallbackMs ?? 30_000;
   const confirmations = options.confirmations ?? 1;
   const concurrency = options.concurrency ?? 4;
   const minReward = options.minOperatorReward ?? 0n;
@@ -287,7 +383,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
   const versions = new Map<string, Promise<ModelVersion>>();
   const sessions = new Map<string, Promise<ModelSession>>();
   const zkCommitments = new Map<string, Promise<void>>();
-  const session = { fulfilled: 0, fulfilledElsewhere: 0, skipped: 0, failed: 0, gasUsed: 0n };
+  const session = { fulfilled: 0, fulfilledElsewhere: 0, voted: 0, overturned: 0, skipped: 0, failed: 0, gasUsed: 0n };
   let wakers: (() => void)[] = [];
 
   // ───────────────────────────────────────── helpers ─────────────────────────────────────────
@@ -437,7 +533,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
         type: "node-started",
         hub,
         operator,
-        enclave: enclave.address,
+        enclave: enclave?.address,
+        voter: votesDir !== undefined ? voteAccount?.address : undefined,
         chainId,
         stateFile: s.file,
         openJobs: s.inState(OPEN_STATES).length,
@@ -467,10 +564,56 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
   };
 
   const doneElsewhere = async (jobId: bigint, detail: string, txHash?: Hash): Promise<never> => {
+    const rec = store!.get(jobId)!;
+    if (rec.mode === VerityMode.quorum && voteAccount) {
+      // Another node submitted the quorum: with this node's vote among the signers (it is credited), or without.
+      const counted = await voteCounted(jobId, rec.requestBlock);
+      if (counted) {
+        const why = `${detail}; this node's vote (${voteAccount.address}) is one of its ${counted.signers} signers`;
+        await update(jobId, { state: "done", outcome: "voted" satisfies DoneOutcome, detail: why, txHash: counted.txHash, retryAt: undefined });
+        session.voted++;
+        log({ type: "job-fulfilled-elsewhere", jobId, txHash: counted.txHash, detail: why });
+        throw new Settled();
+      }
+    }
     await update(jobId, { state: "done", outcome: "fulfilled-elsewhere" satisfies DoneOutcome, detail, retryAt: undefined });
     session.fulfilledElsewhere++;
     log({ type: "job-fulfilled-elsewhere", jobId, txHash, detail });
     throw new Settled();
+  };
+
+  /** A job that is no longer pending: done elsewhere when another result is recorded (or proposed), else skipped. */
+  const notPending = async (jobId: bigint, status: JobStatus, when: string): Promise<never> => {
+    if (status === "fulfilled") await doneElsewhere(jobId, `fulfilled by someone else ${when}`);
+    if (status === "proposed" || status === "challenged") await doneElsewhere(jobId, `another operator proposed a result ${when}`);
+    return skip(jobId, "not-pending", `the hub says the job is ${status}`);
+  };
+
+  /** Whether this node's vote is among the signers of the job's recorded quorum (from the fulfil calldata). */
+  const voteCounted = async (jobId: bigint, fromBlock: bigint) => {
+    const [event] = await rpc(() =>
+      getContractEvents(publicClient, {
+        address: hub,
+        abi: inferenceHubAbi,
+        eventName: "InferenceFulfilled",
+        args: { jobId },
+        fromBlock,
+        toBlock: "latest",
+        strict: true,
+      }),
+    );
+    if (!event || !voteAccount) return undefined;
+    const tx = await rpc(() => getTransaction(publicClient, { hash: event.transactionHash }));
+    try {
+      const { functionName, args } = decodeFunctionData({ abi: inferenceHubAbi, data: tx.input });
+      if (functionName !== "fulfill") return undefined;
+      const signers = parseQuorumAttestation(args[3]).map((v) => v.signer);
+      return signers.some((a) => isAddressEqual(a, voteAccount.address))
+        ? { txHash: event.transactionHash, signers: signers.length }
+        : undefined;
+    } catch {
+      return undefined;
+    }
   };
 
   const fail = async (jobId: bigint, error: Error) => {
@@ -478,8 +621,9 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     const errors = (rec.errors ?? 0) + 1;
     const detail = describeError(error);
     const retryAt = Date.now() + Math.min(pollMs * 2 ** errors, MAX_BACKOFF_MS);
-    if (rec.state === "submitted") {
-      // A transaction may exist: never give up on it, settle it from the chain again later (which decides).
+    if (rec.state === "submitted" || rec.state === "voted" || rec.state === "proposed") {
+      // A transaction, a published vote or a bonded proposal exists: never give up on it; look at the chain again
+      // later (which decides).
       await update(jobId, { errors, detail, retryAt });
       log({ type: "job-failed", jobId, error, willRetry: true });
       return;
@@ -524,11 +668,12 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
       await skip(jobId, "model-not-served", `version ${job.version} of model ${job.modelId} is not served by this node`);
       return;
     }
-    if (job.mode !== VerityMode.tee && !(job.mode === VerityMode.zk && model.zk)) {
-      const why = job.mode === VerityMode.zk ? "no ZK weights are configured for this version" : "this node serves TEE and ZK jobs";
-      await skip(jobId, "mode-unsupported", `the ${modeLabel(job.mode)} mode is not served: ${why}`);
+    const unsupported = modeProblem(job.mode, model);
+    if (unsupported !== undefined) {
+      await skip(jobId, "mode-unsupported", `the ${modeLabel(job.mode)} mode is not served: ${unsupported}`);
     }
-    const reward = operatorReward(job);
+    // A quorum's operator share is split among at least k signers.
+    const reward = job.mode === VerityMode.quorum ? operatorReward(job) / BigInt(Math.max(1, decodeQuorumParams(job.params).k)) : operatorReward(job);
     if (reward < minReward) {
       await skip(jobId, "reward-too-low", `operator reward ${reward} is below the minimum of ${minReward} (fee token ${job.feeToken})`);
     }
@@ -539,6 +684,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     if (left < minTimeLeft) {
       await skip(jobId, "deadline-too-close", `${left} s of chain time left before the deadline, ${minTimeLeft} s needed`);
     }
+    await checkStake(jobId, job);
 
     if (rec.attempts >= MAX_ATTEMPTS) {
       // Started this often without finishing: something (the model?) may be taking the node down each time.
@@ -572,9 +718,22 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     const outputBytes = encodeTensor(output);
     checkStop();
 
+    if (job.mode === VerityMode.quorum) {
+      await castVote(jobId, job, outputBytes);
+      await tally(jobId, output);
+      return;
+    }
+    if (job.mode === VerityMode.optimistic) {
+      await update(jobId, { outputHash: keccak256(outputBytes) });
+      const { bond } = decodeOptimisticParams(job.params);
+      await submit(jobId, { functionName: "proposeResult", args: [jobId, job, inlineResult(outputBytes)], value: bond });
+      await settle(jobId, output);
+      return;
+    }
+
     let args: readonly [bigint, JobStruct, { output: Hex; outputURI: string; outputHash: Hex }, Hex];
     if (job.mode === VerityMode.tee) {
-      const prepared = await prepareTeeFulfillment(walletClient, { hub, jobId, job, output: outputBytes, enclave, account });
+      const prepared = await prepareTeeFulfillment(walletClient, { hub, jobId, job, output: outputBytes, enclave: enclave!, account });
       args = [jobId, prepared.job, prepared.result, prepared.attestation];
     } else {
       const zk = model.zk!;
@@ -589,46 +748,347 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
       args = [jobId, job, { output: outputBytes, outputURI: "", outputHash: zeroHash }, attestation];
     }
     checkStop();
-    await submit(jobId, args);
+    await submit(jobId, { functionName: "fulfill", args });
+    await settle(jobId, output);
+  };
+
+  /** Why this node cannot serve a mode for a model (undefined when it can). */
+  const modeProblem = (mode: number, model: ServedModel): string | undefined => {
+    switch (mode) {
+      case VerityMode.tee:
+        return enclave ? undefined : "no enclave key is configured";
+      case VerityMode.zk:
+        return model.zk ? undefined : "no ZK weights are configured for this version";
+      case VerityMode.quorum:
+        if (votesDir === undefined) return "no votesDir is configured to exchange votes with the other operators";
+        return voteAccount ? undefined : "no voteAccount (a local account) is configured to sign votes";
+      case VerityMode.optimistic:
+        return undefined;
+      default:
+        return "this node serves TEE, ZK, QUORUM and OPTIMISTIC jobs";
+    }
+  };
+
+  /** QUORUM: the voting account's bonded stake must reach the job's minimum; OPTIMISTIC: the operator's, its slash amount. */
+  const checkStake = async (jobId: bigint, job: JobStruct) => {
+    if (job.mode !== VerityMode.quorum && job.mode !== VerityMode.optimistic) return;
+    const who = job.mode === VerityMode.quorum ? voteAccount!.address : operator;
+    const registry = await getRegistry();
+    const [stake] = await rpc(() =>
+      readContract(publicClient, { address: registry, abi: operatorRegistryAbi, functionName: "bondedStakes", args: [[who]] }),
+    );
+    const required =
+      job.mode === VerityMode.quorum
+        ? decodeQuorumParams(job.params).minStake
+        : decodeOptimisticParams(job.params).slashAmount;
+    if (stake === undefined || stake === 0n || stake < required) {
+      await skip(
+        jobId,
+        "stake-too-low",
+        `${who} has ${stake ?? 0n} bonded stake; the job needs ${required > 0n ? `at least ${required}` : "a non-zero stake"}` +
+          (job.mode === VerityMode.optimistic ? " (its slash amount) to propose" : " to vote"),
+      );
+    }
+  };
+
+  let registryAddress: Promise<Address> | undefined;
+  const getRegistry = () => {
+    registryAddress ??= rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }));
+    registryAddress.catch(() => (registryAddress = undefined));
+    return registryAddress;
+  };
+
+  // ───────────────────────────────────────── QUORUM ─────────────────────────────────────────
+
+  const voteMessage = (jobId: bigint, job: JobStruct) => ({
+    hub,
+    chainId: store!.chainId,
+    jobId,
+    modelId: job.modelId,
+    version: job.version,
+    inputHash: job.inputHash,
+  });
+
+  /** Signs this node's vote for its output with the voting account, publishes it, and records `voted`. */
+  const castVote = async (jobId: bigint, job: JobStruct, outputBytes: Hex) => {
+    const outputHash = keccak256(outputBytes);
+    const message = { ...voteMessage(jobId, job), outputHash };
+    const vote = await signQuorumVote({ account: voteAccount!, ...message });
+    checkStop();
+    const file = await publishVote(votesDir!, message, vote, outputBytes);
+    await update(jobId, { state: "voted", outputHash, retryAt: undefined });
+    log({ type: "vote-published", jobId, signer: vote.signer, outputHash, file });
+  };
+
+  /** Last vote count reported per job (a `quorum-waiting` event is logged when it changes). */
+  const reportedVotes = new Map<bigint, number>();
+
+  /**
+   * A `voted` job: reads the published votes, keeps the valid ones for this node's output whose signers have the
+   * job's minimum stake, and once there are k: the lowest signer submits (this node, if it is that signer, or if
+   * the signers before it have not after their fallback delays); the others wait for the result on chain.
+   */
+  const tally = async (jobId: bigint, output?: Tensor) => {
+    const rec = store!.get(jobId)!;
+    const req = await getRequest(jobId, rec);
+    const { job } = req;
+    const [status, block] = await Promise.all([jobStatus(jobId), rpc(() => getBlock(publicClient, { blockTag: "latest" }))]);
+    if (status !== "pending") await notPending(jobId, status, "after this node voted");
+    const { k, minStake } = decodeQuorumParams(job.params);
+    const waitMore = async () => {
+      await update(jobId, { retryAt: Date.now() + pollMs });
+    };
+    const { byOutput } = await collectVotes(votesDir!, voteMessage(jobId, job));
+    const mine = byOutput.get(rec.outputHash!.toLowerCase() as Hex) ?? [];
+    // Only signers with the job's minimum stake count (the hub refuses the whole attestation otherwise).
+    const registry = await getRegistry();
+    const stakes = mine.length
+      ? await rpc(() =>
+          readContract(publicClient, {
+            address: registry,
+            abi: operatorRegistryAbi,
+            functionName: "bondedStakes",
+            args: [mine.map((v) => v.signer)],
+          }),
+        )
+      : [];
+    const counted = mine
+      .filter((_, i) => (stakes[i] ?? 0n) > 0n && (stakes[i] ?? 0n) >= minStake)
+      .sort((a, b) => (BigInt(a.signer) < BigInt(b.signer) ? -1 : 1))
+      .slice(0, MAX_QUORUM);
+    if (counted.length < k) {
+      if (block.timestamp > job.deadline) {
+        await skip(jobId, "quorum-not-reached", `the deadline passed with ${counted.length} of ${k} votes for this node's output`);
+      }
+      if (reportedVotes.get(jobId) !== counted.length) {
+        reportedVotes.set(jobId, counted.length);
+        log({ type: "quorum-waiting", jobId, votes: counted.length, required: k });
+      }
+      await waitMore();
+      return;
+    }
+    const now = Date.now();
+    const since = rec.quorumSince ?? now;
+    const rank = counted.findIndex((v) => isAddressEqual(v.signer, voteAccount!.address));
+    const submitter = counted[0]!.signer;
+    if (rec.quorumSince === undefined) {
+      await update(jobId, { quorumSince: since });
+      log({ type: "quorum-reached", jobId, signers: counted.map((v) => v.signer), submitter, bySelf: rank === 0 });
+    }
+    // The lowest signer submits; each next one takes over after another fallback delay.
+    if (rank < 0 || now - since < rank * quorumFallbackMs) {
+      await waitMore();
+      return;
+    }
+    if (block.timestamp > job.deadline) {
+      await skip(jobId, "deadline-too-close", "the deadline passed before the quorum could be submitted");
+    }
+    const outputBytes = (await getRequestOutput(jobId, rec, job, output)) as Hex;
+    const attestation = encodeQuorumAttestation(counted);
+    await submit(jobId, { functionName: "fulfill", args: [jobId, job, inlineResult(outputBytes), attestation] });
     await settle(jobId, output);
   };
 
   /**
-   * Sends the fulfilment, one transaction at a time: re-checks that the job is pending, simulates the call (a
-   * revert is decoded: HubJobNotPending means someone else fulfilled it), takes the next nonce, records
-   * `submitted` (with the hash when the account signs locally), and only then broadcasts.
+   * This node's output bytes for a job it voted on: from this run, or recomputed (deterministic) after a restart,
+   * or read back from its own published vote.
    */
-  const submit = (jobId: bigint, args: readonly [bigint, JobStruct, { output: Hex; outputURI: string; outputHash: Hex }, Hex]) =>
+  const getRequestOutput = async (jobId: bigint, rec: JobRecord, job: JobStruct, output?: Tensor): Promise<Hex> => {
+    if (output) return encodeTensor(output);
+    const req = await getRequest(jobId, rec);
+    const onnx = await getSession(job.modelId, job.version);
+    const inputBytes = req.input ?? (await fetchInput(req));
+    const bytes = encodeTensor(await runMlp(onnx, decodeTensor(inputBytes)));
+    if (keccak256(bytes) !== rec.outputHash?.toLowerCase()) {
+      throw new OperatorStateError({
+        file: store!.file,
+        reason: `job ${jobId}: the output recomputed after a restart hashes to ${keccak256(bytes)}, not the ${rec.outputHash} this node voted for`,
+      });
+    }
+    return bytes;
+  };
+
+  const fetchInput = async (req: RequestedJob): Promise<Hex> =>
+    toHex(
+      await fetchArtifact({
+        uri: req.inputURI ?? "",
+        expectedHash: req.job.inputHash,
+        what: "input",
+        // Requesters choose input URIs: never let them read the operator's files.
+        allowedSchemes: ["https", "http", "data"],
+        timeoutMs: options.fetchTimeoutMs,
+        maxBytes: 16 * 1024 * 1024,
+      }),
+    );
+
+  // ───────────────────────────────────────── OPTIMISTIC ─────────────────────────────────────────
+
+  /** The job's `ResultProposed` event (a job has at most one proposal). */
+  const proposalOf = async (jobId: bigint, fromBlock: bigint) => {
+    const logs = await rpc(() =>
+      getContractEvents(publicClient, {
+        address: hub,
+        abi: inferenceHubAbi,
+        eventName: "ResultProposed",
+        args: { jobId },
+        fromBlock,
+        toBlock: "latest",
+        strict: true,
+      }),
+    );
+    const l = logs.at(-1);
+    return l && { ...l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash };
+  };
+
+  /** This node's proposal is on chain: record `proposed` (followed on each poll until final). */
+  const proposalRecorded = async (jobId: bigint, txHash: Hash, gasUsed: bigint, output?: Tensor) => {
+    const rec = store!.get(jobId)!;
+    const event = await proposalOf(jobId, rec.requestBlock);
+    await update(jobId, { state: "proposed", txHash, gasUsed, detail: undefined, retryAt: Date.now() + pollMs });
+    session.gasUsed += gasUsed;
+    log({ type: "job-proposed", jobId, txHash, challengeWindowEnd: BigInt(event?.challengeWindowEnd ?? 0), output });
+  };
+
+  /** Challenges already reported, per job. */
+  const reportedChallenges = new Set<bigint>();
+
+  /**
+   * A `proposed` job, against the chain: finalizes it once the window is over; defends a challenge with a ZK proof
+   * of its output when the node has the weights (else expires the challenge once its resolution period is over);
+   * records the outcome once the job is final.
+   */
+  const followProposal = async (jobId: bigint) => {
+    const rec = store!.get(jobId)!;
+    const req = await getRequest(jobId, rec);
+    const { job } = req;
+    const [status, block, proposal] = await Promise.all([
+      jobStatus(jobId),
+      rpc(() => getBlock(publicClient, { blockTag: "latest" })),
+      rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getProposal", args: [jobId] })),
+    ]);
+    const later = () => update(jobId, { retryAt: Date.now() + pollMs });
+    if (status === "proposed") {
+      if (block.timestamp <= proposal.closesAt) return later();
+      const event = await proposalOf(jobId, rec.requestBlock);
+      if (!event) return later();
+      await sendFollowUp(jobId, {
+        functionName: "finalize",
+        args: [jobId, job, { output: event.output, outputURI: event.outputURI, outputHash: event.outputURI === "" ? zeroHash : event.outputHash }],
+      });
+      return later(); // the next poll reads the outcome
+    }
+    if (status === "challenged") {
+      if (!reportedChallenges.has(jobId)) {
+        reportedChallenges.add(jobId);
+        log({ type: "proposal-challenged", jobId, challenger: proposal.challenger, resolveBy: BigInt(proposal.closesAt) });
+      }
+      const model = served.get(versionKey(job.modelId, job.version));
+      if (model?.zk) {
+        // Defend: prove this node's output (the circuit computes the model's true output for the input).
+        usedZk = true;
+        await checkZkCommitment(job.modelId, job.version, model.zk.weights);
+        const inputBytes = req.input ?? (await fetchInput(req));
+        const proved = await proveMlp({ weights: model.zk.weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(model.zk.artifactsDir) });
+        checkStop();
+        const outputBytes = encodeTensor(proved.output);
+        const attestation = encodeZkAttestation({ proof: proved.proof, input: inputBytes, output: outputBytes });
+        await sendFollowUp(jobId, { functionName: "resolveChallenge", args: [jobId, job, inlineResult(outputBytes), attestation] });
+        return later();
+      }
+      if (block.timestamp > proposal.closesAt) {
+        await sendFollowUp(jobId, { functionName: "expireChallenge", args: [jobId, job] });
+      }
+      return later();
+    }
+    // Final (or refunded): how did it end for this node?
+    const range = { address: hub, abi: inferenceHubAbi, args: { jobId }, fromBlock: rec.requestBlock, toBlock: "latest", strict: true } as const;
+    const [resolved, finalized, expired] = await Promise.all([
+      rpc(() => getContractEvents(publicClient, { ...range, eventName: "ChallengeResolved" })),
+      rpc(() => getContractEvents(publicClient, { ...range, eventName: "ResultFinalized" })),
+      rpc(() => getContractEvents(publicClient, { ...range, eventName: "ChallengeExpired" })),
+    ]);
+    const r = resolved.at(-1);
+    const f = finalized.at(-1);
+    let outcome: DoneOutcome;
+    let detail: string;
+    if (status === "refunded" && expired.length > 0) {
+      outcome = "expired";
+      detail = "the challenge was never resolved: both bonds were returned and the fee refunded";
+    } else if (r && !r.args.proposalUpheld) {
+      outcome = "overturned";
+      detail = `the proposal was proven wrong: the bond and ${r.args.slashed} of stake went to the challenger ${r.args.challenger}`;
+    } else if (f && isAddressEqual(f.args.operator, operator)) {
+      outcome = "fulfilled";
+      detail = r
+        ? `a challenge by ${r.args.challenger} was resolved in this node's favour: both bonds and the fee are credited`
+        : "final after the challenge window: the bond and the fee are credited";
+    } else {
+      return skip(jobId, "not-pending", `the hub says the job is ${status}`);
+    }
+    await update(jobId, { state: "done", outcome, detail, retryAt: undefined });
+    if (outcome === "fulfilled") session.fulfilled++;
+    else if (outcome === "overturned") session.overturned++;
+    log({ type: "proposal-settled", jobId, outcome, detail });
+  };
+
+  /** Simulates a hub call from the operator account (a revert comes back decoded, see `toVerityError`). */
+  const simulate = (call: HubCall) => {
+    const base = { address: hub, abi: inferenceHubAbi, account: operator } as const;
+    switch (call.functionName) {
+      case "fulfill":
+        return simulateContract(publicClient, { ...base, functionName: "fulfill", args: [...call.args] });
+      case "proposeResult":
+        return simulateContract(publicClient, { ...base, functionName: "proposeResult", args: [...call.args], value: call.value });
+      case "finalize":
+        return simulateContract(publicClient, { ...base, functionName: "finalize", args: [...call.args] });
+      case "resolveChallenge":
+        return simulateContract(publicClient, { ...base, functionName: "resolveChallenge", args: [...call.args] });
+      case "expireChallenge":
+        return simulateContract(publicClient, { ...base, functionName: "expireChallenge", args: [...call.args] });
+    }
+  };
+
+  /** Simulates `call`, estimates its gas, and signs (local account) or sends it with the next nonce. */
+  const prepareSend = async (call: HubCall) => {
+    const data = encodeHubCall(call);
+    const value = call.functionName === "proposeResult" ? call.value : undefined;
+    await simulate(call);
+    const gas = ((await estimateGas(publicClient, { account: operator, to: hub, data, value })) * GAS_HEADROOM_PERCENT) / 100n;
+    const pendingCount = await rpc(() => getTransactionCount(publicClient, { address: operator, blockTag: "pending" }));
+    const nonce = Math.max(pendingCount, nextNonce ?? 0);
+    return { data, value, gas, nonce, chain: walletClient.chain ?? null };
+  };
+
+  /**
+   * Sends the job's one value-bearing transaction (a `fulfill`, or an OPTIMISTIC `proposeResult` with its bond), one
+   * transaction at a time: re-checks that the job is pending, simulates the call (a revert is decoded:
+   * HubJobNotPending means someone else was first), takes the next nonce, records `submitted` (with the hash when
+   * the account signs locally), and only then broadcasts.
+   */
+  const submit = (jobId: bigint, call: Extract<HubCall, { functionName: "fulfill" | "proposeResult" }>) =>
     serialized(async () => {
       checkStop();
       const status = await jobStatus(jobId);
-      if (status === "fulfilled") await doneElsewhere(jobId, "fulfilled by someone else while this node computed");
-      if (status !== "pending") await skip(jobId, "not-pending", `the hub says the job is ${status}`);
-      const data = encodeFunctionData({ abi: inferenceHubAbi, functionName: "fulfill", args: [...args] });
-      let gas: bigint;
+      if (status !== "pending") await notPending(jobId, status, "while this node computed");
+      let prepared: Awaited<ReturnType<typeof prepareSend>>;
       try {
-        await simulateContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "fulfill", args: [...args], account: operator });
-        gas = await estimateGas(publicClient, { account: operator, to: hub, data });
+        prepared = await prepareSend(call);
       } catch (e) {
         const err = toVerityError(e);
         if (err instanceof ContractRevertError && err.errorName === "HubJobNotPending") {
-          await doneElsewhere(jobId, "the hub refused the fulfilment with HubJobNotPending: another operator was first");
+          await notPending(jobId, await jobStatus(jobId), "(the hub refused the transaction with HubJobNotPending)");
         }
         if (err instanceof ContractRevertError && err.errorName === "HubJobExpired") {
-          await skip(jobId, "deadline-too-close", "the deadline passed before the fulfilment could be sent (HubJobExpired)");
+          await skip(jobId, "deadline-too-close", "the deadline passed before the transaction could be sent (HubJobExpired)");
         }
         throw err;
       }
-      gas = (gas * GAS_HEADROOM_PERCENT) / 100n;
-
-      const pendingCount = await rpc(() => getTransactionCount(publicClient, { address: operator, blockTag: "pending" }));
-      const nonce = Math.max(pendingCount, nextNonce ?? 0);
-      const chain = walletClient.chain ?? null;
+      const { data, value, gas, nonce, chain } = prepared;
       try {
         let txHash: Hash;
         if (account.type === "local") {
           const request = await rpc(() =>
-            prepareTransactionRequest(walletClient, { account, chain, to: hub, data, nonce, gas }),
+            prepareTransactionRequest(walletClient, { account, chain, to: hub, data, value, nonce, gas }),
           );
           const signed = await (account as LocalAccount).signTransaction(request as TransactionSerializable);
           txHash = keccak256(signed);
@@ -640,7 +1100,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
           await update(jobId, { state: "submitted", from: operator, nonce, txHash: undefined });
           log({ type: "job-submitted", jobId, txHash: undefined, nonce });
           nextNonce = nonce + 1;
-          txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to: hub, data, nonce, gas }));
+          txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to: hub, data, value, nonce, gas }));
           await update(jobId, { txHash });
         }
       } catch (e) {
@@ -648,6 +1108,38 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
         nextNonce = undefined;
         throw e;
       }
+    });
+
+  /**
+   * Sends an OPTIMISTIC follow-up (finalize, resolveChallenge, expireChallenge) and waits for it. These move no
+   * value of the node's and anyone may send them, so they need no record before they leave: after a crash the
+   * job's status on chain says whether to send again (a duplicate at worst reverts). Returns undefined when the
+   * simulation says the job moved on (someone else sent it first).
+   */
+  const sendFollowUp = (jobId: bigint, call: Exclude<HubCall, { functionName: "fulfill" | "proposeResult" }>) =>
+    serialized(async () => {
+      checkStop();
+      let prepared: Awaited<ReturnType<typeof prepareSend>>;
+      try {
+        prepared = await prepareSend(call);
+      } catch (e) {
+        const err = toVerityError(e);
+        if (err instanceof ContractRevertError && err.errorName === "HubUnexpectedJobStatus") return undefined;
+        throw err;
+      }
+      const { data, gas, nonce, chain } = prepared;
+      let txHash: Hash;
+      try {
+        nextNonce = nonce + 1;
+        txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to: hub, data, nonce, gas }));
+      } catch (e) {
+        nextNonce = undefined;
+        throw e;
+      }
+      log({ type: "proposal-action", jobId, action: call.functionName, txHash });
+      const receipt = await rpc(() => waitForTransactionReceipt(publicClient, { hash: txHash, pollingInterval: pollMs }));
+      session.gasUsed += receipt.gasUsed;
+      return receipt;
     });
 
   /**
@@ -672,6 +1164,10 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
             await sleep(pollMs);
             continue;
           }
+          if (receipt.status === "success" && rec.mode === VerityMode.optimistic) {
+            await proposalRecorded(jobId, rec.txHash, receipt.gasUsed, output);
+            return;
+          }
           if (receipt.status === "success") {
             await update(jobId, { state: "done", outcome: "fulfilled", gasUsed: receipt.gasUsed, detail: undefined });
             session.fulfilled++;
@@ -684,6 +1180,22 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
       }
 
       const status = await jobStatus(jobId);
+      if (rec.mode === VerityMode.optimistic && status !== "pending" && status !== "refunded" && status !== "none") {
+        // Proposed (and maybe challenged or final since): by this node's transaction, or by another operator?
+        const event = await proposalOf(jobId, rec.requestBlock);
+        if (event && !(await isConfirmed(event.blockNumber))) {
+          await sleep(pollMs);
+          continue;
+        }
+        const byUs = event !== undefined && (rec.txHash ? event.transactionHash === rec.txHash : isAddressEqual(event.proposer, from));
+        if (byUs) {
+          const receipt = await rpc(() => getTransactionReceipt(publicClient, { hash: event.transactionHash }));
+          await update(jobId, { txHash: event.transactionHash });
+          await proposalRecorded(jobId, event.transactionHash, receipt.gasUsed, output);
+          return;
+        }
+        await doneElsewhere(jobId, `another operator (${event?.proposer ?? "unknown"}) proposed first`, event?.transactionHash);
+      }
       if (status === "fulfilled") {
         const [event] = await rpc(() =>
           getContractEvents(publicClient, {
@@ -749,6 +1261,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     if (!rec) return;
     try {
       if (rec.state === "submitted") await settle(jobId);
+      else if (rec.state === "voted") await tally(jobId);
+      else if (rec.state === "proposed") await followProposal(jobId);
       else await serve(jobId);
     } catch (e) {
       if (e instanceof Settled) return;
@@ -864,7 +1378,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     running: started && !stopping,
     lastBlock: store?.lastBlock,
     inFlight: inFlight.size,
-    jobs: store?.counts() ?? { seen: 0, running: 0, submitted: 0, done: 0, skipped: 0, failed: 0 },
+    jobs: store?.counts() ?? { seen: 0, running: 0, submitted: 0, voted: 0, proposed: 0, done: 0, skipped: 0, failed: 0 },
     session: { ...session },
   });
 

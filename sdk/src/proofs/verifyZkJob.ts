@@ -151,120 +151,45 @@ function packTensors(att: ZkAttestation): { packedInput: bigint; packedOutput: b
 }
 
 /**
- * Re-checks a ZK job from its chain data alone (pure: no client). Each check says what holds or why not:
- * commitment, input and output hashes, the attestation in the fulfil calldata (its tensors are the job's input
- * and the recorded output), the tensors' dtypes and shapes, the model version's circuit at the recording block,
- * the verifying key against the hash on chain, the Groth16 proof (snarkjs, loaded on first use) for
- * `[commitment, packedInput, packedOutput]`, and finality.
- *
- * @example
- * ```ts
- * const data = await getZkJobData(publicClient, { hub, jobId, zkVerifyingKeys: { [hash]: vkey } });
- * const report = await verifyZkJobData(data);
- * if (report.verdict !== "valid") console.log(report.checks.filter((c) => !c.ok));
- * ```
+ * The checks of a ZK attestation against a job, a recorded output and the model version's circuit: the
+ * attestation's tensors (the job's input, the recorded output), their dtypes and shapes, the version's circuit, the
+ * verifying key against the hash on chain, and the Groth16 proof (snarkjs). Shared by ZK jobs (the `fulfill`
+ * attestation) and OPTIMISTIC jobs (the `resolveChallenge` attestation). `at` says where the state was read
+ * ("at block N").
  */
-export async function verifyZkJobData(data: ZkJobData): Promise<VerifyZkJobReport> {
-  const { jobId, requested, fulfilled, call, version } = data;
-  const job = requested.job;
+export async function zkAttestationChecks(args: {
+  att: ZkAttestation | undefined;
+  /** Why there is no decoded attestation. */
+  attError: string | undefined;
+  job: JobStruct;
+  /** The output hash the proof must be for. */
+  outputHash: Hex;
+  version: ZkJobData["version"];
+  circuit: ZkCircuit | undefined;
+  verifyingKey: Groth16VerifyingKey | undefined;
+  at: string;
+  /** Where the attestation was found (default "the fulfil calldata"). */
+  source?: string | undefined;
+}): Promise<ZkVerifyCheck[]> {
+  const { att, attError, job, outputHash, version, circuit, at } = args;
+  const source = args.source ?? "the fulfil calldata";
+  const data = { verifyingKey: args.verifyingKey };
   const checks: ZkVerifyCheck[] = [];
-  const circuit: ZkCircuit | undefined =
-    version && version.zkVerifier !== zeroAddress && version.zkVerifyingKeyHash !== zeroHash
-      ? { verifier: version.zkVerifier, modelCommitment: version.zkModelCommitment, verifyingKeyHash: version.zkVerifyingKeyHash }
-      : undefined;
-  const report = (verdict: VerifyZkJobReport["verdict"]): VerifyZkJobReport => ({
-    jobId,
-    verdict,
-    checks,
-    blockNumber: fulfilled?.blockNumber,
-    operator: fulfilled?.operator,
-    enclaveKey: undefined,
-    measurement: undefined,
-    outputHash: fulfilled?.outputHash,
-    zk: fulfilled ? circuit : undefined,
-  });
-
-  checks.push(
-    data.chainId === data.rpcChainId
-      ? pass("chain", `chain ${data.chainId}`)
-      : fail("chain", `verifying for chain ${data.chainId}, but the RPC serves chain ${data.rpcChainId}`),
-  );
-  checks.push(
-    job.mode === VerityMode.zk ? pass("mode", "ZK") : fail("mode", `the job's mode is ${modeLabel(job.mode)}, not ZK`),
-  );
-  const stored = splitStoredCommitment(data.storedCommitment);
-  const computed = jobCommitment(jobId, job);
-  checks.push(
-    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
-      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
-      : fail(
-          "commitment",
-          `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`,
-        ),
-  );
-
-  let att: ZkAttestation | undefined;
-  let attError: string | undefined;
-  if (!call) {
-    attError = "the fulfil transaction does not call hub.fulfill directly: no attestation in its calldata";
-  } else {
-    try {
-      att = parseZkAttestation(call.attestation);
-    } catch (err) {
-      attError = reason(err);
-    }
-  }
-
-  checks.push(
-    dataCheck("inputHash", "input", job.inputHash, {
-      inline: requested.input,
-      uri: requested.inputURI,
-      given: data.offchain?.input,
-      attested: att?.input,
-    }),
-  );
-
-  if (data.status === "pending" || data.status === "none") {
-    checks.push(fail("status", data.status === "pending" ? "the job has no result yet" : "the hub has no such job"));
-    return report(data.status === "pending" ? "pending" : "invalid");
-  }
-  if (data.status === "refunded" || !fulfilled) {
-    checks.push(fail("status", "the job was refunded after its deadline: it has no result"));
-    return report("invalid");
-  }
-  const at = `at block ${fulfilled.blockNumber}`;
-  checks.push(
-    stored.status === "fulfilled"
-      ? pass("status", `fulfilled ${at}`)
-      : fail("status", `the job's InferenceFulfilled event is ${at}, but the hub stored status "${stored.status}" there`),
-  );
-
-  let outputCheck = dataCheck("outputHash", "output", fulfilled.outputHash, {
-    inline: fulfilled.output,
-    uri: fulfilled.outputURI,
-    given: data.offchain?.output,
-    attested: att?.output,
-  });
-  if (outputCheck.ok && call && (call.result.output !== (fulfilled.output ?? "0x") || !jobsEqual(call.job, job))) {
-    outputCheck = fail("outputHash", "the fulfil calldata's job or output differs from the events");
-  }
-  checks.push(outputCheck);
-
   // The attestation: decodable, and about this job's input and the recorded output.
   if (!att) {
     checks.push(fail("attestation", attError!));
   } else {
     const inputHash = keccak256(att.input);
-    const outputHash = keccak256(att.output);
+    const attOutputHash = keccak256(att.output);
     checks.push(
       inputHash !== job.inputHash.toLowerCase()
         ? fail("attestation", `the attestation's input hashes to ${inputHash}, but the job's inputHash is ${job.inputHash}`)
-        : outputHash !== fulfilled.outputHash.toLowerCase()
+        : attOutputHash !== outputHash.toLowerCase()
           ? fail(
               "attestation",
-              `the attestation's output hashes to ${outputHash}, but the recorded outputHash is ${fulfilled.outputHash}`,
+              `the attestation's output hashes to ${attOutputHash}, but the recorded outputHash is ${outputHash}`,
             )
-          : pass("attestation", "the fulfil calldata carries a Groth16 proof with the job's input and the recorded output"),
+          : pass("attestation", `${source} carries a Groth16 proof with the job's input and the recorded output`),
     );
   }
 
@@ -383,6 +308,122 @@ export async function verifyZkJobData(data: ZkJobData): Promise<VerifyZkJobRepor
           ),
     );
   }
+
+  return checks;
+}
+
+/**
+ * Re-checks a ZK job from its chain data alone (pure: no client). Each check says what holds or why not:
+ * commitment, input and output hashes, the attestation in the fulfil calldata (its tensors are the job's input
+ * and the recorded output), the tensors' dtypes and shapes, the model version's circuit at the recording block,
+ * the verifying key against the hash on chain, the Groth16 proof (snarkjs, loaded on first use) for
+ * `[commitment, packedInput, packedOutput]`, and finality.
+ *
+ * @example
+ * ```ts
+ * const data = await getZkJobData(publicClient, { hub, jobId, zkVerifyingKeys: { [hash]: vkey } });
+ * const report = await verifyZkJobData(data);
+ * if (report.verdict !== "valid") console.log(report.checks.filter((c) => !c.ok));
+ * ```
+ */
+export async function verifyZkJobData(data: ZkJobData): Promise<VerifyZkJobReport> {
+  const { jobId, requested, fulfilled, call, version } = data;
+  const job = requested.job;
+  const checks: ZkVerifyCheck[] = [];
+  const circuit: ZkCircuit | undefined =
+    version && version.zkVerifier !== zeroAddress && version.zkVerifyingKeyHash !== zeroHash
+      ? { verifier: version.zkVerifier, modelCommitment: version.zkModelCommitment, verifyingKeyHash: version.zkVerifyingKeyHash }
+      : undefined;
+  const report = (verdict: VerifyZkJobReport["verdict"]): VerifyZkJobReport => ({
+    jobId,
+    verdict,
+    checks,
+    blockNumber: fulfilled?.blockNumber,
+    operator: fulfilled?.operator,
+    enclaveKey: undefined,
+    measurement: undefined,
+    outputHash: fulfilled?.outputHash,
+    zk: fulfilled ? circuit : undefined,
+  });
+
+  checks.push(
+    data.chainId === data.rpcChainId
+      ? pass("chain", `chain ${data.chainId}`)
+      : fail("chain", `verifying for chain ${data.chainId}, but the RPC serves chain ${data.rpcChainId}`),
+  );
+  checks.push(
+    job.mode === VerityMode.zk ? pass("mode", "ZK") : fail("mode", `the job's mode is ${modeLabel(job.mode)}, not ZK`),
+  );
+  const stored = splitStoredCommitment(data.storedCommitment);
+  const computed = jobCommitment(jobId, job);
+  checks.push(
+    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
+      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
+      : fail(
+          "commitment",
+          `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`,
+        ),
+  );
+
+  let att: ZkAttestation | undefined;
+  let attError: string | undefined;
+  if (!call) {
+    attError = "the fulfil transaction does not call hub.fulfill directly: no attestation in its calldata";
+  } else {
+    try {
+      att = parseZkAttestation(call.attestation);
+    } catch (err) {
+      attError = reason(err);
+    }
+  }
+
+  checks.push(
+    dataCheck("inputHash", "input", job.inputHash, {
+      inline: requested.input,
+      uri: requested.inputURI,
+      given: data.offchain?.input,
+      attested: att?.input,
+    }),
+  );
+
+  if (data.status === "pending" || data.status === "none") {
+    checks.push(fail("status", data.status === "pending" ? "the job has no result yet" : "the hub has no such job"));
+    return report(data.status === "pending" ? "pending" : "invalid");
+  }
+  if (data.status === "refunded" || !fulfilled) {
+    checks.push(fail("status", "the job was refunded after its deadline: it has no result"));
+    return report("invalid");
+  }
+  const at = `at block ${fulfilled.blockNumber}`;
+  checks.push(
+    stored.status === "fulfilled"
+      ? pass("status", `fulfilled ${at}`)
+      : fail("status", `the job's InferenceFulfilled event is ${at}, but the hub stored status "${stored.status}" there`),
+  );
+
+  let outputCheck = dataCheck("outputHash", "output", fulfilled.outputHash, {
+    inline: fulfilled.output,
+    uri: fulfilled.outputURI,
+    given: data.offchain?.output,
+    attested: att?.output,
+  });
+  if (outputCheck.ok && call && (call.result.output !== (fulfilled.output ?? "0x") || !jobsEqual(call.job, job))) {
+    outputCheck = fail("outputHash", "the fulfil calldata's job or output differs from the events");
+  }
+  checks.push(outputCheck);
+
+  checks.push(
+    ...(await zkAttestationChecks({
+      att,
+      attError,
+      job,
+      outputHash: fulfilled.outputHash,
+      version,
+      circuit,
+      verifyingKey: data.verifyingKey,
+      at,
+    })),
+  );
 
   checks.push(
     data.confirmations >= data.minConfirmations

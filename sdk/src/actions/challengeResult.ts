@@ -1,0 +1,61 @@
+import type { Address, Hash, WriteContractErrorType } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  JobModeMismatchError,
+  JobNotFoundError,
+  RpcUnreachableError,
+} from "../errors/index.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import { optimisticJob } from "../internal/optimistic.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+
+export type ChallengeResultParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+};
+export type ChallengeResultReturnType = Hash;
+export type ChallengeResultErrorType =
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * Challenges an OPTIMISTIC job's proposed result within its window, posting the job's bond (read from its params)
+ * as value. Anyone but the proposer may; one challenge per proposal. It starts a resolution period of the window's
+ * length in which anyone can settle it with a ZK proof of the true output (`resolveChallenge`): a wrong proposer
+ * loses its bond and `slashAmount` of its stake to the challenger. Reverts (decoded, e.g.
+ * `HubChallengeWindowClosed`) come back as {@link ContractRevertError}.
+ *
+ * @example
+ * ```ts
+ * await challengeResult(watcherClient, { hub, jobId });
+ * await resolveChallenge(watcherClient, { hub, jobId, output: proved.output, proof: proved.proof });
+ * ```
+ * @returns The transaction hash.
+ */
+export async function challengeResult(
+  client: VerityClient,
+  parameters: ChallengeResultParameters,
+): Promise<ChallengeResultReturnType> {
+  const options = writeOptions(client, parameters, "challengeResult");
+  const { job, bond } = await optimisticJob(client, parameters, "challengeResult");
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "challenge",
+      args: [parameters.jobId, job],
+      value: bond,
+      ...options,
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+import type { Address, Hash, WriteContractErrorType } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  JobModeMismatchError,
+  JobNotFoundError,
+  RpcUnreachableError,
+} from "../errors/index.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import { optimisticJob } from "../internal/optimistic.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+
+export type ExpireChallengeParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+};
+export type ExpireChallengeReturnType = Hash;
+export type ExpireChallengeErrorType =
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * Ends a challenge nobody resolved within its resolution period: both bonds are credited back, the fee is refunded
+ * to the requester and the job is Refunded. Anyone may send it. Before the period ends it reverts with
+ * `HubResolutionOpen` (a {@link ContractRevertError}).
+ *
+ * @example
+ * ```ts
+ * await expireChallenge(walletClient, { hub, jobId });
+ * await withdraw(walletClient, { hub }); // the bond back
+ * ```
+ * @returns The transaction hash.
+ */
+export async function expireChallenge(
+  client: VerityClient,
+  parameters: ExpireChallengeParameters,
+): Promise<ExpireChallengeReturnType> {
+  const options = writeOptions(client, parameters, "expireChallenge");
+  const { job } = await optimisticJob(client, parameters, "expireChallenge");
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "expireChallenge",
+      args: [parameters.jobId, job],
+      ...options,
+    }),
+  );
+}

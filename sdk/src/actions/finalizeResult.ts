@@ -1,0 +1,82 @@
+import type { Address, BlockNumber, Hash, WriteContractErrorType } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { ZERO_HASH } from "../constants.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  InvalidDataError,
+  JobModeMismatchError,
+  JobNotFoundError,
+  RpcUnreachableError,
+  TensorEncodingError,
+} from "../errors/index.js";
+import { NoProposalError } from "../errors/job.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { optimisticJob, proposalEvent } from "../internal/optimistic.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+
+export type FinalizeResultParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+  /** The proposed output, as in `ResultProposed` (read from that event when left out). */
+  output?: TensorData | undefined;
+  /** First block to search for the job's events (default: genesis). */
+  fromBlock?: BlockNumber | undefined;
+};
+export type FinalizeResultReturnType = Hash;
+export type FinalizeResultErrorType =
+  | NoProposalError
+  | TensorEncodingError
+  | InvalidDataError
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * Makes an unchallenged OPTIMISTIC proposal final once its challenge window has passed: the hub credits the fee
+ * and the bond back to the proposer and calls the consumer back with the output. Anyone may send it. Within the
+ * window it reverts with `HubChallengeWindowOpen` (a {@link ContractRevertError}).
+ *
+ * @example
+ * ```ts
+ * await finalizeResult(walletClient, { hub, jobId }); // the proposed output is read from ResultProposed
+ * ```
+ * @returns The transaction hash.
+ */
+export async function finalizeResult(
+  client: VerityClient,
+  parameters: FinalizeResultParameters,
+): Promise<FinalizeResultReturnType> {
+  const { hub, jobId } = parameters;
+  const options = writeOptions(client, parameters, "finalizeResult");
+  const { job, read } = await optimisticJob(client, parameters, "finalizeResult");
+  let result;
+  if (parameters.output !== undefined) {
+    result = resultStruct(normalizeTensorData(parameters.output, "output"));
+  } else {
+    const proposed = await proposalEvent(client, hub, jobId, parameters.fromBlock ?? read?.requested.blockNumber);
+    if (!proposed) throw new NoProposalError({ jobId, status: read?.status ?? "unknown" });
+    result = {
+      output: proposed.output,
+      outputURI: proposed.outputURI,
+      outputHash: proposed.outputURI === "" ? ZERO_HASH : proposed.outputHash,
+    };
+  }
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: hub,
+      abi: inferenceHubAbi,
+      functionName: "finalize",
+      args: [jobId, job, result],
+      ...options,
+    }),
+  );
+}

@@ -1,0 +1,128 @@
+import { type Address, type Hash, type LocalAccount, type WriteContractErrorType, isAddressEqual } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import { VerityMode } from "../constants.js";
+import { decodeQuorumParams, MAX_QUORUM } from "../encoding/params.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  InvalidDataError,
+  JobNotFoundError,
+  RpcUnreachableError,
+  TensorEncodingError,
+} from "../errors/index.js";
+import { InvalidQuorumVoteError, JobModeMismatchError, QuorumNotReachedError } from "../errors/job.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { chainIdOf, writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import {
+  type QuorumVote,
+  encodeQuorumAttestation,
+  recoverQuorumVoteSigner,
+  signQuorumVote,
+} from "../proofs/quorum.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import { getJob } from "./getJob.js";
+
+export type FulfillQuorumParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+  /** The output the votes are for: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output. */
+  output: TensorData;
+  /** Votes collected from the operators (`signQuorumVote`), in any order. */
+  votes?: readonly QuorumVote[] | undefined;
+  /** Operator staking accounts that vote here (their signatures are added to `votes`). */
+  voters?: readonly Pick<LocalAccount, "address" | "signTypedData">[] | undefined;
+};
+export type FulfillQuorumReturnType = Hash;
+export type FulfillQuorumErrorType =
+  | TensorEncodingError
+  | InvalidDataError
+  | InvalidQuorumVoteError
+  | QuorumNotReachedError
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * The `fulfill` arguments of a QUORUM result: each vote checked locally (it must recover to its signer for this
+ * job, hub, chain and output), at least k distinct votes, the attestation sorted by signer. Stakes are checked by
+ * the hub (a signer below the job's minimum reverts with `QuorumStakeTooLow`).
+ */
+export async function prepareQuorumFulfillment(client: VerityClient, parameters: FulfillQuorumParameters) {
+  const { hub, jobId } = parameters;
+  const data = normalizeTensorData(parameters.output, "output");
+  const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
+  if (job.mode !== VerityMode.quorum) {
+    throw new JobModeMismatchError({ jobId, mode: job.mode, expected: VerityMode.quorum, action: "fulfillQuorum" });
+  }
+  const message = {
+    hub,
+    chainId: await chainIdOf(client),
+    jobId,
+    modelId: job.modelId,
+    version: job.version,
+    inputHash: job.inputHash,
+    outputHash: data.hash,
+  };
+  const votes: QuorumVote[] = [...(parameters.votes ?? [])];
+  for (const voter of parameters.voters ?? []) votes.push(await signQuorumVote({ account: voter, ...message }));
+  for (const vote of votes) {
+    let recovered: Address;
+    try {
+      recovered = await recoverQuorumVoteSigner({ ...message, signature: vote.signature });
+    } catch (err) {
+      const why = err instanceof InvalidQuorumVoteError ? err.reason : (err as Error).message;
+      throw new InvalidQuorumVoteError({ reason: `the vote of ${vote.signer} is malformed: ${why}`, signer: vote.signer });
+    }
+    if (!isAddressEqual(recovered, vote.signer)) {
+      throw new InvalidQuorumVoteError({
+        reason:
+          `the vote of ${vote.signer} recovers to ${recovered} for output ${data.hash} of job ${jobId}: ` +
+          "it was signed for another output, job, hub or chain",
+        signer: vote.signer,
+      });
+    }
+  }
+  const attestation = encodeQuorumAttestation(votes); // refuses a signer given twice
+  const { k } = decodeQuorumParams(job.params);
+  if (votes.length < k || votes.length > MAX_QUORUM) {
+    throw new QuorumNotReachedError({ jobId, votes: votes.length, required: k, maximum: MAX_QUORUM });
+  }
+  return { job, result: resultStruct(data), attestation, votes };
+}
+
+/**
+ * Delivers a QUORUM result: k (or more) distinct staked operators signed `QuorumVote(jobId, modelId, version,
+ * inputHash, outputHash)` under the hub's EIP-712 domain with their staking accounts; anyone submits the output with
+ * their votes (the signers, not the sender, share the operator fee). Votes are checked locally first; reverts
+ * (decoded, e.g. `QuorumStakeTooLow`) come back as {@link ContractRevertError}.
+ *
+ * @example
+ * ```ts
+ * const votes = await Promise.all(operators.map((account) => signQuorumVote({ account, hub, chainId, jobId, modelId, version, inputHash, outputHash })));
+ * await fulfillQuorum(walletClient, { hub, jobId, output, votes });
+ * ```
+ * @returns The transaction hash. {@link fulfillQuorumSync} waits and returns the event and the signers credited.
+ */
+export async function fulfillQuorum(
+  client: VerityClient,
+  parameters: FulfillQuorumParameters,
+): Promise<FulfillQuorumReturnType> {
+  const options = writeOptions(client, parameters, "fulfillQuorum");
+  const { job, result, attestation } = await prepareQuorumFulfillment(client, parameters);
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "fulfill",
+      args: [parameters.jobId, job, result, attestation],
+      ...options,
+    }),
+  );
+}

@@ -1,0 +1,114 @@
+import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
+import { writeContract } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
+import type {
+  AccountRequiredError,
+  ContractRevertError,
+  JobModeMismatchError,
+  JobNotFoundError,
+  RpcUnreachableError,
+  TensorEncodingError,
+} from "../errors/index.js";
+import { InvalidDataError } from "../errors/request.js";
+import { withVerityErrors } from "../errors/decode.js";
+import { writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { optimisticJob } from "../internal/optimistic.js";
+// Types only: the ZK modules load lazily, when a snarkjs proof is to be encoded (the light entry never loads them).
+import type { Groth16Proof } from "../proofs/zk.js";
+import type { ZkProofError } from "../errors/zk.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import { getJob } from "./getJob.js";
+
+export type ResolveChallengeParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+  /** The job's true output, proven by the proof: a Tensor or its canonical bytes (int32 [1,3] for the MLP circuit). */
+  output: Exclude<TensorData, { uri: string; hash: Hex }>;
+  /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
+  input?: Hex | undefined;
+} & (
+    | {
+        /**
+         * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, e.g.
+         * `proveMlp(...).proof` from `verity/operator`; it is encoded as the ZK mode's attestation.
+         */
+        proof: Groth16Proof;
+        attestation?: undefined;
+      }
+    | {
+        /** The ZK mode's attestation, already encoded (`encodeZkAttestation` of `verity/operator`). */
+        attestation: Hex;
+        proof?: undefined;
+      }
+  );
+export type ResolveChallengeReturnType = Hash;
+export type ResolveChallengeErrorType =
+  | TensorEncodingError
+  | InvalidDataError
+  | ZkProofError
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * The `resolveChallenge` arguments: the true output and the ZK attestation the ZK mode's verifier checks
+ * (`abi.encode(a, b, c, input, output)`, see contracts/interfaces/IZkVerifier.sol).
+ */
+export async function prepareResolution(client: VerityClient, parameters: ResolveChallengeParameters) {
+  const { hub, jobId } = parameters;
+  const data = normalizeTensorData(parameters.output, "output");
+  const { job, read } = await optimisticJob(client, parameters, "resolveChallenge");
+  let attestation: Hex;
+  if (parameters.attestation !== undefined) {
+    attestation = parameters.attestation;
+  } else {
+    const input = parameters.input ?? (read ?? (await getJob(client, { hub, jobId }))).input;
+    if (input === undefined) {
+      throw new InvalidDataError("the job's input is off chain (given by URI): pass its canonical bytes as `input`");
+    }
+    const [{ encodeProofForSolidity }, { encodeZkAttestationParts }] = await Promise.all([
+      import("../proofs/zk.js"),
+      import("../proofs/zkAttestation.js"),
+    ]);
+    attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(parameters.proof), input, output: data.bytes });
+  }
+  return { job, result: resultStruct(data), attestation, outputHash: data.hash };
+}
+
+/**
+ * Settles a challenged OPTIMISTIC job with a ZK proof of its true output. Anyone may send it until the challenge
+ * is expired, also after the job's deadline. If the proven output is the proposed one, the proposer wins both
+ * bonds and the fee; otherwise the challenger wins them and the proposer's slashed stake (credited in the operator
+ * registry: `withdrawSlashCredit`), and the proven output becomes the job's result. Either way the job is final.
+ * Reverts (decoded, e.g. `ZkProofInvalid`) come back as {@link ContractRevertError}.
+ *
+ * @example
+ * ```ts
+ * import { proveMlp, zkArtifactsIn } from "verity/operator";
+ * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn() });
+ * await resolveChallenge(walletClient, { hub, jobId, output: proved.output, proof: proved.proof });
+ * ```
+ * @returns The transaction hash.
+ */
+export async function resolveChallenge(
+  client: VerityClient,
+  parameters: ResolveChallengeParameters,
+): Promise<ResolveChallengeReturnType> {
+  const options = writeOptions(client, parameters, "resolveChallenge");
+  const { job, result, attestation } = await prepareResolution(client, parameters);
+  return withVerityErrors(() =>
+    writeContract(client, {
+      address: parameters.hub,
+      abi: inferenceHubAbi,
+      functionName: "resolveChallenge",
+      args: [parameters.jobId, job, result, attestation],
+      ...options,
+    }),
+  );
+}
