@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
-import { type Address, type Hex, keccak256, numberToHex, parseEther, toHex, formatEther } from "viem";
+import { type Address, type Hex, createWalletClient, custom, keccak256, numberToHex, parseEther, toHex, formatEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   type Job,
@@ -18,10 +18,13 @@ import {
   getJob,
   modeLabel,
   modelIdOf,
+  operatorRegistryAbi,
+  optimisticParams,
+  quorumParams,
   tensor,
   verityActions,
 } from "../sdk/src/index.js";
-import { createOperatorNode, loadIrisModel } from "../sdk/src/operator/index.js";
+import { createOperatorNode, createWatcher, loadIrisModel } from "../sdk/src/operator/index.js";
 import { modelCommitment, releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
 import { zkVerifyingKeysFromFiles } from "../sdk/src/proofs/zkKeys.js";
 import { loadIrisData, stratifiedSplit, DEFAULT_TRAIN_OPTIONS } from "../sdk/src/model/train.js";
@@ -45,7 +48,7 @@ console.log(`    InferenceHub ${hub}\n    OperatorRegistry ${operatorRegistry}\n
 const bind = verityActions({ hub, operatorRegistry });
 const wait = (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
 
-step(2, "Model owner: register the Iris classifier and publish version 1 (TEE and ZK), pinned by the ONNX file's hash");
+step(2, "Model owner: register the Iris classifier and publish version 1 (TEE, ZK, QUORUM, OPTIMISTIC), pinned by the file's hash");
 const model = loadIrisModel();
 const onnx = readFileSync("models/iris-mlp.onnx");
 const commitment = await modelCommitment(model.weights);
@@ -54,7 +57,7 @@ const measurement = keccak256(toHex("verity-reference-enclave-v1"));
 const ownerV = owner.extend(bind);
 const { modelId } = await ownerV.registerModelSync({ name: "iris-mlp" });
 await ownerV.publishVersionSync({
-  modelId, artifactHash: keccak256(onnx), uri: "file:models/iris-mlp.onnx", modes: ["tee", "zk"], fee: parseEther("0.001"),
+  modelId, artifactHash: keccak256(onnx), uri: "file:models/iris-mlp.onnx", modes: ["tee", "zk", "quorum", "optimistic"], fee: parseEther("0.001"),
   zk: { verifier: groth16, modelCommitment: numberToHex(commitment, { size: 32 }), verifyingKeyHash: vkeyHash(vkey) },
 });
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
@@ -127,7 +130,76 @@ for (const c of report.checks) console.log(`    check ${c.ok ? "ok  " : "FAIL"} 
 
 await node.stop();
 await running;
+
+/** A fresh local account with 100 ETH on the in-process chain. */
+async function localWallet(label: string) {
+  const account = privateKeyToAccount(keccak256(toHex(label)));
+  await connection.provider.request({ method: "hardhat_setBalance", params: [account.address, toHex(parseEther("100"))] });
+  return createWalletClient({ account, chain: publicClient.chain, transport: custom(connection.provider) });
+}
+
+step(8, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
+const votesDir = mkdtempSync(path.join(tmpdir(), "verity-votes-"));
+const voters = [];
+for (let i = 0; i < 3; i++) {
+  const w = await localWallet(`demo quorum operator ${i}`);
+  await wait(await w.extend(bind).stake({ amount: parseEther("1") }));
+  voters.push(w);
+}
+let from = await publicClient.getBlockNumber();
+const quorumNodes = voters.map((w, i) =>
+  createOperatorNode({
+    publicClient, walletClient: w, hub, models: [{ modelId, version: 1 }], votesDir, fromBlock: from,
+    stateFile: path.join(stateDir, `quorum-${i}.json`), pollingIntervalMs: 50,
+  }),
+);
+for (const n of quorumNodes) await n.start();
+const quorumFlower = data.features[heldOut[12]!]!;
+const { jobId: quorumJob } = await requesterV.requestInferenceSync({
+  modelId, version: 1, mode: "quorum", params: quorumParams({ k: 3, minStake: parseEther("0.5") }),
+  input: quantizeFeatures(quorumFlower, model.inputScale), fee: parseEther("0.006"),
+});
+const quorumResult = await requesterV.waitForResult({ jobId: quorumJob, timeout: 120_000, pollingInterval: 50 });
+const quorumReport = await auditor.verifyJob({ jobId: quorumJob });
+console.log(`    job ${quorumJob}: flower ${quorumFlower.join(", ")} cm -> ${predictClass(quorumResult.output!).label} (truth ${IRIS_CLASSES[data.labels[heldOut[12]!]!]}), verdict ${quorumReport.verdict}`);
+for (const signer of quorumReport.quorum?.signers ?? []) console.log(`      signer ${signer.signer} with ${formatEther(signer.stake ?? 0n)} ETH staked`);
+for (const n of quorumNodes) await n.stop();
+
+step(9, "OPTIMISTIC: a dishonest operator posts a wrong result; a watcher re-runs the model, challenges, and a ZK proof settles it");
+const dishonest = await localWallet("demo dishonest operator");
+await wait(await dishonest.extend(bind).stake({ amount: parseEther("1") }));
+const challenger = await localWallet("demo watcher");
+from = await publicClient.getBlockNumber();
+const watcher = createWatcher({
+  publicClient, walletClient: challenger, hub, models: [{ modelId, version: 1, weights: model.weights }], fromBlock: from, pollingIntervalMs: 50,
+  logger: (e) => {
+    if (e.type === "proposal-checked") console.log(`    watcher: job ${e.jobId} re-executed: the proposal is ${e.correct ? "correct" : "WRONG"}`);
+    if (e.type === "proposal-challenged") console.log(`    watcher: challenged job ${e.jobId} with a ${formatEther(e.bond)} ETH bond`);
+    if (e.type === "challenge-resolved") console.log(`    watcher: ZK proof settled job ${e.jobId}: proposal ${e.proposalUpheld ? "upheld" : "overturned"}, ${formatEther(e.slashed)} ETH of stake slashed`);
+  },
+});
+await watcher.start();
+const optimisticFlower = data.features[heldOut[22]!]!;
+const { jobId: optimisticJob } = await requesterV.requestInferenceSync({
+  modelId, version: 1, mode: "optimistic",
+  params: optimisticParams({ window: 3600n, bond: parseEther("0.1"), slashAmount: parseEther("0.5") }),
+  input: quantizeFeatures(optimisticFlower, model.inputScale), fee: parseEther("0.003"),
+});
+const stakeOf = async (who: Address) =>
+  (await publicClient.readContract({ address: operatorRegistry, abi: operatorRegistryAbi, functionName: "getOperator", args: [who] })).stake;
+const stakeBefore = await stakeOf(dishonest.account.address);
+const wrong = tensor("int32", [1, 3], [999, -999, 0]);
+await dishonest.extend(bind).proposeResultSync({ jobId: optimisticJob, output: wrong });
+console.log(`    operator ${dishonest.account.address} proposed logits [999, -999, 0] for job ${optimisticJob}`);
+const optimisticResult = await requesterV.waitForResult({ jobId: optimisticJob, timeout: 120_000, pollingInterval: 50 });
+const optimisticReport = await auditor.verifyJob({ jobId: optimisticJob, zkVerifyingKeys });
+console.log(`    requester received logits [${optimisticResult.output!.values.join(", ")}] -> ${predictClass(optimisticResult.output!).label} (truth ${IRIS_CLASSES[data.labels[heldOut[22]!]!]})`);
+console.log(`    verifyJob: ${optimisticReport.verdict}; state ${optimisticReport.optimistic?.state}, challenger ${optimisticReport.optimistic?.challenge?.challenger}, proposal upheld: ${optimisticReport.optimistic?.resolution?.proposalUpheld}`);
+console.log(`    the dishonest operator's stake went from ${formatEther(stakeBefore)} to ${formatEther(await stakeOf(dishonest.account.address))} ETH`);
+await watcher.stop();
+
 await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });
+rmSync(votesDir, { recursive: true, force: true });
 void tensor;
-console.log(`\nDemo complete: ${jobs.length} inferences requested, attested or proven, recorded and re-verified.`);
+console.log(`\nDemo complete: ${jobs.length + 2} inferences requested, attested, proven or agreed, recorded and re-verified.`);
