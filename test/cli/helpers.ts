@@ -2,13 +2,16 @@
  * CLI test helpers: a real `hardhat node` process on a free port, Hardhat's funded accounts as keys, and `verity`
  * run in-process through `runCli` with captured output.
  */
+import { expect } from "chai";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Hex, bytesToHex } from "viem";
+import { type Address, type Hex, type PublicClient, bytesToHex, createPublicClient, http } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { getBalance, readContract } from "viem/actions";
+import { inferenceHubAbi } from "../../sdk/src/abis.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { runCli } from "../../sdk/src/cli/main.js";
 
@@ -125,4 +128,51 @@ export async function tempDir(prefix: string): Promise<{ dir: string; remove: ()
 export function json<T = Record<string, unknown>>(run: CliRun): T {
   if (run.code !== 0) throw new Error(`verity exited ${run.code}:\n${run.stderr}\n${run.stdout}`);
   return JSON.parse(run.stdout) as T;
+}
+
+/** A hardhat node, a temporary deployments folder, the CLI's environment for them, and a reader. */
+export type CliChain = {
+  node: HardhatNode;
+  tmp: { dir: string; remove: () => Promise<void> };
+  /** `VERITY_RPC_URL` and `VERITY_DEPLOYMENTS_DIR` of this chain. */
+  env: Record<string, string>;
+  /** An Ignition deployment id of this run (its journal is removed by `stop`). */
+  deploymentId: string;
+  publicClient: PublicClient;
+  /** `env` with the private key that signs. */
+  as: (key: Hex) => Record<string, string>;
+  stop: () => Promise<void>;
+};
+
+/** Starts a hardhat node for a CLI suite; `stop` stops it and removes the suite's files. */
+export async function startCliChain(name: string): Promise<CliChain> {
+  const node = await startHardhatNode();
+  const tmp = await tempDir(`verity-${name}-`);
+  const env = { VERITY_RPC_URL: node.url, VERITY_DEPLOYMENTS_DIR: tmp.dir };
+  const deploymentId = `${name}-${node.port}`;
+  return {
+    node,
+    tmp,
+    env,
+    deploymentId,
+    publicClient: createPublicClient({ transport: http(node.url), pollingInterval: 100 }),
+    as: (key) => ({ ...env, VERITY_PRIVATE_KEY: key }),
+    stop: async () => {
+      await node.stop();
+      await tmp.remove();
+      await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs `refusal` (a command that must be refused before anything is sent) and checks that it sent nothing: the
+ * hub has no new job and `account` paid nothing, not even gas.
+ */
+export async function expectNothingSent(publicClient: PublicClient, hub: Address, account: Address, refusal: () => Promise<unknown>) {
+  const snapshot = () =>
+    Promise.all([readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "jobCount" }), getBalance(publicClient, { address: account })]);
+  const before = await snapshot();
+  await refusal();
+  expect(await snapshot()).to.deep.equal(before);
 }

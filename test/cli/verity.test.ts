@@ -10,7 +10,7 @@ import path from "node:path";
 import {
   type Address,
   type Hex,
-  createPublicClient,
+  type PublicClient,
   createWalletClient,
   http,
   keccak256,
@@ -18,7 +18,7 @@ import {
   toHex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployContract, getBalance, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { deployContract, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { erc20Abi, inferenceHubAbi } from "../../sdk/src/abis.js";
 import { fulfillTee } from "../../sdk/src/actions/fulfillTee.js";
 import { getJob } from "../../sdk/src/actions/getJob.js";
@@ -28,7 +28,7 @@ import { buildProgram, commandReference } from "../../sdk/src/cli/main.js";
 import { decodeTensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
-import { type HardhatNode, freePort, hardhatKey, json, startHardhatNode, tempDir, verity } from "./helpers.js";
+import { type CliChain, type HardhatNode, expectNothingSent, freePort, hardhatKey, json, startCliChain, tempDir, verity } from "./helpers.js";
 
 const KEYS = { governance: hardhatKey(0), owner: hardhatKey(1), operator: hardhatKey(2), requester: hardhatKey(3), enclave: hardhatKey(9) };
 const MEASUREMENT = "verity-enclave-v1";
@@ -43,11 +43,12 @@ function logits(input: Hex) {
 describe("verity CLI against a hardhat node", function () {
   this.timeout(60_000);
 
+  let chain: CliChain;
   let node: HardhatNode;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: CliChain["tmp"];
   let env: Record<string, string>;
   let deploymentId: string;
-  let publicClient: ReturnType<typeof createPublicClient>;
+  let publicClient: PublicClient;
   let hub: Address;
   let modelId: Hex;
   let tokenModelVersion: number;
@@ -73,17 +74,12 @@ describe("verity CLI against a hardhat node", function () {
   }
 
   before(async () => {
-    node = await startHardhatNode();
-    tmp = await tempDir("verity-cli-");
-    env = { VERITY_RPC_URL: node.url, VERITY_DEPLOYMENTS_DIR: tmp.dir };
-    deploymentId = `cli-test-${node.port}`;
-    publicClient = createPublicClient({ transport: http(node.url), pollingInterval: 100 });
+    chain = await startCliChain("cli-test");
+    ({ node, tmp, env, deploymentId, publicClient } = chain);
   });
 
   after(async () => {
-    await node?.stop();
-    await tmp?.remove();
-    if (deploymentId) await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+    await chain?.stop();
   });
 
   describe("set-up", () => {
@@ -354,17 +350,12 @@ describe("verity CLI against a hardhat node", function () {
 
     /** Runs a request that must be refused before anything is sent: no job, no fee spent, not even gas. */
     async function refused(argv: string[], message: RegExp) {
-      const [jobs, balance] = await Promise.all([
-        readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "jobCount" }),
-        getBalance(publicClient, { address: requester }),
-      ]);
-      const run = await verity(argv, as(KEYS.requester));
-      expect(run.code, run.stdout).to.equal(1);
-      expect(run.stderr).to.match(message);
-      expect(run.stderr).to.not.match(/\n\s+at /, "no stack trace");
-      expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "jobCount" })).to.equal(jobs);
-      expect(await getBalance(publicClient, { address: requester })).to.equal(balance);
-      return run;
+      await expectNothingSent(publicClient, hub, requester, async () => {
+        const run = await verity(argv, as(KEYS.requester));
+        expect(run.code, run.stdout).to.equal(1);
+        expect(run.stderr).to.match(message);
+        expect(run.stderr).to.not.match(/\n\s+at /, "no stack trace");
+      });
     }
 
     it("refuses a request for an unknown model", async () => {

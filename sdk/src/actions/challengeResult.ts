@@ -1,6 +1,4 @@
 import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -8,8 +6,8 @@ import type {
   JobNotFoundError,
   RpcUnreachableError,
 } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
 
@@ -48,14 +46,5 @@ export async function challengeResult(
 ): Promise<ChallengeResultReturnType> {
   const options = writeOptions(client, parameters, "challengeResult");
   const { job, bond } = await optimisticJob(client, parameters, "challengeResult");
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "challenge",
-      args: [parameters.jobId, job],
-      value: bond,
-      ...options,
-    }),
-  );
+  return writeHub(client, parameters.hub, options, { functionName: "challenge", args: [parameters.jobId, job], value: bond });
 }

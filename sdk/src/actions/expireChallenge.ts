@@ -1,6 +1,4 @@
 import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -8,8 +6,8 @@ import type {
   JobNotFoundError,
   RpcUnreachableError,
 } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
 
@@ -46,13 +44,5 @@ export async function expireChallenge(
 ): Promise<ExpireChallengeReturnType> {
   const options = writeOptions(client, parameters, "expireChallenge");
   const { job } = await optimisticJob(client, parameters, "expireChallenge");
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "expireChallenge",
-      args: [parameters.jobId, job],
-      ...options,
-    }),
-  );
+  return writeHub(client, parameters.hub, options, { functionName: "expireChallenge", args: [parameters.jobId, job] });
 }

@@ -1,7 +1,4 @@
 import type { Address, BlockNumber, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import { ZERO_HASH } from "../constants.js";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -12,8 +9,8 @@ import type {
   TensorEncodingError,
 } from "../errors/index.js";
 import { NoProposalError } from "../errors/job.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob, proposalEvent } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
@@ -58,25 +55,13 @@ export async function finalizeResult(
   const { hub, jobId } = parameters;
   const options = writeOptions(client, parameters, "finalizeResult");
   const { job, read } = await optimisticJob(client, parameters, "finalizeResult");
-  let result;
+  let data;
   if (parameters.output !== undefined) {
-    result = resultStruct(normalizeTensorData(parameters.output, "output"));
+    data = normalizeTensorData(parameters.output, "output");
   } else {
     const proposed = await proposalEvent(client, hub, jobId, parameters.fromBlock ?? read?.requested.blockNumber);
     if (!proposed) throw new NoProposalError({ jobId, status: read?.status ?? "unknown" });
-    result = {
-      output: proposed.output,
-      outputURI: proposed.outputURI,
-      outputHash: proposed.outputURI === "" ? ZERO_HASH : proposed.outputHash,
-    };
+    data = { bytes: proposed.output, uri: proposed.outputURI, hash: proposed.outputHash };
   }
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: hub,
-      abi: inferenceHubAbi,
-      functionName: "finalize",
-      args: [jobId, job, result],
-      ...options,
-    }),
-  );
+  return writeHub(client, hub, options, { functionName: "finalize", args: [jobId, job, resultStruct(data)] });
 }

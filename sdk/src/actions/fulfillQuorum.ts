@@ -1,6 +1,4 @@
 import { type Address, type Hash, type LocalAccount, type WriteContractErrorType, isAddressEqual } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import { VerityMode } from "../constants.js";
 import { decodeQuorumParams, MAX_QUORUM } from "../encoding/params.js";
 import type {
@@ -11,9 +9,9 @@ import type {
   RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
-import { InvalidQuorumVoteError, JobModeMismatchError, QuorumNotReachedError } from "../errors/job.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { InvalidQuorumVoteError, type JobModeMismatchError, QuorumNotReachedError } from "../errors/job.js";
 import { chainIdOf, writeOptions } from "../internal/client.js";
+import { jobFor, writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import {
   type QuorumVote,
@@ -22,7 +20,6 @@ import {
   signQuorumVote,
 } from "../proofs/quorum.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import { getJob } from "./getJob.js";
 
 export type FulfillQuorumParameters = WriteParameters & {
   hub: Address;
@@ -57,10 +54,7 @@ export type FulfillQuorumErrorType =
 export async function prepareQuorumFulfillment(client: VerityClient, parameters: FulfillQuorumParameters) {
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
-  const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
-  if (job.mode !== VerityMode.quorum) {
-    throw new JobModeMismatchError({ jobId, mode: job.mode, expected: VerityMode.quorum, action: "fulfillQuorum" });
-  }
+  const { job } = await jobFor(client, parameters, { mode: VerityMode.quorum, action: "fulfillQuorum" });
   const message = {
     hub,
     chainId: await chainIdOf(client),
@@ -116,13 +110,5 @@ export async function fulfillQuorum(
 ): Promise<FulfillQuorumReturnType> {
   const options = writeOptions(client, parameters, "fulfillQuorum");
   const { job, result, attestation } = await prepareQuorumFulfillment(client, parameters);
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "fulfill",
-      args: [parameters.jobId, job, result, attestation],
-      ...options,
-    }),
-  );
+  return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });
 }

@@ -1,6 +1,4 @@
-import { type Address, type Hash, type Hex, type LocalAccount, type WriteContractErrorType, zeroHash } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import type { Address, Hash, Hex, LocalAccount, WriteContractErrorType } from "viem";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -10,12 +8,11 @@ import type {
   RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { chainIdOf, writeOptions } from "../internal/client.js";
-import { type TensorData, normalizeTensorData } from "../internal/data.js";
+import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { jobFor, writeHub } from "../internal/hub.js";
 import { encodeTeeAttestation, resultTypedData } from "../proofs/tee.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import { getJob } from "./getJob.js";
 
 /** Who signs the result: an enclave account (the SDK signs), or a signature made inside the enclave. */
 export type TeeSigner = { enclave: Pick<LocalAccount, "address" | "signTypedData"> } | { signature: Hex };
@@ -44,7 +41,7 @@ export type FulfillTeeErrorType =
 export async function prepareTeeFulfillment(client: VerityClient, parameters: FulfillTeeParameters) {
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
-  const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
+  const { job } = await jobFor(client, parameters);
   let signature: Hex;
   if ("enclave" in parameters) {
     signature = await parameters.enclave.signTypedData(
@@ -63,8 +60,7 @@ export async function prepareTeeFulfillment(client: VerityClient, parameters: Fu
   }
   return {
     job,
-    // The hub hashes inline output itself: a zero hash costs less calldata gas than repeating it.
-    result: { output: data.bytes, outputURI: data.uri, outputHash: data.uri === "" ? zeroHash : data.hash },
+    result: resultStruct(data),
     attestation: encodeTeeAttestation({ signature }),
   };
 }
@@ -83,13 +79,6 @@ export async function prepareTeeFulfillment(client: VerityClient, parameters: Fu
  */
 export async function fulfillTee(client: VerityClient, parameters: FulfillTeeParameters): Promise<FulfillTeeReturnType> {
   const { job, result, attestation } = await prepareTeeFulfillment(client, parameters);
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "fulfill",
-      args: [parameters.jobId, job, result, attestation],
-      ...writeOptions(client, parameters, "fulfillTee"),
-    }),
-  );
+  const options = writeOptions(client, parameters, "fulfillTee");
+  return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });
 }

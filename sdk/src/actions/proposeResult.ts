@@ -1,6 +1,4 @@
 import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -10,8 +8,8 @@ import type {
   RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
@@ -61,14 +59,5 @@ export async function proposeResult(
 ): Promise<ProposeResultReturnType> {
   const options = writeOptions(client, parameters, "proposeResult");
   const { job, result, bond } = await prepareProposal(client, parameters);
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "proposeResult",
-      args: [parameters.jobId, job, result],
-      value: bond,
-      ...options,
-    }),
-  );
+  return writeHub(client, parameters.hub, options, { functionName: "proposeResult", args: [parameters.jobId, job, result], value: bond });
 }

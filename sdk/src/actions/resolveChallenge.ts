@@ -1,6 +1,4 @@
 import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import type {
   AccountRequiredError,
   ContractRevertError,
@@ -10,8 +8,8 @@ import type {
   TensorEncodingError,
 } from "../errors/index.js";
 import { InvalidDataError } from "../errors/request.js";
-import { withVerityErrors } from "../errors/decode.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob } from "../internal/optimistic.js";
 // Types only: the ZK modules load lazily, when a snarkjs proof is to be encoded (the light entry never loads them).
@@ -102,13 +100,5 @@ export async function resolveChallenge(
 ): Promise<ResolveChallengeReturnType> {
   const options = writeOptions(client, parameters, "resolveChallenge");
   const { job, result, attestation } = await prepareResolution(client, parameters);
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "resolveChallenge",
-      args: [parameters.jobId, job, result, attestation],
-      ...options,
-    }),
-  );
+  return writeHub(client, parameters.hub, options, { functionName: "resolveChallenge", args: [parameters.jobId, job, result, attestation] });
 }

@@ -13,9 +13,10 @@ import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatFields, formatTensor, formatTime, toJson } from "./format.js";
 import type { Action } from "./main.js";
+import { type ModeParamOptions, checkModeParamFlags, describeModeParams, modeParamsFromOptions, stakeCurrency } from "./modeParams.js";
 import { parseAmount, parseBytes32, parseDeadline, parseDuration, parseHexBytes, parseMode, parseNumberList, parseVersion } from "./parse.js";
 
-type InferOptions = {
+type InferOptions = ModeParamOptions & {
   version: string;
   input?: string;
   tensor?: string;
@@ -35,7 +36,12 @@ export function registerInfer(program: Command, action: Action): void {
     .requiredOption("--version <n>", "the model version")
     .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2), quantized with the model file's input scale")
     .option("--tensor <hex>", "the input as canonical tensor bytes instead of --input")
-    .option("--mode <mode>", "verification mode: tee or zk", "tee")
+    .option("--mode <mode>", "verification mode: tee, zk, quorum or optimistic", "tee")
+    .option("--quorum-k <k>", "quorum: distinct staked operators that must sign the same output (1..32)")
+    .option("--min-stake <amount>", "quorum: the least bonded stake of each signer, in the stake currency (default 0: any stake)")
+    .option("--window <duration>", "optimistic: the challenge window, 10m..7d (1h, or seconds)")
+    .option("--bond <amount>", "optimistic: the native-currency bond of the proposer and of a challenger")
+    .option("--slash <amount>", "optimistic: stake taken from a proposer proven wrong, in the stake currency (default 0)")
     .option("--fee <amount>", "total fee in the version's currency (default: twice the model fee, half of it rewarding the operator)")
     .option("--deadline <when>", "refundable after: a duration from now (10m, 2h) or Unix seconds or an ISO date", "1h")
     .option("--wait", "wait for the result and print the output and predicted class")
@@ -48,6 +54,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   const modelId = parseBytes32(rawId!, "model id");
   const version = parseVersion(o.version);
   const mode = parseMode(o.mode);
+  checkModeParamFlags(mode, o);
   if ((o.input === undefined) === (o.tensor === undefined)) {
     throw new CliError("give the input with exactly one of --input <features> or --tensor <hex>.");
   }
@@ -61,6 +68,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   const timeout = o.timeout === undefined ? undefined : Number(parseDuration(o.timeout, "--timeout")) * 1000;
 
   const [wallet, hub, { publicClient }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
+  const params = await modeParamsFromOptions(ctx, mode, o);
   const [[feeToken, modelFee], block] = await withVerityErrors(() =>
     Promise.all([
       readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "requestTerms", args: [modelId, version] }),
@@ -75,7 +83,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   let requested: Awaited<ReturnType<typeof requestInferenceSync>>;
   try {
     // The SDK checks everything the hub would before sending, and approves an ERC-20 fee when needed.
-    requested = await requestInferenceSync(wallet, { hub, modelId, version, mode, input, fee, deadline });
+    requested = await requestInferenceSync(wallet, { hub, modelId, version, mode, params, input, fee, deadline });
     await ctx.confirm(requested.hash, "requestInference");
   } catch (err) {
     // The SDK speaks in base units and parameter names; say it in the currency and the CLI's options.
@@ -100,6 +108,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
     modelId,
     version,
     mode: modeLabel(modeNumber(mode)),
+    params: job.params,
     requester: job.requester,
     feeToken,
     fee,
@@ -112,11 +121,13 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
     approvalHash: requested.approvalHash,
   };
   if (!ctx.json) {
+    const paramsLine = params === 0n ? undefined : describeModeParams(job, await stakeCurrency(ctx));
     ctx.out(`job ${jobId}`);
     ctx.note(
       formatFields(
         [
           ["model", `${modelId} v${version}, ${summary.mode}`],
+          ...(paramsLine ? ([["params", paramsLine]] as [string, string][]) : []),
           ["input", typeof input === "string" ? input : formatTensor(input)],
           ["fee", `${formatAmount(fee, currency)} (model fee ${formatAmount(job.modelFee, currency)})`],
           ["deadline", `${formatTime(job.deadline)} (in ${formatDuration(job.deadline - block.timestamp)})`],

@@ -14,6 +14,7 @@ import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { EXIT, describeError } from "./errors.js";
 import { type Currency, formatAmount, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
 import type { Action } from "./main.js";
+import { decodedModeParams, describeModeParams, stakeCurrency } from "./modeParams.js";
 import { parseJobId } from "./parse.js";
 
 type VerifyOptions = { vkey?: string[] };
@@ -45,7 +46,9 @@ async function show(ctx: CliContext, [rawId]: string[]): Promise<void> {
   const { job, currency } = await readJob(ctx, jobId);
   const output = tryDecodeTensor(job.fulfillment?.output);
   const prediction = irisPrediction(output);
-  ctx.result({ ...job, output, prediction }, () => formatFields(jobFields(job, currency, prediction)));
+  const modeParams = decodedModeParams(job.job);
+  const paramsLine = modeParams === undefined ? undefined : describeModeParams(job.job, await stakeCurrency(ctx));
+  ctx.result({ ...job, output, prediction, modeParams }, () => formatFields(jobFields(job, currency, prediction, paramsLine)));
 }
 
 function irisPrediction(output: ReturnType<typeof tryDecodeTensor>) {
@@ -59,7 +62,12 @@ async function readJob(ctx: CliContext, jobId: bigint) {
   return { hub, job, currency: await ctx.currency(job.job.feeToken), fromBlock };
 }
 
-function jobFields(job: Job, currency: Currency, prediction: { label: string; index: number } | undefined): [string, string][] {
+function jobFields(
+  job: Job,
+  currency: Currency,
+  prediction: { label: string; index: number } | undefined,
+  paramsLine?: string | undefined,
+): [string, string][] {
   const j = job.job;
   const f = job.fulfillment;
   const r = job.refund;
@@ -68,6 +76,7 @@ function jobFields(job: Job, currency: Currency, prediction: { label: string; in
     ["status", job.status],
     ["model", `${j.modelId} v${j.version}`],
     ["mode", modeLabel(j.mode)],
+    ...(paramsLine ? ([["params", paramsLine]] as [string, string][]) : []),
     ["requester", j.requester],
     ["input", job.input ? formatTensorBytes(job.input) : `off chain at ${job.inputURI} (hash ${j.inputHash})`],
     ["input hash", j.inputHash],

@@ -12,17 +12,9 @@ import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatFields, formatTensor, toJson } from "./format.js";
 import type { Action } from "./main.js";
-import {
-  parseAddress,
-  parseAmount,
-  parseBigInt,
-  parseBytes32,
-  parseDuration,
-  parseInteger,
-  parseLabelOrBytes32,
-  parsePrivateKey,
-  parseVersion,
-} from "./parse.js";
+import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger, parseLabelOrBytes32, parsePrivateKey } from "./parse.js";
+import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
+import { registerWatch } from "./watch.js";
 
 type RunOptions = {
   enclaveKey?: string;
@@ -36,10 +28,9 @@ type RunOptions = {
   modelDir?: string;
   fromBlock?: string;
   votesDir?: string;
+  quorumFallback?: string;
   once?: boolean;
 };
-
-const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 
 export function registerOperator(program: Command, action: Action): void {
   const operator = program.command("operator").description("run an operator node; stake, register enclave keys, withdraw");
@@ -49,7 +40,7 @@ export function registerOperator(program: Command, action: Action): void {
       "serve inference jobs: watch requests, run the model, attest (TEE), prove (ZK), vote (QUORUM) or propose (OPTIMISTIC); Ctrl-C stops cleanly",
     )
     .option("--enclave-key <hex>", "the enclave's TEE signing key (env VERITY_ENCLAVE_KEY; without it TEE jobs are skipped)")
-    .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collect)
+    .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collectList)
     .option("--state <file>", "the node's job state file (default .verity/operator-<chainId>.json)")
     .option("--concurrency <n>", "jobs in flight at once (default 4)")
     .option("--min-reward <amount>", "skip jobs whose operator reward is below this (whole units of an 18-decimal currency, or base units: 1000wei)")
@@ -59,8 +50,10 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--model-dir <dir>", "base folder of relative file: model URIs (default: the working directory)")
     .option("--from-block <n>", "scan for requests from this block (default: where the state file left off, else the latest)")
     .option("--votes-dir <dir>", "serve QUORUM jobs: the directory the quorum's nodes share their signed votes in (the key's account votes)")
+    .option("--quorum-fallback <duration>", "QUORUM: how long each next signer, in address order, waits for the one before it to submit (default 30s)")
     .option("--once", "one pass (settle, scan, serve what was found) and exit")
     .action(action(run));
+  registerWatch(operator, action);
   operator
     .command("stake")
     .description("add to the key's operator stake (native, or the registry's ERC-20, approved as needed)")
@@ -88,12 +81,6 @@ function enclaveAccount(ctx: CliContext, given: string | undefined) {
   return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--enclave-key" : "VERITY_ENCLAVE_KEY"));
 }
 
-function parseServed(value: string): { modelId: Hex; version: number } {
-  const m = /^(0x[0-9a-fA-F]+):(\d+)$/.exec(value);
-  if (!m) throw new CliError(`--model "${value}" is not <modelId>:<version> (0x...:1).`);
-  return { modelId: parseBytes32(m[1]!, "--model id"), version: parseVersion(m[2]!) };
-}
-
 async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<void> {
   const enclave = enclaveAccount(ctx, o.enclaveKey);
   const served = o.model.map(parseServed);
@@ -101,15 +88,12 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
   const minOperatorReward = o.minReward === undefined ? undefined : parseAmount(o.minReward, 18, "--min-reward");
   const minTimeLeftSec = o.minTimeLeft === undefined ? undefined : Number(parseDuration(o.minTimeLeft, "--min-time-left", { plainSeconds: true }));
   const fromBlock = o.fromBlock === undefined ? undefined : parseBigInt(o.fromBlock, "--from-block");
-
-  let zk: { weights: import("../model/mlp.js").MlpWeights; artifactsDir?: string } | undefined;
-  if (o.zkWeights !== undefined) {
-    const { loadIrisModel } = await import("../model/iris.js");
-    zk = { weights: loadIrisModel(ctx.resolvePath(o.zkWeights)).weights };
-    if (o.zkArtifacts !== undefined) zk.artifactsDir = ctx.resolvePath(o.zkArtifacts);
-  } else if (o.zkArtifacts !== undefined) {
-    throw new CliError("--zk-artifacts needs --zk-weights (the weights to prove with).");
+  const quorumFallbackMs =
+    o.quorumFallback === undefined ? undefined : Number(parseDuration(o.quorumFallback, "--quorum-fallback", { plainSeconds: true })) * 1000;
+  if (quorumFallbackMs !== undefined && o.votesDir === undefined) {
+    throw new CliError("--quorum-fallback is for QUORUM jobs: give --votes-dir <dir> too.");
   }
+  const zk = await zkProver(ctx, o);
 
   const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
   const stateFile = ctx.resolvePath(o.state ?? `.verity/operator-${chainId}.json`);
@@ -122,6 +106,7 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     hub,
     enclave,
     votesDir: o.votesDir === undefined ? undefined : ctx.resolvePath(o.votesDir),
+    quorumFallbackMs,
     models: served.map((s) => ({ ...s, zk })),
     stateFile,
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
@@ -130,7 +115,7 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     minOperatorReward,
     minTimeLeftSec,
     fromBlock,
-    pollingIntervalMs: chainId === 31337 || chainId === 1337 ? 500 : 2_000,
+    pollingIntervalMs: servePollingMs(chainId),
     logger: (event) => ctx.out(ctx.json ? toJson(event, { compact: true }) : formatEvent(event)),
   });
 
@@ -145,10 +130,7 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
   const signal = ctx.io.signal;
   await node.start();
   if (!ctx.json) ctx.note("serving; press Ctrl-C to stop (jobs in flight are finished or left safe for the next run)");
-  await new Promise<void>((resolve) => {
-    if (!signal || signal.aborted) return resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilAborted(signal);
   ctx.note("stopping...");
   await node.stop();
 }
@@ -157,7 +139,6 @@ type Event = Parameters<NonNullable<import("../operator/node.js").OperatorNodeOp
 
 /** One line per node event. */
 export function formatEvent(e: Event): string {
-  const t = new Date().toISOString().slice(11, 19);
   const line = (() => {
     switch (e.type) {
       case "node-started":
@@ -204,11 +185,7 @@ export function formatEvent(e: Event): string {
         return toJson(e, { compact: true });
     }
   })();
-  return `[${t}] ${line}`;
-}
-
-function shortError(e: Error): string {
-  return (e as { shortMessage?: string }).shortMessage ?? e.message.split("\n")[0]!;
+  return stamped(line);
 }
 
 // ------------------------------------------------------------------------------------------------ stake, keys, withdraw

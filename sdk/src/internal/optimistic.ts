@@ -3,10 +3,9 @@ import { getContractEvents } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { VerityMode } from "../constants.js";
 import { decodeOptimisticParams } from "../encoding/params.js";
-import { JobModeMismatchError } from "../errors/job.js";
 import { withVerityErrors } from "../errors/decode.js";
-import { getJob } from "../actions/getJob.js";
 import type { Job, JobStruct, VerityClient } from "../types.js";
+import { jobFor } from "./hub.js";
 import { location } from "./jobs.js";
 
 /** An OPTIMISTIC job's struct (given, or read from chain) with its unpacked params; refuses other modes. */
@@ -15,11 +14,7 @@ export async function optimisticJob(
   { hub, jobId, job }: { hub: Address; jobId: bigint; job?: JobStruct | undefined },
   action: string,
 ): Promise<{ job: JobStruct; read: Job | undefined; window: bigint; bond: bigint; slashAmount: bigint }> {
-  const read = job === undefined ? await getJob(client, { hub, jobId }) : undefined;
-  const struct = job ?? read!.job;
-  if (struct.mode !== VerityMode.optimistic) {
-    throw new JobModeMismatchError({ jobId, mode: struct.mode, expected: VerityMode.optimistic, action });
-  }
+  const { job: struct, read } = await jobFor(client, { hub, jobId, job }, { mode: VerityMode.optimistic, action });
   return { job: struct, read, ...decodeOptimisticParams(struct.params) };
 }
 
