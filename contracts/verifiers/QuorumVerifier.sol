@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IQuorumVerifier} from "../interfaces/IQuorumVerifier.sol";
 import {ModeParams} from "../libraries/ModeParams.sol";
 import {VerityTypes} from "../libraries/VerityTypes.sol";
+import {HubSignatures} from "../libraries/HubSignatures.sol";
 
 /// @title QuorumVerifier
 /// @notice Verifies k-of-n operator signatures for the QUORUM mode (see IQuorumVerifier for the vote, the
@@ -26,14 +27,8 @@ abstract contract QuorumVerifier is IQuorumVerifier {
     /// @inheritdoc IQuorumVerifier
     uint256 public constant MAX_QUORUM_SIGNERS = VerityTypes.MAX_QUORUM;
 
-    bytes32 private constant _QV_DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 private constant _QV_NAME_HASH = keccak256("Verity");
-    bytes32 private constant _QV_VERSION_HASH = keccak256("1");
     /// @dev signer (20) | r (32) | s (32) | v (1).
     uint256 private constant _ENTRY_BYTES = 85;
-    /// @dev Half the secp256k1 order: a larger s is the malleable twin of a valid signature (OpenZeppelin ECDSA).
-    uint256 private constant _MAX_S = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
 
     /// @inheritdoc IQuorumVerifier
     function voteDigest(
@@ -103,32 +98,8 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         uint32 version,
         bytes32 inputHash,
         bytes32 outputHash
-    ) private view returns (bytes32 digest) {
-        // keccak256("\x19\x01" || domainSeparator || structHash), both hashes built in scratch memory.
-        bytes32 domainTypehash = _QV_DOMAIN_TYPEHASH;
-        bytes32 nameHash = _QV_NAME_HASH;
-        bytes32 versionHash = _QV_VERSION_HASH;
-        bytes32 voteTypehash = QUORUM_VOTE_TYPEHASH;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, domainTypehash)
-            mstore(add(m, 0x20), nameHash)
-            mstore(add(m, 0x40), versionHash)
-            mstore(add(m, 0x60), chainid())
-            mstore(add(m, 0x80), hub)
-            let domain := keccak256(m, 0xa0)
-            mstore(m, voteTypehash)
-            mstore(add(m, 0x20), jobId)
-            mstore(add(m, 0x40), modelId)
-            mstore(add(m, 0x60), version)
-            mstore(add(m, 0x80), inputHash)
-            mstore(add(m, 0xa0), outputHash)
-            let structHash := keccak256(m, 0xc0)
-            mstore(m, 0x1901)
-            mstore(add(m, 0x20), domain)
-            mstore(add(m, 0x40), structHash)
-            digest := keccak256(add(m, 0x1e), 0x42)
-        }
+    ) private view returns (bytes32) {
+        return HubSignatures.jobDigest(QUORUM_VOTE_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash);
     }
 
     /// @dev The signer of entry `i` and the address its signature recovers to for `digest`, read straight from
@@ -139,21 +110,12 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         view
         returns (address signer, address recovered)
     {
+        uint256 sig;
         assembly ("memory-safe") {
             let p := add(attestation.offset, mul(i, _ENTRY_BYTES))
             signer := shr(96, calldataload(p))
-            let s := calldataload(add(p, 0x34))
-            let v := byte(0, calldataload(add(p, 0x54)))
-            let m := mload(0x40)
-            mstore(m, digest)
-            mstore(add(m, 0x20), v)
-            mstore(add(m, 0x40), calldataload(add(p, 0x14)))
-            mstore(add(m, 0x60), s)
-            mstore(0x00, 0)
-            if and(iszero(gt(s, _MAX_S)), or(eq(v, 27), eq(v, 28))) {
-                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
-                recovered := mload(0x00)
-            }
+            sig := add(p, 20) // the signature follows the 20-byte signer
         }
+        recovered = HubSignatures.recoverCalldata(digest, sig);
     }
 }

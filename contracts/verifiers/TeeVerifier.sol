@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ITeeVerifier} from "../interfaces/ITeeVerifier.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
+import {HubSignatures} from "../libraries/HubSignatures.sol";
 
 /// @title TeeVerifier
 /// @notice Verifies enclave-signed results for the TEE mode.
@@ -18,10 +19,6 @@ abstract contract TeeVerifier is ITeeVerifier {
     /// @inheritdoc ITeeVerifier
     bytes32 public constant RESULT_TYPEHASH =
         keccak256("Result(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)");
-    bytes32 private constant _DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
-    bytes32 private constant _NAME_HASH = keccak256("Verity");
-    bytes32 private constant _VERSION_HASH = keccak256("1");
     uint256 private constant _ATTESTATION_LENGTH = 65;
 
     mapping(bytes32 policyKey => bool) private _allowed;
@@ -96,52 +93,17 @@ abstract contract TeeVerifier is ITeeVerifier {
         uint32 version,
         bytes32 inputHash,
         bytes32 outputHash
-    ) private view returns (bytes32 digest) {
-        // keccak256("\x19\x01" || domainSeparator || structHash), both hashes built in scratch memory.
-        bytes32 domainTypehash = _DOMAIN_TYPEHASH;
-        bytes32 nameHash = _NAME_HASH;
-        bytes32 versionHash = _VERSION_HASH;
-        bytes32 resultTypehash = RESULT_TYPEHASH;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, domainTypehash)
-            mstore(add(m, 0x20), nameHash)
-            mstore(add(m, 0x40), versionHash)
-            mstore(add(m, 0x60), chainid())
-            mstore(add(m, 0x80), hub)
-            let domain := keccak256(m, 0xa0)
-            mstore(m, resultTypehash)
-            mstore(add(m, 0x20), jobId)
-            mstore(add(m, 0x40), modelId)
-            mstore(add(m, 0x60), version)
-            mstore(add(m, 0x80), inputHash)
-            mstore(add(m, 0xa0), outputHash)
-            let structHash := keccak256(m, 0xc0)
-            mstore(m, 0x1901)
-            mstore(add(m, 0x20), domain)
-            mstore(add(m, 0x40), structHash)
-            digest := keccak256(add(m, 0x1e), 0x42)
-        }
+    ) private view returns (bytes32) {
+        return HubSignatures.jobDigest(RESULT_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash);
     }
 
-    /// @dev ecrecover of a 65-byte (r, s, v) signature with OpenZeppelin ECDSA's rules (s in the lower half of
-    /// the order, v of 27 or 28, non-zero signer), reading the signature straight from calldata.
+    /// @dev The signer of the 65-byte (r, s, v) signature, read straight from calldata (HubSignatures' rules).
     function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+        uint256 offset;
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            let s := calldataload(add(signature.offset, 0x20))
-            let v := byte(0, calldataload(add(signature.offset, 0x40)))
-            mstore(m, digest)
-            mstore(add(m, 0x20), v)
-            mstore(add(m, 0x40), calldataload(signature.offset))
-            mstore(add(m, 0x60), s)
-            mstore(0x00, 0)
-            // Only a well-formed signature reaches the precompile; otherwise `signer` stays zero.
-            if and(lt(s, 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a1), or(eq(v, 27), eq(v, 28))) {
-                pop(staticcall(gas(), 0x01, m, 0x80, 0x00, 0x20))
-                signer := mload(0x00)
-            }
+            offset := signature.offset
         }
+        signer = HubSignatures.recoverCalldata(digest, offset);
         if (signer == address(0)) revert TeeInvalidSignature();
     }
 

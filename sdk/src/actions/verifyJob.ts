@@ -490,31 +490,37 @@ async function optimisticJobData(
   };
 }
 
-/** Gathers a TEE job's chain data for {@link verifyTeeJobData}: events, the fulfil calldata, and state at its block. */
-export async function getTeeJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<TeeJobData> {
+/** Reads the job and gathers its data with `gather`, refusing a job of another mode. */
+async function jobDataOfMode<T>(
+  client: VerityClient,
+  parameters: VerifyJobParameters,
+  mode: number,
+  gather: (client: VerityClient, parameters: VerifyJobParameters, ctx: Awaited<ReturnType<typeof readJobContext>>) => Promise<T>,
+): Promise<T> {
   const ctx = await readJobContext(client, parameters);
-  if (ctx.job.job.mode !== VerityMode.tee) throw unsupported(ctx);
-  return teeJobData(client, parameters, ctx);
+  if (ctx.job.job.mode !== mode) throw unsupported(ctx);
+  return gather(client, parameters, ctx);
+}
+
+/** Gathers a TEE job's chain data for {@link verifyTeeJobData}: events, the fulfil calldata, and state at its block. */
+export function getTeeJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<TeeJobData> {
+  return jobDataOfMode(client, parameters, VerityMode.tee, teeJobData);
 }
 
 /**
  * Gathers a ZK job's chain data for `verifyZkJobData`: events, the fulfil calldata (the attestation), the model
  * version at the recording block, and the verifying key the caller gave for its `zkVerifyingKeyHash`.
  */
-export async function getZkJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<ZkJobData> {
-  const ctx = await readJobContext(client, parameters);
-  if (ctx.job.job.mode !== VerityMode.zk) throw unsupported(ctx);
-  return zkJobData(client, parameters, ctx);
+export function getZkJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<ZkJobData> {
+  return jobDataOfMode(client, parameters, VerityMode.zk, zkJobData);
 }
 
 /**
  * Gathers a QUORUM job's chain data for `verifyQuorumJobData`: events, the fulfil calldata (the votes), the
  * signers' bonded stakes and the model version at the recording block, and the operators the hub credited.
  */
-export async function getQuorumJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<QuorumJobData> {
-  const ctx = await readJobContext(client, parameters);
-  if (ctx.job.job.mode !== VerityMode.quorum) throw unsupported(ctx);
-  return quorumJobData(client, parameters, ctx);
+export function getQuorumJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<QuorumJobData> {
+  return jobDataOfMode(client, parameters, VerityMode.quorum, quorumJobData);
 }
 
 /**
@@ -522,10 +528,8 @@ export async function getQuorumJobData(client: VerityClient, parameters: VerifyJ
  * (with its `resolveChallenge` calldata and the registry's slashing), finalization or expiry events, the
  * proposer's stake at the proposal block, and the model version and verifying key for a resolution's proof.
  */
-export async function getOptimisticJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<OptimisticJobData> {
-  const ctx = await readJobContext(client, parameters);
-  if (ctx.job.job.mode !== VerityMode.optimistic) throw unsupported(ctx);
-  return optimisticJobData(client, parameters, ctx);
+export function getOptimisticJobData(client: VerityClient, parameters: VerifyJobParameters): Promise<OptimisticJobData> {
+  return jobDataOfMode(client, parameters, VerityMode.optimistic, optimisticJobData);
 }
 
 /**
