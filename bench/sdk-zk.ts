@@ -9,12 +9,8 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { loadIrisModel } from "../sdk/src/model/iris.js";
-import {
-  type Groth16VerifyingKey,
-  proveMlp,
-  releaseZkWorkers,
-  verifyMlpProof,
-} from "../sdk/src/proofs/zk.js";
+import { type Groth16VerifyingKey, releaseZkWorkers, verifyMlpProof } from "../sdk/src/proofs/zk.js";
+import { proveMlp } from "../sdk/src/prover/prove.js";
 import { tensor } from "../sdk/src/encoding/tensor.js";
 
 const build = (file: string) => new URL(`../circuits/build/${file}`, import.meta.url);

@@ -64,9 +64,10 @@ import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../sdk/src/bytec
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../sdk/src/model/iris.js";
 import { mlpForward } from "../sdk/src/model/mlp.js";
 import { type OperatorEvent, createOperatorNode } from "../sdk/src/operator/index.js";
-import { encodeProofForSolidity, modelCommitment, proveMlp, vkeyHash } from "../sdk/src/proofs/zk.js";
+import { encodeProofForSolidity, vkeyHash } from "../sdk/src/proofs/zk.js";
+import { modelCommitment, proveMlp } from "../sdk/src/prover/prove.js";
 import { encodeZkAttestationParts } from "../sdk/src/proofs/zkAttestation.js";
-import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../sdk/src/proofs/zkKeys.js";
+import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
 import { measureZkSdk } from "./sdk-zk.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -25,8 +25,9 @@ import {
   verityActions,
 } from "../sdk/src/index.js";
 import { createOperatorNode, createWatcher, loadIrisModel } from "../sdk/src/operator/index.js";
-import { modelCommitment, releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
-import { zkVerifyingKeysFromFiles } from "../sdk/src/proofs/zkKeys.js";
+import { releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../sdk/src/prover/prove.js";
+import { zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
 import { loadIrisData, stratifiedSplit, DEFAULT_TRAIN_OPTIONS } from "../sdk/src/model/train.js";
 import { IRIS_CLASSES, quantizeFeatures, predictClass } from "../sdk/src/model/iris.js";
 import VerityModule from "../ignition/modules/Verity.js";

@@ -3,7 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type ZkSetupStep, runZkSetup } from "../sdk/src/proofs/setup.js";
+import { type ZkSetupStep, runZkSetup } from "../sdk/src/prover/setup.js";
 import { releaseZkWorkers } from "../sdk/src/proofs/zk.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

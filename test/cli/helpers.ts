@@ -3,7 +3,8 @@
  * run in-process through `runCli` with captured output.
  */
 import { expect } from "chai";
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { spawnGroup, stopGroup } from "../helpers/processes.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -57,7 +58,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   // The binary itself (not npx), so the PID stopped is the server's; Node 22 first on PATH for its shebang.
-  const child = spawn(path.join(PACKAGE_ROOT, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", `${port}`], {
+  const child = spawnGroup(path.join(PACKAGE_ROOT, "node_modules", ".bin", "hardhat"), ["node", "--hostname", "127.0.0.1", "--port", `${port}`], {
     cwd: PACKAGE_ROOT,
     env: {
       ...process.env,
@@ -75,7 +76,7 @@ export async function startHardhatNode(): Promise<HardhatNode> {
   while ((await chainIdAt(url)) === undefined) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited early:\n${log}`);
     if (Date.now() - started > 30_000) {
-      child.kill("SIGKILL");
+      await stopGroup(child, "SIGKILL");
       throw new Error(`hardhat node did not answer on ${url} within 30 s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -84,12 +85,10 @@ export async function startHardhatNode(): Promise<HardhatNode> {
     url,
     port,
     process: child,
+    // The whole process group: hardhat and anything it started.
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await stopGroup(child, "SIGTERM");
       await exited;
-      clearTimeout(timer);
     },
   };
 }

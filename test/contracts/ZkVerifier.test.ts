@@ -3,15 +3,8 @@ import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
-import {
-  BN254_BASE_FIELD,
-  BN254_SCALAR_FIELD,
-  type ProveMlpReturnType,
-  encodeProofForSolidity,
-  modelCommitment,
-  releaseZkWorkers,
-  zkPublicSignals,
-} from "../../sdk/src/proofs/zk.js";
+import { BN254_BASE_FIELD, BN254_SCALAR_FIELD, encodeProofForSolidity, releaseZkWorkers, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { type ProveMlpReturnType, modelCommitment } from "../../sdk/src/prover/prove.js";
 import { INPUT, MODEL_FEE, MODE_ZK, OPERATOR_REWARD } from "../helpers/verity.js";
 import {
   IRIS_INPUT,

@@ -3,13 +3,13 @@
  * @foundry-rs/anvil) on 127.0.0.1, through `verity deploy`; the CLI then reads the system back over JSON-RPC.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, http, type Hex } from "viem";
 import { inferenceHubAbi, operatorRegistryAbi } from "../../sdk/src/index.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { freePort, hardhatKey, tempDir, verity } from "../cli/helpers.js";
+import { groupAlive, spawnGroup, stopGroup } from "../helpers/processes.js";
 
 describe("deployment to anvil", function () {
   this.timeout(120_000);
@@ -17,7 +17,8 @@ describe("deployment to anvil", function () {
   it("deploys the whole system with the Ignition module and wires it", async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const anvil = spawn(path.join(PACKAGE_ROOT, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", `${port}`, "--silent"], {
+    // node_modules/.bin/anvil is a Node wrapper that spawns the real binary: start it as a process group, stop the group.
+    const anvil = spawnGroup(path.join(PACKAGE_ROOT, "node_modules", ".bin", "anvil"), ["--host", "127.0.0.1", "--port", `${port}`, "--silent"], {
       env: { ...process.env, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}` },
       stdio: "ignore",
     });
@@ -43,11 +44,13 @@ describe("deployment to anvil", function () {
       const show = await verity(["model", "list"], env);
       expect(show.code, show.stderr).to.equal(0);
     } finally {
-      anvil.kill("SIGKILL");
+      await stopGroup(anvil, "SIGKILL");
       await work.remove();
       await new Promise((r) => setTimeout(r, 100));
       const { rm } = await import("node:fs/promises");
       await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", `anvil-${port}`), { recursive: true, force: true });
     }
+    // Neither the wrapper nor the anvil binary it started is left running.
+    expect(groupAlive(anvil.pid!), "a process of the anvil group is still alive").to.equal(false);
   });
 });

@@ -12,7 +12,7 @@ import { createPublicClient, createWalletClient, http, keccak256, parseEther, to
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, verifyJob, waitForResult } from "../../sdk/src/index.js";
-import { zkVerifyingKeysFromFiles } from "../../sdk/src/proofs/zkKeys.js";
+import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
 

@@ -35,7 +35,7 @@ import {
   releaseZkWorkers,
   runMlp,
 } from "../../sdk/src/operator/index.js";
-import { zkVerifyingKeysFromFiles } from "../../sdk/src/proofs/zkKeys.js";
+import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
 

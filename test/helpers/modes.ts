@@ -7,7 +7,8 @@
 import { ethers as ethersLib } from "ethers";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
-import { type ProveMlpReturnType, encodeProofForSolidity } from "../../sdk/src/proofs/zk.js";
+import { encodeProofForSolidity } from "../../sdk/src/proofs/zk.js";
+import { type ProveMlpReturnType } from "../../sdk/src/prover/prove.js";
 import {
   MODEL_FEE,
   MODE_OPTIMISTIC,

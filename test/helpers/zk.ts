@@ -12,15 +12,8 @@ import type { Groth16VerifierMlp, ZkVerifier } from "../../types/ethers-contract
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { loadIrisModel, loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import type { MlpWeights } from "../../sdk/src/model/mlp.js";
-import {
-  type Groth16VerifyingKey,
-  type ProveMlpReturnType,
-  type SolidityGroth16Proof,
-  encodeProofForSolidity,
-  modelCommitment,
-  proveMlp,
-  vkeyHash,
-} from "../../sdk/src/proofs/zk.js";
+import { type Groth16VerifyingKey, type SolidityGroth16Proof, encodeProofForSolidity, vkeyHash } from "../../sdk/src/proofs/zk.js";
+import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
 import {
   MODEL_FEE,
   MODE_TEE,

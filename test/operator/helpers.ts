@@ -39,13 +39,8 @@ import {
 } from "../../sdk/src/index.js";
 import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/model/iris.js";
-import {
-  type Groth16VerifyingKey,
-  modelCommitment,
-  verifyMlpProof,
-  vkeyHash,
-  zkPublicSignals,
-} from "../../sdk/src/proofs/zk.js";
+import { type Groth16VerifyingKey, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import {
   type OperatorEvent,
   type OperatorNodeOptions,

@@ -23,8 +23,9 @@ import {
   tensor,
 } from "../../sdk/src/index.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
-import { modelCommitment, vkeyHash } from "../../sdk/src/proofs/zk.js";
-import { zkVerifyingKeysFromFiles } from "../../sdk/src/proofs/zkKeys.js";
+import { vkeyHash } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
+import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { type OperatorEvent, type OperatorNodeOptions, createOperatorNode } from "../../sdk/src/operator/index.js";
 import { type Connection, FEE, IRIS, MODEL_FEE, ROOT, deployOperatorSystem, mined, tempStateFile } from "./helpers.js";
 

@@ -23,7 +23,7 @@ import {
   runMlp,
 } from "../../sdk/src/operator/index.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
-import { modelCommitment } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { type Connection, FLOWERS, IRIS, ROOT, connect, eventsOf } from "./helpers.js";
 import {
   BOND,

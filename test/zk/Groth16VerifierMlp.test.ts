@@ -1,12 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import {
-  BN254_SCALAR_FIELD,
-  encodeProofForSolidity,
-  proveMlp,
-  releaseZkWorkers,
-  zkPublicSignals,
-} from "../../sdk/src/proofs/zk.js";
+import { BN254_SCALAR_FIELD, encodeProofForSolidity, releaseZkWorkers, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { proveMlp } from "../../sdk/src/prover/prove.js";
 import { ARTIFACTS, input, randomWeights } from "./helpers.js";
 
 const { ethers } = await network.create();

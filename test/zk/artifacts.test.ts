@@ -12,7 +12,7 @@ import {
   exportVerifierSource,
   readZkManifest,
   renderVerifier,
-} from "../../sdk/src/proofs/setup.js";
+} from "../../sdk/src/prover/setup.js";
 import { type Groth16VerifyingKey, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
 import { ARTIFACTS, ROOT, loadVkey } from "./helpers.js";
 

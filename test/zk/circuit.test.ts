@@ -3,16 +3,8 @@ import fc from "fast-check";
 import { tensor } from "../../sdk/src/encoding/tensor.js";
 import { ZkTensorError, ZkWeightsError } from "../../sdk/src/errors/zk.js";
 import { MLP_BIAS_BOUND, type MlpWeights, mlpForward } from "../../sdk/src/model/mlp.js";
-import {
-  BN254_SCALAR_FIELD,
-  modelCommitment,
-  packInput,
-  packModelWeights,
-  packOutput,
-  unpackInput,
-  unpackOutput,
-  zkPublicSignals,
-} from "../../sdk/src/proofs/zk.js";
+import { BN254_SCALAR_FIELD, packInput, packModelWeights, packOutput, unpackInput, unpackOutput, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import {
   ARTIFACTS,
   type R1cs,

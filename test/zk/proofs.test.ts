@@ -8,19 +8,8 @@ import {
   ZkVerifyingKeyError,
 } from "../../sdk/src/errors/zk.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
-import {
-  BN254_SCALAR_FIELD,
-  type Groth16Proof,
-  type Groth16VerifyingKey,
-  type ProveMlpReturnType,
-  encodeProofForSolidity,
-  modelCommitment,
-  proveMlp,
-  releaseZkWorkers,
-  verifyMlpProof,
-  vkeyHash,
-  zkPublicSignals,
-} from "../../sdk/src/proofs/zk.js";
+import { BN254_SCALAR_FIELD, type Groth16Proof, type Groth16VerifyingKey, encodeProofForSolidity, releaseZkWorkers, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
 import { ARTIFACTS, input, inputs, irisWeights, loadVkey, randomWeights, rejection } from "./helpers.js";
 
 const weights = randomWeights(42);

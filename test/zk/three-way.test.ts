@@ -12,7 +12,8 @@ import { type MlpWeights, mlpForward } from "../../sdk/src/model/mlp.js";
 import { buildMlpOnnx } from "../../sdk/src/model/onnx.js";
 import { loadIrisData } from "../../sdk/src/model/train.js";
 import { type ModelSession, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
-import { modelCommitment, packInput, unpackOutput } from "../../sdk/src/proofs/zk.js";
+import { packInput, unpackOutput } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { constantWeights, input, inputs, randomWeights, witnessCalculator } from "./helpers.js";
 
 /** Every combination of the int8 edges -128, -1, 0, 1, 127 (625 inputs). */

@@ -1,11 +1,7 @@
 import type { Address, BlockNumber, ReadContractErrorType } from "viem";
-import { getContractEvents, readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import { JOB_STATUSES } from "../constants.js";
 import type { RpcUnreachableError } from "../errors/index.js";
-import { JobNotFoundError } from "../errors/job.js";
-import { withVerityErrors } from "../errors/decode.js";
-import { location, orUndefined, requestedJobFromLog } from "../internal/jobs.js";
+import type { JobNotFoundError } from "../errors/job.js";
+import { readJob } from "../internal/readJob.js";
 import type { Job, VerityClient } from "../types.js";
 
 export type GetJobParameters = {
@@ -28,76 +24,5 @@ export type GetJobErrorType = JobNotFoundError | RpcUnreachableError | ReadContr
  * ```
  */
 export async function getJob(client: VerityClient, parameters: GetJobParameters): Promise<GetJobReturnType> {
-  const { hub, jobId } = parameters;
-  const fromBlock = parameters.fromBlock ?? 0n;
-  const [[statusCode, commitment], requestedLogs] = await withVerityErrors(() =>
-    Promise.all([
-      readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId] }),
-      getContractEvents(client, {
-        address: hub,
-        abi: inferenceHubAbi,
-        eventName: "InferenceRequested",
-        args: { jobId },
-        fromBlock,
-        toBlock: "latest",
-        strict: true,
-      }),
-    ]),
-  );
-  const status = JOB_STATUSES[statusCode] ?? "none";
-  const requestedLog = requestedLogs[0];
-  if (status === "none" || !requestedLog) throw new JobNotFoundError({ jobId, hub });
-  const requested = requestedJobFromLog(requestedLog);
-
-  let fulfillment: Job["fulfillment"];
-  let refund: Job["refund"];
-  if (status === "fulfilled") {
-    const [log] = await withVerityErrors(() =>
-      getContractEvents(client, {
-        address: hub,
-        abi: inferenceHubAbi,
-        eventName: "InferenceFulfilled",
-        args: { jobId },
-        fromBlock: requestedLog.blockNumber,
-        toBlock: "latest",
-        strict: true,
-      }),
-    );
-    if (log) {
-      fulfillment = {
-        ...location(log),
-        operator: log.args.operator,
-        outputHash: log.args.outputHash,
-        output: orUndefined(log.args.output),
-        outputURI: orUndefined(log.args.outputURI),
-      };
-    }
-  } else if (status === "refunded") {
-    const [log] = await withVerityErrors(() =>
-      getContractEvents(client, {
-        address: hub,
-        abi: inferenceHubAbi,
-        eventName: "InferenceRefunded",
-        args: { jobId },
-        fromBlock: requestedLog.blockNumber,
-        toBlock: "latest",
-        strict: true,
-      }),
-    );
-    if (log) {
-      refund = { ...location(log), requester: log.args.requester, feeToken: log.args.feeToken, amount: log.args.amount };
-    }
-  }
-
-  return {
-    jobId,
-    status,
-    commitment,
-    job: requested.job,
-    input: requested.input,
-    inputURI: requested.inputURI,
-    requested: requested.requested,
-    fulfillment,
-    refund,
-  };
+  return readJob(client, parameters);
 }

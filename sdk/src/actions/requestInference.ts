@@ -10,14 +10,7 @@ import {
   modeNumber,
   modesFromBitmask,
 } from "../constants.js";
-import {
-  type OptimisticParams,
-  type QuorumParams,
-  optimisticParams,
-  optimisticParamsProblem,
-  quorumParams,
-  quorumParamsProblem,
-} from "../encoding/params.js";
+import { type OptimisticParams, type QuorumParams, requestParams } from "../encoding/params.js";
 import type {
   AccountRequiredError,
   InsufficientAllowanceError,
@@ -90,38 +83,6 @@ export type RequestInferenceErrorType =
   | RpcUnreachableError
   | AccountRequiredError
   | WriteContractErrorType;
-
-/**
- * The packed `params` word of a request, checked as the hub checks it (`HubInvalidParams`): none for TEE and ZK, a
- * valid quorum or optimistic word for those modes. Throws {@link InvalidParamsError} with the reason.
- */
-function requestParams(mode: number, given: RequestInferenceParameters["params"]): bigint {
-  if (given !== undefined && typeof given !== "bigint") {
-    const isQuorum = "k" in given;
-    if (mode !== (isQuorum ? VerityMode.quorum : VerityMode.optimistic)) {
-      throw new InvalidParamsError({
-        mode,
-        reason: `${isQuorum ? "quorum" : "optimistic"} parameters were given for a ${modeLabel(mode)} request`,
-      });
-    }
-    return isQuorum ? quorumParams(given) : optimisticParams(given as OptimisticParams);
-  }
-  const params = given ?? 0n;
-  if (mode === VerityMode.tee || mode === VerityMode.zk) {
-    if (params !== 0n) throw new InvalidParamsError({ mode, params });
-  } else if (mode === VerityMode.quorum || mode === VerityMode.optimistic) {
-    const problem = mode === VerityMode.quorum ? quorumParamsProblem(params) : optimisticParamsProblem(params);
-    if (params === 0n) {
-      throw new InvalidParamsError({
-        mode,
-        params,
-        reason: mode === VerityMode.quorum ? "a QUORUM job needs { k, minStake }" : "an OPTIMISTIC job needs { window, bond, slashAmount }",
-      });
-    }
-    if (problem !== undefined) throw new InvalidParamsError({ mode, params, reason: problem });
-  }
-  return params;
-}
 
 /** The `IInferenceHub.Request` struct. */
 export type InferenceRequestStruct = {

@@ -7,16 +7,14 @@ import type {
   RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
-import { InvalidDataError } from "../errors/request.js";
+import type { InvalidDataError } from "../errors/request.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { type ProofOrAttestation, zkAttestationOf } from "../internal/groth16.js";
 import { optimisticJob } from "../internal/optimistic.js";
-// Types only: the ZK modules load lazily, when a snarkjs proof is to be encoded (the light entry never loads them).
-import type { Groth16Proof } from "../proofs/zk.js";
 import type { ZkProofError } from "../errors/zk.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import { getJob } from "./getJob.js";
 
 export type ResolveChallengeParameters = WriteParameters & {
   hub: Address;
@@ -27,21 +25,7 @@ export type ResolveChallengeParameters = WriteParameters & {
   output: Exclude<TensorData, { uri: string; hash: Hex }>;
   /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
   input?: Hex | undefined;
-} & (
-    | {
-        /**
-         * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, e.g.
-         * `proveMlp(...).proof` from `verity/operator`; it is encoded as the ZK mode's attestation.
-         */
-        proof: Groth16Proof;
-        attestation?: undefined;
-      }
-    | {
-        /** The ZK mode's attestation, already encoded (`encodeZkAttestation` of `verity/operator`). */
-        attestation: Hex;
-        proof?: undefined;
-      }
-  );
+} & ProofOrAttestation;
 export type ResolveChallengeReturnType = Hash;
 export type ResolveChallengeErrorType =
   | TensorEncodingError
@@ -62,20 +46,7 @@ export async function prepareResolution(client: VerityClient, parameters: Resolv
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
   const { job, read } = await optimisticJob(client, parameters, "resolveChallenge");
-  let attestation: Hex;
-  if (parameters.attestation !== undefined) {
-    attestation = parameters.attestation;
-  } else {
-    const input = parameters.input ?? (read ?? (await getJob(client, { hub, jobId }))).input;
-    if (input === undefined) {
-      throw new InvalidDataError("the job's input is off chain (given by URI): pass its canonical bytes as `input`");
-    }
-    const [{ encodeProofForSolidity }, { encodeZkAttestationParts }] = await Promise.all([
-      import("../proofs/zk.js"),
-      import("../proofs/zkAttestation.js"),
-    ]);
-    attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(parameters.proof), input, output: data.bytes });
-  }
+  const attestation = await zkAttestationOf(client, { ...parameters, read, output: data.bytes });
   return { job, result: resultStruct(data), attestation, outputHash: data.hash };
 }
 

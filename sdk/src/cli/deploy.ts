@@ -19,7 +19,7 @@ import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { writeDeployment } from "./deployments.js";
 import { CliError } from "./errors.js";
 import { formatFields } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { parseAddress, parseDuration } from "./parse.js";
 
 type DeployOptions = {

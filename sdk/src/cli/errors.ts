@@ -24,6 +24,8 @@ export class CliError extends VerityError {
     super(message, { metaMessages: [...hints] });
   }
 }
+/** `CliError` with its `name` narrowed, so `err.name === "CliError"` tells it apart (viem's pattern). */
+export type CliErrorType = CliError & { name: "CliError" };
 
 /**
  * The lines to print for an error: what went wrong and what to do, never a stack trace (unless `debug`).

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { approveMeasurement } from "../actions/approveMeasurement.js";
 import { revokeMeasurement } from "../actions/revokeMeasurement.js";
 import type { CliContext } from "./context.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { parseLabelOrBytes32 } from "./parse.js";
 
 export function registerGovernance(program: Command, action: Action): void {

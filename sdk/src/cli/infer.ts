@@ -12,7 +12,7 @@ import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } f
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatFields, formatTensor, formatTime, toJson } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { type ModeParamOptions, checkModeParamFlags, describeModeParams, modeParamsFromOptions, stakeCurrency } from "./modeParams.js";
 import { parseAmount, parseBytes32, parseDeadline, parseDuration, parseHexBytes, parseMode, parseNumberList, parseVersion } from "./parse.js";
 

@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
 import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
+import { getModelVersion } from "../actions/getModelVersion.js";
+import { operatorShare, protocolShare } from "../encoding/fees.js";
 import { getJob } from "../actions/getJob.js";
 import { verifyJob } from "../actions/verifyJob.js";
 import { modeLabel } from "../constants.js";
@@ -13,7 +15,7 @@ import type { Job } from "../types.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { EXIT, describeError } from "./errors.js";
 import { type Currency, formatAmount, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { decodedModeParams, describeModeParams, stakeCurrency } from "./modeParams.js";
 import { parseJobId } from "./parse.js";
 
@@ -112,7 +114,7 @@ async function runVerify(ctx: CliContext, hub: Address, jobId: bigint, fromBlock
       // Read only when the job is a ZK job (the loader is called with the version's key hash).
       zkVerifyingKeys: async ({ verifyingKeyHash }: { verifyingKeyHash: Hex }) => {
         if (files.length === 0) return undefined;
-        const { zkVerifyingKeysFromFiles } = await import("../proofs/zkKeys.js");
+        const { zkVerifyingKeysFromFiles } = await import("../prover/keys.js");
         const keys = zkVerifyingKeysFromFiles(...files);
         return keys[verifyingKeyHash.toLowerCase() as Hex];
       },
@@ -163,7 +165,7 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
     await withVerityErrors(() =>
       Promise.all([
         readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getModel", args: [j.modelId] }),
-        readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getVersion", args: [j.modelId, j.version] }),
+        getModelVersion(publicClient, { hub, modelId: j.modelId, version: j.version }),
         readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "treasury" }),
         getContractEvents(publicClient, { ...range, eventName: "OperatorsCredited", args: { jobId } }),
         getContractEvents(publicClient, { ...range, eventName: "CallbackFailed", args: { jobId } }),
@@ -172,17 +174,15 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
         getBlock(publicClient, { blockNumber: from }),
       ]),
     );
-  const [fulfilledBlock, fulfilReceipt] = f
+  const [fulfilledBlock, fulfillReceipt] = f
     ? await withVerityErrors(() =>
         Promise.all([getBlock(publicClient, { blockNumber: f.blockNumber }), getTransactionReceipt(publicClient, { hash: f.transactionHash })]),
       )
     : [undefined, undefined];
 
-  // The hub's split (InferenceHub._credit): model fee to the model, protocolFeeBps of the rest to the treasury,
-  // the remainder to the operator(s).
-  const rest = j.fee - j.modelFee;
-  const protocolFee = (rest * BigInt(j.protocolFeeBps)) / 10_000n;
-  const split = { model: j.modelFee, protocol: protocolFee, operator: rest - protocolFee, protocolFeeBps: j.protocolFeeBps };
+  // The hub's split (InferenceHub._distributeFee): model fee to the model, protocolFeeBps of the rest to the
+  // treasury, the remainder to the operator(s).
+  const split = { model: j.modelFee, protocol: protocolShare(j), operator: operatorShare(j), protocolFeeBps: j.protocolFeeBps };
 
   let report: VerifyJobReport | undefined;
   let verifyError: string | undefined;
@@ -232,7 +232,7 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
           blockNumber: f.blockNumber,
           timestamp: fulfilledBlock?.timestamp,
           transactionHash: f.transactionHash,
-          gasUsed: fulfilReceipt?.gasUsed,
+          gasUsed: fulfillReceipt?.gasUsed,
         }
       : undefined,
     callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback, reason: l.args.reason, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import type { Action, ActionBody } from "./action.js";
 import { type CliIO, CliContext, DEFAULT_RPC_URL, type GlobalOptions } from "./context.js";
 import { registerDeploy } from "./deploy.js";
 import { EXIT, describeError } from "./errors.js";
@@ -14,10 +15,8 @@ import { registerZk } from "./zk.js";
  * in-process with their own. One file per command group; each registers its commands on the program.
  */
 
-/** A command's body: the context, its positional arguments, and its own options. */
-export type ActionBody<O> = (ctx: CliContext, args: string[], options: O) => Promise<void>;
-/** Wraps a command's body into a commander action that makes its {@link CliContext}. */
-export type Action = <O>(body: ActionBody<O>, setup?: (ctx: CliContext) => void) => (...params: unknown[]) => Promise<void>;
+
+export type { Action, ActionBody } from "./action.js";
 
 type RunState = { ctx: CliContext | undefined };
 

@@ -13,7 +13,7 @@ import { withVerityErrors } from "../errors/decode.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatFields, formatTable, formatTime, toJson } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { parseAddress, parseAmount, parseBytes32, parseLabelOrBytes32, parseModes, parseVersion } from "./parse.js";
 
 type PublishOptions = {
@@ -164,7 +164,7 @@ async function zkCircuit(ctx: CliContext, o: PublishOptions, modes: ModeName[]) 
   } else if (o.zkWeights !== undefined) {
     const [{ loadIrisModel }, { modelCommitment: commit }] = await Promise.all([
       import("../model/iris.js"),
-      import("../proofs/zk.js"),
+      import("../prover/prove.js"),
     ]);
     modelCommitment = numberToHex(await commit(loadIrisModel(ctx.resolvePath(o.zkWeights)).weights), { size: 32 });
   } else {

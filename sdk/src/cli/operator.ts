@@ -11,7 +11,7 @@ import { withVerityErrors } from "../errors/decode.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatFields, formatTensor, toJson } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger, parseLabelOrBytes32, parsePrivateKey } from "./parse.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
 import { registerWatch } from "./watch.js";

@@ -1,15 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
-import { type Address, type Hex, isAddressEqual, toHex, zeroAddress } from "viem";
-import { readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
 import { VerityMode } from "../constants.js";
-import { withVerityErrors } from "../errors/decode.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { type Currency, formatAmount, formatTensor, formatTime, toJson } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { stakeCurrency } from "./modeParams.js";
 import { parseBigInt } from "./parse.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
@@ -96,18 +93,24 @@ async function checkWatchedVersions(
   weightsFile: string,
 ): Promise<void> {
   const { publicClient } = await ctx.connect();
-  const { modelCommitment } = await import("../proofs/zk.js");
-  const commitment = toHex(await modelCommitment(weights), { size: 32 });
+  // The watcher's own model cache makes the same check before it proves anything.
+  const [{ createChainReader }, { createModelCache }, { ZkCommitmentMismatchError }] = await Promise.all([
+    import("../operator/chain.js"),
+    import("../operator/models.js"),
+    import("../operator/errors.js"),
+  ]);
+  const models = createModelCache({ chain: createChainReader({ publicClient, hub }), modelDir: ctx.cwd });
   for (const { modelId, version } of served) {
-    const v = await withVerityErrors(() =>
-      readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getVersion", args: [modelId, version] }),
-    );
+    const v = await models.version(modelId, version);
     if ((v.modes & (1 << VerityMode.optimistic)) === 0) {
       throw new CliError(`version ${version} of model ${modelId} does not support the OPTIMISTIC mode: it has no proposals to watch.`);
     }
-    if (v.zkModelCommitment.toLowerCase() !== commitment.toLowerCase()) {
+    try {
+      await models.checkZkCommitment(modelId, version, weights);
+    } catch (err) {
+      if (!(err instanceof ZkCommitmentMismatchError)) throw err;
       throw new CliError(
-        `--zk-weights ${weightsFile} do not match version ${version} of model ${modelId}: their commitment is ${commitment}, the version's ${v.zkModelCommitment}.`,
+        `--zk-weights ${weightsFile} do not match version ${version} of model ${modelId}: ${err.details}`,
         ["a wrong proposal can only be challenged with a proof under the version's own circuit: give the weights it was published with"],
       );
     }

@@ -8,7 +8,7 @@ import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } f
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatDuration, formatFields, formatTensor, toJson } from "./format.js";
-import type { Action } from "./main.js";
+import type { Action } from "./action.js";
 import { parseHexBytes, parseNumberList } from "./parse.js";
 
 const BUILD_DIR = path.join(PACKAGE_ROOT, "circuits", "build");
@@ -37,7 +37,7 @@ export function registerZk(program: Command, action: Action): void {
 }
 
 async function setup(ctx: CliContext, _args: string[], o: { ptau?: string; freshPtau?: boolean }): Promise<void> {
-  const { readPtauHeader, runZkSetup } = await import("../proofs/setup.js");
+  const { readPtauHeader, runZkSetup } = await import("../prover/setup.js");
   const ptau = o.ptau === undefined ? undefined : ctx.resolvePath(o.ptau);
   // Check a given file before the circuit is compiled, so a wrong path fails at once.
   if (ptau) await readPtauHeader(ptau);
@@ -102,7 +102,7 @@ async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise
   for (const f of [wasm, zkey]) {
     if (!existsSync(f)) throw new CliError(`the circuit artifact ${f} does not exist.`, ["create it with `verity zk setup` (or `npm run zk:setup`)"]);
   }
-  const { proveMlp } = await import("../proofs/zk.js");
+  const { proveMlp } = await import("../prover/prove.js");
   const spinner = ctx.spinner().start("proving");
   const started = Date.now();
   try {

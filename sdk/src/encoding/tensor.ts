@@ -1,5 +1,5 @@
 import { type Hex, bytesToHex, hexToBytes, keccak256 } from "viem";
-import { TensorEncodingError } from "../errors/index.js";
+import { TensorEncodingError } from "../errors/tensor.js";
 
 /**
  * Canonical tensor encoding shared by the contracts, the SDK, the operator node and the circuits.

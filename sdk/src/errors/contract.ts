@@ -71,6 +71,8 @@ export class ContractRevertError extends VerityError {
     this.data = data;
   }
 }
+/** `ContractRevertError` with its `name` narrowed, so `err.name === "ContractRevertError"` tells it apart (viem's pattern). */
+export type ContractRevertErrorType = ContractRevertError & { name: "ContractRevertError" };
 
 /**
  * Whether `err` is a revert, and its revert data: from viem's `ContractFunctionRevertedError`, or from a raw

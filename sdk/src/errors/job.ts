@@ -13,6 +13,8 @@ export class JobNotFoundError extends VerityError {
     this.jobId = jobId;
   }
 }
+/** `JobNotFoundError` with its `name` narrowed, so `err.name === "JobNotFoundError"` tells it apart (viem's pattern). */
+export type JobNotFoundErrorType = JobNotFoundError & { name: "JobNotFoundError" };
 
 /** The job was refunded: it will never have a result. */
 export class JobRefundedError extends VerityError {
@@ -25,6 +27,8 @@ export class JobRefundedError extends VerityError {
     this.jobId = jobId;
   }
 }
+/** `JobRefundedError` with its `name` narrowed, so `err.name === "JobRefundedError"` tells it apart (viem's pattern). */
+export type JobRefundedErrorType = JobRefundedError & { name: "JobRefundedError" };
 
 /** The job's deadline passed without a result. */
 export class JobExpiredError extends VerityError {
@@ -39,6 +43,8 @@ export class JobExpiredError extends VerityError {
     this.deadline = deadline;
   }
 }
+/** `JobExpiredError` with its `name` narrowed, so `err.name === "JobExpiredError"` tells it apart (viem's pattern). */
+export type JobExpiredErrorType = JobExpiredError & { name: "JobExpiredError" };
 
 /** Waiting for a result took longer than the timeout; the job is still pending. */
 export class WaitTimeoutError extends VerityError {
@@ -53,6 +59,8 @@ export class WaitTimeoutError extends VerityError {
     this.timeout = timeout;
   }
 }
+/** `WaitTimeoutError` with its `name` narrowed, so `err.name === "WaitTimeoutError"` tells it apart (viem's pattern). */
+export type WaitTimeoutErrorType = WaitTimeoutError & { name: "WaitTimeoutError" };
 
 /** A TEE attestation is not a well-formed 65-byte signature. */
 export class InvalidAttestationError extends VerityError {
@@ -63,6 +71,8 @@ export class InvalidAttestationError extends VerityError {
     });
   }
 }
+/** `InvalidAttestationError` with its `name` narrowed, so `err.name === "InvalidAttestationError"` tells it apart (viem's pattern). */
+export type InvalidAttestationErrorType = InvalidAttestationError & { name: "InvalidAttestationError" };
 
 /** A transaction was mined but reverted. */
 export class TransactionRevertedError extends VerityError {
@@ -73,6 +83,8 @@ export class TransactionRevertedError extends VerityError {
     this.hash = hash;
   }
 }
+/** `TransactionRevertedError` with its `name` narrowed, so `err.name === "TransactionRevertedError"` tells it apart (viem's pattern). */
+export type TransactionRevertedErrorType = TransactionRevertedError & { name: "TransactionRevertedError" };
 
 /** `verifyJob` cannot re-check jobs of this verification mode (yet). */
 export class VerificationModeNotSupportedError extends VerityError {
@@ -85,6 +97,8 @@ export class VerificationModeNotSupportedError extends VerityError {
     this.mode = mode;
   }
 }
+/** `VerificationModeNotSupportedError` with its `name` narrowed, so `err.name === "VerificationModeNotSupportedError"` tells it apart (viem's pattern). */
+export type VerificationModeNotSupportedErrorType = VerificationModeNotSupportedError & { name: "VerificationModeNotSupportedError" };
 
 /** The action needs a job of another verification mode (e.g. `proposeResult` on a TEE job). */
 export class JobModeMismatchError extends VerityError {
@@ -99,6 +113,8 @@ export class JobModeMismatchError extends VerityError {
     this.expected = expected;
   }
 }
+/** `JobModeMismatchError` with its `name` narrowed, so `err.name === "JobModeMismatchError"` tells it apart (viem's pattern). */
+export type JobModeMismatchErrorType = JobModeMismatchError & { name: "JobModeMismatchError" };
 
 /** A quorum vote does not recover to its signer for this job's vote, or a quorum attestation is malformed. */
 export class InvalidQuorumVoteError extends VerityError {
@@ -117,6 +133,8 @@ export class InvalidQuorumVoteError extends VerityError {
     this.reason = reason;
   }
 }
+/** `InvalidQuorumVoteError` with its `name` narrowed, so `err.name === "InvalidQuorumVoteError"` tells it apart (viem's pattern). */
+export type InvalidQuorumVoteErrorType = InvalidQuorumVoteError & { name: "InvalidQuorumVoteError" };
 
 /** Fewer distinct votes for the output than the job's quorum k (or more than the hub accepts). */
 export class QuorumNotReachedError extends VerityError {
@@ -136,6 +154,8 @@ export class QuorumNotReachedError extends VerityError {
     this.required = required;
   }
 }
+/** `QuorumNotReachedError` with its `name` narrowed, so `err.name === "QuorumNotReachedError"` tells it apart (viem's pattern). */
+export type QuorumNotReachedErrorType = QuorumNotReachedError & { name: "QuorumNotReachedError" };
 
 /** An OPTIMISTIC job has no proposal (no `ResultProposed` event) to finalize or challenge. */
 export class NoProposalError extends VerityError {
@@ -146,3 +166,5 @@ export class NoProposalError extends VerityError {
     this.jobId = jobId;
   }
 }
+/** `NoProposalError` with its `name` narrowed, so `err.name === "NoProposalError"` tells it apart (viem's pattern). */
+export type NoProposalErrorType = NoProposalError & { name: "NoProposalError" };

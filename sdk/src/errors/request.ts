@@ -10,16 +10,22 @@ export class UnknownModelVersionError extends VerityError {
   override name = "UnknownModelVersionError";
   readonly modelId: Hex;
   readonly modelVersion: number;
-  constructor({ modelId, version, versionCount }: { modelId: Hex; version: number; versionCount: number }) {
+  constructor({ modelId, version, versionCount }: { modelId: Hex; version: number; versionCount?: number | undefined }) {
     super(`Model ${modelId} has no version ${version}.`, {
       details:
-        versionCount === 0 ? "The model is not registered on this hub." : `The model has versions 1..${versionCount}.`,
+        versionCount === undefined
+          ? "The hub has no such model version (ModelUnknownVersion)."
+          : versionCount === 0
+            ? "The model is not registered on this hub."
+            : `The model has versions 1..${versionCount}.`,
       metaMessages: ["Check the model id and the hub address, or publish the version first."],
     });
     this.modelId = modelId;
     this.modelVersion = version;
   }
 }
+/** `UnknownModelVersionError` with its `name` narrowed, so `err.name === "UnknownModelVersionError"` tells it apart (viem's pattern). */
+export type UnknownModelVersionErrorType = UnknownModelVersionError & { name: "UnknownModelVersionError" };
 
 /** The version is deprecated: it accepts no new requests. */
 export class VersionDeprecatedError extends VerityError {
@@ -34,6 +40,8 @@ export class VersionDeprecatedError extends VerityError {
     this.modelVersion = version;
   }
 }
+/** `VersionDeprecatedError` with its `name` narrowed, so `err.name === "VersionDeprecatedError"` tells it apart (viem's pattern). */
+export type VersionDeprecatedErrorType = VersionDeprecatedError & { name: "VersionDeprecatedError" };
 
 /** The version does not support the verification mode asked for. */
 export class ModeNotSupportedError extends VerityError {
@@ -49,6 +57,8 @@ export class ModeNotSupportedError extends VerityError {
     this.supported = supported;
   }
 }
+/** `ModeNotSupportedError` with its `name` narrowed, so `err.name === "ModeNotSupportedError"` tells it apart (viem's pattern). */
+export type ModeNotSupportedErrorType = ModeNotSupportedError & { name: "ModeNotSupportedError" };
 
 /**
  * The mode parameters are not valid for the mode: TEE and ZK take none; QUORUM and OPTIMISTIC need valid ones
@@ -75,6 +85,8 @@ export class InvalidParamsError extends VerityError {
     this.params = params;
   }
 }
+/** `InvalidParamsError` with its `name` narrowed, so `err.name === "InvalidParamsError"` tells it apart (viem's pattern). */
+export type InvalidParamsErrorType = InvalidParamsError & { name: "InvalidParamsError" };
 
 /** The fee offered is below the version's model fee. */
 export class FeeTooLowError extends VerityError {
@@ -91,6 +103,8 @@ export class FeeTooLowError extends VerityError {
     this.minimum = minimum;
   }
 }
+/** `FeeTooLowError` with its `name` narrowed, so `err.name === "FeeTooLowError"` tells it apart (viem's pattern). */
+export type FeeTooLowErrorType = FeeTooLowError & { name: "FeeTooLowError" };
 
 /** The deadline is not in the future. */
 export class DeadlinePassedError extends VerityError {
@@ -105,6 +119,8 @@ export class DeadlinePassedError extends VerityError {
     this.now = now;
   }
 }
+/** `DeadlinePassedError` with its `name` narrowed, so `err.name === "DeadlinePassedError"` tells it apart (viem's pattern). */
+export type DeadlinePassedErrorType = DeadlinePassedError & { name: "DeadlinePassedError" };
 
 /** The deadline is further in the future than the hub accepts. */
 export class DeadlineTooFarError extends VerityError {
@@ -113,6 +129,8 @@ export class DeadlineTooFarError extends VerityError {
     super(`Deadline ${deadline} is too far in the future: the latest accepted is ${latest} (30 days from now).`);
   }
 }
+/** `DeadlineTooFarError` with its `name` narrowed, so `err.name === "DeadlineTooFarError"` tells it apart (viem's pattern). */
+export type DeadlineTooFarErrorType = DeadlineTooFarError & { name: "DeadlineTooFarError" };
 
 /** The account cannot pay: its balance is below what the call needs. */
 export class InsufficientBalanceError extends VerityError {
@@ -136,6 +154,8 @@ export class InsufficientBalanceError extends VerityError {
     this.available = available;
   }
 }
+/** `InsufficientBalanceError` with its `name` narrowed, so `err.name === "InsufficientBalanceError"` tells it apart (viem's pattern). */
+export type InsufficientBalanceErrorType = InsufficientBalanceError & { name: "InsufficientBalanceError" };
 
 /** The hub's ERC-20 allowance is too low and automatic approval was turned off. */
 export class InsufficientAllowanceError extends VerityError {
@@ -146,6 +166,8 @@ export class InsufficientAllowanceError extends VerityError {
     });
   }
 }
+/** `InsufficientAllowanceError` with its `name` narrowed, so `err.name === "InsufficientAllowanceError"` tells it apart (viem's pattern). */
+export type InsufficientAllowanceErrorType = InsufficientAllowanceError & { name: "InsufficientAllowanceError" };
 
 /** The input or output is neither a canonical tensor, raw bytes, nor a URI with a 32-byte hash. */
 export class InvalidDataError extends VerityError {
@@ -156,6 +178,8 @@ export class InvalidDataError extends VerityError {
     });
   }
 }
+/** `InvalidDataError` with its `name` narrowed, so `err.name === "InvalidDataError"` tells it apart (viem's pattern). */
+export type InvalidDataErrorType = InvalidDataError & { name: "InvalidDataError" };
 
 /** The callback is not a contract, or its gas limit is out of range. */
 export class InvalidCallbackError extends VerityError {
@@ -166,6 +190,8 @@ export class InvalidCallbackError extends VerityError {
     });
   }
 }
+/** `InvalidCallbackError` with its `name` narrowed, so `err.name === "InvalidCallbackError"` tells it apart (viem's pattern). */
+export type InvalidCallbackErrorType = InvalidCallbackError & { name: "InvalidCallbackError" };
 
 /** New requests are paused on this hub. */
 export class HubPausedError extends VerityError {
@@ -176,6 +202,8 @@ export class HubPausedError extends VerityError {
     });
   }
 }
+/** `HubPausedError` with its `name` narrowed, so `err.name === "HubPausedError"` tells it apart (viem's pattern). */
+export type HubPausedErrorType = HubPausedError & { name: "HubPausedError" };
 
 /** No account to send from: neither the client nor the parameters have one. */
 export class AccountRequiredError extends VerityError {
@@ -186,3 +214,5 @@ export class AccountRequiredError extends VerityError {
     });
   }
 }
+/** `AccountRequiredError` with its `name` narrowed, so `err.name === "AccountRequiredError"` tells it apart (viem's pattern). */
+export type AccountRequiredErrorType = AccountRequiredError & { name: "AccountRequiredError" };

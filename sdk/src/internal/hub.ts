@@ -1,7 +1,7 @@
 import type { Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
 import { writeContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
-import { getJob } from "../actions/getJob.js";
+import { readJob } from "./readJob.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { JobModeMismatchError } from "../errors/job.js";
 import type { Job, JobStruct, VerityClient } from "../types.js";
@@ -37,7 +37,7 @@ export async function jobFor(
   { hub, jobId, job }: { hub: Address; jobId: bigint; job?: JobStruct | undefined },
   expected?: { mode: number; action: string },
 ): Promise<{ job: JobStruct; read: Job | undefined }> {
-  const read = job === undefined ? await getJob(client, { hub, jobId }) : undefined;
+  const read = job === undefined ? await readJob(client, { hub, jobId }) : undefined;
   const struct = job ?? read!.job;
   if (expected && struct.mode !== expected.mode) {
     throw new JobModeMismatchError({ jobId, mode: struct.mode, expected: expected.mode, action: expected.action });

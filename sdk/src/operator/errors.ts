@@ -19,6 +19,8 @@ export class ArtifactFetchError extends VerityError {
     this.uri = uri;
   }
 }
+/** `ArtifactFetchError` with its `name` narrowed, so `err.name === "ArtifactFetchError"` tells it apart (viem's pattern). */
+export type ArtifactFetchErrorType = ArtifactFetchError & { name: "ArtifactFetchError" };
 
 /** The bytes at a URI do not hash to what the chain says: the model file or input is not the one committed to. */
 export class ArtifactHashMismatchError extends VerityError {
@@ -38,6 +40,8 @@ export class ArtifactHashMismatchError extends VerityError {
     this.actual = actual;
   }
 }
+/** `ArtifactHashMismatchError` with its `name` narrowed, so `err.name === "ArtifactHashMismatchError"` tells it apart (viem's pattern). */
+export type ArtifactHashMismatchErrorType = ArtifactHashMismatchError & { name: "ArtifactHashMismatchError" };
 
 /** The URI's scheme is not one the node fetches for this purpose. */
 export class UnsupportedUriError extends VerityError {
@@ -50,6 +54,8 @@ export class UnsupportedUriError extends VerityError {
     this.uri = uri;
   }
 }
+/** `UnsupportedUriError` with its `name` narrowed, so `err.name === "UnsupportedUriError"` tells it apart (viem's pattern). */
+export type UnsupportedUriErrorType = UnsupportedUriError & { name: "UnsupportedUriError" };
 
 /** The ZK weights configured for a version do not hash to the version's on-chain model commitment. */
 export class ZkCommitmentMismatchError extends VerityError {
@@ -61,6 +67,8 @@ export class ZkCommitmentMismatchError extends VerityError {
     });
   }
 }
+/** `ZkCommitmentMismatchError` with its `name` narrowed, so `err.name === "ZkCommitmentMismatchError"` tells it apart (viem's pattern). */
+export type ZkCommitmentMismatchErrorType = ZkCommitmentMismatchError & { name: "ZkCommitmentMismatchError" };
 
 /** ONNX Runtime and the ZK circuit disagree on a job's output: the ONNX file and the ZK weights are different models. */
 export class ResultMismatchError extends VerityError {
@@ -71,6 +79,8 @@ export class ResultMismatchError extends VerityError {
     });
   }
 }
+/** `ResultMismatchError` with its `name` narrowed, so `err.name === "ResultMismatchError"` tells it apart (viem's pattern). */
+export type ResultMismatchErrorType = ResultMismatchError & { name: "ResultMismatchError" };
 
 /** The state file is unreadable, malformed, or belongs to another hub or chain. */
 export class OperatorStateError extends VerityError {
@@ -86,6 +96,8 @@ export class OperatorStateError extends VerityError {
     this.file = file;
   }
 }
+/** `OperatorStateError` with its `name` narrowed, so `err.name === "OperatorStateError"` tells it apart (viem's pattern). */
+export type OperatorStateErrorType = OperatorStateError & { name: "OperatorStateError" };
 
 /** Another live process (or node instance) is using the state file. */
 export class OperatorStateLockedError extends VerityError {
@@ -100,6 +112,8 @@ export class OperatorStateLockedError extends VerityError {
     this.file = file;
   }
 }
+/** `OperatorStateLockedError` with its `name` narrowed, so `err.name === "OperatorStateLockedError"` tells it apart (viem's pattern). */
+export type OperatorStateLockedErrorType = OperatorStateLockedError & { name: "OperatorStateLockedError" };
 
 /** The node's options are not usable. */
 export class OperatorConfigError extends VerityError {
@@ -108,6 +122,8 @@ export class OperatorConfigError extends VerityError {
     super(`Invalid operator node options: ${reason}.`);
   }
 }
+/** `OperatorConfigError` with its `name` narrowed, so `err.name === "OperatorConfigError"` tells it apart (viem's pattern). */
+export type OperatorConfigErrorType = OperatorConfigError & { name: "OperatorConfigError" };
 
 function describeUri(uri: string): string {
   if (uri.startsWith("data:")) return `data: URI (${uri.length} characters)`;

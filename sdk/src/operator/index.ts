@@ -36,23 +36,35 @@ export {
   type FetchArtifactParameters,
   type UriScheme,
 } from "./fetchModel.js";
-export { encodeZkAttestation, zkArtifactsIn, DEFAULT_ZK_ARTIFACTS_DIR } from "./zk.js";
+export { encodeZkAttestation, zkArtifactsIn, DEFAULT_ZK_ARTIFACTS_DIR } from "../prover/artifacts.js";
+export { zkVerifyingKeysFromFiles, REPO_VERIFYING_KEY_FILE } from "../prover/keys.js";
 export {
   loadModel,
   runMlp,
   ModelInputError,
+  type ModelInputErrorType,
   ModelRuntimeError,
+  type ModelRuntimeErrorType,
   type ModelSession,
 } from "./runtime.js";
 export {
   ArtifactFetchError,
+  type ArtifactFetchErrorType,
   ArtifactHashMismatchError,
+  type ArtifactHashMismatchErrorType,
   UnsupportedUriError,
+  type UnsupportedUriErrorType,
   ZkCommitmentMismatchError,
+  type ZkCommitmentMismatchErrorType,
   ResultMismatchError,
+  type ResultMismatchErrorType,
   OperatorStateError,
+  type OperatorStateErrorType,
   OperatorStateLockedError,
+  type OperatorStateLockedErrorType,
   OperatorConfigError,
+  type OperatorConfigErrorType,
 } from "./errors.js";
-export { releaseZkWorkers, proveMlp, modelCommitment, type ProveMlpReturnType } from "../proofs/zk.js";
+export { releaseZkWorkers } from "../proofs/zk.js";
+export { proveMlp, modelCommitment, type ProveMlpReturnType } from "../prover/prove.js";
 export { loadIrisModel, loadIrisOnnx, IRIS_MODEL_JSON_PATH, IRIS_MODEL_ONNX_PATH } from "../model/iris.js";

@@ -17,6 +17,8 @@ export class ModelInputError extends VerityError {
     super(`Model input rejected: ${reason}.`, { details: `The model takes ${expected}.` });
   }
 }
+/** `ModelInputError` with its `name` narrowed, so `err.name === "ModelInputError"` tells it apart (viem's pattern). */
+export type ModelInputErrorType = ModelInputError & { name: "ModelInputError" };
 
 /** A model file that ONNX Runtime cannot load, whose graph is not the expected one, or whose output is malformed. */
 export class ModelRuntimeError extends VerityError {
@@ -25,6 +27,8 @@ export class ModelRuntimeError extends VerityError {
     super(`Model execution failed: ${reason}.`);
   }
 }
+/** `ModelRuntimeError` with its `name` narrowed, so `err.name === "ModelRuntimeError"` tells it apart (viem's pattern). */
+export type ModelRuntimeErrorType = ModelRuntimeError & { name: "ModelRuntimeError" };
 
 /**
  * Loads ONNX model bytes into a CPU inference session. Throws {@link ModelRuntimeError} when ONNX Runtime cannot

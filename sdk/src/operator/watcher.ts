@@ -7,12 +7,10 @@ import {
   type TransactionReceipt,
   type WalletClient,
   isAddressEqual,
-  keccak256,
   parseEventLogs,
-  toHex,
   zeroAddress,
 } from "viem";
-import { getBlock, getBlockNumber, getChainId, getContractEvents, readContract, waitForTransactionReceipt } from "viem/actions";
+import { readContract, waitForTransactionReceipt } from "viem/actions";
 import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
 import { challengeResult } from "../actions/challengeResult.js";
 import { resolveChallenge } from "../actions/resolveChallenge.js";
@@ -20,18 +18,18 @@ import { withdraw } from "../actions/withdraw.js";
 import { withdrawSlashCredit } from "../actions/withdrawSlashCredit.js";
 import { VerityMode } from "../constants.js";
 import { decodeOptimisticParams } from "../encoding/params.js";
-import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
+import type { Tensor } from "../encoding/tensor.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError, withVerityErrors } from "../errors/decode.js";
 import { TransactionRevertedError } from "../errors/job.js";
-import { type RequestedJob, requestedJobFromLog } from "../internal/jobs.js";
+import type { RequestedJob } from "../internal/jobs.js";
 import type { MlpWeights } from "../model/mlp.js";
-import { modelCommitment, proveMlp, releaseZkWorkers } from "../proofs/zk.js";
-import type { ModelVersion } from "../types.js";
-import { OperatorConfigError, ResultMismatchError, ZkCommitmentMismatchError } from "./errors.js";
-import { fetchArtifact } from "./fetchModel.js";
-import { type ModelSession, loadModel, runMlp } from "./runtime.js";
-import { zkArtifactsIn } from "./zk.js";
+import { createChainReader } from "./chain.js";
+import { OperatorConfigError } from "./errors.js";
+import { createExecutor } from "./execute.js";
+import { createServiceLoop } from "./loop.js";
+import { createModelCache, versionKey } from "./models.js";
+import { createBlockScanner } from "./scanner.js";
 
 /** A model version the watcher checks: its integer weights prove the true output when a proposal is wrong. */
 export type WatchedModel = {
@@ -112,8 +110,6 @@ export type Watcher = {
   stats(): WatcherStats;
 };
 
-const versionKey = (modelId: Hex, version: number) => `${modelId.toLowerCase()}/${version}`;
-
 /**
  * Creates a watcher (a "fisherman") for OPTIMISTIC jobs: it watches `ResultProposed` for the model versions it
  * knows, re-executes each proposal's job with ONNX Runtime (the model fetched by the version's URI and checked
@@ -144,9 +140,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
   if (!account) throw new OperatorConfigError("the wallet client has no account (the challenger posts bonds and proofs)");
   if (options.models.length === 0) throw new OperatorConfigError("no models to watch");
   const challenger = account.address;
+  const chainOpt = walletClient.chain ?? null;
   const pollMs = options.pollingIntervalMs ?? 2_000;
-  const maxRange = BigInt(options.maxBlockRange ?? 2_000);
-  const modelDir = options.modelDir ?? process.cwd();
   const withdrawCredits = options.withdraw ?? true;
   const watched = new Map<string, WatchedModel>();
   for (const m of options.models) watched.set(versionKey(m.modelId, m.version), m);
@@ -159,97 +154,52 @@ export function createWatcher(options: WatcherOptions): Watcher {
       // A logger must not break the watcher.
     }
   };
-  const rpc = <T>(fn: () => Promise<T>) => withVerityErrors(fn);
 
-  let started = false;
-  let stopping = false;
-  let stopped: Promise<void> | undefined;
-  let loop: Promise<void> | undefined;
-  let scanFrom: bigint | undefined;
-  let tickTail: Promise<unknown> = Promise.resolve();
-  let usedZk = false;
-  let wake: (() => void) | undefined;
-  let announced = false;
+  const chain = createChainReader({ publicClient, hub });
+  const models = createModelCache({ chain, modelDir: options.modelDir ?? process.cwd(), fetchTimeoutMs: options.fetchTimeoutMs });
+  const exec = createExecutor({ models, fetchTimeoutMs: options.fetchTimeoutMs });
   const requests = new Map<bigint, RequestedJob>();
   /** Proposals handled (correct, or challenged and resolved, or not ours to handle): never looked at again. */
   const handled = new Set<bigint>();
   /** Proposals met but not settled yet (retried on each pass). */
   const open = new Map<bigint, { proposer: Address; outputHash: Hex; blockNumber: bigint }>();
-  const versions = new Map<string, Promise<ModelVersion>>();
-  const sessions = new Map<string, Promise<ModelSession>>();
   const stats: Omit<WatcherStats, "running" | "lastBlock"> = { proposalsChecked: 0, challenged: 0, won: 0, slashed: 0n };
+  let announced = false;
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopping) return resolve();
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-
-  const getVersion = (modelId: Hex, version: number) => {
-    const key = versionKey(modelId, version);
-    let p = versions.get(key);
-    if (!p) {
-      p = rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getVersion", args: [modelId, version] })).then(
-        (v) => ({ ...v }),
-      );
-      p.catch(() => versions.delete(key));
-      versions.set(key, p);
-    }
-    return p;
-  };
-
-  const getSession = (modelId: Hex, version: number) => {
-    const key = versionKey(modelId, version);
-    let p = sessions.get(key);
-    if (!p) {
-      p = (async () => {
-        const v = await getVersion(modelId, version);
-        const bytes = await fetchArtifact({
-          uri: v.uri,
-          expectedHash: v.artifactHash,
-          what: `model file of version ${version}`,
-          baseDir: modelDir,
-          timeoutMs: options.fetchTimeoutMs,
-        });
-        return loadModel(bytes);
-      })();
-      p.catch(() => sessions.delete(key));
-      sessions.set(key, p);
-    }
-    return p;
-  };
+  const loop = createServiceLoop({
+    name: "watcher",
+    pollMs,
+    tick: () => tick(),
+    onError: (e) => log({ type: "watcher-error", jobId: undefined, error: toVerityError(e) as Error }),
+  });
+  /** Scans `ResultProposed` (and the requests of watched models) up to the latest block. */
+  const scanner = createBlockScanner({
+    chain,
+    maxBlockRange: BigInt(options.maxBlockRange ?? 2_000),
+    stopping: () => loop.stopping,
+    startBlock: (latest) => options.fromBlock ?? latest,
+    onRange: async (fromBlock, toBlock) => {
+      const [requested, proposals] = await Promise.all([chain.requests(modelIds, fromBlock, toBlock), chain.proposals(fromBlock, toBlock)]);
+      for (const req of requested) requests.set(req.jobId, req);
+      for (const { jobId, proposer, outputHash, challengeWindowEnd, blockNumber } of proposals) {
+        if (handled.has(jobId) || open.has(jobId)) continue;
+        open.set(jobId, { proposer, outputHash, blockNumber });
+        log({ type: "proposal-seen", jobId, proposer, outputHash, challengeWindowEnd: BigInt(challengeWindowEnd) });
+      }
+    },
+  });
 
   /** The job's request (from this run's scan, else looked up by id). */
   const getRequest = async (jobId: bigint): Promise<RequestedJob | undefined> => {
     const cached = requests.get(jobId);
     if (cached) return cached;
-    const [l] = await rpc(() =>
-      getContractEvents(publicClient, {
-        address: hub,
-        abi: inferenceHubAbi,
-        eventName: "InferenceRequested",
-        args: { jobId },
-        fromBlock: 0n,
-        toBlock: "latest",
-        strict: true,
-      }),
-    );
-    if (!l) return undefined;
-    const req = requestedJobFromLog(l);
-    requests.set(jobId, req);
+    const req = await chain.request(jobId, 0n, "latest");
+    if (req) requests.set(jobId, req);
     return req;
   };
 
   const confirm = async (hash: Hash, action: string): Promise<TransactionReceipt> => {
-    const receipt = await rpc(() => waitForTransactionReceipt(publicClient, { hash, pollingInterval: pollMs }));
+    const receipt = await withVerityErrors(() => waitForTransactionReceipt(publicClient, { hash, pollingInterval: pollMs }));
     if (receipt.status !== "success") throw new TransactionRevertedError({ hash, action });
     return receipt;
   };
@@ -258,21 +208,21 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const withdrawAll = async (jobId: bigint, feeToken: Address) => {
     const hubPaid: { token: Address; amount: bigint; txHash: Hash }[] = [];
     for (const token of feeToken === zeroAddress ? [zeroAddress] : [zeroAddress, feeToken]) {
-      const amount = await rpc(() =>
+      const amount = await withVerityErrors(() =>
         readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "creditOf", args: [challenger, token] }),
       );
       if (amount === 0n) continue;
-      const txHash = await withdraw(walletClient, { hub, token, account, chain: walletClient.chain ?? null });
+      const txHash = await withdraw(walletClient, { hub, token, account, chain: chainOpt });
       await confirm(txHash, "withdraw");
       hubPaid.push({ token, amount, txHash });
     }
-    const registry = await rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }));
-    const slashCredit = await rpc(() =>
+    const registry = await chain.operatorRegistry();
+    const slashCredit = await withVerityErrors(() =>
       readContract(publicClient, { address: registry, abi: operatorRegistryAbi, functionName: "slashCreditOf", args: [challenger] }),
     );
     let slashTxHash: Hash | undefined;
     if (slashCredit > 0n) {
-      slashTxHash = await withdrawSlashCredit(walletClient, { operatorRegistry: registry, account, chain: walletClient.chain ?? null });
+      slashTxHash = await withdrawSlashCredit(walletClient, { operatorRegistry: registry, account, chain: chainOpt });
       await confirm(slashTxHash, "withdrawSlashCredit");
     }
     if (hubPaid.length > 0 || slashTxHash) {
@@ -290,16 +240,12 @@ export function createWatcher(options: WatcherOptions): Watcher {
       return;
     }
     const { job } = req;
-    const [[statusCode], proposal, block] = await Promise.all([
-      rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId] })),
-      rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getProposal", args: [jobId] })),
-      rpc(() => getBlock(publicClient, { blockTag: "latest" })),
-    ]);
-    const proposed = statusCode === 4;
-    const challengedByUs = statusCode === 5 && isAddressEqual(proposal.challenger, challenger);
+    const [status, proposal, block] = await Promise.all([chain.jobStatus(jobId), chain.proposal(jobId), chain.latestBlock()]);
+    const proposed = status === "proposed";
+    const challengedByUs = status === "challenged" && isAddressEqual(proposal.challenger, challenger);
     if (!proposed && !challengedByUs) {
       handled.add(jobId);
-      if (statusCode === 5) log({ type: "proposal-ignored", jobId, reason: `already challenged by ${proposal.challenger}` });
+      if (status === "challenged") log({ type: "proposal-ignored", jobId, reason: `already challenged by ${proposal.challenger}` });
       return;
     }
     if (isAddressEqual(proposal.proposer, challenger)) {
@@ -314,27 +260,12 @@ export function createWatcher(options: WatcherOptions): Watcher {
     }
 
     // Re-execute with ONNX Runtime.
-    const onnx = await getSession(job.modelId, job.version);
-    const inputBytes: Hex =
-      req.input ??
-      toHex(
-        await fetchArtifact({
-          uri: req.inputURI ?? "",
-          expectedHash: job.inputHash,
-          what: "input",
-          allowedSchemes: ["https", "http", "data"],
-          timeoutMs: options.fetchTimeoutMs,
-          maxBytes: 16 * 1024 * 1024,
-        }),
-      );
-    const input = decodeTensor(inputBytes);
-    const output = await runMlp(onnx, input);
-    const outputBytes = encodeTensor(output);
-    const trueOutputHash = keccak256(outputBytes);
+    const computed = await exec.run(req);
+    const trueOutputHash = computed.outputHash;
     const correct = trueOutputHash === seen.outputHash.toLowerCase();
     if (proposed) {
       stats.proposalsChecked++;
-      log({ type: "proposal-checked", jobId, correct, proposedOutputHash: seen.outputHash, trueOutputHash, trueOutput: output });
+      log({ type: "proposal-checked", jobId, correct, proposedOutputHash: seen.outputHash, trueOutputHash, trueOutput: computed.output });
     }
     if (correct && proposed) {
       handled.add(jobId);
@@ -342,23 +273,14 @@ export function createWatcher(options: WatcherOptions): Watcher {
     }
 
     // Wrong: prove the true output first (never challenge what cannot be proven), then challenge and resolve.
-    const v = await getVersion(job.modelId, job.version);
-    const commitment = toHex(await modelCommitment(model.weights), { size: 32 });
-    if (commitment.toLowerCase() !== v.zkModelCommitment.toLowerCase()) {
-      throw new ZkCommitmentMismatchError({ modelId: job.modelId, version: job.version, expected: v.zkModelCommitment, actual: commitment });
-    }
-    usedZk = true;
-    const proved = await proveMlp({ weights: model.weights, input, artifacts: zkArtifactsIn(model.artifactsDir) });
-    if (proved.output.values.some((x, i) => x !== output.values[i])) {
-      throw new ResultMismatchError({ jobId, onnx: output.values, proved: proved.output.values });
-    }
-    if (stopping) return;
+    const proven = await exec.prove(req, model, { inputBytes: computed.inputBytes, expected: computed.output });
+    if (loop.stopping) return;
 
     if (proposed) {
       const { bond } = decodeOptimisticParams(job.params);
       let txHash: Hash;
       try {
-        txHash = await challengeResult(walletClient, { hub, jobId, job, account, chain: walletClient.chain ?? null });
+        txHash = await challengeResult(walletClient, { hub, jobId, job, account, chain: chainOpt });
       } catch (e) {
         const err = toVerityError(e);
         // Someone else challenged first, or the window closed: look again on the next pass.
@@ -373,11 +295,10 @@ export function createWatcher(options: WatcherOptions): Watcher {
       hub,
       jobId,
       job,
-      output: outputBytes,
-      input: inputBytes,
-      proof: proved.proof,
+      output: proven.outputBytes,
+      attestation: proven.attestation,
       account,
-      chain: walletClient.chain ?? null,
+      chain: chainOpt,
     });
     const receipt = await confirm(txHash, "resolveChallenge");
     handled.add(jobId);
@@ -392,92 +313,34 @@ export function createWatcher(options: WatcherOptions): Watcher {
     if (withdrawCredits) await withdrawAll(jobId, job.feeToken);
   };
 
-  /** Scans `ResultProposed` (and the requests of watched models) up to the latest block. */
-  const scan = async () => {
-    const latest = await rpc(() => getBlockNumber(publicClient, { cacheTime: 0 }));
-    scanFrom ??= options.fromBlock ?? latest;
-    let from = scanFrom;
-    while (from <= latest && !stopping) {
-      const to = from + maxRange - 1n < latest ? from + maxRange - 1n : latest;
-      const range = { address: hub, abi: inferenceHubAbi, fromBlock: from, toBlock: to, strict: true } as const;
-      const [requested, proposals] = await Promise.all([
-        rpc(() => getContractEvents(publicClient, { ...range, eventName: "InferenceRequested", args: { modelId: modelIds } })),
-        rpc(() => getContractEvents(publicClient, { ...range, eventName: "ResultProposed" })),
-      ]);
-      for (const l of requested) {
-        if (l.blockNumber === null || l.transactionHash === null || l.logIndex === null) continue;
-        const req = requestedJobFromLog({ ...l, blockNumber: l.blockNumber, transactionHash: l.transactionHash, logIndex: l.logIndex });
-        requests.set(req.jobId, req);
-      }
-      for (const l of proposals) {
-        const { jobId, proposer, outputHash, challengeWindowEnd } = l.args;
-        if (handled.has(jobId) || open.has(jobId)) continue;
-        open.set(jobId, { proposer, outputHash, blockNumber: l.blockNumber ?? to });
-        log({ type: "proposal-seen", jobId, proposer, outputHash, challengeWindowEnd: BigInt(challengeWindowEnd) });
-      }
-      scanFrom = to + 1n;
-      from = scanFrom;
+  async function tick() {
+    if (!announced) {
+      announced = true;
+      log({ type: "watcher-started", hub, challenger, chainId: await chain.chainId() });
     }
-  };
-
-  const tick = () => {
-    const run = tickTail.then(async () => {
-      if (!announced) {
-        announced = true;
-        log({ type: "watcher-started", hub, challenger, chainId: await rpc(() => getChainId(publicClient)) });
+    await scanner.scan();
+    // One proposal at a time: transactions leave in order, and proofs do not compete for the CPU.
+    for (const jobId of [...open.keys()].sort((a, b) => (a < b ? -1 : 1))) {
+      if (loop.stopping) break;
+      try {
+        await handle(jobId);
+      } catch (e) {
+        log({ type: "watcher-error", jobId, error: toVerityError(e) as Error });
       }
-      await scan();
-      // One proposal at a time: transactions leave in order, and proofs do not compete for the CPU.
-      for (const jobId of [...open.keys()].sort((a, b) => (a < b ? -1 : 1))) {
-        if (stopping) break;
-        try {
-          await handle(jobId);
-        } catch (e) {
-          log({ type: "watcher-error", jobId, error: toVerityError(e) as Error });
-        }
-        if (handled.has(jobId)) open.delete(jobId);
-      }
-    });
-    tickTail = run.catch(() => undefined);
-    return run;
-  };
+      if (handled.has(jobId)) open.delete(jobId);
+    }
+  }
 
-  const currentStats = (): WatcherStats => ({ running: started && !stopping, lastBlock: scanFrom === undefined ? undefined : scanFrom - 1n, ...stats });
+  const currentStats = (): WatcherStats => ({ running: loop.running, lastBlock: scanner.lastBlock, ...stats });
 
   return {
-    async start() {
-      if (stopping) throw new OperatorConfigError("this watcher was stopped: create a new one");
-      if (started) return;
-      started = true;
-      loop = (async () => {
-        while (!stopping) {
-          try {
-            await tick();
-          } catch (e) {
-            log({ type: "watcher-error", jobId: undefined, error: toVerityError(e) as Error });
-          }
-          await sleep(pollMs);
-        }
-      })();
-    },
-    async runOnce() {
-      if (stopping) throw new OperatorConfigError("this watcher was stopped: create a new one");
-      await tick();
-    },
-    stop() {
-      stopped ??= (async () => {
-        stopping = true;
-        wake?.();
-        await loop;
-        await tickTail;
-        for (const p of sessions.values()) await p.then((s) => s.release()).catch(() => undefined);
-        sessions.clear();
-        if (usedZk) await releaseZkWorkers();
-        started = false;
+    start: () => loop.start(),
+    runOnce: () => loop.tick(),
+    stop: () =>
+      loop.stop(async () => {
+        await exec.release();
         log({ type: "watcher-stopped", stats: currentStats() });
-      })();
-      return stopped;
-    },
+      }),
     stats: currentStats,
   };
 }

@@ -2,18 +2,18 @@ import { type Hex, encodeAbiParameters, keccak256 } from "viem";
 import type { Tensor } from "../encoding/tensor.js";
 import {
   ZkProofFormatError,
-  ZkProvingError,
   ZkPublicSignalsError,
   ZkTensorError,
   ZkVerifyingKeyError,
   ZkWeightsError,
 } from "../errors/zk.js";
-import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights, mlpForward } from "../model/mlp.js";
+import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights } from "../model/mlp.js";
 
 /**
  * The ZK mode for the "mlp-4-8-3-int8" model (circuits/mlp_4_8_3.circom): packing of the public signals, the
- * Poseidon model commitment, proving and verification. Pure functions: no blockchain client. snarkjs and
- * circomlibjs are imported lazily, so a dApp that never proves or verifies ZK never loads them.
+ * verifying key hash and proof verification. Pure functions: no blockchain client; snarkjs is imported lazily, so
+ * a dApp that never verifies a ZK job never loads it. Proving and the Poseidon model commitment (circomlibjs) live
+ * in sdk/src/prover/ behind the `verity/operator` entry.
  *
  * Public signals, in this order (the circuit's outputs):
  * ```
@@ -172,20 +172,6 @@ export function packModelWeights(weights: MlpWeights): [bigint, bigint, bigint] 
   ];
 }
 
-let poseidonPromise: ReturnType<typeof loadPoseidon> | undefined;
-async function loadPoseidon() {
-  const { buildPoseidon } = await import("circomlibjs");
-  return buildPoseidon();
-}
-
-/** The model commitment: circomlib Poseidon over {@link packModelWeights}; equals the circuit's `commitment`. */
-export async function modelCommitment(weights: MlpWeights): Promise<bigint> {
-  const elements = packModelWeights(weights);
-  poseidonPromise ??= loadPoseidon();
-  const poseidon = await poseidonPromise;
-  return poseidon.F.toObject(poseidon(elements));
-}
-
 /** The public signals a proof for this input, output and commitment must carry, in the circuit's order. */
 export function zkPublicSignals(args: { input: Tensor; output: Tensor; commitment: bigint }): ZkPublicSignals {
   const { commitment } = args;
@@ -211,7 +197,8 @@ export function mlpCircuitInput(weights: MlpWeights, input: Tensor): Record<stri
 // Proving and verification
 // ---------------------------------------------------------------------------------------------------------------
 
-function parseSignals(publicSignals: readonly (bigint | string)[], expected: number): ZkPublicSignals {
+/** Public signals as bigints, each below the field modulus; throws {@link ZkPublicSignalsError} otherwise. */
+export function parseSignals(publicSignals: readonly (bigint | string)[], expected: number): ZkPublicSignals {
   if (!Array.isArray(publicSignals) || publicSignals.length !== expected)
     throw new ZkPublicSignalsError(
       `expected ${expected} values, got ${Array.isArray(publicSignals) ? publicSignals.length : typeof publicSignals}`
@@ -322,48 +309,10 @@ export function encodeProofForSolidity(proof: Groth16Proof): SolidityGroth16Proo
 }
 
 let snarkjsPromise: Promise<typeof import("snarkjs")> | undefined;
-function loadSnarkjs(): Promise<typeof import("snarkjs")> {
+/** snarkjs, imported on first use (a dApp that never verifies a ZK job never loads it). */
+export function loadSnarkjs(): Promise<typeof import("snarkjs")> {
   snarkjsPromise ??= import("snarkjs");
   return snarkjsPromise;
-}
-
-export type ProveMlpParameters = { weights: MlpWeights; input: Tensor; artifacts: ZkArtifacts };
-export type ProveMlpReturnType = {
-  proof: Groth16Proof;
-  publicSignals: ZkPublicSignals;
-  /** The model's output (int32 [1,3]), equal to mlpForward and to the proof's packedOutput. */
-  output: Tensor;
-  commitment: bigint;
-};
-export type ProveMlpErrorType = ZkWeightsError | ZkTensorError | ZkProvingError;
-
-/**
- * Runs the model inside the circuit and proves it (snarkjs Groth16 fullProve: witness from the wasm, proof from
- * the zkey). Checks that the proven output is mlpForward's.
- *
- * @example
- * const { proof, publicSignals, output } = await proveMlp({
- *   weights, input: tensor("int8", [1, 4], [5, -3, 127, 0]),
- *   artifacts: { wasm: "circuits/build/mlp_4_8_3.wasm", zkey: "circuits/build/mlp_4_8_3.zkey" },
- * });
- */
-export async function proveMlp({ weights, input, artifacts }: ProveMlpParameters): Promise<ProveMlpReturnType> {
-  const circuitInput = mlpCircuitInput(weights, input);
-  const expected = mlpForward(weights, input.values);
-  const snarkjs = await loadSnarkjs();
-  let result: Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>;
-  try {
-    result = await snarkjs.groth16.fullProve(circuitInput, artifacts.wasm, artifacts.zkey);
-  } catch (e) {
-    throw new ZkProvingError((e as Error).message ?? String(e), { cause: e as Error });
-  }
-  const publicSignals = parseSignals(result.publicSignals, ZK_PUBLIC_SIGNALS);
-  const output: Tensor = { dtype: "int32", shape: [...ZK_OUTPUT_SHAPE], values: expected };
-  if (publicSignals[1] !== packInput(input) || publicSignals[2] !== packOutput(output))
-    throw new ZkProvingError(
-      "the circuit's public signals differ from the reference model (wasm from another circuit?)"
-    );
-  return { proof: result.proof as Groth16Proof, publicSignals, output, commitment: publicSignals[0] };
 }
 
 export type VerifyMlpProofParameters = {

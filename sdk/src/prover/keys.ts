@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Hex } from "viem";
 import { ZkVerifyingKeyError } from "../errors/zk.js";
-import { type Groth16VerifyingKey, vkeyHash } from "./zk.js";
+import { type Groth16VerifyingKey, vkeyHash } from "../proofs/zk.js";
 
 /**
  * Node side of ZK verification: reads snarkjs verifying keys (verification_key.json) from files, keyed by the

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { bytesToHex, keccak256, type Hex } from "viem";
 import { ZkSetupError } from "../errors/zk.js";
-import { type Groth16VerifyingKey, ZK_CIRCUIT_NAME, vkeyHash } from "./zk.js";
+import { type Groth16VerifyingKey, ZK_CIRCUIT_NAME, vkeyHash } from "../proofs/zk.js";
 
 /**
  * The ZK mode's trusted-setup pipeline (Node only): compile the circuit with circom (wasm build, --O2), get a

@@ -1,0 +1,66 @@
+import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
+import { VerityMode } from "../constants.js";
+import type { ContractRevertError } from "../errors/contract.js";
+import type { InvalidDataError, AccountRequiredError } from "../errors/request.js";
+import type { JobModeMismatchError, JobNotFoundError } from "../errors/job.js";
+import type { RpcUnreachableError } from "../errors/rpc.js";
+import type { TensorEncodingError } from "../errors/tensor.js";
+import type { ZkProofError } from "../errors/zk.js";
+import { writeOptions } from "../internal/client.js";
+import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { type ProofOrAttestation, zkAttestationOf } from "../internal/groth16.js";
+import { jobFor, writeHub } from "../internal/hub.js";
+import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+
+export type FulfillZkParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+  /** The proven output: a Tensor or its canonical bytes (int32 [1,3] for the MLP circuit). */
+  output: Exclude<TensorData, { uri: string; hash: Hex }>;
+  /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
+  input?: Hex | undefined;
+} & ProofOrAttestation;
+export type FulfillZkReturnType = Hash;
+export type FulfillZkErrorType =
+  | TensorEncodingError
+  | InvalidDataError
+  | ZkProofError
+  | JobModeMismatchError
+  | JobNotFoundError
+  | ContractRevertError
+  | RpcUnreachableError
+  | AccountRequiredError
+  | WriteContractErrorType;
+
+/**
+ * The `fulfill` arguments of a ZK result: the job, the hub's `Result` struct and the ZK attestation
+ * (`abi.encode(a, b, c, input, output)`, see contracts/interfaces/IZkVerifier.sol). Refuses a job of another mode
+ * with {@link JobModeMismatchError}.
+ */
+export async function prepareZkFulfillment(client: VerityClient, parameters: FulfillZkParameters) {
+  const data = normalizeTensorData(parameters.output, "output");
+  const { job, read } = await jobFor(client, parameters, { mode: VerityMode.zk, action: "fulfillZk" });
+  const attestation = await zkAttestationOf(client, { ...parameters, read, output: data.bytes });
+  return { job, result: resultStruct(data), attestation };
+}
+
+/**
+ * Delivers a ZK result: the output with a Groth16 proof that the version's committed model maps the job's input
+ * to it. The hub's ZK verifier checks the proof on chain; anyone may send it, and the sender is credited the
+ * operator's share. Reverts (decoded, e.g. `ZkProofInvalid`) come back as {@link ContractRevertError}.
+ *
+ * @example
+ * ```ts
+ * import { proveMlp, zkArtifactsIn } from "verity/operator";
+ * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn() });
+ * await fulfillZk(operatorClient, { hub, jobId, output: proved.output, proof: proved.proof });
+ * ```
+ * @returns The transaction hash.
+ */
+export async function fulfillZk(client: VerityClient, parameters: FulfillZkParameters): Promise<FulfillZkReturnType> {
+  const options = writeOptions(client, parameters, "fulfillZk");
+  const { job, result, attestation } = await prepareZkFulfillment(client, parameters);
+  return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });
+}

@@ -1,0 +1,43 @@
+import type { Address, Hex } from "viem";
+import { InvalidDataError } from "../errors/request.js";
+// Types only: the ZK modules load lazily, when a snarkjs proof is to be encoded (the light entry never loads them).
+import type { Groth16Proof } from "../proofs/zk.js";
+import type { Job, VerityClient } from "../types.js";
+import { readJob } from "./readJob.js";
+
+/** A Groth16 proof as snarkjs returns it, or the ZK mode's attestation already encoded. */
+export type ProofOrAttestation =
+  | {
+      /**
+       * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, e.g.
+       * `proveMlp(...).proof` from `verity/operator`; it is encoded as the ZK mode's attestation.
+       */
+      proof: Groth16Proof;
+      attestation?: undefined;
+    }
+  | {
+      /** The ZK mode's attestation, already encoded (`encodeZkAttestation` of `verity/operator`). */
+      attestation: Hex;
+      proof?: undefined;
+    };
+
+/**
+ * The ZK attestation (`abi.encode(a, b, c, input, output)`, see contracts/interfaces/IZkVerifier.sol) for a
+ * proof of `output`: given as is, or encoded from a snarkjs proof and the job's input bytes (read from
+ * `InferenceRequested` when inline; required as `input` when the input is given by URI).
+ */
+export async function zkAttestationOf(
+  client: VerityClient,
+  { hub, jobId, read, input, output, ...given }: { hub: Address; jobId: bigint; read: Job | undefined; input?: Hex | undefined; output: Hex } & ProofOrAttestation,
+): Promise<Hex> {
+  if (given.attestation !== undefined) return given.attestation;
+  const bytes = input ?? (read ?? (await readJob(client, { hub, jobId }))).input;
+  if (bytes === undefined) {
+    throw new InvalidDataError("the job's input is off chain (given by URI): pass its canonical bytes as `input`");
+  }
+  const [{ encodeProofForSolidity }, { encodeZkAttestationParts }] = await Promise.all([
+    import("../proofs/zk.js"),
+    import("../proofs/zkAttestation.js"),
+  ]);
+  return encodeZkAttestationParts({ proof: encodeProofForSolidity(given.proof), input: bytes, output });
+}

@@ -1,0 +1,91 @@
+import { type Hex, keccak256, toHex } from "viem";
+import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
+import type { RequestedJob } from "../internal/jobs.js";
+import type { MlpWeights } from "../model/mlp.js";
+import { releaseZkWorkers } from "../proofs/zk.js";
+import { encodeZkAttestation, zkArtifactsIn } from "../prover/artifacts.js";
+import { proveMlp } from "../prover/prove.js";
+import { ResultMismatchError } from "./errors.js";
+import { fetchArtifact } from "./fetchModel.js";
+import type { ModelCache } from "./models.js";
+import { runMlp } from "./runtime.js";
+
+/**
+ * Execution, shared by the operator node and the watcher: fetch a job's input, run the version's model on it, and
+ * prove the output with the ZK circuit, checking that the proof and ONNX Runtime agree.
+ */
+export type Executor = ReturnType<typeof createExecutor>;
+
+/** A job's input and the model's output, as tensors and canonical bytes. */
+export type Execution = { inputBytes: Hex; input: Tensor; output: Tensor; outputBytes: Hex; outputHash: Hex };
+
+/** A Groth16 proof of a job's output, encoded as the ZK attestation the hub takes. */
+export type ProvenOutput = { output: Tensor; outputBytes: Hex; attestation: Hex };
+
+/** The ZK weights and circuit artifacts a version is proven with. */
+export type ZkProver = { weights: MlpWeights; artifactsDir?: string | undefined };
+
+/** Inputs larger than this are refused (a requester chooses the input URI). */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache; fetchTimeoutMs?: number | undefined }) {
+  let usedZk = false;
+
+  /** The job's canonical input bytes: inline from the request, or fetched by its URI and checked against inputHash. */
+  const input = async (req: RequestedJob): Promise<Hex> =>
+    req.input ??
+    toHex(
+      await fetchArtifact({
+        uri: req.inputURI ?? "",
+        expectedHash: req.job.inputHash,
+        what: "input",
+        // Requesters choose input URIs: never let them read the operator's files.
+        allowedSchemes: ["https", "http", "data"],
+        timeoutMs: fetchTimeoutMs,
+        maxBytes: MAX_INPUT_BYTES,
+      }),
+    );
+
+  return {
+    input,
+    /** Runs the job's model version (the session loads first: a wrong model file stops everything). */
+    async run(req: RequestedJob, checkStop: () => void = () => undefined): Promise<Execution> {
+      const session = await models.session(req.job.modelId, req.job.version);
+      checkStop();
+      const inputBytes = await input(req);
+      const decoded = decodeTensor(inputBytes);
+      const output = await runMlp(session, decoded);
+      const outputBytes = encodeTensor(output);
+      return { inputBytes, input: decoded, output, outputBytes, outputHash: keccak256(outputBytes) };
+    },
+    /**
+     * Proves the job's output with `prover`'s weights, after checking they are the version's committed ones. With
+     * `expected` (ONNX Runtime's output), a proof of another output throws {@link ResultMismatchError}.
+     */
+    async prove(
+      req: RequestedJob,
+      prover: ZkProver,
+      {
+        inputBytes,
+        expected,
+        checkStop = () => undefined,
+      }: { inputBytes?: Hex | undefined; expected?: Tensor | undefined; checkStop?: () => void } = {},
+    ): Promise<ProvenOutput> {
+      usedZk = true;
+      await models.checkZkCommitment(req.job.modelId, req.job.version, prover.weights);
+      checkStop();
+      const bytes = inputBytes ?? (await input(req));
+      const proved = await proveMlp({ weights: prover.weights, input: decodeTensor(bytes), artifacts: zkArtifactsIn(prover.artifactsDir) });
+      if (expected && proved.output.values.some((v, i) => v !== expected.values[i])) {
+        throw new ResultMismatchError({ jobId: req.jobId, onnx: expected.values, proved: proved.output.values });
+      }
+      const outputBytes = encodeTensor(proved.output);
+      return { output: proved.output, outputBytes, attestation: encodeZkAttestation({ proof: proved.proof, input: bytes, output: outputBytes }) };
+    },
+    /** Releases the ONNX sessions and, if a proof was made, the prover's worker threads (they hold Node open). */
+    async release(): Promise<void> {
+      await models.release();
+      if (usedZk) await releaseZkWorkers();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { type Hex, toHex } from "viem";
+import type { MlpWeights } from "../model/mlp.js";
+import { modelCommitment } from "../prover/prove.js";
+import type { ModelVersion } from "../types.js";
+import type { ChainReader } from "./chain.js";
+import { ZkCommitmentMismatchError } from "./errors.js";
+import { fetchArtifact } from "./fetchModel.js";
+import { type ModelSession, loadModel } from "./runtime.js";
+
+/**
+ * The model cache of the operator node and the watcher: each version's on-chain record, its ONNX Runtime session
+ * (the file fetched by the version's URI and checked against its artifact hash before it is loaded), and the check
+ * that the configured ZK weights are the ones the version commits to. Each is computed once per version; a failure
+ * is not cached (the file may be fixed, the network may come back).
+ */
+export type ModelCache = ReturnType<typeof createModelCache>;
+
+/** The cache key of a model version. */
+export const versionKey = (modelId: Hex, version: number) => `${modelId.toLowerCase()}/${version}`;
+
+/** A map of promises that forgets a promise once it rejects. */
+function memo<T>() {
+  const entries = new Map<string, Promise<T>>();
+  return {
+    entries,
+    get(key: string, make: () => Promise<T>): Promise<T> {
+      let p = entries.get(key);
+      if (!p) {
+        p = make();
+        p.catch(() => entries.delete(key));
+        entries.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
+export type ModelCacheOptions = {
+  chain: Pick<ChainReader, "version">;
+  /** Base directory of relative `file:` model URIs. */
+  modelDir: string;
+  /** HTTP timeout for model URIs, in ms (default 30,000). */
+  fetchTimeoutMs?: number | undefined;
+};
+
+export function createModelCache({ chain, modelDir, fetchTimeoutMs }: ModelCacheOptions) {
+  const versions = memo<ModelVersion>();
+  const sessions = memo<ModelSession>();
+  const commitments = memo<void>();
+
+  const version = (modelId: Hex, v: number) => versions.get(versionKey(modelId, v), () => chain.version(modelId, v));
+
+  return {
+    version,
+    /** The version's model, fetched by its URI, checked against its artifactHash, loaded in ONNX Runtime. */
+    session: (modelId: Hex, v: number): Promise<ModelSession> =>
+      sessions.get(versionKey(modelId, v), async () => {
+        const record = await version(modelId, v);
+        const bytes = await fetchArtifact({
+          uri: record.uri,
+          expectedHash: record.artifactHash,
+          what: `model file of version ${v}`,
+          baseDir: modelDir,
+          timeoutMs: fetchTimeoutMs,
+        });
+        return loadModel(bytes);
+      }),
+    /** Throws {@link ZkCommitmentMismatchError} unless the Poseidon commitment of `weights` is the version's. */
+    checkZkCommitment: (modelId: Hex, v: number, weights: MlpWeights): Promise<void> =>
+      commitments.get(versionKey(modelId, v), async () => {
+        const record = await version(modelId, v);
+        const actual = toHex(await modelCommitment(weights), { size: 32 });
+        if (actual.toLowerCase() !== record.zkModelCommitment.toLowerCase()) {
+          throw new ZkCommitmentMismatchError({ modelId, version: v, expected: record.zkModelCommitment, actual });
+        }
+      }),
+    /** Releases the ONNX Runtime sessions. */
+    async release(): Promise<void> {
+      for (const p of sessions.entries.values()) await p.then((s) => s.release()).catch(() => undefined);
+      sessions.entries.clear();
+    },
+  };
+}

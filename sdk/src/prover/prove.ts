@@ -1,0 +1,77 @@
+import type { Tensor } from "../encoding/tensor.js";
+import { ZkProvingError, type ZkTensorError, type ZkWeightsError } from "../errors/zk.js";
+import { type MlpWeights, mlpForward } from "../model/mlp.js";
+import {
+  type Groth16Proof,
+  type ZkArtifacts,
+  type ZkPublicSignals,
+  ZK_OUTPUT_SHAPE,
+  ZK_PUBLIC_SIGNALS,
+  loadSnarkjs,
+  mlpCircuitInput,
+  packInput,
+  packModelWeights,
+  packOutput,
+  parseSignals,
+} from "../proofs/zk.js";
+
+/**
+ * The prover's side of the ZK mode (behind the `verity/operator` entry, not the light `verity` one): Groth16
+ * proving with snarkjs and the Poseidon model commitment with circomlibjs, both loaded on first use. The packing,
+ * the verifying key hash and verification are pure and live in sdk/src/proofs/zk.ts.
+ */
+
+export { releaseZkWorkers } from "../proofs/zk.js";
+
+let poseidonPromise: ReturnType<typeof loadPoseidon> | undefined;
+async function loadPoseidon() {
+  const { buildPoseidon } = await import("circomlibjs");
+  return buildPoseidon();
+}
+
+/** The model commitment: circomlib Poseidon over {@link packModelWeights}; equals the circuit's `commitment`. */
+export async function modelCommitment(weights: MlpWeights): Promise<bigint> {
+  const elements = packModelWeights(weights);
+  poseidonPromise ??= loadPoseidon();
+  const poseidon = await poseidonPromise;
+  return poseidon.F.toObject(poseidon(elements));
+}
+
+export type ProveMlpParameters = { weights: MlpWeights; input: Tensor; artifacts: ZkArtifacts };
+export type ProveMlpReturnType = {
+  proof: Groth16Proof;
+  publicSignals: ZkPublicSignals;
+  /** The model's output (int32 [1,3]), equal to mlpForward and to the proof's packedOutput. */
+  output: Tensor;
+  commitment: bigint;
+};
+export type ProveMlpErrorType = ZkWeightsError | ZkTensorError | ZkProvingError;
+
+/**
+ * Runs the model inside the circuit and proves it (snarkjs Groth16 fullProve: witness from the wasm, proof from
+ * the zkey). Checks that the proven output is mlpForward's.
+ *
+ * @example
+ * const { proof, publicSignals, output } = await proveMlp({
+ *   weights, input: tensor("int8", [1, 4], [5, -3, 127, 0]),
+ *   artifacts: { wasm: "circuits/build/mlp_4_8_3.wasm", zkey: "circuits/build/mlp_4_8_3.zkey" },
+ * });
+ */
+export async function proveMlp({ weights, input, artifacts }: ProveMlpParameters): Promise<ProveMlpReturnType> {
+  const circuitInput = mlpCircuitInput(weights, input);
+  const expected = mlpForward(weights, input.values);
+  const snarkjs = await loadSnarkjs();
+  let result: Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>;
+  try {
+    result = await snarkjs.groth16.fullProve(circuitInput, artifacts.wasm, artifacts.zkey);
+  } catch (e) {
+    throw new ZkProvingError((e as Error).message ?? String(e), { cause: e as Error });
+  }
+  const publicSignals = parseSignals(result.publicSignals, ZK_PUBLIC_SIGNALS);
+  const output: Tensor = { dtype: "int32", shape: [...ZK_OUTPUT_SHAPE], values: expected };
+  if (publicSignals[1] !== packInput(input) || publicSignals[2] !== packOutput(output))
+    throw new ZkProvingError(
+      "the circuit's public signals differ from the reference model (wasm from another circuit?)"
+    );
+  return { proof: result.proof as Groth16Proof, publicSignals, output, commitment: publicSignals[0] };
+}
