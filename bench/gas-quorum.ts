@@ -29,7 +29,7 @@ import {
   inline,
   modeRequest,
   optimisticParams,
-  quorumFulfilArgs,
+  quorumFulfillArgs,
   quorumParams,
   resolution,
 } from "../test/helpers/modes.js";
@@ -54,7 +54,7 @@ export async function measureQuorumOptimistic(
   for (let i = 0; i < 2; i++) {
     const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorum);
     gas["fulfill(quorum 3-of-5)"] = await used(
-      c.hub.connect(c.operator).fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, trueOutput))),
+      c.hub.connect(c.operator).fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, trueOutput))),
     );
   }
 

@@ -8,7 +8,7 @@
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { releaseZkWorkers } from "../sdk/src/proofs/zk.js";
-import { IRIS_INPUT, deployWithZkModel, prove, zkFulfilArgs, zkRequest } from "../test/helpers/zk.js";
+import { IRIS_INPUT, deployWithZkModel, prove, zkFulfillArgs, zkRequest } from "../test/helpers/zk.js";
 
 export async function measureZk(
   ethers: HardhatEthers,
@@ -20,9 +20,9 @@ export async function measureZk(
   await releaseZkWorkers();
 
   const warm = await zkRequest(c, IRIS_INPUT);
-  await (await c.hub.connect(c.operator).fulfill(...zkFulfilArgs(warm.jobId, warm.job, proved))).wait();
+  await (await c.hub.connect(c.operator).fulfill(...zkFulfillArgs(warm.jobId, warm.job, proved))).wait();
 
   const { jobId, job } = await zkRequest(c, IRIS_INPUT);
-  const receipt = await (await c.hub.connect(c.operator).fulfill(...zkFulfilArgs(jobId, job, proved))).wait();
+  const receipt = await (await c.hub.connect(c.operator).fulfill(...zkFulfillArgs(jobId, job, proved))).wait();
   return { "fulfill(zk)": Number(receipt!.gasUsed) };
 }

@@ -15,7 +15,7 @@ import {
   modeBit,
   MODE_TEE,
   request,
-  teeFulfilArgs,
+  teeFulfillArgs,
   versionParams,
 } from "../test/helpers/verity.js";
 import { measureZk } from "./gas-zk.js";
@@ -36,14 +36,14 @@ gas.publishVersion = await used(
 // Warm-up: one full job per path, so balances and counters are non-zero.
 for (const version of [1, 2]) {
   const { jobId, job } = await request(c, { version });
-  await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+  await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
 }
 const native = await request(c);
 gas.requestInference = Number(native.receipt.gasUsed);
 const erc20 = await request(c, { version: 2, fee: 10_000_000n });
 gas["requestInference(erc20)"] = Number(erc20.receipt.gasUsed);
-gas["fulfill(tee)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, native.jobId, native.job))));
-gas["fulfill(tee,erc20)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, erc20.jobId, erc20.job))));
+gas["fulfill(tee)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, native.jobId, native.job))));
+gas["fulfill(tee,erc20)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, erc20.jobId, erc20.job))));
 
 // A consumer contract's job with a callback that stores the result.
 const consumerRequest = async () => {
@@ -67,9 +67,9 @@ const consumerRequest = async () => {
 };
 {
   const warm = await consumerRequest();
-  await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, warm.jobId, toStruct(warm.job))));
+  await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, warm.jobId, toStruct(warm.job))));
   const { jobId, job } = await consumerRequest();
-  gas["fulfill(tee)+callback"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, toStruct(job)))));
+  gas["fulfill(tee)+callback"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, toStruct(job)))));
 }
 
 // Refund after the deadline (the requester already has a credited balance from an earlier refund).
@@ -87,9 +87,9 @@ gas.withdrawModelEarnings = await used(c.hub.connect(c.modelOwner).withdrawModel
 await c.hub.setProtocolFee(500);
 {
   const w = await request(c);
-  await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, w.jobId, w.job)));
+  await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, w.jobId, w.job)));
   const { jobId, job } = await request(c);
-  gas["fulfill(tee,protocolFee)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job))));
+  gas["fulfill(tee,protocolFee)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job))));
 }
 
 function toStruct(j: any) {

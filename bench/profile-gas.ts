@@ -1,5 +1,5 @@
 import { network } from "hardhat";
-import { deployWithTeeModel, request, teeFulfilArgs } from "../test/helpers/verity.js";
+import { deployWithTeeModel, request, teeFulfillArgs } from "../test/helpers/verity.js";
 const { ethers } = await network.create();
 const c = await deployWithTeeModel(ethers);
 async function profile(hash: string, label: string) {
@@ -13,7 +13,7 @@ async function profile(hash: string, label: string) {
 }
 for (let i = 0; i < 2; i++) {
   const r = await request(c);
-  const f = await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, r.jobId, r.job)));
+  const f = await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, r.jobId, r.job)));
   await f.wait();
   if (i === 1) { await profile(r.receipt.hash, "request"); await profile(f.hash, "fulfill"); }
 }

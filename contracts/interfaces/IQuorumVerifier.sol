@@ -19,8 +19,9 @@ import {IResultVerifier} from "./IResultVerifier.sol";
 /// order, or a signer below the stake rejects the whole attestation with an error naming the signer. The operator
 /// share of the fee is split among all the signers (at least k, at most `MAX_QUORUM_SIGNERS`).
 ///
-/// The OperatorRegistry implements it (it holds the stakes, so a quorum check is one call), next to the TEE check:
-/// plug it in with `hub.setVerifier(3, operatorRegistry)`.
+/// The OperatorRegistry implements it (it holds the stakes, so a quorum check is one call), next to the TEE check.
+/// QUORUM is a built-in mode: the hub always routes it to its operator registry (`setVerifier(3, ...)` reverts with
+/// `HubBuiltInMode`).
 ///
 /// @dev Events: `verifyResult` is a view; the hub emits `InferenceFulfilled` and `OperatorsCredited` (the signers).
 interface IQuorumVerifier is IResultVerifier {

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { network } from "hardhat";
-import { deployWithTeeModel, request, teeFulfilArgs } from "../helpers/verity.js";
+import { deployWithTeeModel, request, teeFulfillArgs } from "../helpers/verity.js";
 
 const { ethers } = await network.create();
 const snapshot = JSON.parse(readFileSync("bench/gas.json", "utf8")) as Record<string, number>;
@@ -18,10 +18,10 @@ describe("gas snapshot (bench/gas.json)", () => {
     // Warm-up, as in bench/gas.ts: one full job per fee currency so counters and balances are non-zero.
     for (const version of [1, 2]) {
       const { jobId, job } = await request(c, { version });
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
     }
     const native = await request(c);
-    const fulfil = await (await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, native.jobId, native.job)))).wait();
+    const fulfil = await (await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, native.jobId, native.job)))).wait();
     const measured = { requestInference: Number(native.receipt.gasUsed), "fulfill(tee)": Number(fulfil!.gasUsed) };
     const hint = "contract gas changed: run `npm run bench:gas` and commit bench/gas.json";
     expect(measured.requestInference, hint).to.equal(snapshot.requestInference);

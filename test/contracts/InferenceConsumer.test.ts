@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ethers as E } from "ethers";
-import { deployWithTeeModel, MODE_TEE, MODEL_FEE, INPUT, teeFulfilArgs, parseRequested } from "../helpers/verity.js";
+import { deployWithTeeModel, MODE_TEE, MODEL_FEE, INPUT, teeFulfillArgs, parseRequested } from "../helpers/verity.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -23,9 +23,9 @@ describe("InferenceConsumer", () => {
     const { c, jobId, job } = await networkHelpers.loadFixture(consumerJob);
     expect(job.requester).to.equal(await c.consumer.getAddress());
     expect(job.callback).to.equal(await c.consumer.getAddress());
-    await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+    await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
     expect(await c.consumer.resultCount()).to.equal(1n);
-    expect(await c.consumer.outputHashOf(jobId)).to.equal(E.keccak256((await teeFulfilArgs(c, jobId, job))[2].output));
+    expect(await c.consumer.outputHashOf(jobId)).to.equal(E.keccak256((await teeFulfillArgs(c, jobId, job))[2].output));
   });
 
   it("refuses a callback from anyone but the hub", async () => {

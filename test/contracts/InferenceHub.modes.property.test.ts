@@ -18,7 +18,7 @@ import {
   inline,
   modeRequest,
   optimisticParams,
-  quorumFulfilArgs,
+  quorumFulfillArgs,
   quorumParams,
   resolution,
   type ModesSetup,
@@ -249,7 +249,7 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
               if (j.phase === "pending" && !j.optimistic) {
                 const k = Number((j.job.params as bigint) & 0xffn);
                 const chosen = ascending(signers.slice(0, Math.max(k, step.k)));
-                await c.hub.connect(c.other).fulfill(...(await quorumFulfilArgs(c, jobId, j.job, chosen, trueOutput)));
+                await c.hub.connect(c.other).fulfill(...(await quorumFulfillArgs(c, jobId, j.job, chosen, trueOutput)));
                 model.distribute(j.job, j.currency, chosen.map((s) => s.address), c.treasury.address);
                 model.jobs.delete(jobId);
                 return chosen.length > 1 ? "quorum fulfil (split)" : "quorum fulfil";

@@ -10,7 +10,7 @@ import {
   makeRequest,
   now,
   parseRequested,
-  teeFulfilArgs,
+  teeFulfillArgs,
   type JobStruct,
   type TeeSetup,
 } from "../helpers/verity.js";
@@ -135,7 +135,7 @@ async function runStep(c: TeeSetup, model: Ledger, step: Step): Promise<string> 
       if (live.length === 0) return "skip";
       const [jobId, { job, currency }] = live[step.pick % live.length]!;
       await networkHelpers.time.setNextBlockTimestamp(t);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const rest = (job.fee as bigint) - (job.modelFee as bigint);
       const protocol = (rest * (job.protocolFeeBps as bigint)) / BPS;
       model.credit(c.operator.address, currency, rest - protocol);

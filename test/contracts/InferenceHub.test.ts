@@ -22,7 +22,7 @@ import {
   request,
   signResult,
   teeAttestation,
-  teeFulfilArgs,
+  teeFulfillArgs,
   versionParams,
   type JobStruct,
   type TeeSetup,
@@ -32,7 +32,7 @@ import {
   JobStatus,
   NATIVE,
   expectRefused,
-  fulfilArgs,
+  fulfillArgs,
   jobLedger,
   registerEnclave,
   resultSigner,
@@ -92,7 +92,7 @@ function callbackFailures(hub: InferenceHub, receipt: ethersLib.TransactionRecei
 }
 
 /** Asserts that a fulfilment is refused with the error and that the job's slot and every credit it touches stay. */
-async function expectFulfilRefused(
+async function expectFulfillRefused(
   c: TeeSetup,
   args: readonly unknown[],
   errorSource: ethersLib.BaseContract,
@@ -429,7 +429,7 @@ describe("InferenceHub", function () {
     it("records the result and credits operator, model and nothing to the treasury at a zero protocol fee", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       await expect(tx)
         .to.emit(c.hub, "InferenceFulfilled")
         .withArgs(jobId, c.operator.address, ethersLib.keccak256(OUTPUT), OUTPUT, "");
@@ -448,7 +448,7 @@ describe("InferenceHub", function () {
       await c.hub.setProtocolFee(1_500);
       const { jobId, job } = await request(c);
       expect(job.protocolFeeBps).to.equal(1_500n);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const protocolShare = (OPERATOR_REWARD * 1_500n) / BPS;
       const ledger = await jobLedger(c, jobId, job);
       expect(ledger.treasury).to.equal(protocolShare);
@@ -462,7 +462,7 @@ describe("InferenceHub", function () {
       await c.hub.setProtocolFee(2_000);
       const fee = TOKEN_MODEL_FEE + 1_001n;
       const { jobId, job } = await request(c, { version: 2, fee });
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const token = await c.token.getAddress();
       const protocolShare = (1_001n * 2_000n) / BPS;
       expect(await c.hub.creditOf(c.treasury.address, token)).to.equal(protocolShare);
@@ -491,7 +491,7 @@ describe("InferenceHub", function () {
     it("accepts an inline output with its matching hash", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      const [, , , attestation] = await teeFulfilArgs(c, jobId, job);
+      const [, , , attestation] = await teeFulfillArgs(c, jobId, job);
       const result = { ...inlineResult(), outputHash: ethersLib.keccak256(OUTPUT) };
       await c.hub.connect(c.operator).fulfill(jobId, job, result, attestation);
       expect((await c.hub.getJob(jobId)).status).to.equal(JobStatus.Fulfilled);
@@ -501,14 +501,14 @@ describe("InferenceHub", function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
       await time.setNextBlockTimestamp(job.deadline as bigint);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       expect((await c.hub.getJob(jobId)).status).to.equal(JobStatus.Fulfilled);
     });
 
     it("accepts a result from any address: the enclave signature decides who is credited", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.other).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.other).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(OPERATOR_REWARD);
       expect(await c.hub.creditOf(c.other.address, NATIVE)).to.equal(0n);
     });
@@ -517,9 +517,9 @@ describe("InferenceHub", function () {
       it("refuses a second fulfilment", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const args = await teeFulfilArgs(c, jobId, job);
+        const args = await teeFulfillArgs(c, jobId, job);
         await c.hub.connect(c.operator).fulfill(...args);
-        await expectFulfilRefused(c, args, c.hub, "HubJobNotPending", [jobId, JobStatus.Fulfilled]);
+        await expectFulfillRefused(c, args, c.hub, "HubJobNotPending", [jobId, JobStatus.Fulfilled]);
       });
 
       it("refuses a job whose fields were tampered with", async function () {
@@ -534,7 +534,7 @@ describe("InferenceHub", function () {
           { ...job, inputHash: URI_HASH },
         ];
         for (const t of tampered) {
-          await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, t), c.hub, "HubCommitmentMismatch", [jobId]);
+          await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, t), c.hub, "HubCommitmentMismatch", [jobId]);
         }
         expect((await c.hub.getJob(jobId)).status).to.equal(JobStatus.Pending);
       });
@@ -542,23 +542,23 @@ describe("InferenceHub", function () {
       it("refuses an unknown job", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId + 1n, job), c.hub, "HubUnknownJob", [jobId + 1n]);
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId + 1n, job), c.hub, "HubUnknownJob", [jobId + 1n]);
       });
 
       it("refuses an expired job", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         await time.increaseTo((job.deadline as bigint) + 1n);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.hub, "HubJobExpired", [jobId, job.deadline]);
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.hub, "HubJobExpired", [jobId, job.deadline]);
       });
 
       it("rejects a signature from an unregistered key", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         const stranger = new ethersLib.Wallet(ethersLib.id("stranger"));
-        await expectFulfilRefused(
+        await expectFulfillRefused(
           c,
-          await fulfilArgs(c, jobId, job, { enclave: stranger }),
+          await fulfillArgs(c, jobId, job, { enclave: stranger }),
           c.operators,
           "TeeUnknownKey",
           [stranger.address],
@@ -569,7 +569,7 @@ describe("InferenceHub", function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         await c.operators.revokeMeasurement(MEASUREMENT);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.operators, "TeeMeasurementNotApproved", [
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeMeasurementNotApproved", [
           MEASUREMENT,
           2n,
         ]);
@@ -582,9 +582,9 @@ describe("InferenceHub", function () {
         // Allowed for version 2 only.
         await c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 2, OTHER_MEASUREMENT, true);
         const { jobId, job } = await request(c);
-        await expectFulfilRefused(
+        await expectFulfillRefused(
           c,
-          await fulfilArgs(c, jobId, job, { enclave: enclave2 }),
+          await fulfillArgs(c, jobId, job, { enclave: enclave2 }),
           c.operators,
           "TeeMeasurementNotAllowed",
           [c.modelId, 1n, OTHER_MEASUREMENT],
@@ -595,7 +595,7 @@ describe("InferenceHub", function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         await c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.operators, "TeeMeasurementNotAllowed", [
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeMeasurementNotAllowed", [
           c.modelId,
           1n,
           MEASUREMENT,
@@ -606,7 +606,7 @@ describe("InferenceHub", function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         await c.operators.connect(c.operator).revokeEnclaveKey(c.enclave.address);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.operators, "TeeUnknownKey", [
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeUnknownKey", [
           c.enclave.address,
         ]);
       });
@@ -614,24 +614,24 @@ describe("InferenceHub", function () {
       it("rejects a signature over another output (it recovers to a stranger)", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const args = await fulfilArgs(c, jobId, job, { signedOutputHash: ethersLib.keccak256(OTHER_OUTPUT) });
+        const args = await fulfillArgs(c, jobId, job, { signedOutputHash: ethersLib.keccak256(OTHER_OUTPUT) });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfilRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
       });
 
       it("rejects a valid signature replayed on another job", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const first = await request(c);
         const second = await request(c);
-        const [, , result, attestation] = await teeFulfilArgs(c, first.jobId, first.job);
+        const [, , result, attestation] = await teeFulfillArgs(c, first.jobId, first.job);
         const signer = await resultSigner(c, second.jobId, second.job, ethersLib.keccak256(OUTPUT), attestation);
-        await expectFulfilRefused(c, [second.jobId, second.job, result, attestation], c.operators, "TeeUnknownKey", [
+        await expectFulfillRefused(c, [second.jobId, second.job, result, attestation], c.operators, "TeeUnknownKey", [
           signer,
         ]);
         // The signature still works for the job it was made for, once.
         await c.hub.connect(c.operator).fulfill(first.jobId, first.job, result, attestation);
-        await expectFulfilRefused(c, [first.jobId, first.job, result, attestation], c.hub, "HubJobNotPending", [
+        await expectFulfillRefused(c, [first.jobId, first.job, result, attestation], c.hub, "HubJobNotPending", [
           first.jobId,
           JobStatus.Fulfilled,
         ]);
@@ -640,32 +640,32 @@ describe("InferenceHub", function () {
       it("rejects a signature made for another chain", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const args = await fulfilArgs(c, jobId, job, { domain: { chainId: 1n } });
+        const args = await fulfillArgs(c, jobId, job, { domain: { chainId: 1n } });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfilRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
       });
 
       it("rejects a signature made for another hub", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const args = await fulfilArgs(c, jobId, job, { domain: { verifyingContract: await c.operators.getAddress() } });
+        const args = await fulfillArgs(c, jobId, job, { domain: { verifyingContract: await c.operators.getAddress() } });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfilRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
       });
 
       it("rejects an attestation that is not a 65-byte signature", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const [, , result, attestation] = await teeFulfilArgs(c, jobId, job);
+        const [, , result, attestation] = await teeFulfillArgs(c, jobId, job);
         for (const bad of [
           "0x",
           ethersLib.dataSlice(attestation, 0, 64),
           ethersLib.concat([attestation, "0x00"]),
           ethersLib.concat([MEASUREMENT, attestation]),
         ]) {
-          await expectFulfilRefused(c, [jobId, job, result, bad], c.operators, "TeeInvalidAttestationLength", [
+          await expectFulfillRefused(c, [jobId, job, result, bad], c.operators, "TeeInvalidAttestationLength", [
             BigInt(ethersLib.dataLength(bad)),
           ]);
         }
@@ -674,7 +674,7 @@ describe("InferenceHub", function () {
       it("rejects a garbage signature", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const [, , result, attestation] = await teeFulfilArgs(c, jobId, job);
+        const [, , result, attestation] = await teeFulfillArgs(c, jobId, job);
         const sig = ethersLib.Signature.from(attestation);
         const secp256k1n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
         const highS = ethersLib.concat([
@@ -687,30 +687,30 @@ describe("InferenceHub", function () {
           ethersLib.concat([sig.r, sig.s, "0x05"]),
           highS,
         ]) {
-          await expectFulfilRefused(c, [jobId, job, result, garbage], c.operators, "TeeInvalidSignature", []);
+          await expectFulfillRefused(c, [jobId, job, result, garbage], c.operators, "TeeInvalidSignature", []);
         }
       });
 
       it("refuses an output given both inline and by URI, or not at all", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const [, , , attestation] = await teeFulfilArgs(c, jobId, job);
+        const [, , , attestation] = await teeFulfillArgs(c, jobId, job);
         for (const result of [
           { output: OUTPUT, outputURI: "ipfs://output", outputHash: ethersLib.ZeroHash },
           { output: "0x", outputURI: "", outputHash: ethersLib.ZeroHash },
           { output: "0x", outputURI: "", outputHash: URI_HASH },
           { output: "0x", outputURI: "ipfs://output", outputHash: ethersLib.ZeroHash },
         ]) {
-          await expectFulfilRefused(c, [jobId, job, result, attestation], c.hub, "HubInvalidOutput", []);
+          await expectFulfillRefused(c, [jobId, job, result, attestation], c.hub, "HubInvalidOutput", []);
         }
       });
 
       it("refuses an output hash that does not match the inline output", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        const [, , , attestation] = await teeFulfilArgs(c, jobId, job);
+        const [, , , attestation] = await teeFulfillArgs(c, jobId, job);
         const result = { output: OUTPUT, outputURI: "", outputHash: URI_HASH };
-        await expectFulfilRefused(c, [jobId, job, result, attestation], c.hub, "HubOutputHashMismatch", [
+        await expectFulfillRefused(c, [jobId, job, result, attestation], c.hub, "HubOutputHashMismatch", [
           URI_HASH,
           ethersLib.keccak256(OUTPUT),
         ]);
@@ -730,7 +730,7 @@ describe("InferenceHub", function () {
         const req = await makeRequest(c, { version: 3, mode: MODE_5, params: 2n, fee: MODEL_FEE });
         const receipt = await (await c.hub.connect(c.requester).requestInference(req, { value: MODEL_FEE })).wait();
         const { jobId, job } = parseRequested(c, receipt!);
-        await expectFulfilRefused(c, await teeFulfilArgs(c, jobId, job), c.hub, "HubNoVerifier", [BigInt(MODE_5)]);
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.hub, "HubNoVerifier", [BigInt(MODE_5)]);
       });
     });
   });
@@ -746,7 +746,7 @@ describe("InferenceHub", function () {
       expect(job.requester).to.equal(consumer);
       expect(job.callback).to.equal(consumer);
 
-      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       await expect(tx).to.emit(c.consumer, "ResultReceived").withArgs(jobId, ethersLib.keccak256(OUTPUT), OUTPUT);
       await expect(tx).to.not.emit(c.hub, "CallbackFailed");
       expect(await c.consumer.outputOf(jobId)).to.equal(OUTPUT);
@@ -782,7 +782,7 @@ describe("InferenceHub", function () {
     it("records a reverting callback in CallbackFailed with its revert data and keeps the result", async function () {
       const c = await networkHelpers.loadFixture(hostileConsumerFixture);
       const { jobId, job } = await hostileJob(c, Behaviour.Revert);
-      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const reason = ethersLib.concat([
         ethersLib.id("Error(string)").slice(0, 10),
         ethersLib.AbiCoder.defaultAbiCoder().encode(["string"], ["consumer says no"]),
@@ -804,7 +804,7 @@ describe("InferenceHub", function () {
       const { jobId, job } = await hostileJob(c, Behaviour.BurnAllGas, limit);
       const tx = await c.hub
         .connect(c.operator)
-        .fulfill(...(await teeFulfilArgs(c, jobId, job)), { gasLimit: 5_000_000 });
+        .fulfill(...(await teeFulfillArgs(c, jobId, job)), { gasLimit: 5_000_000 });
       const receipt = (await tx.wait())!;
       expect(receipt.status).to.equal(1);
       expect(receipt.gasUsed).to.be.greaterThan(limit);
@@ -820,7 +820,7 @@ describe("InferenceHub", function () {
       const c = await networkHelpers.loadFixture(hostileConsumerFixture);
       expect(await c.hub.MAX_CALLBACK_RETURN_BYTES()).to.equal(256n);
       const { jobId, job } = await hostileJob(c, Behaviour.HugeRevertData, 1_000_000n);
-      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const receipt = (await (await tx).wait())!;
       const failures = callbackFailures(c.hub, receipt);
       expect(failures).to.have.length(1);
@@ -835,7 +835,7 @@ describe("InferenceHub", function () {
     it("ignores huge return data from a successful callback", async function () {
       const c = await networkHelpers.loadFixture(hostileConsumerFixture);
       const { jobId, job } = await hostileJob(c, Behaviour.HugeReturnData, 1_000_000n);
-      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       await expect(tx).to.not.emit(c.hub, "CallbackFailed");
       await expect(tx).to.emit(c.hub, "InferenceFulfilled");
       expect(await c.hostile.callbacks()).to.equal(1n);
@@ -849,7 +849,7 @@ describe("InferenceHub", function () {
       async function reenter(c: Hostile, call: (jobId: bigint, job: JobStruct) => Promise<string>) {
         const { jobId, job } = await hostileJob(c, Behaviour.Reenter);
         await c.hostile.configure(Behaviour.Reenter, await call(jobId, job));
-        const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+        const tx = c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
         await expect(tx).to.not.emit(c.hub, "CallbackFailed");
         expect(await c.hostile.callbacks()).to.equal(1n);
         expect((await c.hub.getJob(jobId)).status).to.equal(JobStatus.Fulfilled);
@@ -863,7 +863,7 @@ describe("InferenceHub", function () {
       it("a callback re-entering fulfil for its own job finds it already fulfilled", async function () {
         const c = await networkHelpers.loadFixture(hostileConsumerFixture);
         const { jobId } = await reenter(c, async (id, job) =>
-          c.hub.interface.encodeFunctionData("fulfill", [...(await teeFulfilArgs(c, id, job))]),
+          c.hub.interface.encodeFunctionData("fulfill", [...(await teeFulfillArgs(c, id, job))]),
         );
         expect(await c.hostile.reentrySucceeded()).to.equal(false);
         expect(await c.hostile.reentryError()).to.equal(
@@ -888,14 +888,14 @@ describe("InferenceHub", function () {
       it("a callback fulfilling another pending job credits each job exactly once", async function () {
         const c = await networkHelpers.loadFixture(hostileConsumerFixture);
         const other = await request(c);
-        const args = await teeFulfilArgs(c, other.jobId, other.job);
+        const args = await teeFulfillArgs(c, other.jobId, other.job);
         await reenter(c, async () => c.hub.interface.encodeFunctionData("fulfill", [...args]));
         expect(await c.hostile.reentrySucceeded()).to.equal(true);
         expect((await c.hub.getJob(other.jobId)).status).to.equal(JobStatus.Fulfilled);
         expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(2n * OPERATOR_REWARD);
         expect(await c.hub.modelEarnings(c.modelId, NATIVE)).to.equal(2n * MODEL_FEE);
         await expectHubHolds(c, 2n * FEE);
-        await expectFulfilRefused(c, args, c.hub, "HubJobNotPending", [other.jobId, JobStatus.Fulfilled]);
+        await expectFulfillRefused(c, args, c.hub, "HubJobNotPending", [other.jobId, JobStatus.Fulfilled]);
       });
 
       it("a callback refunding another expired job credits its requester exactly once", async function () {
@@ -908,7 +908,7 @@ describe("InferenceHub", function () {
         const req = await makeRequest(c, { callbackGasLimit: 500_000n });
         const { jobId, job } = parseRequested(c, (await (await c.hostile.ask(req, { value: FEE })).wait())!);
         await time.increaseTo((expiring.job.deadline as bigint) + 1n);
-        await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+        await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
         expect(await c.hostile.reentrySucceeded()).to.equal(true);
         expect((await c.hub.getJob(expiring.jobId)).status).to.equal(JobStatus.Refunded);
         expect(await c.hub.creditOf(c.requester.address, NATIVE)).to.equal(FEE);
@@ -963,7 +963,7 @@ describe("InferenceHub", function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const limit = 1_000_000n;
       const { jobId, job } = await request(c, { callback: await c.consumer.getAddress(), callbackGasLimit: limit });
-      const args = await teeFulfilArgs(c, jobId, job);
+      const args = await teeFulfillArgs(c, jobId, job);
       const estimate = await c.hub.connect(c.operator).fulfill.estimateGas(...args);
       const required = limit + limit / 63n + 12_000n;
       const before = await jobLedger(c, jobId, job);
@@ -981,7 +981,7 @@ describe("InferenceHub", function () {
       const fulfil = async (jobId: bigint, job: JobStruct, gasLimit: bigint, output = OUTPUT) => {
         const tx = await c.hub
           .connect(c.operator)
-          .fulfill(...(await teeFulfilArgs(c, jobId, job, output)), { gasLimit });
+          .fulfill(...(await teeFulfillArgs(c, jobId, job, output)), { gasLimit });
         return callbackFailures(c.hub, (await tx.wait())!).length === 0;
       };
       // The least callback gas limit with which the HugeReturnData callback (a fixed-cost memory expansion)
@@ -998,7 +998,7 @@ describe("InferenceHub", function () {
       // With that limit and a 1 kB output, find the least transaction gas the hub accepts...
       const output = ethersLib.hexlify(ethersLib.randomBytes(1_000));
       const { jobId, job } = await hostileJob(c, Behaviour.HugeReturnData, exactLimit);
-      const args = await teeFulfilArgs(c, jobId, job, output);
+      const args = await teeFulfillArgs(c, jobId, job, output);
       let refused = (await c.hub.connect(c.operator).fulfill.estimateGas(...args)) / 2n;
       let accepted = 5_000_000n;
       while (accepted - refused > 1n) {
@@ -1083,7 +1083,7 @@ describe("InferenceHub", function () {
     it("refuses to refund a fulfilled job", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       await time.increaseTo((job.deadline as bigint) + 1n);
       const before = await jobLedger(c, jobId, job);
       await expectRefused(c, () => c.hub.refund(jobId, job), c.hub, "HubJobNotPending", [jobId, JobStatus.Fulfilled]);
@@ -1093,10 +1093,10 @@ describe("InferenceHub", function () {
     it("refuses to fulfil a refunded job", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      const args = await teeFulfilArgs(c, jobId, job);
+      const args = await teeFulfillArgs(c, jobId, job);
       await time.increaseTo((job.deadline as bigint) + 1n);
       await c.hub.refund(jobId, job);
-      await expectFulfilRefused(c, args, c.hub, "HubJobNotPending", [jobId, JobStatus.Refunded]);
+      await expectFulfillRefused(c, args, c.hub, "HubJobNotPending", [jobId, JobStatus.Refunded]);
     });
 
     it("refuses a refund to a requester other than the committed one", async function () {
@@ -1120,7 +1120,7 @@ describe("InferenceHub", function () {
     it("pays an operator's native credit exactly once", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const tx = c.hub.connect(c.operator).withdraw(NATIVE);
       await expect(tx).to.changeEtherBalances(ethers, [c.operator, c.hub], [OPERATOR_REWARD, -OPERATOR_REWARD]);
       await expect(tx).to.emit(c.hub, "Withdrawn").withArgs(c.operator.address, NATIVE, OPERATOR_REWARD);
@@ -1140,7 +1140,7 @@ describe("InferenceHub", function () {
       await c.hub.setProtocolFee(500);
       const fee = TOKEN_MODEL_FEE + 10_000n;
       const { jobId, job } = await request(c, { version: 2, fee });
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const token = await c.token.getAddress();
       const protocolShare = (10_000n * 500n) / BPS;
       const tx = c.hub.connect(c.operator).withdraw(token);
@@ -1180,7 +1180,7 @@ describe("InferenceHub", function () {
     it("pays model earnings to the model owner", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       const tx = c.hub.connect(c.modelOwner).withdrawModelEarnings(c.modelId, NATIVE);
       await expect(tx).to.changeEtherBalances(ethers, [c.modelOwner, c.hub], [MODEL_FEE, -MODEL_FEE]);
       await expect(tx)
@@ -1200,7 +1200,7 @@ describe("InferenceHub", function () {
     it("refuses model earnings to anyone but the current model owner", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       for (const who of [c.other, c.operator, c.governance]) {
         await expectRefused(
           c,
@@ -1226,7 +1226,7 @@ describe("InferenceHub", function () {
     it("pays model earnings to the new owner after a two-step ownership transfer", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       await c.hub.connect(c.modelOwner)["transferOwnership(bytes32,address)"](c.modelId, c.other.address);
       // Pending owner cannot withdraw yet.
       await expectRefused(
@@ -1312,9 +1312,9 @@ describe("InferenceHub", function () {
       const late = await request(c);
       expect(early.job.protocolFeeBps).to.equal(0n);
       expect(late.job.protocolFeeBps).to.equal(2_000n);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, early.jobId, early.job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, early.jobId, early.job)));
       expect(await c.hub.creditOf(c.treasury.address, NATIVE)).to.equal(0n);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, late.jobId, late.job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, late.jobId, late.job)));
       expect(await c.hub.creditOf(c.treasury.address, NATIVE)).to.equal((OPERATOR_REWARD * 2_000n) / BPS);
     });
 
@@ -1326,7 +1326,7 @@ describe("InferenceHub", function () {
         .withArgs(c.treasury.address, c.other.address);
       await c.hub.setProtocolFee(1_000);
       const { jobId, job } = await request(c);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, jobId, job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, jobId, job)));
       expect(await c.hub.creditOf(c.other.address, NATIVE)).to.equal((OPERATOR_REWARD * 1_000n) / BPS);
       expect(await c.hub.creditOf(c.treasury.address, NATIVE)).to.equal(0n);
     });
@@ -1344,14 +1344,14 @@ describe("InferenceHub", function () {
 
     it("still fulfils and refunds pending jobs while paused, and accepts requests again once unpaused", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
-      const toFulfil = await request(c);
+      const toFulfill = await request(c);
       const toRefund = await request(c, { deadline: (await now(c)) + 60n });
       await expect(c.hub.setPaused(true)).to.emit(c.hub, "PausedUpdated").withArgs(false, true);
       expect(await c.hub.paused()).to.equal(true);
-      await c.hub.connect(c.operator).fulfill(...(await teeFulfilArgs(c, toFulfil.jobId, toFulfil.job)));
+      await c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, toFulfill.jobId, toFulfill.job)));
       await time.increaseTo((toRefund.job.deadline as bigint) + 1n);
       await c.hub.refund(toRefund.jobId, toRefund.job);
-      expect((await c.hub.getJob(toFulfil.jobId)).status).to.equal(JobStatus.Fulfilled);
+      expect((await c.hub.getJob(toFulfill.jobId)).status).to.equal(JobStatus.Fulfilled);
       expect((await c.hub.getJob(toRefund.jobId)).status).to.equal(JobStatus.Refunded);
       // Withdrawals are not paused either.
       await expect(c.hub.connect(c.requester).withdraw(NATIVE)).to.changeEtherBalance(ethers, c.requester, FEE);

@@ -17,7 +17,7 @@ import {
   inline,
   modeRequest,
   quorumAttestation,
-  quorumFulfilArgs,
+  quorumFulfillArgs,
   quorumParams,
   signVote,
   votes,
@@ -116,7 +116,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
   describe("fulfil", function () {
     it("records a result signed by k distinct staked operators and splits the operator share among them", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
-      const tx = c.hub.connect(c.other).fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, OUTPUT)));
+      const tx = c.hub.connect(c.other).fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, OUTPUT)));
       const share = FEE - (job.modelFee as bigint);
       const each = share / 3n;
       await expect(tx)
@@ -139,7 +139,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const fee = (await c.hub.requestTerms(c.modelId, 4)).fee + rest;
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(3), { fee });
       const signers = ascending(c.quorum.slice(1, 4));
-      await c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, OUTPUT)));
+      await c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, OUTPUT)));
       const protocol = (rest * 1_000n) / BPS; // 100,000
       const share = rest - protocol; // 900,004
       const each = share / 3n; // 300,001, and 1 of dust
@@ -156,7 +156,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const token = await c.token.getAddress();
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(3), { token: true, fee: TOKEN_FEE + 1n });
       const signers = ascending(c.quorum.slice(0, 3));
-      await c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, OUTPUT)));
+      await c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, OUTPUT)));
       const share = (job.fee as bigint) - (job.modelFee as bigint); // 1,000,001: 333,333 each, 2 of dust
       const each = share / 3n;
       const dust = share - 3n * each;
@@ -170,7 +170,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(2, MIN_STAKE));
       const signers = ascending(c.quorum);
-      const tx = c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, OUTPUT)));
+      const tx = c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, OUTPUT)));
       const share = FEE - (job.modelFee as bigint);
       await expect(tx)
         .to.emit(c.hub, "OperatorsCredited")
@@ -181,14 +181,14 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(2));
       const signers = ascending([c.smallStake, c.quorum[0]!]);
-      await c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, signers, OUTPUT)));
+      await c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, signers, OUTPUT)));
       expect((await c.hub.getJob(jobId)).status).to.equal(Status.Fulfilled);
     });
 
     it("accepts a 1-of-1 quorum and credits the one signer without OperatorsCredited", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(1, QUORUM_STAKE));
-      const tx = c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, [c.quorum[2]!], OUTPUT)));
+      const tx = c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, [c.quorum[2]!], OUTPUT)));
       await expect(tx).to.emit(c.hub, "InferenceFulfilled").withArgs(jobId, c.quorum[2]!.address, ethersLib.keccak256(OUTPUT), OUTPUT, "");
       await expect(tx).to.not.emit(c.hub, "OperatorsCredited");
     });
@@ -205,7 +205,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
     it("calls a consumer back with the quorum's output", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = await consumerRequest(c, MODE_QUORUM, quorumParams(3, MIN_STAKE));
-      const tx = c.hub.fulfill(...(await quorumFulfilArgs(c, jobId, job, ascending(c.quorum.slice(2)), OUTPUT)));
+      const tx = c.hub.fulfill(...(await quorumFulfillArgs(c, jobId, job, ascending(c.quorum.slice(2)), OUTPUT)));
       await expect(tx).to.emit(c.consumer, "ResultReceived").withArgs(jobId, ethersLib.keccak256(OUTPUT), OUTPUT);
       expect(await c.consumer.outputOf(jobId)).to.equal(OUTPUT);
     });
@@ -238,7 +238,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
   describe("refusals (job, slot and credits unchanged)", function () {
     it("refuses fewer signatures than k", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
-      const args = await quorumFulfilArgs(c, jobId, job, signers.slice(0, 2), OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, signers.slice(0, 2), OUTPUT);
       await expectQuorumRefused(c, args, "QuorumTooFewSigners", [jobId, 2n, 3n]);
     });
 
@@ -262,27 +262,27 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
 
     it("refuses an unstaked signer, naming it with its zero stake", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
-      const args = await quorumFulfilArgs(c, jobId, job, ascending([signers[0]!, signers[1]!, c.unstaked]), OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, ascending([signers[0]!, signers[1]!, c.unstaked]), OUTPUT);
       await expectQuorumRefused(c, args, "QuorumStakeTooLow", [jobId, c.unstaked.address, 0n, MIN_STAKE]);
     });
 
     it("refuses a signer whose bonded stake is below the job's minimum", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
-      const args = await quorumFulfilArgs(c, jobId, job, ascending([signers[0]!, signers[1]!, c.smallStake]), OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, ascending([signers[0]!, signers[1]!, c.smallStake]), OUTPUT);
       await expectQuorumRefused(c, args, "QuorumStakeTooLow", [jobId, c.smallStake.address, ethersLib.parseEther("0.1"), MIN_STAKE]);
     });
 
     it("refuses a signer whose stake is all unbonding, even with a zero minimum", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(2));
-      const args = await quorumFulfilArgs(c, jobId, job, ascending([c.quorum[0]!, c.unbonding]), OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, ascending([c.quorum[0]!, c.unbonding]), OUTPUT);
       await expectQuorumRefused(c, args, "QuorumStakeTooLow", [jobId, c.unbonding.address, 0n, 0n]);
     });
 
     it("refuses a signer that unstaked after the request (stakes count at fulfilment)", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
       await c.operators.connect(signers[1]!).requestUnstake(QUORUM_STAKE - MIN_STAKE + 1n);
-      const args = await quorumFulfilArgs(c, jobId, job, signers, OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, signers, OUTPUT);
       await expectQuorumRefused(c, args, "QuorumStakeTooLow", [jobId, signers[1]!.address, MIN_STAKE - 1n, MIN_STAKE]);
     });
 
@@ -328,7 +328,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const c = await networkHelpers.loadFixture(fixture);
       const a = await modeRequest(c, MODE_QUORUM, quorumParams(1));
       const b = await modeRequest(c, MODE_QUORUM, quorumParams(1));
-      const [, , , attestation] = await quorumFulfilArgs(c, a.jobId, a.job, [c.quorum[0]!], OUTPUT);
+      const [, , , attestation] = await quorumFulfillArgs(c, a.jobId, a.job, [c.quorum[0]!], OUTPUT);
       const digest = await c.operators.voteDigest(await c.hub.getAddress(), b.jobId, b.job.modelId, b.job.version, b.job.inputHash, ethersLib.keccak256(OUTPUT));
       const recovered = ethersLib.recoverAddress(digest, ethersLib.dataSlice(attestation, 20));
       await expectQuorumRefused(c, [b.jobId, b.job, resultOf(OUTPUT), attestation], "QuorumInvalidSignature", [
@@ -412,7 +412,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
     it("does not take a quorum attestation for a TEE job, nor a TEE signature for a quorum job", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const tee = await modeRequest(c, MODE_TEE, 0n);
-      const [, , , quorumSig] = await quorumFulfilArgs(c, tee.jobId, tee.job, [c.quorum[0]!], OUTPUT);
+      const [, , , quorumSig] = await quorumFulfillArgs(c, tee.jobId, tee.job, [c.quorum[0]!], OUTPUT);
       await expectQuorumRefused(c, [tee.jobId, tee.job, resultOf(OUTPUT), quorumSig], "TeeInvalidAttestationLength", [85n]);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(1));
       const teeSig = ethersLib.dataSlice(quorumSig, 20);
@@ -421,7 +421,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
 
     it("refuses a second fulfilment of a recorded quorum job", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
-      const args = await quorumFulfilArgs(c, jobId, job, signers, OUTPUT);
+      const args = await quorumFulfillArgs(c, jobId, job, signers, OUTPUT);
       await c.hub.fulfill(...args);
       await expect(c.hub.fulfill(...args))
         .to.be.revertedWithCustomError(c.hub, "HubJobNotPending")

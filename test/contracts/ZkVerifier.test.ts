@@ -15,7 +15,7 @@ import {
   deployWithZkModel,
   proofTuple,
   prove,
-  zkFulfilArgs,
+  zkFulfillArgs,
   zkRequest,
 } from "../helpers/zk.js";
 import { randomWeights, rng } from "../zk/helpers.js";
@@ -46,7 +46,7 @@ async function ledger(c: ZkSetup, jobId: bigint) {
   };
 }
 
-type FulfilArgs = ReturnType<typeof zkFulfilArgs>;
+type FulfillArgs = ReturnType<typeof zkFulfillArgs>;
 
 /**
  * Sends `fulfill(...args)` as a mined transaction (explicit gas limit, so no estimate short-circuits it), expects
@@ -54,7 +54,7 @@ type FulfilArgs = ReturnType<typeof zkFulfilArgs>;
  */
 async function expectRefused(
   c: ZkSetup,
-  args: FulfilArgs,
+  args: FulfillArgs,
   error: string,
   errorArgs?: unknown[],
   gasLimit = 1_000_000n,
@@ -110,7 +110,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const { c, jobId, job } = await irisJob();
       const before = await ledger(c, jobId);
       const output = encodeTensor(irisProof.output);
-      await expect(c.hub.connect(c.operator!).fulfill(...zkFulfilArgs(jobId, job, irisProof)))
+      await expect(c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(jobId, job, irisProof)))
         .to.emit(c.hub, "InferenceFulfilled")
         .withArgs(jobId, c.operator!.address, ethersLib.keccak256(output), output, "");
       const after = await ledger(c, jobId);
@@ -131,7 +131,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
 
     it("credits whoever submits it: the proof does not bind the submitter (documented front-running caveat)", async function () {
       const { c, jobId, job } = await irisJob();
-      await expect(c.hub.connect(c.other!).fulfill(...zkFulfilArgs(jobId, job, irisProof)))
+      await expect(c.hub.connect(c.other!).fulfill(...zkFulfillArgs(jobId, job, irisProof)))
         .to.emit(c.hub, "InferenceFulfilled")
         .withArgs(jobId, c.other!.address, anyValue, anyValue, "");
       expect(await c.hub.creditOf(c.other!.address, NATIVE)).to.equal(OPERATOR_REWARD);
@@ -141,8 +141,8 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
     it("serves every job with the same model version and input: a proof binds model, input and output, not the job", async function () {
       const { c, jobId, job } = await irisJob();
       const second = await zkRequest(c, IRIS_INPUT);
-      await c.hub.connect(c.operator!).fulfill(...zkFulfilArgs(jobId, job, irisProof));
-      await c.hub.connect(c.operator!).fulfill(...zkFulfilArgs(second.jobId, second.job, irisProof));
+      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(jobId, job, irisProof));
+      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(second.jobId, second.job, irisProof));
       expect((await c.hub.getJob(second.jobId))[0]).to.equal(FULFILLED);
       expect(await c.hub.creditOf(c.operator!.address, NATIVE)).to.equal(2n * OPERATOR_REWARD);
     });
@@ -154,7 +154,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         zkModelCommitment: bytes32(await modelCommitment(OTHER_WEIGHTS)),
       });
       const { jobId, job } = await zkRequest(c, IRIS_INPUT, { version });
-      await c.hub.connect(c.operator!).fulfill(...zkFulfilArgs(jobId, job, otherModelProof));
+      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(jobId, job, otherModelProof));
       expect((await c.hub.getJob(jobId))[0]).to.equal(FULFILLED);
     });
   });
@@ -204,7 +204,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const version = await c.zkVersion({ artifactHash: ethersLib.id("aliased"), zkModelCommitment: bytes32(aliased) });
       const { jobId, job } = await zkRequest(c, IRIS_INPUT, { version });
       await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof),
+        c, zkFulfillArgs(jobId, job, irisProof),
         "ZkPublicSignalOutOfField", [0n, aliased],
       );
     });
@@ -232,7 +232,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const negatedA: ProofTuple = { ...proof, a: [proof.a[0], BN254_BASE_FIELD - proof.a[1]] };
       for (const bad of [{ ...proof, a: proof.c, c: proof.a }, negatedA, { ...proof, b: [proof.b[1], proof.b[0]] as ProofTuple["b"] }]) {
         await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { proof: bad }),
+        c, zkFulfillArgs(jobId, job, irisProof, { proof: bad }),
           "ZkProofInvalid", [jobId, groth16],
         );
       }
@@ -241,7 +241,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
     it("a proof for another input (with the job's input bytes)", async function () {
       const { c, jobId, job } = await irisJob();
       // The other input's proof, presented with the job's input and the job's correct output.
-      const args = zkFulfilArgs(jobId, job, otherInputProof, {
+      const args = zkFulfillArgs(jobId, job, otherInputProof, {
         input: encodeTensor(IRIS_INPUT),
         output: encodeTensor(irisProof.output),
       });
@@ -252,7 +252,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const { c, jobId, job } = await irisJob();
       const [y0, y1, y2] = irisProof.output.values;
       for (const wrong of [int32Output([y0! + 1n, y1!, y2!]), int32Output([y2!, y1!, y0!]), int32Output([0, 0, 0])]) {
-        const args = zkFulfilArgs(jobId, job, irisProof, { output: encodeTensor(wrong) });
+        const args = zkFulfillArgs(jobId, job, irisProof, { output: encodeTensor(wrong) });
         await expectRefused(c, args, "ZkProofInvalid", [jobId, await c.groth16.getAddress()]);
       }
     });
@@ -266,12 +266,12 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const groth16 = await c.groth16.getAddress();
       const other = await zkRequest(c, IRIS_INPUT, { version });
       await expectRefused(
-        c, zkFulfilArgs(other.jobId, other.job, irisProof),
+        c, zkFulfillArgs(other.jobId, other.job, irisProof),
         "ZkProofInvalid", [other.jobId, groth16],
       );
       const iris = await zkRequest(c, IRIS_INPUT);
       await expectRefused(
-        c, zkFulfilArgs(iris.jobId, iris.job, otherModelProof),
+        c, zkFulfillArgs(iris.jobId, iris.job, otherModelProof),
         "ZkProofInvalid", [iris.jobId, groth16],
       );
     });
@@ -281,7 +281,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const offCurve: ProofTuple = { ...proof, a: [proof.a[0], proof.a[1] + 1n] };
       const gasLimit = 3_000_000n;
       const receipt = await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { proof: offCurve }),
+        c, zkFulfillArgs(jobId, job, irisProof, { proof: offCurve }),
         "ZkProofInvalid", [jobId, await c.groth16.getAddress()], gasLimit,
       );
       // The pairing precompile consumed the whole cap (an unbounded call would have burnt ~2.9M gas).
@@ -291,14 +291,14 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
 
     it("too little gas for the capped proof check, with the gas it needs", async function () {
       const { c, jobId, job } = await irisJob();
-      await expectRefused(c, zkFulfilArgs(jobId, job, irisProof), "ZkInsufficientGas", [anyValue, GAS_BEFORE_PROOF], 350_000n);
+      await expectRefused(c, zkFulfillArgs(jobId, job, irisProof), "ZkInsufficientGas", [anyValue, GAS_BEFORE_PROOF], 350_000n);
     });
 
     it("input bytes that are not the job's input", async function () {
       const { c, jobId, job } = await irisJob();
       const other = encodeTensor(OTHER_INPUT);
       await expectRefused(
-        c, zkFulfilArgs(jobId, job, otherInputProof),
+        c, zkFulfillArgs(jobId, job, otherInputProof),
         "ZkInputHashMismatch", [jobId, job.inputHash, ethersLib.keccak256(other)],
       );
     });
@@ -308,7 +308,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const result = encodeTensor(int32Output([1, 2, 3]));
       const attested = encodeTensor(irisProof.output);
       await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { resultOutput: result }),
+        c, zkFulfillArgs(jobId, job, irisProof, { resultOutput: result }),
         "ZkOutputHashMismatch", [jobId, ethersLib.keccak256(result), ethersLib.keccak256(attested)],
       );
     });
@@ -325,7 +325,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         const c = await networkHelpers.loadFixture(zkFixture);
         const { jobId, job } = await zkRequest(c, bytes);
         await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { input: bytes }),
+        c, zkFulfillArgs(jobId, job, irisProof, { input: bytes }),
           "ZkUnexpectedTensorType", [Role.Input, dtype, shape, 1n, [1n, 4n]],
         );
       });
@@ -341,7 +341,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       it(`an output tensor of the wrong type: ${name}`, async function () {
         const { c, jobId, job } = await irisJob();
         await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { output: bytes }),
+        c, zkFulfillArgs(jobId, job, irisProof, { output: bytes }),
           "ZkUnexpectedTensorType", [Role.Output, dtype, shape, 3n, [1n, 3n]],
         );
       });
@@ -359,21 +359,21 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       for (const bytes of badInputs) {
         const { jobId, job } = await zkRequest(c, bytes);
         await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { input: bytes }),
+        c, zkFulfillArgs(jobId, job, irisProof, { input: bytes }),
           "ZkTensorNotCanonical", [Role.Input, BigInt(ethersLib.dataLength(bytes))],
         );
       }
       const { jobId, job } = await zkRequest(c, IRIS_INPUT);
       const truncated = encodeTensor(irisProof.output).slice(0, -2);
       await expectRefused(
-        c, zkFulfilArgs(jobId, job, irisProof, { output: truncated }),
+        c, zkFulfillArgs(jobId, job, irisProof, { output: truncated }),
         "ZkTensorNotCanonical", [Role.Output, 22n],
       );
     });
 
     it("an attestation that is not abi.encode(a, b, c, input, output)", async function () {
       const { c, jobId, job } = await irisJob();
-      const good = zkFulfilArgs(jobId, job, irisProof);
+      const good = zkFulfillArgs(jobId, job, irisProof);
       const att = ethersLib.getBytes(good[3]);
       const words = (n: number, v: bigint) => {
         const copy = new Uint8Array(att);

@@ -71,7 +71,7 @@ export async function registerEnclave(
 }
 
 /** Fulfil arguments signed by any wallet, for any measurement, output and domain. */
-export async function fulfilArgs(
+export async function fulfillArgs(
   c: TeeSetup,
   jobId: bigint,
   job: JobStruct,

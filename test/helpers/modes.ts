@@ -200,7 +200,7 @@ export async function votes(
 }
 
 /** `fulfill` arguments for a quorum job signed by `signers` (sorted) for `output`. */
-export async function quorumFulfilArgs(c: ModesSetup, jobId: bigint, job: JobStruct, signers: HardhatEthersSigner[], output: string) {
+export async function quorumFulfillArgs(c: ModesSetup, jobId: bigint, job: JobStruct, signers: HardhatEthersSigner[], output: string) {
   const attestation = quorumAttestation(await votes(c, jobId, job, signers, output));
   return [jobId, job, { output, outputURI: "", outputHash: ethersLib.ZeroHash }, attestation] as const;
 }

@@ -231,7 +231,7 @@ export function inlineResult(output = OUTPUT) {
 }
 
 /** Signs and returns the fulfil arguments for a job with the fixture's enclave. */
-export async function teeFulfilArgs(c: TeeSetup, jobId: bigint, job: JobStruct, output = OUTPUT) {
+export async function teeFulfillArgs(c: TeeSetup, jobId: bigint, job: JobStruct, output = OUTPUT) {
   const sig = await signResult(c, c.enclave, {
     jobId,
     modelId: job.modelId as string,

@@ -128,7 +128,7 @@ export function zkAttestation(proof: ProofTuple, input: string, output: string):
  * The `fulfill` arguments for a ZK job: the proof of `proved`, the job's input bytes and the proved output (each
  * overridable to build bad attestations). The result carries `resultOutput` (default: the attestation's output).
  */
-export function zkFulfilArgs(
+export function zkFulfillArgs(
   jobId: bigint,
   job: JobStruct,
   proved: ProveMlpReturnType,

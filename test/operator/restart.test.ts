@@ -51,7 +51,7 @@ describe("operator node: restart safety", function () {
   }
 
   /** The crashed node's last act: its fulfilment, sent from the operator account. */
-  async function sendFulfilment(s: OperatorSystem, job: Awaited<ReturnType<typeof request>>) {
+  async function sendFulfillment(s: OperatorSystem, job: Awaited<ReturnType<typeof request>>) {
     const session = await loadModel(loadIrisOnnx());
     const output = await runMlp(session, FLOWERS[0]!);
     await session.release();
@@ -63,7 +63,7 @@ describe("operator node: restart safety", function () {
     const job = await request(c, s, FLOWERS[0]!);
     const stateFile = tempStateFile();
     const nonce = await sentCount(c, s.operatorAccount.address);
-    const txHash = await sendFulfilment(s, job);
+    const txHash = await sendFulfillment(s, job);
     await recordSubmitted(s, stateFile, job, nonce, txHash);
 
     const { node, events } = makeNode(c, s, { stateFile });
@@ -85,7 +85,7 @@ describe("operator node: restart safety", function () {
     const nonce = await sentCount(c, s.operatorAccount.address);
     await c.connection.provider.request({ method: "evm_setAutomine", params: [false] });
     try {
-      const txHash = await sendFulfilment(s, job);
+      const txHash = await sendFulfillment(s, job);
       await recordSubmitted(s, stateFile, job, nonce, txHash);
       const { node, events } = makeNode(c, s, { stateFile });
       const run = node.runOnce();

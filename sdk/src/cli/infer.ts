@@ -163,7 +163,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
       outputURI: result.outputURI,
       prediction,
       fulfilledBlock: f.blockNumber,
-      fulfilTransaction: f.transactionHash,
+      fulfillTransaction: f.transactionHash,
     },
     () =>
       [

@@ -76,7 +76,15 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       checkStop();
       const bytes = inputBytes ?? (await input(req));
       const proved = await proveMlp({ weights: prover.weights, input: decodeTensor(bytes), artifacts: zkArtifactsIn(prover.artifactsDir) });
-      if (expected && proved.output.values.some((v, i) => v !== expected.values[i])) {
+      const o = proved.output;
+      const differs =
+        expected !== undefined &&
+        (o.dtype !== expected.dtype ||
+          o.shape.length !== expected.shape.length ||
+          o.shape.some((d, i) => d !== expected.shape[i]) ||
+          o.values.length !== expected.values.length ||
+          o.values.some((v, i) => v !== expected.values[i]));
+      if (expected && differs) {
         throw new ResultMismatchError({ jobId: req.jobId, onnx: expected.values, proved: proved.output.values });
       }
       const outputBytes = encodeTensor(proved.output);

@@ -68,3 +68,11 @@ export {
 export { releaseZkWorkers } from "../proofs/zk.js";
 export { proveMlp, modelCommitment, type ProveMlpReturnType } from "../prover/prove.js";
 export { loadIrisModel, loadIrisOnnx, IRIS_MODEL_JSON_PATH, IRIS_MODEL_ONNX_PATH } from "../model/iris.js";
+// The parts the node and the watcher are built from, for operators who compose their own service.
+export { createChainReader, type ChainReader } from "./chain.js";
+export { createModelCache, versionKey, type ModelCache, type ModelCacheOptions } from "./models.js";
+export { createExecutor, type Executor, type Execution, type ProvenOutput, type ZkProver } from "./execute.js";
+export { createBlockScanner, type BlockScanner, type BlockScannerOptions } from "./scanner.js";
+export { createServiceLoop, createSerialQueue, Interrupted, type ServiceLoop, type ServiceLoopOptions } from "./loop.js";
+export { createSubmitter, type Submitter, type SubmitterOptions, type HubCall } from "./submitter.js";
+export { NODE_MODES, type NodeMode, type NodeContext, type ServingJob } from "./modes/index.js";

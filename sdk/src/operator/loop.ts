@@ -47,6 +47,7 @@ export function createServiceLoop({ name, pollMs, tick, onError }: ServiceLoopOp
   let started = false;
   let stopping = false;
   let loop: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
   let wakers: (() => void)[] = [];
 
@@ -81,26 +82,36 @@ export function createServiceLoop({ name, pollMs, tick, onError }: ServiceLoopOp
       if (stopping) throw new Interrupted();
     },
     /** Runs one tick (after the one in hand, if any). */
-    tick(): Promise<void> {
+    async tick(): Promise<void> {
       refuseIfStopped();
       return ticks.run(tick);
     },
-    /** Starts polling: a tick, `pollMs` of sleep, again, until stop(). `before` runs first and may throw. */
-    async start(before?: () => Promise<unknown>): Promise<void> {
-      refuseIfStopped();
-      if (started) return;
-      await before?.();
-      started = true;
-      loop = (async () => {
-        while (!stopping) {
-          try {
-            await ticks.run(tick);
-          } catch (e) {
-            onError(e);
+    /**
+     * Starts polling: a tick, `pollMs` of sleep, again, until stop(). `before` runs first and may throw (then a
+     * later start() tries again). Calls while starting or started share the one loop.
+     */
+    start(before?: () => Promise<unknown>): Promise<void> {
+      try {
+        refuseIfStopped();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      starting ??= (async () => {
+        await before?.();
+        started = true;
+        loop = (async () => {
+          while (!stopping) {
+            try {
+              await ticks.run(tick);
+            } catch (e) {
+              onError(e);
+            }
+            await this.sleep(pollMs);
           }
-          await this.sleep(pollMs);
-        }
+        })();
       })();
+      starting.catch(() => (starting = undefined));
+      return starting;
     },
     /**
      * Stops polling (idempotent): wakes every sleeper, waits for the loop and the tick in hand, then runs `finish`

@@ -1,5 +1,6 @@
 import { type Hex, toHex } from "viem";
 import type { MlpWeights } from "../model/mlp.js";
+import { packModelWeights } from "../proofs/zk.js";
 import { modelCommitment } from "../prover/prove.js";
 import type { ModelVersion } from "../types.js";
 import type { ChainReader } from "./chain.js";
@@ -65,9 +66,12 @@ export function createModelCache({ chain, modelDir, fetchTimeoutMs }: ModelCache
         });
         return loadModel(bytes);
       }),
-    /** Throws {@link ZkCommitmentMismatchError} unless the Poseidon commitment of `weights` is the version's. */
+    /**
+     * Throws {@link ZkCommitmentMismatchError} unless the Poseidon commitment of `weights` is the version's (checked
+     * once per version and set of weights).
+     */
     checkZkCommitment: (modelId: Hex, v: number, weights: MlpWeights): Promise<void> =>
-      commitments.get(versionKey(modelId, v), async () => {
+      commitments.get(`${versionKey(modelId, v)}|${packModelWeights(weights).join(",")}`, async () => {
         const record = await version(modelId, v);
         const actual = toHex(await modelCommitment(weights), { size: 32 });
         if (actual.toLowerCase() !== record.zkModelCommitment.toLowerCase()) {

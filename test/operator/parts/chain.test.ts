@@ -1,0 +1,80 @@
+import { expect } from "chai";
+import { getAddress, keccak256, parseEther } from "viem";
+import { UnknownModelVersionError } from "../../../sdk/src/errors/request.js";
+import { loadIrisOnnx } from "../../../sdk/src/model/iris.js";
+import {
+  type Connection,
+  FEE,
+  FLOWERS,
+  chainOf,
+  connect,
+  deployOperatorSystem,
+  fulfilTee,
+  rejection,
+  request,
+} from "./helpers.js";
+
+describe("operator parts: chain reader", function () {
+  let c: Connection;
+  const system = () => deployOperatorSystem(c);
+  before(async function () {
+    c = await connect();
+  });
+
+  it("reads a job's status: none for an unknown job, pending once requested, fulfilled once fulfilled", async function () {
+    const s = await c.networkHelpers.loadFixture(system);
+    const chain = chainOf(c, s);
+    const req = await request(c, s, FLOWERS[0]!);
+    expect(await chain.jobStatus(req.jobId + 1_000n)).to.equal("none");
+    expect(await chain.jobStatus(req.jobId)).to.equal("pending");
+    await fulfilTee(s.operatorWallet, s, req, FLOWERS[0]!);
+    expect(await chain.jobStatus(req.jobId)).to.equal("fulfilled");
+  });
+
+  it("reads a published version, and refuses a missing one with UnknownModelVersionError", async function () {
+    const s = await c.networkHelpers.loadFixture(system);
+    const chain = chainOf(c, s);
+    const v = await chain.version(s.modelId, s.version);
+    expect(v).to.include({ uri: "file:models/iris-mlp.onnx", artifactHash: keccak256(loadIrisOnnx()) });
+    const err = await rejection(chain.version(s.modelId, 99));
+    expect(err).to.be.instanceOf(UnknownModelVersionError);
+    expect(err).to.include({ modelId: s.modelId, modelVersion: 99 });
+  });
+
+  it("lists the mined requests of the given models in a block range, each with its job struct", async function () {
+    const s = await c.networkHelpers.loadFixture(system);
+    const chain = chainOf(c, s);
+    const served = await request(c, s, FLOWERS[1]!);
+    const other = await request(c, s, FLOWERS[2]!, { modelId: s.otherModelId, version: 1, fee: FEE });
+    const latest = await c.publicClient.getBlockNumber();
+
+    const found = await chain.requests([s.modelId], s.startBlock, latest);
+    expect(found.map((r) => r.jobId)).to.deep.equal([served.jobId]);
+    const [req] = found;
+    expect(req?.job).to.deep.equal(served.job);
+    expect(req).to.deep.include({ modelId: s.modelId, requester: served.requester, input: served.input, requested: served.requested });
+    const both = await chain.requests([s.modelId, s.otherModelId], s.startBlock, latest);
+    expect(both.map((r) => r.jobId)).to.deep.equal([served.jobId, other.jobId]);
+    expect(await chain.requests([s.modelId], s.startBlock, served.requested.blockNumber - 1n)).to.deep.equal([]);
+  });
+
+  it("reads one job's request from the block it was requested in", async function () {
+    const s = await c.networkHelpers.loadFixture(system);
+    const chain = chainOf(c, s);
+    const served = await request(c, s, FLOWERS[3]!);
+    const block = served.requested.blockNumber;
+    const req = await chain.request(served.jobId, block);
+    expect(req).to.deep.include({ jobId: served.jobId, job: served.job, input: served.input, requested: served.requested });
+    expect(await chain.request(served.jobId, block - 1n)).to.equal(undefined);
+    expect(await chain.request(served.jobId + 1n, block)).to.equal(undefined);
+  });
+
+  it("names the hub's OperatorRegistry and reads bonded stakes in the order asked", async function () {
+    const s = await c.networkHelpers.loadFixture(system);
+    const chain = chainOf(c, s);
+    expect(getAddress(await chain.operatorRegistry())).to.equal(getAddress(s.operatorRegistry));
+    const stakes = await chain.bondedStakes([c.requester.account.address, s.operatorAccount.address]);
+    expect(stakes).to.deep.equal([0n, parseEther("1")]);
+    expect(await chain.bondedStakes([])).to.deep.equal([]);
+  });
+});
