@@ -49,27 +49,20 @@ export const RESULT_DOMAIN = { name: "Verity", version: "1" } as const;
 /** EIP-712 domain name and version of enclave key registrations (the operator registry's domain). */
 export const OPERATOR_REGISTRY_DOMAIN = { name: "Verity OperatorRegistry", version: "1" } as const;
 
+/** The fields of a statement about one job's output: what an enclave (Result) or an operator (QuorumVote) signs. */
+const JOB_OUTPUT_FIELDS = [
+  { name: "jobId", type: "uint256" },
+  { name: "modelId", type: "bytes32" },
+  { name: "version", type: "uint32" },
+  { name: "inputHash", type: "bytes32" },
+  { name: "outputHash", type: "bytes32" },
+] as const;
+
 /** EIP-712 types of a TEE result signed by an enclave key. */
-export const resultTypes = {
-  Result: [
-    { name: "jobId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    { name: "inputHash", type: "bytes32" },
-    { name: "outputHash", type: "bytes32" },
-  ],
-} as const;
+export const resultTypes = { Result: JOB_OUTPUT_FIELDS } as const;
 
 /** EIP-712 types of a QUORUM vote, signed by an operator's staking account under the hub's domain. */
-export const quorumVoteTypes = {
-  QuorumVote: [
-    { name: "jobId", type: "uint256" },
-    { name: "modelId", type: "bytes32" },
-    { name: "version", type: "uint32" },
-    { name: "inputHash", type: "bytes32" },
-    { name: "outputHash", type: "bytes32" },
-  ],
-} as const;
+export const quorumVoteTypes = { QuorumVote: JOB_OUTPUT_FIELDS } as const;
 
 /** EIP-712 types of an enclave key's proof of possession. */
 export const enclaveKeyRegistrationTypes = {

@@ -80,40 +80,50 @@ export {
   type QuorumParams,
   type OptimisticParams,
 } from "./encoding/params.js";
-
-// errors
 export {
-  AccountRequiredError,
-  ContractRevertError,
-  DeadlinePassedError,
-  DeadlineTooFarError,
-  FeeTooLowError,
-  HubPausedError,
-  InsufficientAllowanceError,
-  InsufficientBalanceError,
-  InvalidAttestationError,
-  InvalidCallbackError,
-  InvalidDataError,
-  InvalidParamsError,
-  InvalidQuorumVoteError,
-  JobExpiredError,
-  JobModeMismatchError,
-  JobNotFoundError,
-  JobRefundedError,
-  ModeNotSupportedError,
-  NoProposalError,
-  QuorumNotReachedError,
-  RpcUnreachableError,
-  TensorEncodingError,
-  TransactionRevertedError,
-  UnknownModelVersionError,
-  VerificationModeNotSupportedError,
-  VerityError,
-  VersionDeprecatedError,
-  WaitTimeoutError,
+  jobCommitment,
+  storedJobCommitment,
+  splitStoredCommitment,
+  commitmentMatches,
+} from "./encoding/commitment.js";
+
+// errors: each class with its narrowable type (`err.name` tells them apart)
+export {
+  AccountRequiredError, type AccountRequiredErrorType,
+  ContractRevertError, type ContractRevertErrorType,
+  DeadlinePassedError, type DeadlinePassedErrorType,
+  DeadlineTooFarError, type DeadlineTooFarErrorType,
+  FeeTooLowError, type FeeTooLowErrorType,
+  HubPausedError, type HubPausedErrorType,
+  InsufficientAllowanceError, type InsufficientAllowanceErrorType,
+  InsufficientBalanceError, type InsufficientBalanceErrorType,
+  InvalidAttestationError, type InvalidAttestationErrorType,
+  InvalidCallbackError, type InvalidCallbackErrorType,
+  InvalidDataError, type InvalidDataErrorType,
+  InvalidParamsError, type InvalidParamsErrorType,
+  InvalidQuorumVoteError, type InvalidQuorumVoteErrorType,
+  JobExpiredError, type JobExpiredErrorType,
+  JobModeMismatchError, type JobModeMismatchErrorType,
+  JobNotFoundError, type JobNotFoundErrorType,
+  JobRefundedError, type JobRefundedErrorType,
+  ModeNotSupportedError, type ModeNotSupportedErrorType,
+  NoProposalError, type NoProposalErrorType,
+  QuorumNotReachedError, type QuorumNotReachedErrorType,
+  RpcUnreachableError, type RpcUnreachableErrorType,
+  TensorEncodingError, type TensorEncodingErrorType,
+  TransactionRevertedError, type TransactionRevertedErrorType,
+  UnknownModelVersionError, type UnknownModelVersionErrorType,
+  VerificationModeNotSupportedError, type VerificationModeNotSupportedErrorType,
+  VerityError, type VerityErrorType,
+  VersionDeprecatedError, type VersionDeprecatedErrorType,
+  WaitTimeoutError, type WaitTimeoutErrorType,
   toVerityError,
   verityErrorsAbi,
 } from "./errors/index.js";
+export type {
+  ZkProofErrorType, ZkWeightsErrorType, ZkTensorErrorType, ZkPublicSignalsErrorType, ZkProofFormatErrorType,
+  ZkVerifyingKeyErrorType, ZkProvingErrorType, ZkSetupErrorType,
+} from "./errors/zk.js";
 
 // proofs (pure)
 export {
@@ -122,14 +132,16 @@ export {
   recoverResultSigner,
   parseTeeAttestation,
   encodeTeeAttestation,
-  jobCommitment,
-  storedJobCommitment,
-  splitStoredCommitment,
-  commitmentMatches,
   enclaveKeyRegistrationTypedData,
   type ResultMessage,
   type TeeAttestation,
 } from "./proofs/tee.js";
+export {
+  SECP256K1_HALF_ORDER,
+  signatureProblem,
+  jobStatementTypedData,
+  type JobStatement,
+} from "./proofs/signatures.js";
 export {
   QUORUM_ENTRY_BYTES,
   quorumVoteTypedData,
@@ -153,14 +165,19 @@ export {
 } from "./proofs/verifyQuorumJob.js";
 export {
   verifyTeeJobData,
-  type VerifyCheckName as TeeVerifyCheckName,
-  type VerifyJobReport as TeeVerifyJobReport,
+  recoverTeeSigner,
+  type TeeVerifyCheckName,
+  type TeeVerifyCheck,
+  type TeeVerifyJobReport,
   type TeeRegistryState,
+  type TeeSignerRecovery,
   type TeeJobData,
 } from "./proofs/verifyTeeJob.js";
 // The report of every mode. ZK: types only here; the ZK code (and snarkjs) loads lazily, for ZK jobs.
-export type { VerifyCheckName, VerifyCheck, VerifyJobReport } from "./proofs/report.js";
+export type { VerifyCheckName, VerifyCheck, Verdict, VerifyJobReport } from "./proofs/report.js";
+export type { JobDataBase } from "./proofs/checks.js";
 export type {
+  ZkAttestationCheckName,
   ZkVerifyCheckName,
   ZkVerifyCheck,
   ZkCircuit,
@@ -239,11 +256,54 @@ export {
   type FulfillTeeSyncErrorType,
 } from "./actions/fulfillTeeSync.js";
 export {
+  prepareZkFulfillment,
+  fulfillZk,
+  type FulfillZkParameters,
+  type FulfillZkReturnType,
+  type FulfillZkErrorType,
+} from "./actions/fulfillZk.js";
+export {
   getJob,
   type GetJobParameters,
   type GetJobReturnType,
   type GetJobErrorType,
 } from "./actions/getJob.js";
+export {
+  getModelVersion,
+  type GetModelVersionParameters,
+  type GetModelVersionReturnType,
+  type GetModelVersionErrorType,
+} from "./actions/getModelVersion.js";
+export {
+  getOptimisticJobData,
+  type GetOptimisticJobDataParameters,
+  type GetOptimisticJobDataReturnType,
+  type GetOptimisticJobDataErrorType,
+} from "./actions/getOptimisticJobData.js";
+export {
+  getProposal,
+  type GetProposalParameters,
+  type GetProposalReturnType,
+  type GetProposalErrorType,
+} from "./actions/getProposal.js";
+export {
+  getQuorumJobData,
+  type GetQuorumJobDataParameters,
+  type GetQuorumJobDataReturnType,
+  type GetQuorumJobDataErrorType,
+} from "./actions/getQuorumJobData.js";
+export {
+  getTeeJobData,
+  type GetTeeJobDataParameters,
+  type GetTeeJobDataReturnType,
+  type GetTeeJobDataErrorType,
+} from "./actions/getTeeJobData.js";
+export {
+  getZkJobData,
+  type GetZkJobDataParameters,
+  type GetZkJobDataReturnType,
+  type GetZkJobDataErrorType,
+} from "./actions/getZkJobData.js";
 export {
   prepareProposal,
   proposeResult,
@@ -337,10 +397,6 @@ export {
   type StakeErrorType,
 } from "./actions/stake.js";
 export {
-  getTeeJobData,
-  getZkJobData,
-  getQuorumJobData,
-  getOptimisticJobData,
   verifyJob,
   type VerifyJobParameters,
   type VerifyJobReturnType,
@@ -378,6 +434,8 @@ export {
 } from "./actions/withdrawSlashCredit.js";
 
 export type { TensorData } from "./internal/data.js";
+export type { WriteErrorType } from "./errors/write.js";
+export type { ProofOrAttestation } from "./internal/groth16.js";
 export type { RequestedJob } from "./internal/jobs.js";
 export type { ApproveMode } from "./internal/allowance.js";
 

@@ -1,6 +1,6 @@
 /**
  * The SDK's QUORUM and OPTIMISTIC actions and their re-verification, on the in-process network with the real Iris
- * model and circuit: params packing, votes and attestations, fulfilQuorum (and its refusals), verifyJob's quorum
+ * model and circuit: params packing, votes and attestations, fulfillQuorum (and its refusals), verifyJob's quorum
  * report; proposals finalized after the window, a wrong proposal challenged and settled by a ZK proof (the proposer
  * slashed), a challenge that expires; each with verifyJob's story of it.
  */
@@ -44,7 +44,7 @@ import {
 } from "../../sdk/src/index.js";
 import { loadModel, proveMlp, releaseZkWorkers, runMlp, zkArtifactsIn } from "../../sdk/src/operator/index.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
-import { modelCommitment } from "../../sdk/src/proofs/zk.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { type Connection, FLOWERS, IRIS, connect } from "../operator/helpers.js";
 import {
   BOND,

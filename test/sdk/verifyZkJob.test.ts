@@ -20,17 +20,10 @@ import {
 import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { verifyZkJobData } from "../../sdk/src/proofs/verifyZkJob.js";
-import {
-  BN254_BASE_FIELD,
-  type ProveMlpReturnType,
-  encodeProofForSolidity,
-  modelCommitment,
-  proveMlp,
-  releaseZkWorkers,
-  vkeyHash,
-} from "../../sdk/src/proofs/zk.js";
+import { BN254_BASE_FIELD, encodeProofForSolidity, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
+import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
 import { encodeZkAttestationParts, parseZkAttestation } from "../../sdk/src/proofs/zkAttestation.js";
-import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../../sdk/src/proofs/zkKeys.js";
+import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { type Connection, FEE, MODEL_FEE, connect, mined } from "./helpers.js";
 
 const IRIS_INPUT = tensor("int8", [1, 4], [82, 56, 22, 3]);

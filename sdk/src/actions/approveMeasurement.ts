@@ -1,14 +1,12 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { operatorRegistryAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash, Hex } from "viem";
+import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
+import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type ApproveMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type ApproveMeasurementReturnType = Hash;
-export type ApproveMeasurementErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type ApproveMeasurementErrorType = WriteErrorType;
 
 /**
  * Approves an enclave code measurement, so keys can be registered on it. Only governance (the registry's owner).
@@ -23,13 +21,5 @@ export async function approveMeasurement(
   client: VerityClient,
   parameters: ApproveMeasurementParameters,
 ): Promise<ApproveMeasurementReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "approveMeasurement",
-      args: [parameters.measurement],
-      ...writeOptions(client, parameters, "approveMeasurement"),
-    }),
-  );
+  return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "approveMeasurement"), { functionName: "approveMeasurement", args: [parameters.measurement] });
 }

@@ -1,15 +1,14 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
+import type { Address, Hash } from "viem";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   JobModeMismatchError,
   JobNotFoundError,
-  RpcUnreachableError,
 } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type ChallengeResultParameters = WriteParameters & {
   hub: Address;
@@ -21,10 +20,7 @@ export type ChallengeResultReturnType = Hash;
 export type ChallengeResultErrorType =
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Challenges an OPTIMISTIC job's proposed result within its window, posting the job's bond (read from its params)

@@ -1,14 +1,12 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash, Hex } from "viem";
+import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type DeprecateVersionParameters = WriteParameters & { hub: Address; modelId: Hex; version: number };
 export type DeprecateVersionReturnType = Hash;
-export type DeprecateVersionErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type DeprecateVersionErrorType = WriteErrorType;
 
 /**
  * Marks a model version deprecated: it accepts no new requests; pending jobs still complete. Only the model
@@ -24,13 +22,5 @@ export async function deprecateVersion(
   client: VerityClient,
   parameters: DeprecateVersionParameters,
 ): Promise<DeprecateVersionReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "deprecateVersion",
-      args: [parameters.modelId, parameters.version],
-      ...writeOptions(client, parameters, "deprecateVersion"),
-    }),
-  );
+  return writeHub(client, parameters.hub, writeOptions(client, parameters, "deprecateVersion"), { functionName: "deprecateVersion", args: [parameters.modelId, parameters.version] });
 }

@@ -1,11 +1,9 @@
-import type { Address, BlockNumber, Hash, WriteContractErrorType } from "viem";
+import type { Address, BlockNumber, Hash } from "viem";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   InvalidDataError,
   JobModeMismatchError,
   JobNotFoundError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import { NoProposalError } from "../errors/job.js";
@@ -14,6 +12,7 @@ import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob, proposalEvent } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type FinalizeResultParameters = WriteParameters & {
   hub: Address;
@@ -32,10 +31,7 @@ export type FinalizeResultErrorType =
   | InvalidDataError
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Makes an unchallenged OPTIMISTIC proposal final once its challenge window has passed: the hub credits the fee

@@ -1,12 +1,10 @@
-import { type Address, type Hash, type LocalAccount, type WriteContractErrorType, isAddressEqual } from "viem";
+import { type Address, type Hash, type LocalAccount, isAddressEqual } from "viem";
 import { VerityMode } from "../constants.js";
 import { decodeQuorumParams, MAX_QUORUM } from "../encoding/params.js";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   InvalidDataError,
   JobNotFoundError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import { InvalidQuorumVoteError, type JobModeMismatchError, QuorumNotReachedError } from "../errors/job.js";
@@ -20,6 +18,7 @@ import {
   signQuorumVote,
 } from "../proofs/quorum.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type FulfillQuorumParameters = WriteParameters & {
   hub: Address;
@@ -41,10 +40,7 @@ export type FulfillQuorumErrorType =
   | QuorumNotReachedError
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * The `fulfill` arguments of a QUORUM result: each vote checked locally (it must recover to its signer for this

@@ -1,13 +1,13 @@
-import { type Address, type Hash, type Hex, type TransactionReceipt, parseEventLogs } from "viem";
+import { type Address, type Hex, isAddressEqual, parseEventLogs } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { waitForEvent } from "../internal/client.js";
+import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type FulfillQuorumErrorType, type FulfillQuorumParameters, fulfillQuorum } from "./fulfillQuorum.js";
 
 export type FulfillQuorumSyncParameters = FulfillQuorumParameters;
-export type FulfillQuorumSyncReturnType = {
+export type FulfillQuorumSyncReturnType = Mined & {
   jobId: bigint;
   /** The first (lowest) signer, as `InferenceFulfilled` names it. */
   operator: Address;
@@ -18,8 +18,6 @@ export type FulfillQuorumSyncReturnType = {
   outputHash: Hex;
   output: Hex | undefined;
   outputURI: string | undefined;
-  hash: Hash;
-  receipt: TransactionReceipt;
 };
 export type FulfillQuorumSyncErrorType = FulfillQuorumErrorType | TransactionRevertedError;
 
@@ -37,26 +35,10 @@ export async function fulfillQuorumSync(
   parameters: FulfillQuorumSyncParameters,
 ): Promise<FulfillQuorumSyncReturnType> {
   const hash = await fulfillQuorum(client, parameters);
-  const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "InferenceFulfilled",
-    address: parameters.hub,
-    action: "fulfillQuorum",
-  });
-  const credited = parseEventLogs({ abi: inferenceHubAbi, eventName: "OperatorsCredited", logs: receipt.logs }).find(
-    (l) => l.address.toLowerCase() === parameters.hub.toLowerCase(),
+  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "InferenceFulfilled", action: "fulfillQuorum" });
+  const credited = parseEventLogs({ abi: inferenceHubAbi, eventName: "OperatorsCredited", logs: mined.receipt.logs }).find((l) =>
+    isAddressEqual(l.address, parameters.hub),
   );
-  const { jobId, operator, outputHash, output, outputURI } = event.args;
-  return {
-    jobId,
-    operator,
-    signers: credited ? [...credited.args.operators] : [operator],
-    amountEach: credited?.args.amountEach,
-    outputHash,
-    output: orUndefined(output),
-    outputURI: orUndefined(outputURI),
-    hash,
-    receipt,
-  };
+  const signers = credited ? [...credited.args.operators] : [args.operator];
+  return { ...args, signers, amountEach: credited?.args.amountEach, output: orUndefined(args.output), outputURI: orUndefined(args.outputURI), ...mined };
 }

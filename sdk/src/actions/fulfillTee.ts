@@ -1,11 +1,9 @@
-import type { Address, Hash, Hex, LocalAccount, WriteContractErrorType } from "viem";
+import type { Address, Hash, Hex, LocalAccount } from "viem";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   InvalidAttestationError,
   InvalidDataError,
   JobNotFoundError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import { chainIdOf, writeOptions } from "../internal/client.js";
@@ -13,6 +11,7 @@ import { type TensorData, normalizeTensorData, resultStruct } from "../internal/
 import { jobFor, writeHub } from "../internal/hub.js";
 import { encodeTeeAttestation, resultTypedData } from "../proofs/tee.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 /** Who signs the result: an enclave account (the SDK signs), or a signature made inside the enclave. */
 export type TeeSigner = { enclave: Pick<LocalAccount, "address" | "signTypedData"> } | { signature: Hex };
@@ -32,10 +31,7 @@ export type FulfillTeeErrorType =
   | InvalidDataError
   | InvalidAttestationError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /** The `fulfill` arguments of a TEE result: the job, the hub's `Result` struct and the attestation. */
 export async function prepareTeeFulfillment(client: VerityClient, parameters: FulfillTeeParameters) {

@@ -1,20 +1,18 @@
-import type { Address, Hash, Hex, TransactionReceipt } from "viem";
-import { inferenceHubAbi } from "../abis.js";
+import type { Address, Hex } from "viem";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { waitForEvent } from "../internal/client.js";
+import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type FulfillTeeErrorType, type FulfillTeeParameters, fulfillTee } from "./fulfillTee.js";
 
 export type FulfillTeeSyncParameters = FulfillTeeParameters;
-export type FulfillTeeSyncReturnType = {
+/** The `InferenceFulfilled` event's fields, with the hash and receipt. */
+export type FulfillTeeSyncReturnType = Mined & {
   jobId: bigint;
   operator: Address;
   outputHash: Hex;
   output: Hex | undefined;
   outputURI: string | undefined;
-  hash: Hash;
-  receipt: TransactionReceipt;
 };
 export type FulfillTeeSyncErrorType = FulfillTeeErrorType | TransactionRevertedError;
 
@@ -26,18 +24,8 @@ export type FulfillTeeSyncErrorType = FulfillTeeErrorType | TransactionRevertedE
  * const { outputHash } = await fulfillTeeSync(operatorClient, { hub, jobId, output, enclave });
  * ```
  */
-export async function fulfillTeeSync(
-  client: VerityClient,
-  parameters: FulfillTeeSyncParameters,
-): Promise<FulfillTeeSyncReturnType> {
+export async function fulfillTeeSync(client: VerityClient, parameters: FulfillTeeSyncParameters): Promise<FulfillTeeSyncReturnType> {
   const hash = await fulfillTee(client, parameters);
-  const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "InferenceFulfilled",
-    address: parameters.hub,
-    action: "fulfillTee",
-  });
-  const { jobId, operator, outputHash, output, outputURI } = event.args;
-  return { jobId, operator, outputHash, output: orUndefined(output), outputURI: orUndefined(outputURI), hash, receipt };
+  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "InferenceFulfilled", action: "fulfillTee" });
+  return { ...args, output: orUndefined(args.output), outputURI: orUndefined(args.outputURI), ...mined };
 }

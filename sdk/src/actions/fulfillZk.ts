@@ -1,27 +1,19 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
+import type { Address, Hash, Hex } from "viem";
 import { VerityMode } from "../constants.js";
 import type { ContractRevertError } from "../errors/contract.js";
-import type { InvalidDataError, AccountRequiredError } from "../errors/request.js";
+import type { InvalidDataError } from "../errors/request.js";
 import type { JobModeMismatchError, JobNotFoundError } from "../errors/job.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import type { TensorEncodingError } from "../errors/tensor.js";
 import type { ZkProofError } from "../errors/zk.js";
 import { writeOptions } from "../internal/client.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
-import { type ProofOrAttestation, zkAttestationOf } from "../internal/groth16.js";
+import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js";
 import { jobFor, writeHub } from "../internal/hub.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
-export type FulfillZkParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
-  /** The proven output: a Tensor or its canonical bytes (int32 [1,3] for the MLP circuit). */
-  output: Exclude<TensorData, { uri: string; hash: Hex }>;
-  /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
-  input?: Hex | undefined;
-} & ProofOrAttestation;
+export type FulfillZkParameters = ZkResultParameters;
 export type FulfillZkReturnType = Hash;
 export type FulfillZkErrorType =
   | TensorEncodingError
@@ -29,10 +21,7 @@ export type FulfillZkErrorType =
   | ZkProofError
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * The `fulfill` arguments of a ZK result: the job, the hub's `Result` struct and the ZK attestation

@@ -1,11 +1,9 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
+import type { Address, Hash } from "viem";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   InvalidDataError,
   JobModeMismatchError,
   JobNotFoundError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
@@ -13,6 +11,7 @@ import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type ProposeResultParameters = WriteParameters & {
   hub: Address;
@@ -28,10 +27,7 @@ export type ProposeResultErrorType =
   | InvalidDataError
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /** The `proposeResult` arguments and the bond to send with them. */
 export async function prepareProposal(client: VerityClient, parameters: ProposeResultParameters) {

@@ -1,13 +1,13 @@
-import type { Address, Hash, Hex, TransactionReceipt } from "viem";
-import { inferenceHubAbi } from "../abis.js";
+import type { Address, Hex } from "viem";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { waitForEvent } from "../internal/client.js";
+import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type ProposeResultErrorType, type ProposeResultParameters, proposeResult } from "./proposeResult.js";
 
 export type ProposeResultSyncParameters = ProposeResultParameters;
-export type ProposeResultSyncReturnType = {
+/** The `ResultProposed` event's fields, with the hash and receipt. */
+export type ProposeResultSyncReturnType = Mined & {
   jobId: bigint;
   proposer: Address;
   outputHash: Hex;
@@ -17,8 +17,6 @@ export type ProposeResultSyncReturnType = {
   challengeWindowEnd: bigint;
   output: Hex | undefined;
   outputURI: string | undefined;
-  hash: Hash;
-  receipt: TransactionReceipt;
 };
 export type ProposeResultSyncErrorType = ProposeResultErrorType | TransactionRevertedError;
 
@@ -36,23 +34,7 @@ export async function proposeResultSync(
   parameters: ProposeResultSyncParameters,
 ): Promise<ProposeResultSyncReturnType> {
   const hash = await proposeResult(client, parameters);
-  const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "ResultProposed",
-    address: parameters.hub,
-    action: "proposeResult",
-  });
-  const { jobId, proposer, outputHash, bond, challengeWindowEnd, output, outputURI } = event.args;
-  return {
-    jobId,
-    proposer,
-    outputHash,
-    bond,
-    challengeWindowEnd: BigInt(challengeWindowEnd),
-    output: orUndefined(output),
-    outputURI: orUndefined(outputURI),
-    hash,
-    receipt,
-  };
+  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "ResultProposed", action: "proposeResult" });
+  const { output, outputURI, challengeWindowEnd } = args;
+  return { ...args, challengeWindowEnd: BigInt(challengeWindowEnd), output: orUndefined(output), outputURI: orUndefined(outputURI), ...mined };
 }

@@ -1,10 +1,8 @@
 import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress, zeroHash } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
 import { type ModeLike, modesBitmask } from "../constants.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type PublishVersionParameters = WriteParameters & {
@@ -24,7 +22,7 @@ export type PublishVersionParameters = WriteParameters & {
   zk?: { verifier: Address; modelCommitment: Hex; verifyingKeyHash: Hex } | undefined;
 };
 export type PublishVersionReturnType = Hash;
-export type PublishVersionErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type PublishVersionErrorType = WriteErrorType;
 
 /** The `VersionParams` struct `publishVersion` takes. */
 export function versionParams(parameters: Omit<PublishVersionParameters, "hub" | "modelId" | keyof WriteParameters>) {
@@ -55,13 +53,5 @@ export async function publishVersion(
   client: VerityClient,
   parameters: PublishVersionParameters,
 ): Promise<PublishVersionReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "publishVersion",
-      args: [parameters.modelId, versionParams(parameters)],
-      ...writeOptions(client, parameters, "publishVersion"),
-    }),
-  );
+  return writeHub(client, parameters.hub, writeOptions(client, parameters, "publishVersion"), { functionName: "publishVersion", args: [parameters.modelId, versionParams(parameters)] });
 }

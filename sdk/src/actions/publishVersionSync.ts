@@ -1,7 +1,6 @@
-import type { Hash, Hex, TransactionReceipt } from "viem";
-import { inferenceHubAbi } from "../abis.js";
+import type { Hex } from "viem";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { waitForEvent } from "../internal/client.js";
+import { type Mined, waitForHubEvent } from "../internal/client.js";
 import type { VerityClient } from "../types.js";
 import {
   type PublishVersionErrorType,
@@ -11,13 +10,12 @@ import {
 } from "./publishVersion.js";
 
 export type PublishVersionSyncParameters = PublishVersionParameters;
-export type PublishVersionSyncReturnType = {
+/** The `VersionPublished` event's fields, with the hash and receipt. */
+export type PublishVersionSyncReturnType = Mined & {
   modelId: Hex;
   version: number;
   artifactHash: Hex;
   params: ReturnType<typeof versionParams>;
-  hash: Hash;
-  receipt: TransactionReceipt;
 };
 export type PublishVersionSyncErrorType = PublishVersionErrorType | TransactionRevertedError;
 
@@ -34,12 +32,6 @@ export async function publishVersionSync(
   parameters: PublishVersionSyncParameters,
 ): Promise<PublishVersionSyncReturnType> {
   const hash = await publishVersion(client, parameters);
-  const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "VersionPublished",
-    address: parameters.hub,
-    action: "publishVersion",
-  });
-  return { ...event.args, params: { ...event.args.params }, hash, receipt };
+  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "VersionPublished", action: "publishVersion" });
+  return { ...args, params: { ...args.params }, ...mined };
 }

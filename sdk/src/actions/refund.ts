@@ -1,11 +1,10 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, JobNotFoundError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash } from "viem";
+import type { ContractRevertError, JobNotFoundError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
 import { getJob } from "./getJob.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type RefundParameters = WriteParameters & {
   hub: Address;
@@ -16,10 +15,7 @@ export type RefundParameters = WriteParameters & {
 export type RefundReturnType = Hash;
 export type RefundErrorType =
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Credits an expired, unfulfilled job's whole fee back to its requester (who then calls `withdraw`). Anyone may
@@ -36,7 +32,5 @@ export async function refund(client: VerityClient, parameters: RefundParameters)
   const { hub, jobId } = parameters;
   const options = writeOptions(client, parameters, "refund");
   const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;
-  return withVerityErrors(() =>
-    writeContract(client, { address: hub, abi: inferenceHubAbi, functionName: "refund", args: [jobId, job], ...options }),
-  );
+  return writeHub(client, hub, options, { functionName: "refund", args: [jobId, job] });
 }

@@ -1,9 +1,7 @@
-import type { Address, Hash, Hex, LocalAccount, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { operatorRegistryAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash, Hex, LocalAccount } from "viem";
+import type { WriteErrorType } from "../errors/write.js";
 import { accountAddress, chainIdOf, writeOptions } from "../internal/client.js";
+import { writeRegistry } from "../internal/hub.js";
 import { enclaveKeyRegistrationTypedData } from "../proofs/tee.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
@@ -21,7 +19,7 @@ export type RegisterEnclaveKeyParameters = WriteParameters &
     attestationDocHash: Hex;
   };
 export type RegisterEnclaveKeyReturnType = Hash;
-export type RegisterEnclaveKeyErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type RegisterEnclaveKeyErrorType = WriteErrorType;
 
 /**
  * Registers an enclave signing key for the sender (the operator). The enclave key signs
@@ -58,13 +56,5 @@ export async function registerEnclaveKey(
     key = parameters.key;
     keyProof = parameters.keyProof;
   }
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "registerEnclaveKey",
-      args: [key, measurement, attestationDocHash, keyProof],
-      ...options,
-    }),
-  );
+  return writeRegistry(client, operatorRegistry, options, { functionName: "registerEnclaveKey", args: [key, measurement, attestationDocHash, keyProof] });
 }

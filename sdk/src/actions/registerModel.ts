@@ -1,9 +1,7 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import type { ContractRevertError, RpcUnreachableError, AccountRequiredError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash } from "viem";
+import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type RegisterModelParameters = WriteParameters & {
@@ -13,7 +11,7 @@ export type RegisterModelParameters = WriteParameters & {
   name: string;
 };
 export type RegisterModelReturnType = Hash;
-export type RegisterModelErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type RegisterModelErrorType = WriteErrorType;
 
 /**
  * Registers a model owned by the sender. Its id is `keccak256(abi.encode(sender, name))` (see `modelIdOf`).
@@ -29,13 +27,5 @@ export async function registerModel(
   parameters: RegisterModelParameters,
 ): Promise<RegisterModelReturnType> {
   const { hub, name } = parameters;
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: hub,
-      abi: inferenceHubAbi,
-      functionName: "registerModel",
-      args: [name],
-      ...writeOptions(client, parameters, "registerModel"),
-    }),
-  );
+  return writeHub(client, hub, writeOptions(client, parameters, "registerModel"), { functionName: "registerModel", args: [name] });
 }

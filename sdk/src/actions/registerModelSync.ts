@@ -1,18 +1,12 @@
-import type { Address, Hash, Hex, TransactionReceipt } from "viem";
-import { inferenceHubAbi } from "../abis.js";
-import { waitForEvent } from "../internal/client.js";
+import type { Address, Hex } from "viem";
+import type { TransactionRevertedError } from "../errors/index.js";
+import { type Mined, waitForHubEvent } from "../internal/client.js";
 import type { VerityClient } from "../types.js";
 import { type RegisterModelErrorType, type RegisterModelParameters, registerModel } from "./registerModel.js";
-import type { TransactionRevertedError } from "../errors/index.js";
 
 export type RegisterModelSyncParameters = RegisterModelParameters;
-export type RegisterModelSyncReturnType = {
-  modelId: Hex;
-  owner: Address;
-  name: string;
-  hash: Hash;
-  receipt: TransactionReceipt;
-};
+/** The `ModelRegistered` event's fields, with the hash and receipt. */
+export type RegisterModelSyncReturnType = Mined & { modelId: Hex; owner: Address; name: string };
 export type RegisterModelSyncErrorType = RegisterModelErrorType | TransactionRevertedError;
 
 /**
@@ -23,17 +17,8 @@ export type RegisterModelSyncErrorType = RegisterModelErrorType | TransactionRev
  * const { modelId } = await registerModelSync(walletClient, { hub, name: "iris-mlp" });
  * ```
  */
-export async function registerModelSync(
-  client: VerityClient,
-  parameters: RegisterModelSyncParameters,
-): Promise<RegisterModelSyncReturnType> {
+export async function registerModelSync(client: VerityClient, parameters: RegisterModelSyncParameters): Promise<RegisterModelSyncReturnType> {
   const hash = await registerModel(client, parameters);
-  const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "ModelRegistered",
-    address: parameters.hub,
-    action: "registerModel",
-  });
-  return { ...event.args, hash, receipt };
+  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "ModelRegistered", action: "registerModel" });
+  return { ...args, ...mined };
 }

@@ -1,4 +1,4 @@
-import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hash, type Hex, zeroAddress, zeroHash } from "viem";
 import { getBalance, getBlock, getCode, readContract, writeContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import {
@@ -12,10 +12,8 @@ import {
 } from "../constants.js";
 import { type OptimisticParams, type QuorumParams, requestParams } from "../encoding/params.js";
 import type {
-  AccountRequiredError,
   InsufficientAllowanceError,
   InvalidDataError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import {
@@ -36,6 +34,7 @@ import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
 import { accountAddress, writeOptions } from "../internal/client.js";
 import { type TensorData, normalizeTensorData } from "../internal/data.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type RequestInferenceParameters = WriteParameters & {
   hub: Address;
@@ -79,10 +78,7 @@ export type RequestInferenceErrorType =
   | InvalidCallbackError
   | InsufficientBalanceError
   | InsufficientAllowanceError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /** The `IInferenceHub.Request` struct. */
 export type InferenceRequestStruct = {

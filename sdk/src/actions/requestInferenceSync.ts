@@ -1,7 +1,7 @@
-import type { Hash, TransactionReceipt } from "viem";
+import type { Hash } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { waitForEvent } from "../internal/client.js";
+import { type Mined, waitForEvent } from "../internal/client.js";
 import { type RequestedJob, requestedJobFromLog } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import {
@@ -11,9 +11,7 @@ import {
 } from "./requestInference.js";
 
 export type RequestInferenceSyncParameters = RequestInferenceParameters;
-export type RequestInferenceSyncReturnType = RequestedJob & {
-  hash: Hash;
-  receipt: TransactionReceipt;
+export type RequestInferenceSyncReturnType = RequestedJob & Mined & {
   /** The ERC-20 approval sent before the request, if one was needed. */
   approvalHash: Hash | undefined;
 };
@@ -35,11 +33,7 @@ export async function requestInferenceSync(
 ): Promise<RequestInferenceSyncReturnType> {
   const { hash, prepared } = await sendInferenceRequest(client, parameters);
   const { event, receipt } = await waitForEvent(client, {
-    hash,
-    abi: inferenceHubAbi,
-    eventName: "InferenceRequested",
-    address: parameters.hub,
-    action: "requestInference",
+    hash, abi: inferenceHubAbi, eventName: "InferenceRequested", address: parameters.hub, action: "requestInference",
   });
   return { ...requestedJobFromLog(event), hash, receipt, approvalHash: prepared.approvalHash };
 }

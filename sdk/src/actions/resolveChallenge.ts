@@ -1,31 +1,21 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
+import type { Address, Hash, Hex } from "viem";
 import type {
-  AccountRequiredError,
   ContractRevertError,
   JobModeMismatchError,
   JobNotFoundError,
-  RpcUnreachableError,
   TensorEncodingError,
 } from "../errors/index.js";
 import type { InvalidDataError } from "../errors/request.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
-import { type ProofOrAttestation, zkAttestationOf } from "../internal/groth16.js";
+import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { ZkProofError } from "../errors/zk.js";
 import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
-export type ResolveChallengeParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
-  /** The job's true output, proven by the proof: a Tensor or its canonical bytes (int32 [1,3] for the MLP circuit). */
-  output: Exclude<TensorData, { uri: string; hash: Hex }>;
-  /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
-  input?: Hex | undefined;
-} & ProofOrAttestation;
+export type ResolveChallengeParameters = ZkResultParameters;
 export type ResolveChallengeReturnType = Hash;
 export type ResolveChallengeErrorType =
   | TensorEncodingError
@@ -33,10 +23,7 @@ export type ResolveChallengeErrorType =
   | ZkProofError
   | JobModeMismatchError
   | JobNotFoundError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * The `resolveChallenge` arguments: the true output and the ZK attestation the ZK mode's verifier checks

@@ -1,14 +1,12 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { operatorRegistryAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash, Hex } from "viem";
+import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
+import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type RevokeMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type RevokeMeasurementReturnType = Hash;
-export type RevokeMeasurementErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type RevokeMeasurementErrorType = WriteErrorType;
 
 /**
  * Revokes an approved measurement: every enclave key on it stops counting at once. Only governance. Final.
@@ -23,13 +21,5 @@ export async function revokeMeasurement(
   client: VerityClient,
   parameters: RevokeMeasurementParameters,
 ): Promise<RevokeMeasurementReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "revokeMeasurement",
-      args: [parameters.measurement],
-      ...writeOptions(client, parameters, "revokeMeasurement"),
-    }),
-  );
+  return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "revokeMeasurement"), { functionName: "revokeMeasurement", args: [parameters.measurement] });
 }

@@ -1,10 +1,9 @@
-import type { Address, Hash, Hex, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
-import { operatorRegistryAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { Address, Hash, Hex } from "viem";
+import type { AccountRequiredError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
+import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type SetMeasurementAllowedParameters = WriteParameters & {
   /** The operator registry (it is the TEE verifier and holds the measurement policy). */
@@ -18,10 +17,7 @@ export type SetMeasurementAllowedParameters = WriteParameters & {
 };
 export type SetMeasurementAllowedReturnType = Hash;
 export type SetMeasurementAllowedErrorType =
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Allows (or disallows) TEE results from enclaves with `measurement` for a model version. Only the model owner.
@@ -38,13 +34,5 @@ export async function setMeasurementAllowed(
   parameters: SetMeasurementAllowedParameters,
 ): Promise<SetMeasurementAllowedReturnType> {
   const { operatorRegistry, modelId, version, measurement, allowed = true } = parameters;
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "setMeasurementAllowed",
-      args: [modelId, version, measurement, allowed],
-      ...writeOptions(client, parameters, "setMeasurementAllowed"),
-    }),
-  );
+  return writeRegistry(client, operatorRegistry, writeOptions(client, parameters, "setMeasurementAllowed"), { functionName: "setMeasurementAllowed", args: [modelId, version, measurement, allowed] });
 }

@@ -1,17 +1,15 @@
-import { type Address, type Hash, type WriteContractErrorType, zeroAddress } from "viem";
+import { type Address, type Hash, zeroAddress } from "viem";
 import { getBalance, readContract, writeContract } from "viem/actions";
 import { operatorRegistryAbi } from "../abis.js";
 import type {
-  AccountRequiredError,
-  ContractRevertError,
   InsufficientAllowanceError,
-  RpcUnreachableError,
 } from "../errors/index.js";
 import { InsufficientBalanceError } from "../errors/request.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
 import { accountAddress, writeOptions } from "../internal/client.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type StakeParameters = WriteParameters & {
   operatorRegistry: Address;
@@ -24,10 +22,7 @@ export type StakeReturnType = Hash;
 export type StakeErrorType =
   | InsufficientBalanceError
   | InsufficientAllowanceError
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Adds to the sender's bonded operator stake. The staking asset is read from the registry: native currency is

@@ -1,9 +1,9 @@
 import { type Address, type Hash, type WriteContractErrorType, zeroAddress } from "viem";
-import { writeContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { WriteErrorType } from "../errors/write.js";
+import type { ContractRevertError } from "../errors/contract.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 
 export type WithdrawParameters = WriteParameters & {
@@ -12,7 +12,7 @@ export type WithdrawParameters = WriteParameters & {
   token?: Address | undefined;
 };
 export type WithdrawReturnType = Hash;
-export type WithdrawErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+export type WithdrawErrorType = WriteErrorType;
 
 /**
  * Pays out the sender's credited balance on the hub (operator rewards, protocol fees, refunds) in one currency.
@@ -26,13 +26,5 @@ export type WithdrawErrorType = ContractRevertError | RpcUnreachableError | Acco
  * @returns The transaction hash.
  */
 export async function withdraw(client: VerityClient, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "withdraw",
-      args: [parameters.token ?? zeroAddress],
-      ...writeOptions(client, parameters, "withdraw"),
-    }),
-  );
+  return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdraw"), { functionName: "withdraw", args: [parameters.token ?? zeroAddress] });
 }

@@ -1,10 +1,9 @@
-import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress } from "viem";
-import { writeContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { type Address, type Hash, type Hex, zeroAddress } from "viem";
+import type { AccountRequiredError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
+import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type WithdrawModelEarningsParameters = WriteParameters & {
   hub: Address;
@@ -14,10 +13,7 @@ export type WithdrawModelEarningsParameters = WriteParameters & {
 };
 export type WithdrawModelEarningsReturnType = Hash;
 export type WithdrawModelEarningsErrorType =
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Pays a model's accumulated fees in one currency to its owner, the sender.
@@ -32,13 +28,5 @@ export async function withdrawModelEarnings(
   client: VerityClient,
   parameters: WithdrawModelEarningsParameters,
 ): Promise<WithdrawModelEarningsReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.hub,
-      abi: inferenceHubAbi,
-      functionName: "withdrawModelEarnings",
-      args: [parameters.modelId, parameters.token ?? zeroAddress],
-      ...writeOptions(client, parameters, "withdrawModelEarnings"),
-    }),
-  );
+  return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdrawModelEarnings"), { functionName: "withdrawModelEarnings", args: [parameters.modelId, parameters.token ?? zeroAddress] });
 }

@@ -1,20 +1,17 @@
-import type { Address, Hash, WriteContractErrorType } from "viem";
-import { writeContract } from "viem/actions";
+import type { Address, Hash } from "viem";
 import { operatorRegistryAbi } from "../abis.js";
-import type { AccountRequiredError, ContractRevertError, RpcUnreachableError } from "../errors/index.js";
-import { withVerityErrors } from "../errors/decode.js";
+import type { ContractRevertError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
+import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import type { WriteErrorType } from "../errors/write.js";
 
 export type WithdrawSlashCreditParameters = WriteParameters & {
   operatorRegistry: Address;
 };
 export type WithdrawSlashCreditReturnType = Hash;
 export type WithdrawSlashCreditErrorType =
-  | ContractRevertError
-  | RpcUnreachableError
-  | AccountRequiredError
-  | WriteContractErrorType;
+  | WriteErrorType;
 
 /**
  * Pays out the slashed stake credited to the sender in the operator registry (a challenger that proved a proposal
@@ -32,12 +29,5 @@ export async function withdrawSlashCredit(
   client: VerityClient,
   parameters: WithdrawSlashCreditParameters,
 ): Promise<WithdrawSlashCreditReturnType> {
-  return withVerityErrors(() =>
-    writeContract(client, {
-      address: parameters.operatorRegistry,
-      abi: operatorRegistryAbi,
-      functionName: "withdrawSlashCredit",
-      ...writeOptions(client, parameters, "withdrawSlashCredit"),
-    }),
-  );
+  return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "withdrawSlashCredit"), { functionName: "withdrawSlashCredit" });
 }

@@ -24,7 +24,6 @@ export class CliError extends VerityError {
     super(message, { metaMessages: [...hints] });
   }
 }
-/** `CliError` with its `name` narrowed, so `err.name === "CliError"` tells it apart (viem's pattern). */
 export type CliErrorType = CliError & { name: "CliError" };
 
 /**

@@ -12,7 +12,14 @@ import { type FulfillQuorumParameters, fulfillQuorum } from "../actions/fulfillQ
 import { type FulfillQuorumSyncParameters, fulfillQuorumSync } from "../actions/fulfillQuorumSync.js";
 import { type FulfillTeeParameters, fulfillTee } from "../actions/fulfillTee.js";
 import { type FulfillTeeSyncParameters, fulfillTeeSync } from "../actions/fulfillTeeSync.js";
+import { type FulfillZkParameters, fulfillZk } from "../actions/fulfillZk.js";
 import { type GetJobParameters, getJob } from "../actions/getJob.js";
+import { type GetModelVersionParameters, getModelVersion } from "../actions/getModelVersion.js";
+import { type GetOptimisticJobDataParameters, getOptimisticJobData } from "../actions/getOptimisticJobData.js";
+import { type GetProposalParameters, getProposal } from "../actions/getProposal.js";
+import { type GetQuorumJobDataParameters, getQuorumJobData } from "../actions/getQuorumJobData.js";
+import { type GetTeeJobDataParameters, getTeeJobData } from "../actions/getTeeJobData.js";
+import { type GetZkJobDataParameters, getZkJobData } from "../actions/getZkJobData.js";
 import { type ProposeResultParameters, proposeResult } from "../actions/proposeResult.js";
 import { type ProposeResultSyncParameters, proposeResultSync } from "../actions/proposeResultSync.js";
 import { type PublishVersionParameters, publishVersion } from "../actions/publishVersion.js";
@@ -89,6 +96,7 @@ export function verityActions(config: VerityActionsConfig) {
         fulfillTee(client, { hub, ...args }),
       fulfillTeeSync: (args: Unbound<FulfillTeeSyncParameters, "hub">) =>
         fulfillTeeSync(client, { hub, ...args }),
+      fulfillZk: (args: Unbound<FulfillZkParameters, "hub">) => fulfillZk(client, { hub, ...args }),
       fulfillQuorum: (args: Unbound<FulfillQuorumParameters, "hub">) => fulfillQuorum(client, { hub, ...args }),
       fulfillQuorumSync: (args: Unbound<FulfillQuorumSyncParameters, "hub">) => fulfillQuorumSync(client, { hub, ...args }),
       proposeResult: (args: Unbound<ProposeResultParameters, "hub">) => proposeResult(client, { hub, ...args }),
@@ -111,6 +119,13 @@ export function verityActions(config: VerityActionsConfig) {
       withdraw: (args: Unbound<WithdrawParameters, "hub"> = {}) => withdraw(client, { hub, ...args }),
       // auditors
       verifyJob: (args: Unbound<VerifyJobParameters, "hub">) => verifyJob(client, { hub, ...args }),
+      getTeeJobData: (args: Unbound<GetTeeJobDataParameters, "hub">) => getTeeJobData(client, { hub, ...args }),
+      getZkJobData: (args: Unbound<GetZkJobDataParameters, "hub">) => getZkJobData(client, { hub, ...args }),
+      getQuorumJobData: (args: Unbound<GetQuorumJobDataParameters, "hub">) => getQuorumJobData(client, { hub, ...args }),
+      getOptimisticJobData: (args: Unbound<GetOptimisticJobDataParameters, "hub">) =>
+        getOptimisticJobData(client, { hub, ...args }),
+      getModelVersion: (args: Unbound<GetModelVersionParameters, "hub">) => getModelVersion(client, { hub, ...args }),
+      getProposal: (args: Unbound<GetProposalParameters, "hub">) => getProposal(client, { hub, ...args }),
     };
   };
 }

@@ -4,5 +4,4 @@ import { BaseError } from "viem";
 export class VerityError extends BaseError {
   override name = "VerityError";
 }
-/** `VerityError` with its `name` narrowed, so `err.name === "VerityError"` tells it apart (viem's pattern). */
 export type VerityErrorType = VerityError & { name: "VerityError" };

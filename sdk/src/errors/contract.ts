@@ -71,7 +71,6 @@ export class ContractRevertError extends VerityError {
     this.data = data;
   }
 }
-/** `ContractRevertError` with its `name` narrowed, so `err.name === "ContractRevertError"` tells it apart (viem's pattern). */
 export type ContractRevertErrorType = ContractRevertError & { name: "ContractRevertError" };
 
 /**

@@ -9,3 +9,4 @@ export * from "./job.js";
 export * from "./rpc.js";
 export * from "./contract.js";
 export * from "./decode.js";
+export * from "./write.js";

@@ -13,7 +13,6 @@ export class JobNotFoundError extends VerityError {
     this.jobId = jobId;
   }
 }
-/** `JobNotFoundError` with its `name` narrowed, so `err.name === "JobNotFoundError"` tells it apart (viem's pattern). */
 export type JobNotFoundErrorType = JobNotFoundError & { name: "JobNotFoundError" };
 
 /** The job was refunded: it will never have a result. */
@@ -27,7 +26,6 @@ export class JobRefundedError extends VerityError {
     this.jobId = jobId;
   }
 }
-/** `JobRefundedError` with its `name` narrowed, so `err.name === "JobRefundedError"` tells it apart (viem's pattern). */
 export type JobRefundedErrorType = JobRefundedError & { name: "JobRefundedError" };
 
 /** The job's deadline passed without a result. */
@@ -43,7 +41,6 @@ export class JobExpiredError extends VerityError {
     this.deadline = deadline;
   }
 }
-/** `JobExpiredError` with its `name` narrowed, so `err.name === "JobExpiredError"` tells it apart (viem's pattern). */
 export type JobExpiredErrorType = JobExpiredError & { name: "JobExpiredError" };
 
 /** Waiting for a result took longer than the timeout; the job is still pending. */
@@ -59,7 +56,6 @@ export class WaitTimeoutError extends VerityError {
     this.timeout = timeout;
   }
 }
-/** `WaitTimeoutError` with its `name` narrowed, so `err.name === "WaitTimeoutError"` tells it apart (viem's pattern). */
 export type WaitTimeoutErrorType = WaitTimeoutError & { name: "WaitTimeoutError" };
 
 /** A TEE attestation is not a well-formed 65-byte signature. */
@@ -71,7 +67,6 @@ export class InvalidAttestationError extends VerityError {
     });
   }
 }
-/** `InvalidAttestationError` with its `name` narrowed, so `err.name === "InvalidAttestationError"` tells it apart (viem's pattern). */
 export type InvalidAttestationErrorType = InvalidAttestationError & { name: "InvalidAttestationError" };
 
 /** A transaction was mined but reverted. */
@@ -83,7 +78,6 @@ export class TransactionRevertedError extends VerityError {
     this.hash = hash;
   }
 }
-/** `TransactionRevertedError` with its `name` narrowed, so `err.name === "TransactionRevertedError"` tells it apart (viem's pattern). */
 export type TransactionRevertedErrorType = TransactionRevertedError & { name: "TransactionRevertedError" };
 
 /** `verifyJob` cannot re-check jobs of this verification mode (yet). */
@@ -97,7 +91,6 @@ export class VerificationModeNotSupportedError extends VerityError {
     this.mode = mode;
   }
 }
-/** `VerificationModeNotSupportedError` with its `name` narrowed, so `err.name === "VerificationModeNotSupportedError"` tells it apart (viem's pattern). */
 export type VerificationModeNotSupportedErrorType = VerificationModeNotSupportedError & { name: "VerificationModeNotSupportedError" };
 
 /** The action needs a job of another verification mode (e.g. `proposeResult` on a TEE job). */
@@ -113,7 +106,6 @@ export class JobModeMismatchError extends VerityError {
     this.expected = expected;
   }
 }
-/** `JobModeMismatchError` with its `name` narrowed, so `err.name === "JobModeMismatchError"` tells it apart (viem's pattern). */
 export type JobModeMismatchErrorType = JobModeMismatchError & { name: "JobModeMismatchError" };
 
 /** A quorum vote does not recover to its signer for this job's vote, or a quorum attestation is malformed. */
@@ -133,7 +125,6 @@ export class InvalidQuorumVoteError extends VerityError {
     this.reason = reason;
   }
 }
-/** `InvalidQuorumVoteError` with its `name` narrowed, so `err.name === "InvalidQuorumVoteError"` tells it apart (viem's pattern). */
 export type InvalidQuorumVoteErrorType = InvalidQuorumVoteError & { name: "InvalidQuorumVoteError" };
 
 /** Fewer distinct votes for the output than the job's quorum k (or more than the hub accepts). */
@@ -154,7 +145,6 @@ export class QuorumNotReachedError extends VerityError {
     this.required = required;
   }
 }
-/** `QuorumNotReachedError` with its `name` narrowed, so `err.name === "QuorumNotReachedError"` tells it apart (viem's pattern). */
 export type QuorumNotReachedErrorType = QuorumNotReachedError & { name: "QuorumNotReachedError" };
 
 /** An OPTIMISTIC job has no proposal (no `ResultProposed` event) to finalize or challenge. */
@@ -166,5 +156,4 @@ export class NoProposalError extends VerityError {
     this.jobId = jobId;
   }
 }
-/** `NoProposalError` with its `name` narrowed, so `err.name === "NoProposalError"` tells it apart (viem's pattern). */
 export type NoProposalErrorType = NoProposalError & { name: "NoProposalError" };

@@ -24,7 +24,6 @@ export class UnknownModelVersionError extends VerityError {
     this.modelVersion = version;
   }
 }
-/** `UnknownModelVersionError` with its `name` narrowed, so `err.name === "UnknownModelVersionError"` tells it apart (viem's pattern). */
 export type UnknownModelVersionErrorType = UnknownModelVersionError & { name: "UnknownModelVersionError" };
 
 /** The version is deprecated: it accepts no new requests. */
@@ -40,7 +39,6 @@ export class VersionDeprecatedError extends VerityError {
     this.modelVersion = version;
   }
 }
-/** `VersionDeprecatedError` with its `name` narrowed, so `err.name === "VersionDeprecatedError"` tells it apart (viem's pattern). */
 export type VersionDeprecatedErrorType = VersionDeprecatedError & { name: "VersionDeprecatedError" };
 
 /** The version does not support the verification mode asked for. */
@@ -57,7 +55,6 @@ export class ModeNotSupportedError extends VerityError {
     this.supported = supported;
   }
 }
-/** `ModeNotSupportedError` with its `name` narrowed, so `err.name === "ModeNotSupportedError"` tells it apart (viem's pattern). */
 export type ModeNotSupportedErrorType = ModeNotSupportedError & { name: "ModeNotSupportedError" };
 
 /**
@@ -85,7 +82,6 @@ export class InvalidParamsError extends VerityError {
     this.params = params;
   }
 }
-/** `InvalidParamsError` with its `name` narrowed, so `err.name === "InvalidParamsError"` tells it apart (viem's pattern). */
 export type InvalidParamsErrorType = InvalidParamsError & { name: "InvalidParamsError" };
 
 /** The fee offered is below the version's model fee. */
@@ -103,7 +99,6 @@ export class FeeTooLowError extends VerityError {
     this.minimum = minimum;
   }
 }
-/** `FeeTooLowError` with its `name` narrowed, so `err.name === "FeeTooLowError"` tells it apart (viem's pattern). */
 export type FeeTooLowErrorType = FeeTooLowError & { name: "FeeTooLowError" };
 
 /** The deadline is not in the future. */
@@ -119,7 +114,6 @@ export class DeadlinePassedError extends VerityError {
     this.now = now;
   }
 }
-/** `DeadlinePassedError` with its `name` narrowed, so `err.name === "DeadlinePassedError"` tells it apart (viem's pattern). */
 export type DeadlinePassedErrorType = DeadlinePassedError & { name: "DeadlinePassedError" };
 
 /** The deadline is further in the future than the hub accepts. */
@@ -129,7 +123,6 @@ export class DeadlineTooFarError extends VerityError {
     super(`Deadline ${deadline} is too far in the future: the latest accepted is ${latest} (30 days from now).`);
   }
 }
-/** `DeadlineTooFarError` with its `name` narrowed, so `err.name === "DeadlineTooFarError"` tells it apart (viem's pattern). */
 export type DeadlineTooFarErrorType = DeadlineTooFarError & { name: "DeadlineTooFarError" };
 
 /** The account cannot pay: its balance is below what the call needs. */
@@ -154,7 +147,6 @@ export class InsufficientBalanceError extends VerityError {
     this.available = available;
   }
 }
-/** `InsufficientBalanceError` with its `name` narrowed, so `err.name === "InsufficientBalanceError"` tells it apart (viem's pattern). */
 export type InsufficientBalanceErrorType = InsufficientBalanceError & { name: "InsufficientBalanceError" };
 
 /** The hub's ERC-20 allowance is too low and automatic approval was turned off. */
@@ -166,7 +158,6 @@ export class InsufficientAllowanceError extends VerityError {
     });
   }
 }
-/** `InsufficientAllowanceError` with its `name` narrowed, so `err.name === "InsufficientAllowanceError"` tells it apart (viem's pattern). */
 export type InsufficientAllowanceErrorType = InsufficientAllowanceError & { name: "InsufficientAllowanceError" };
 
 /** The input or output is neither a canonical tensor, raw bytes, nor a URI with a 32-byte hash. */
@@ -178,7 +169,6 @@ export class InvalidDataError extends VerityError {
     });
   }
 }
-/** `InvalidDataError` with its `name` narrowed, so `err.name === "InvalidDataError"` tells it apart (viem's pattern). */
 export type InvalidDataErrorType = InvalidDataError & { name: "InvalidDataError" };
 
 /** The callback is not a contract, or its gas limit is out of range. */
@@ -190,7 +180,6 @@ export class InvalidCallbackError extends VerityError {
     });
   }
 }
-/** `InvalidCallbackError` with its `name` narrowed, so `err.name === "InvalidCallbackError"` tells it apart (viem's pattern). */
 export type InvalidCallbackErrorType = InvalidCallbackError & { name: "InvalidCallbackError" };
 
 /** New requests are paused on this hub. */
@@ -202,7 +191,6 @@ export class HubPausedError extends VerityError {
     });
   }
 }
-/** `HubPausedError` with its `name` narrowed, so `err.name === "HubPausedError"` tells it apart (viem's pattern). */
 export type HubPausedErrorType = HubPausedError & { name: "HubPausedError" };
 
 /** No account to send from: neither the client nor the parameters have one. */
@@ -214,5 +202,4 @@ export class AccountRequiredError extends VerityError {
     });
   }
 }
-/** `AccountRequiredError` with its `name` narrowed, so `err.name === "AccountRequiredError"` tells it apart (viem's pattern). */
 export type AccountRequiredErrorType = AccountRequiredError & { name: "AccountRequiredError" };

@@ -14,7 +14,6 @@ export class RpcUnreachableError extends VerityError {
     this.url = url;
   }
 }
-/** `RpcUnreachableError` with its `name` narrowed, so `err.name === "RpcUnreachableError"` tells it apart (viem's pattern). */
 export type RpcUnreachableErrorType = RpcUnreachableError & { name: "RpcUnreachableError" };
 
 /** The transport error that means the RPC endpoint could not be reached at all, if `err` wraps one. */

@@ -9,5 +9,4 @@ export class TensorEncodingError extends VerityError {
     });
   }
 }
-/** `TensorEncodingError` with its `name` narrowed, so `err.name === "TensorEncodingError"` tells it apart (viem's pattern). */
 export type TensorEncodingErrorType = TensorEncodingError & { name: "TensorEncodingError" };

@@ -6,7 +6,6 @@ const CIRCUIT_DOC = "The ZK circuit and its packing are described in circuits/RE
 export class ZkProofError extends VerityError {
   override name = "ZkProofError";
 }
-/** `ZkProofError` with its `name` narrowed, so `err.name === "ZkProofError"` tells it apart (viem's pattern). */
 export type ZkProofErrorType = ZkProofError & { name: "ZkProofError" };
 
 /** Model weights do not fit the circuit's architecture ("mlp-4-8-3-int8"): wrong shape or a value out of range. */
@@ -21,7 +20,6 @@ export class ZkWeightsError extends ZkProofError {
     });
   }
 }
-/** `ZkWeightsError` with its `name` narrowed, so `err.name === "ZkWeightsError"` tells it apart (viem's pattern). */
 export type ZkWeightsErrorType = ZkWeightsError & { name: "ZkWeightsError" };
 
 /** An input or output tensor cannot be packed into a public signal (wrong dtype, shape or value). */
@@ -33,7 +31,6 @@ export class ZkTensorError extends ZkProofError {
     });
   }
 }
-/** `ZkTensorError` with its `name` narrowed, so `err.name === "ZkTensorError"` tells it apart (viem's pattern). */
 export type ZkTensorErrorType = ZkTensorError & { name: "ZkTensorError" };
 
 /** Public signals are malformed: wrong count, not integers, or not below the BN254 scalar field modulus. */
@@ -48,7 +45,6 @@ export class ZkPublicSignalsError extends ZkProofError {
     });
   }
 }
-/** `ZkPublicSignalsError` with its `name` narrowed, so `err.name === "ZkPublicSignalsError"` tells it apart (viem's pattern). */
 export type ZkPublicSignalsErrorType = ZkPublicSignalsError & { name: "ZkPublicSignalsError" };
 
 /** A proof object is not a well-formed snarkjs Groth16 proof on BN254. */
@@ -60,7 +56,6 @@ export class ZkProofFormatError extends ZkProofError {
     });
   }
 }
-/** `ZkProofFormatError` with its `name` narrowed, so `err.name === "ZkProofFormatError"` tells it apart (viem's pattern). */
 export type ZkProofFormatErrorType = ZkProofFormatError & { name: "ZkProofFormatError" };
 
 /** A verifying key is not a snarkjs Groth16 BN254 verifying key for this circuit. */
@@ -72,7 +67,6 @@ export class ZkVerifyingKeyError extends ZkProofError {
     });
   }
 }
-/** `ZkVerifyingKeyError` with its `name` narrowed, so `err.name === "ZkVerifyingKeyError"` tells it apart (viem's pattern). */
 export type ZkVerifyingKeyErrorType = ZkVerifyingKeyError & { name: "ZkVerifyingKeyError" };
 
 /** The prover failed: the witness could not be computed or the artifacts (wasm, zkey) are missing or mismatched. */
@@ -87,7 +81,6 @@ export class ZkProvingError extends ZkProofError {
     });
   }
 }
-/** `ZkProvingError` with its `name` narrowed, so `err.name === "ZkProvingError"` tells it apart (viem's pattern). */
 export type ZkProvingErrorType = ZkProvingError & { name: "ZkProvingError" };
 
 /** The trusted-setup pipeline failed, or the committed artifacts no longer match the circuit source. */
@@ -104,5 +97,4 @@ export class ZkSetupError extends ZkProofError {
     });
   }
 }
-/** `ZkSetupError` with its `name` narrowed, so `err.name === "ZkSetupError"` tells it apart (viem's pattern). */
 export type ZkSetupErrorType = ZkSetupError & { name: "ZkSetupError" };

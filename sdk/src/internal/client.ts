@@ -10,6 +10,7 @@ import {
   parseEventLogs,
 } from "viem";
 import { getChainId, waitForTransactionReceipt } from "viem/actions";
+import { inferenceHubAbi } from "../abis.js";
 import { AccountRequiredError } from "../errors/request.js";
 import { TransactionRevertedError } from "../errors/job.js";
 import { withVerityErrors } from "../errors/decode.js";
@@ -56,4 +57,16 @@ export async function waitForEvent<const abi extends Abi, eventName extends Cont
   const event = logs[0];
   if (!event) throw new TransactionRevertedError({ hash, action: `${action} (no ${String(eventName)} event)` });
   return { event, receipt };
+}
+
+/** What every Sync action returns besides its event's fields: the transaction's hash and receipt. */
+export type Mined = { hash: Hash; receipt: TransactionReceipt };
+
+/** {@link waitForEvent} for a hub transaction: its first `eventName` event, the receipt and the hash. */
+export async function waitForHubEvent<const eventName extends ContractEventName<typeof inferenceHubAbi>>(
+  client: VerityClient,
+  { hash, hub, eventName, action }: { hash: Hash; hub: Address; eventName: eventName; action: string },
+): Promise<Mined & { args: ParseEventLogsReturnType<typeof inferenceHubAbi, eventName, true>[number]["args"] }> {
+  const { event, receipt } = await waitForEvent(client, { hash, abi: inferenceHubAbi, eventName, address: hub, action });
+  return { args: event.args, hash, receipt };
 }

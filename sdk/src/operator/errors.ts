@@ -19,7 +19,6 @@ export class ArtifactFetchError extends VerityError {
     this.uri = uri;
   }
 }
-/** `ArtifactFetchError` with its `name` narrowed, so `err.name === "ArtifactFetchError"` tells it apart (viem's pattern). */
 export type ArtifactFetchErrorType = ArtifactFetchError & { name: "ArtifactFetchError" };
 
 /** The bytes at a URI do not hash to what the chain says: the model file or input is not the one committed to. */
@@ -40,7 +39,6 @@ export class ArtifactHashMismatchError extends VerityError {
     this.actual = actual;
   }
 }
-/** `ArtifactHashMismatchError` with its `name` narrowed, so `err.name === "ArtifactHashMismatchError"` tells it apart (viem's pattern). */
 export type ArtifactHashMismatchErrorType = ArtifactHashMismatchError & { name: "ArtifactHashMismatchError" };
 
 /** The URI's scheme is not one the node fetches for this purpose. */
@@ -54,7 +52,6 @@ export class UnsupportedUriError extends VerityError {
     this.uri = uri;
   }
 }
-/** `UnsupportedUriError` with its `name` narrowed, so `err.name === "UnsupportedUriError"` tells it apart (viem's pattern). */
 export type UnsupportedUriErrorType = UnsupportedUriError & { name: "UnsupportedUriError" };
 
 /** The ZK weights configured for a version do not hash to the version's on-chain model commitment. */
@@ -67,7 +64,6 @@ export class ZkCommitmentMismatchError extends VerityError {
     });
   }
 }
-/** `ZkCommitmentMismatchError` with its `name` narrowed, so `err.name === "ZkCommitmentMismatchError"` tells it apart (viem's pattern). */
 export type ZkCommitmentMismatchErrorType = ZkCommitmentMismatchError & { name: "ZkCommitmentMismatchError" };
 
 /** ONNX Runtime and the ZK circuit disagree on a job's output: the ONNX file and the ZK weights are different models. */
@@ -79,7 +75,6 @@ export class ResultMismatchError extends VerityError {
     });
   }
 }
-/** `ResultMismatchError` with its `name` narrowed, so `err.name === "ResultMismatchError"` tells it apart (viem's pattern). */
 export type ResultMismatchErrorType = ResultMismatchError & { name: "ResultMismatchError" };
 
 /** The state file is unreadable, malformed, or belongs to another hub or chain. */
@@ -96,7 +91,6 @@ export class OperatorStateError extends VerityError {
     this.file = file;
   }
 }
-/** `OperatorStateError` with its `name` narrowed, so `err.name === "OperatorStateError"` tells it apart (viem's pattern). */
 export type OperatorStateErrorType = OperatorStateError & { name: "OperatorStateError" };
 
 /** Another live process (or node instance) is using the state file. */
@@ -112,7 +106,6 @@ export class OperatorStateLockedError extends VerityError {
     this.file = file;
   }
 }
-/** `OperatorStateLockedError` with its `name` narrowed, so `err.name === "OperatorStateLockedError"` tells it apart (viem's pattern). */
 export type OperatorStateLockedErrorType = OperatorStateLockedError & { name: "OperatorStateLockedError" };
 
 /** The node's options are not usable. */
@@ -122,7 +115,6 @@ export class OperatorConfigError extends VerityError {
     super(`Invalid operator node options: ${reason}.`);
   }
 }
-/** `OperatorConfigError` with its `name` narrowed, so `err.name === "OperatorConfigError"` tells it apart (viem's pattern). */
 export type OperatorConfigErrorType = OperatorConfigError & { name: "OperatorConfigError" };
 
 function describeUri(uri: string): string {

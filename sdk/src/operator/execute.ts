@@ -1,4 +1,4 @@
-import { type Hex, keccak256, toHex } from "viem";
+import { type Address, type Hex, type PublicClient, keccak256, toHex } from "viem";
 import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
 import type { RequestedJob } from "../internal/jobs.js";
 import type { MlpWeights } from "../model/mlp.js";
@@ -7,7 +7,8 @@ import { encodeZkAttestation, zkArtifactsIn } from "../prover/artifacts.js";
 import { proveMlp } from "../prover/prove.js";
 import { ResultMismatchError } from "./errors.js";
 import { fetchArtifact } from "./fetchModel.js";
-import type { ModelCache } from "./models.js";
+import { type ChainReader, createChainReader } from "./chain.js";
+import { type ModelCache, createModelCache } from "./models.js";
 import { runMlp } from "./runtime.js";
 
 /**
@@ -96,4 +97,16 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       if (usedZk) await releaseZkWorkers();
     },
   };
+}
+
+/** The chain reads, model cache and executor a service runs on (the node and the watcher build the same three). */
+export function createRuntime(options: {
+  publicClient: PublicClient;
+  hub: Address;
+  modelDir?: string | undefined;
+  fetchTimeoutMs?: number | undefined;
+}): { chain: ChainReader; models: ModelCache; exec: Executor } {
+  const chain = createChainReader({ publicClient: options.publicClient, hub: options.hub });
+  const models = createModelCache({ chain, modelDir: options.modelDir ?? process.cwd(), fetchTimeoutMs: options.fetchTimeoutMs });
+  return { chain, models, exec: createExecutor({ models, fetchTimeoutMs: options.fetchTimeoutMs }) };
 }

@@ -31,6 +31,24 @@ export function createSerialQueue() {
 
 export type ServiceLoop = ReturnType<typeof createServiceLoop>;
 
+/**
+ * A long-running service built on the loop (the operator node, the watcher): `start` polls until `stop`, which lets
+ * the work in hand reach a safe point and releases what the service holds (it cannot be started again);
+ * `runOnce` is one whole pass; `stats` says what it did.
+ */
+export type Service<Stats> = { start(): Promise<void>; stop(): Promise<void>; runOnce(): Promise<void>; stats(): Stats };
+
+/** The service's logger, made safe: an exception thrown by the user's logger never breaks the service. */
+export function safeLogger<E>(logger: ((event: E) => void) | undefined): (event: E) => void {
+  return (event) => {
+    try {
+      logger?.(event);
+    } catch {
+      // A logger must not break the service.
+    }
+  };
+}
+
 export type ServiceLoopOptions = {
   /** What the service calls itself in errors ("node", "watcher"). */
   name: string;

@@ -19,6 +19,16 @@ export type ModelCache = ReturnType<typeof createModelCache>;
 /** The cache key of a model version. */
 export const versionKey = (modelId: Hex, version: number) => `${modelId.toLowerCase()}/${version}`;
 
+/** Model versions by {@link versionKey}, and the distinct model ids to filter request logs by. */
+export function versionIndex<M extends { modelId: Hex; version: number }>(models: readonly M[]) {
+  const byVersion = new Map<string, M>();
+  for (const m of models) byVersion.set(versionKey(m.modelId, m.version), m);
+  return {
+    get: (modelId: Hex, version: number) => byVersion.get(versionKey(modelId, version)),
+    modelIds: [...new Set(models.map((m) => m.modelId.toLowerCase() as Hex))],
+  };
+}
+
 /** A map of promises that forgets a promise once it rejects. */
 function memo<T>() {
   const entries = new Map<string, Promise<T>>();

@@ -4,13 +4,12 @@ import { operatorShare } from "../encoding/fees.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError } from "../errors/decode.js";
 import type { RequestedJob } from "../internal/jobs.js";
-import { createChainReader } from "./chain.js";
 import { OperatorConfigError } from "./errors.js";
-import { createExecutor } from "./execute.js";
+import { createRuntime } from "./execute.js";
 import { MAX_ATTEMPTS, Settled, createJobBook } from "./jobs.js";
-import { Interrupted, createServiceLoop } from "./loop.js";
+import { Interrupted, createServiceLoop, safeLogger } from "./loop.js";
 import { NODE_MODES, type NodeContext, quorumVoteCounted } from "./modes/index.js";
-import { createModelCache, versionKey } from "./models.js";
+import { versionIndex } from "./models.js";
 import { createBlockScanner } from "./scanner.js";
 import { createSettler } from "./settle.js";
 import { OPEN_STATES, type StateStore } from "./store.js";
@@ -82,22 +81,12 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
   if (maxRange < 1n) throw new OperatorConfigError(`maxBlockRange ${options.maxBlockRange} must be >= 1`);
   if (options.models.length === 0) throw new OperatorConfigError("no models to serve");
 
-  const servedModels = new Map<string, ServedModel>();
-  for (const m of options.models) servedModels.set(versionKey(m.modelId, m.version), m);
-  const modelIds = [...new Set(options.models.map((m) => m.modelId.toLowerCase() as Hex))];
-
-  const log = (event: OperatorEvent) => {
-    try {
-      options.logger?.(event);
-    } catch {
-      // A logger must not break the node.
-    }
-  };
+  const servedModels = versionIndex(options.models);
+  const { modelIds } = servedModels;
+  const log = safeLogger(options.logger);
 
   // ── the parts ──
-  const chain = createChainReader({ publicClient, hub });
-  const models = createModelCache({ chain, modelDir: options.modelDir ?? process.cwd(), fetchTimeoutMs: options.fetchTimeoutMs });
-  const exec = createExecutor({ models, fetchTimeoutMs: options.fetchTimeoutMs });
+  const { chain, models, exec } = createRuntime({ publicClient, hub, modelDir: options.modelDir, fetchTimeoutMs: options.fetchTimeoutMs });
   const submitter = createSubmitter({ publicClient, walletClient, account, hub, pollMs });
   const jobs = createJobBook({
     stateFile: options.stateFile,
@@ -187,7 +176,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     submitter,
     loop,
     log,
-    served: (job) => servedModels.get(versionKey(job.modelId, job.version)),
+    served: (job) => servedModels.get(job.modelId, job.version),
     request,
     submit,
     settle: (jobId, output) => settle(jobId, output),

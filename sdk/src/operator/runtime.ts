@@ -17,7 +17,6 @@ export class ModelInputError extends VerityError {
     super(`Model input rejected: ${reason}.`, { details: `The model takes ${expected}.` });
   }
 }
-/** `ModelInputError` with its `name` narrowed, so `err.name === "ModelInputError"` tells it apart (viem's pattern). */
 export type ModelInputErrorType = ModelInputError & { name: "ModelInputError" };
 
 /** A model file that ONNX Runtime cannot load, whose graph is not the expected one, or whose output is malformed. */
@@ -27,7 +26,6 @@ export class ModelRuntimeError extends VerityError {
     super(`Model execution failed: ${reason}.`);
   }
 }
-/** `ModelRuntimeError` with its `name` narrowed, so `err.name === "ModelRuntimeError"` tells it apart (viem's pattern). */
 export type ModelRuntimeErrorType = ModelRuntimeError & { name: "ModelRuntimeError" };
 
 /**

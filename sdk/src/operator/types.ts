@@ -1,6 +1,7 @@
 import type { Address, Hash, Hex, LocalAccount, PublicClient, WalletClient } from "viem";
 import type { Tensor } from "../encoding/tensor.js";
 import type { ZkProver } from "./execute.js";
+import type { Service } from "./loop.js";
 import type { DoneOutcome, JobState, SkipReason } from "./store.js";
 
 /** The operator node's public types: its options, the events it reports, its stats. */
@@ -158,16 +159,11 @@ export type OperatorStats = {
   };
 };
 
-export type OperatorNode = {
-  /** Opens the state file, settles what a previous run left open, and polls until {@link stop}. */
-  start(): Promise<void>;
-  /**
-   * Stops polling, lets jobs in flight reach a safe point (a job not yet submitted is left for the next run, a
-   * submitted one is settled from the chain by the next run), saves the state, releases the lock, the ONNX sessions
-   * and the ZK prover's worker threads. The instance cannot be started again: create a new one.
-   */
-  stop(): Promise<void>;
-  /** One pass: settle open jobs, scan up to the latest (confirmed) block, serve what was found, wait for it all. */
-  runOnce(): Promise<void>;
-  stats(): OperatorStats;
-};
+/**
+ * The operator node. `start` opens the state file, settles what a previous run left open, and polls until `stop`;
+ * `stop` lets jobs in flight reach a safe point (a job not yet submitted is left for the next run, a submitted one
+ * is settled from the chain by the next run), saves the state, releases the lock, the ONNX sessions and the ZK
+ * prover's worker threads (the instance cannot be started again: create a new one); `runOnce` settles open jobs,
+ * scans up to the latest (confirmed) block, serves what was found and waits for it all.
+ */
+export type OperatorNode = Service<OperatorStats>;

@@ -24,11 +24,10 @@ import { toVerityError, withVerityErrors } from "../errors/decode.js";
 import { TransactionRevertedError } from "../errors/job.js";
 import type { RequestedJob } from "../internal/jobs.js";
 import type { MlpWeights } from "../model/mlp.js";
-import { createChainReader } from "./chain.js";
 import { OperatorConfigError } from "./errors.js";
-import { createExecutor } from "./execute.js";
-import { createServiceLoop } from "./loop.js";
-import { createModelCache, versionKey } from "./models.js";
+import { createRuntime } from "./execute.js";
+import { type Service, createServiceLoop, safeLogger } from "./loop.js";
+import { versionIndex } from "./models.js";
 import { createBlockScanner } from "./scanner.js";
 
 /** A model version the watcher checks: its integer weights prove the true output when a proposal is wrong. */
@@ -100,15 +99,11 @@ export type WatcherStats = {
   slashed: bigint;
 };
 
-export type Watcher = {
-  /** Polls until {@link stop}. */
-  start(): Promise<void>;
-  /** Stops polling, waits for the proposal in hand, releases ONNX sessions and the prover's worker threads. */
-  stop(): Promise<void>;
-  /** One pass: scan up to the latest block and handle every new proposal; waits for it all. */
-  runOnce(): Promise<void>;
-  stats(): WatcherStats;
-};
+/**
+ * The watcher: `start` polls until `stop`, which waits for the proposal in hand and releases the ONNX sessions and
+ * the prover's worker threads; `runOnce` scans up to the latest block and handles every new proposal.
+ */
+export type Watcher = Service<WatcherStats>;
 
 /**
  * Creates a watcher (a "fisherman") for OPTIMISTIC jobs: it watches `ResultProposed` for the model versions it
@@ -143,21 +138,10 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const chainOpt = walletClient.chain ?? null;
   const pollMs = options.pollingIntervalMs ?? 2_000;
   const withdrawCredits = options.withdraw ?? true;
-  const watched = new Map<string, WatchedModel>();
-  for (const m of options.models) watched.set(versionKey(m.modelId, m.version), m);
-  const modelIds = [...new Set(options.models.map((m) => m.modelId.toLowerCase() as Hex))];
-
-  const log = (event: WatcherEvent) => {
-    try {
-      options.logger?.(event);
-    } catch {
-      // A logger must not break the watcher.
-    }
-  };
-
-  const chain = createChainReader({ publicClient, hub });
-  const models = createModelCache({ chain, modelDir: options.modelDir ?? process.cwd(), fetchTimeoutMs: options.fetchTimeoutMs });
-  const exec = createExecutor({ models, fetchTimeoutMs: options.fetchTimeoutMs });
+  const watched = versionIndex(options.models);
+  const { modelIds } = watched;
+  const log = safeLogger(options.logger);
+  const { chain, exec } = createRuntime({ publicClient, hub, modelDir: options.modelDir, fetchTimeoutMs: options.fetchTimeoutMs });
   const requests = new Map<bigint, RequestedJob>();
   /** Proposals handled (correct, or challenged and resolved, or not ours to handle): never looked at again. */
   const handled = new Set<bigint>();
@@ -234,7 +218,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const handle = async (jobId: bigint) => {
     const seen = open.get(jobId)!;
     const req = await getRequest(jobId);
-    const model = req && watched.get(versionKey(req.job.modelId, req.job.version));
+    const model = req && watched.get(req.job.modelId, req.job.version);
     if (!req || !model || req.job.mode !== VerityMode.optimistic) {
       handled.add(jobId);
       return;

@@ -12,8 +12,9 @@ import {
   size,
   slice,
 } from "viem";
-import { RESULT_DOMAIN, quorumVoteTypes } from "../constants.js";
+import { quorumVoteTypes } from "../constants.js";
 import { InvalidQuorumVoteError } from "../errors/job.js";
+import { type JobStatement, jobStatementTypedData, signatureProblem } from "./signatures.js";
 
 /**
  * The QUORUM mode, as pure functions (no client): the EIP-712 vote an operator signs with its staking account, and
@@ -25,17 +26,8 @@ import { InvalidQuorumVoteError } from "../errors/job.js";
  * ```
  */
 
-/** What an operator votes for: one job's output, on one hub and chain. */
-export type QuorumVoteMessage = {
-  /** The hub: the domain's verifyingContract. */
-  hub: Address;
-  chainId: number;
-  jobId: bigint;
-  modelId: Hex;
-  version: number;
-  inputHash: Hex;
-  outputHash: Hex;
-};
+/** What an operator votes for: one job's output, on one hub and chain (a job statement). */
+export type QuorumVoteMessage = JobStatement;
 
 /** One operator's vote: its staking account and its 65-byte signature of the vote. */
 export type QuorumVote = { signer: Address; signature: Hex };
@@ -43,17 +35,9 @@ export type QuorumVote = { signer: Address; signature: Hex };
 /** Bytes per attestation entry: signer (20) | r (32) | s (32) | v (1). */
 export const QUORUM_ENTRY_BYTES = 85;
 
-/** secp256k1 order / 2: the verifier (OpenZeppelin's ECDSA rules) refuses signatures with a larger `s`. */
-const HALF_ORDER = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
-
 /** The EIP-712 typed data of a quorum vote, under the hub's domain `{ "Verity", "1", chainId, hub }`. */
-export function quorumVoteTypedData({ hub, chainId, jobId, modelId, version, inputHash, outputHash }: QuorumVoteMessage) {
-  return {
-    domain: { ...RESULT_DOMAIN, chainId, verifyingContract: hub },
-    types: quorumVoteTypes,
-    primaryType: "QuorumVote",
-    message: { jobId, modelId, version, inputHash, outputHash },
-  } as const;
+export function quorumVoteTypedData(message: QuorumVoteMessage) {
+  return jobStatementTypedData(quorumVoteTypes, "QuorumVote", message);
 }
 
 /** The EIP-712 digest of a vote (what `OperatorRegistry.voteDigest(hub, ...)` returns). */
@@ -80,19 +64,13 @@ export async function signQuorumVote(
 }
 
 /**
- * The address a vote signature recovers to, with the verifier's rules (65 bytes, v 27/28, low s). Throws
- * {@link InvalidQuorumVoteError} for a signature the verifier would refuse whatever it signed.
+ * The address a vote signature recovers to, with the verifier's rules (65 bytes, v 27/28, low s: see
+ * {@link signatureProblem}). Throws {@link InvalidQuorumVoteError} for a signature the verifier would refuse
+ * whatever it signed.
  */
 export async function recoverQuorumVoteSigner(message: QuorumVoteMessage & { signature: Hex }): Promise<Address> {
   const { signature, ...rest } = message;
-  if (!isHex(signature, { strict: true }) || size(signature) !== 65) {
-    throw new InvalidQuorumVoteError({ reason: "the signature must be 65 bytes" });
-  }
-  const v = Number.parseInt(signature.slice(130, 132), 16);
-  if (v !== 27 && v !== 28) throw new InvalidQuorumVoteError({ reason: `signature v is ${v}, not 27 or 28` });
-  if (hexToBigInt(slice(signature, 32, 64)) > HALF_ORDER) {
-    throw new InvalidQuorumVoteError({ reason: "signature s is in the upper half of the curve order (malleable)" });
-  }
+  signatureProblem(signature, (reason) => new InvalidQuorumVoteError({ reason }));
   return recoverTypedDataAddress({ ...quorumVoteTypedData(rest), signature });
 }
 

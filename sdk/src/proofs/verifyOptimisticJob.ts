@@ -1,12 +1,17 @@
-import { type Address, BaseError, type Hash, type Hex, isAddressEqual, keccak256, zeroAddress, zeroHash } from "viem";
-import { type JobStatus, VerityMode, modeLabel } from "../constants.js";
-import { decodeTensor } from "../encoding/tensor.js";
+import { type Address, type Hash, type Hex, isAddressEqual } from "viem";
+import { VerityMode } from "../constants.js";
 import { decodeOptimisticParams, optimisticParamsProblem } from "../encoding/params.js";
+import { splitStoredCommitment } from "../encoding/commitment.js";
 import type { JobStruct, ModelVersion } from "../types.js";
-import { jobCommitment, splitStoredCommitment } from "./tee.js";
-import { type ZkCircuit, type ZkVerifyCheck, zkAttestationChecks } from "./verifyZkJob.js";
+import {
+  type JobDataBase, type OpeningCheckName, type ResultCheckName, atBlock, dataCheck, fail, finalityCheck, jobReport,
+  modeCheck, openingChecks, pass, verdictOf,
+} from "./checks.js";
+import type { NoEnclave, VerifyCheck, VerifyJobReport } from "./report.js";
+import {
+  type ZkAttestationCheckName, type ZkCircuit, circuitOf, readZkAttestation, zkAttestationChecks,
+} from "./verifyZkJob.js";
 import type { Groth16VerifyingKey } from "./zk.js";
-import { type ZkAttestation, parseZkAttestation } from "./zkAttestation.js";
 
 /**
  * Re-verification of OPTIMISTIC jobs (mode 4) from chain data, as a pure function (no client). A resolved
@@ -14,28 +19,21 @@ import { type ZkAttestation, parseZkAttestation } from "./zkAttestation.js";
  * OPTIMISTIC jobs only); the light `verity` entry exports its types.
  */
 
-/** The checks of an OPTIMISTIC job's report, in the order they are reported. */
+/**
+ * The checks of an OPTIMISTIC job's report, in the order they are reported: chain, mode, commitment, inputHash,
+ * proposal, window, challenge, resolution, the resolution's ZK checks (attestation, tensors, modelVersion,
+ * verifyingKey, proof), slashing, status, outputHash, finality.
+ */
 export type OptimisticVerifyCheckName =
-  | "chain"
-  | "mode"
-  | "commitment"
-  | "inputHash"
-  | "proposal"
-  | "window"
-  | "challenge"
-  | "resolution"
-  | "attestation"
-  | "tensors"
-  | "modelVersion"
-  | "verifyingKey"
-  | "proof"
+  | OpeningCheckName
+  | "proposal" | "window" | "challenge" | "resolution"
+  | ZkAttestationCheckName
   | "slashing"
-  | "status"
-  | "outputHash"
+  | ResultCheckName
   | "finality";
 
 /** One check of an OPTIMISTIC job. */
-export type OptimisticVerifyCheck = { name: OptimisticVerifyCheckName; ok: boolean; detail: string; skipped?: true };
+export type OptimisticVerifyCheck = VerifyCheck<OptimisticVerifyCheckName>;
 
 /** Where an OPTIMISTIC job stands. */
 export type OptimisticState =
@@ -85,36 +83,24 @@ export type OptimisticReport = {
   finalized: { blockNumber: bigint; operator: Address; outputHash: Hex; challenged: boolean } | undefined;
 };
 
-/** An OPTIMISTIC job's report: the common report's shape, with OPTIMISTIC checks and the job's story. */
-export type VerifyOptimisticJobReport = {
-  jobId: bigint;
-  verdict: "valid" | "invalid" | "pending";
-  checks: OptimisticVerifyCheck[];
-  /** The block the final result was recorded in. */
-  blockNumber: bigint | undefined;
-  /** The operator credited: the proposer, or a winning challenger. */
-  operator: Address | undefined;
-  enclaveKey: undefined;
-  measurement: undefined;
-  outputHash: Hex | undefined;
-  /** The resolution's circuit (the version's, at the resolution block), when a challenge was resolved. */
-  zk: ZkCircuit | undefined;
-  optimistic: OptimisticReport;
-};
+/**
+ * An OPTIMISTIC job's report: the common report with OPTIMISTIC checks and the job's story. Its block is the one
+ * the final result was recorded in, its operator the proposer or a winning challenger, and its circuit the
+ * resolution's (the version's, at the resolution block) when a challenge was resolved.
+ */
+export type VerifyOptimisticJobReport = VerifyJobReport<OptimisticVerifyCheckName> &
+  NoEnclave & { zk: ZkCircuit | undefined; optimistic: OptimisticReport };
 
 type At = { blockNumber: bigint; timestamp: bigint; transactionHash: Hash };
 
-/** Everything an OPTIMISTIC job's verification needs, gathered from chain (see `getOptimisticJobData`). */
-export type OptimisticJobData = {
-  jobId: bigint;
-  hub: Address;
-  chainId: number;
-  rpcChainId: number;
-  /** The job's current status. */
-  status: JobStatus;
+/**
+ * Everything an OPTIMISTIC job's verification needs, gathered from chain (see `getOptimisticJobData`): the common
+ * job data but the fulfil call (a final result is recorded by `finalizeResult` or `resolveChallenge`), and the
+ * proposal, challenge, resolution, finalization and expiry.
+ */
+export type OptimisticJobData = Omit<JobDataBase, "call" | "storedCommitment" | "version" | "confirmations"> & {
   /** The hub's stored slot for the job: at the finalization block when final, else the current one. */
   storedCommitment: Hex;
-  requested: { job: JobStruct; input: Hex | undefined; inputURI: string | undefined };
   /** The chain head: its number and time. */
   latest: { blockNumber: bigint; timestamp: bigint };
   /** `ResultProposed`, with the proposer's bonded stake at that block. */
@@ -148,10 +134,6 @@ export type OptimisticJobData = {
     | undefined;
   /** `ResultFinalized`. */
   finalized: (At & { operator: Address; outputHash: Hex; bondCredited: bigint; challenged: boolean }) | undefined;
-  /** `InferenceFulfilled`. */
-  fulfilled:
-    | { blockNumber: bigint; operator: Address; outputHash: Hex; output: Hex | undefined; outputURI: string | undefined }
-    | undefined;
   /** `ChallengeExpired`. */
   expired: { blockNumber: bigint; proposer: Address; challenger: Address; bond: bigint } | undefined;
   /** The model version at the resolution block (or the finalization block, or the head). */
@@ -160,41 +142,13 @@ export type OptimisticJobData = {
   verifyingKey: Groth16VerifyingKey | undefined;
   /** Blocks on top of and including the finalization block. */
   confirmations: bigint;
-  minConfirmations: bigint;
-  offchain?: { input?: Hex | undefined; output?: Hex | undefined } | undefined;
 };
 
-const pass = (name: OptimisticVerifyCheckName, detail: string): OptimisticVerifyCheck => ({ name, ok: true, detail });
-const fail = (name: OptimisticVerifyCheckName, detail: string): OptimisticVerifyCheck => ({ name, ok: false, detail });
-const reason = (err: unknown) =>
-  (err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)).split("\n")[0]!;
 const same = (a: Hex, b: Hex) => a.toLowerCase() === b.toLowerCase();
 const time = (t: bigint) => `${t} (${new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z")})`;
 
-function dataCheck(
-  name: "inputHash" | "outputHash",
-  what: string,
-  recordedHash: Hex,
-  bytes: Hex | undefined,
-  uri: string | undefined,
-): OptimisticVerifyCheck {
-  if (bytes === undefined) {
-    return {
-      name,
-      ok: true,
-      skipped: true,
-      detail: `the ${what} is off chain at ${uri ?? "(no URI)"}: hash ${recordedHash} is committed but the bytes were not given`,
-    };
-  }
-  const computed = keccak256(bytes);
-  if (!same(computed, recordedHash)) return fail(name, `keccak256 of the ${what} is ${computed}, but the recorded hash is ${recordedHash}`);
-  try {
-    const t = decodeTensor(bytes);
-    return pass(name, `${recordedHash}: a canonical ${t.dtype} tensor of shape [${t.shape.join(",")}]`);
-  } catch (err) {
-    return fail(name, `the ${what} hashes to ${recordedHash} but is not a canonical tensor: ${reason(err)}`);
-  }
-}
+/** The optimistic wording of a data check: "the recorded hash is ...". */
+const wording = { recorded: "hash" };
 
 /**
  * Re-checks an OPTIMISTIC job from its chain data alone (pure: no client; snarkjs loads when a resolution's proof
@@ -212,7 +166,7 @@ function dataCheck(
  * ```
  */
 export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<VerifyOptimisticJobReport> {
-  const { jobId, requested, proposal, challenge, resolution, finalized, fulfilled, expired, version, latest } = data;
+  const { requested, proposal, challenge, resolution, finalized, fulfilled, expired, version, latest } = data;
   const job = requested.job;
   const { window, bond, slashAmount } = decodeOptimisticParams(job.params);
   const checks: OptimisticVerifyCheck[] = [];
@@ -226,77 +180,50 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
   let proofValid: boolean | undefined;
   let circuit: ZkCircuit | undefined;
 
-  const report = (): VerifyOptimisticJobReport => {
-    const failed = checks.filter((c) => !c.ok);
-    const hard = failed.filter((c) => !waiting.has(c) && c.name !== "finality");
-    const verdict = hard.length > 0 ? "invalid" : failed.length > 0 ? "pending" : "valid";
-    return {
-      jobId,
-      verdict,
-      checks,
-      blockNumber: fulfilled?.blockNumber,
-      operator: fulfilled?.operator,
-      enclaveKey: undefined,
-      measurement: undefined,
-      outputHash: fulfilled?.outputHash,
-      zk: resolution ? circuit : undefined,
-      optimistic: {
-        state,
-        window,
-        bond,
-        slashAmount,
-        proposal: proposal && {
-          proposer: proposal.proposer,
-          outputHash: proposal.outputHash,
-          blockNumber: proposal.blockNumber,
-          timestamp: proposal.timestamp,
-          challengeWindowEnd: proposal.challengeWindowEnd,
-        },
-        challenge: challenge && {
-          challenger: challenge.challenger,
-          blockNumber: challenge.blockNumber,
-          timestamp: challenge.timestamp,
-          resolveBy: challenge.resolveBy,
-        },
-        resolution: resolution && {
-          proposalUpheld: resolution.proposalUpheld,
-          provenOutputHash: resolution.provenOutputHash,
-          slashed: resolution.slashed,
-          resolver: resolution.resolver,
-          blockNumber: resolution.blockNumber,
-          proofValid,
-        },
-        finalized: finalized && {
-          blockNumber: finalized.blockNumber,
-          operator: finalized.operator,
-          outputHash: finalized.outputHash,
-          challenged: finalized.challenged,
-        },
+  const report = (): VerifyOptimisticJobReport => ({
+    ...jobReport(data, checks, verdictOf(checks, waiting)),
+    zk: resolution ? circuit : undefined,
+    optimistic: {
+      state,
+      window,
+      bond,
+      slashAmount,
+      proposal: proposal && {
+        proposer: proposal.proposer,
+        outputHash: proposal.outputHash,
+        blockNumber: proposal.blockNumber,
+        timestamp: proposal.timestamp,
+        challengeWindowEnd: proposal.challengeWindowEnd,
       },
-    };
-  };
+      challenge: challenge && {
+        challenger: challenge.challenger,
+        blockNumber: challenge.blockNumber,
+        timestamp: challenge.timestamp,
+        resolveBy: challenge.resolveBy,
+      },
+      resolution: resolution && {
+        proposalUpheld: resolution.proposalUpheld,
+        provenOutputHash: resolution.provenOutputHash,
+        slashed: resolution.slashed,
+        resolver: resolution.resolver,
+        blockNumber: resolution.blockNumber,
+        proofValid,
+      },
+      finalized: finalized && {
+        blockNumber: finalized.blockNumber,
+        operator: finalized.operator,
+        outputHash: finalized.outputHash,
+        challenged: finalized.challenged,
+      },
+    },
+  });
 
-  checks.push(
-    data.chainId === data.rpcChainId
-      ? pass("chain", `chain ${data.chainId}`)
-      : fail("chain", `verifying for chain ${data.chainId}, but the RPC serves chain ${data.rpcChainId}`),
-  );
   const paramsProblem = optimisticParamsProblem(job.params);
-  checks.push(
-    job.mode !== VerityMode.optimistic
-      ? fail("mode", `the job's mode is ${modeLabel(job.mode)}, not OPTIMISTIC`)
-      : paramsProblem !== undefined
-        ? fail("mode", `OPTIMISTIC, but its params are not valid: ${paramsProblem}`)
-        : pass("mode", `OPTIMISTIC: a ${window} s challenge window, bonds of ${bond}, ${slashAmount} slashed from a proposer proven wrong`),
-  );
-  const stored = splitStoredCommitment(data.storedCommitment);
-  const computed = jobCommitment(jobId, job);
-  checks.push(
-    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
-      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
-      : fail("commitment", `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`),
-  );
-  checks.push(dataCheck("inputHash", "input", job.inputHash, requested.input ?? data.offchain?.input, requested.inputURI));
+  const mode = modeCheck(job, VerityMode.optimistic, {
+    ok: `OPTIMISTIC: a ${window} s challenge window, bonds of ${bond}, ${slashAmount} slashed from a proposer proven wrong`,
+    problem: paramsProblem === undefined ? undefined : `OPTIMISTIC, but its params are not valid: ${paramsProblem}`,
+  });
+  checks.push(...openingChecks(data, mode, { wording }));
 
   // ── The proposal ──
   if (!proposal) {
@@ -412,33 +339,19 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
     );
 
     // The resolution's ZK attestation, re-verified as the ZK mode's verifier did.
-    const call = resolution.call;
-    let att: ZkAttestation | undefined;
-    let attError: string | undefined;
-    if (!call) attError = "the resolution transaction does not call hub.resolveChallenge directly: no proof in its calldata";
-    else {
-      try {
-        att = parseZkAttestation(call.attestation);
-      } catch (err) {
-        attError = reason(err);
-      }
-    }
-    circuit =
-      version && version.zkVerifier !== zeroAddress && version.zkVerifyingKeyHash !== zeroHash
-        ? { verifier: version.zkVerifier, modelCommitment: version.zkModelCommitment, verifyingKeyHash: version.zkVerifyingKeyHash }
-        : undefined;
-    const zkChecks: ZkVerifyCheck[] = await zkAttestationChecks({
-      att,
-      attError,
+    const noCall = "the resolution transaction does not call hub.resolveChallenge directly: no proof in its calldata";
+    circuit = circuitOf(version);
+    const zkChecks = await zkAttestationChecks({
+      ...readZkAttestation(resolution.call, noCall),
       job,
       outputHash: resolution.provenOutputHash,
       version,
       circuit,
       verifyingKey: data.verifyingKey,
-      at: `at block ${resolution.blockNumber}`,
+      at: atBlock(resolution.blockNumber),
       source: "the resolveChallenge calldata",
     });
-    for (const c of zkChecks) checks.push(c as OptimisticVerifyCheck);
+    checks.push(...zkChecks);
     const proofCheck = zkChecks.find((c) => c.name === "proof");
     proofValid = proofCheck?.ok === true ? true : proofCheck && !proofCheck.detail.startsWith("not checked") ? false : undefined;
 
@@ -485,14 +398,16 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
     return report();
   }
   state = "final";
-  const at = `at block ${fulfilled.blockNumber}`;
+  const at = atBlock(fulfilled.blockNumber);
+  const stored = splitStoredCommitment(data.storedCommitment);
   checks.push(
     stored.status === "fulfilled" && finalized.blockNumber === fulfilled.blockNumber
       ? pass("status", `final ${at} (${finalized.challenged ? "by a resolved challenge" : "unchallenged after the window"}); operator ${finalized.operator} credited`)
       : fail("status", `InferenceFulfilled is ${at}, ResultFinalized at block ${finalized.blockNumber}, stored status "${stored.status}"`),
   );
   const expected = resolution ? resolution.provenOutputHash : proposal.outputHash;
-  const outputCheck = dataCheck("outputHash", "output", fulfilled.outputHash, fulfilled.output ?? data.offchain?.output, fulfilled.outputURI);
+  const outputSources = { inline: fulfilled.output, uri: fulfilled.outputURI, given: data.offchain?.output };
+  const outputCheck = dataCheck("outputHash", fulfilled.outputHash, outputSources, wording);
   checks.push(
     !outputCheck.ok
       ? outputCheck
@@ -503,10 +418,6 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
           )
         : pass("outputHash", `${outputCheck.detail}; the ${resolution ? "proven" : "proposed"} output`),
   );
-  checks.push(
-    data.confirmations >= data.minConfirmations
-      ? pass("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`)
-      : fail("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`),
-  );
+  checks.push(finalityCheck(data));
   return report();
 }

@@ -1,36 +1,28 @@
-import { type Address, type Hex, hexToBigInt, isAddressEqual, keccak256 } from "viem";
-import { VerityMode, modeLabel, modesFromBitmask } from "../constants.js";
-import { decodeTensor } from "../encoding/tensor.js";
+import { type Address, hexToBigInt, isAddressEqual } from "viem";
+import { VerityMode } from "../constants.js";
 import { MAX_QUORUM, decodeQuorumParams, quorumParamsProblem } from "../encoding/params.js";
-import type { JobStruct } from "../types.js";
+import {
+  type JobDataBase, type OpeningCheckName, type ResultCheckName, NO_FULFIL_CALL, fail, finalityCheck, jobReport,
+  jobStatement, modeCheck, modelVersionCheck, openingChecks, pass, reason, resultChecks, verdictOf,
+} from "./checks.js";
 import { type QuorumVote, parseQuorumAttestation, recoverQuorumVoteSigner } from "./quorum.js";
-import { jobCommitment, splitStoredCommitment } from "./tee.js";
-import type { TeeJobData } from "./verifyTeeJob.js";
+import type { NoEnclave, VerifyCheck, VerifyJobReport } from "./report.js";
 
 /**
  * Re-verification of QUORUM jobs (mode 3) from chain data, as a pure function (no client, no heavy dependency: the
  * light `verity` entry includes it).
  */
 
-/** The checks of a QUORUM job's report, in the order they are reported. */
+/**
+ * The checks of a QUORUM job's report, in the order they are reported: chain, mode, commitment, inputHash, status,
+ * outputHash, attestation, signatures, distinctSigners, stakes, threshold, credited, modelVersion, finality.
+ */
 export type QuorumVerifyCheckName =
-  | "chain"
-  | "mode"
-  | "commitment"
-  | "inputHash"
-  | "status"
-  | "outputHash"
-  | "attestation"
-  | "signatures"
-  | "distinctSigners"
-  | "stakes"
-  | "threshold"
-  | "credited"
-  | "modelVersion"
-  | "finality";
+  | OpeningCheckName | ResultCheckName
+  | "attestation" | "signatures" | "distinctSigners" | "stakes" | "threshold" | "credited" | "modelVersion" | "finality";
 
 /** One check of a QUORUM job: whether it holds and why (`skipped`: could not be made, e.g. URI data not given). */
-export type QuorumVerifyCheck = { name: QuorumVerifyCheckName; ok: boolean; detail: string; skipped?: true };
+export type QuorumVerifyCheck = VerifyCheck<QuorumVerifyCheckName>;
 
 /** One signer of a quorum attestation, as re-checked. */
 export type QuorumSignerReport = {
@@ -58,28 +50,18 @@ export type QuorumReport = {
   operatorRegistry: Address | undefined;
 };
 
-/** A QUORUM job's report: the common report's shape, with QUORUM checks and the quorum's signers and stakes. */
-export type VerifyQuorumJobReport = {
-  jobId: bigint;
-  verdict: "valid" | "invalid" | "pending";
-  checks: QuorumVerifyCheck[];
-  /** The block the result was recorded in; stakes and the model version are read at this block. */
-  blockNumber: bigint | undefined;
-  /** The operator `InferenceFulfilled` names: the first (lowest) signer. */
-  operator: Address | undefined;
-  enclaveKey: undefined;
-  measurement: undefined;
-  outputHash: Hex | undefined;
-  /** The quorum: k, minimum stake, and each signer with its stake (undefined while there is no result). */
-  quorum: QuorumReport | undefined;
-};
+/**
+ * A QUORUM job's report: the common report with QUORUM checks and the quorum (k, minimum stake, and each signer
+ * with its stake at the recording block; undefined while there is no result). Its operator is the one
+ * `InferenceFulfilled` names: the first (lowest) signer.
+ */
+export type VerifyQuorumJobReport = VerifyJobReport<QuorumVerifyCheckName> & NoEnclave & { quorum: QuorumReport | undefined };
 
 /**
  * Everything a QUORUM job's verification needs, gathered from chain (see `getQuorumJobData`) or built by hand: the
- * TEE job data without the enclave registry, plus the signers' stakes at the recording block and the operators the
- * hub credited.
+ * common job data, plus the signers' stakes at the recording block and the operators the hub credited.
  */
-export type QuorumJobData = Omit<TeeJobData, "registry"> & {
+export type QuorumJobData = JobDataBase & {
   /** The operator registry the hub names at the recording block. */
   operatorRegistry: Address | undefined;
   /**
@@ -90,41 +72,6 @@ export type QuorumJobData = Omit<TeeJobData, "registry"> & {
   /** `OperatorsCredited.operators` of the fulfilment (undefined when the event is absent: one signer). */
   credited: readonly Address[] | undefined;
 };
-
-const pass = (name: QuorumVerifyCheckName, detail: string): QuorumVerifyCheck => ({ name, ok: true, detail });
-const fail = (name: QuorumVerifyCheckName, detail: string): QuorumVerifyCheck => ({ name, ok: false, detail });
-
-const jobsEqual = (a: JobStruct, b: JobStruct) => jobCommitment(0n, a) === jobCommitment(0n, b);
-
-/** Checks inline (or fetched) tensor bytes against their recorded hash. */
-function dataCheck(
-  name: "inputHash" | "outputHash",
-  what: string,
-  recordedHash: Hex,
-  inline: Hex | undefined,
-  uri: string | undefined,
-  fetched: Hex | undefined,
-): QuorumVerifyCheck {
-  const bytes = inline ?? fetched;
-  if (bytes === undefined) {
-    return {
-      name,
-      ok: true,
-      skipped: true,
-      detail: `the ${what} is off chain at ${uri ?? "(no URI)"}: hash ${recordedHash} is committed but the bytes were not given`,
-    };
-  }
-  const computed = keccak256(bytes);
-  if (computed !== recordedHash.toLowerCase()) {
-    return fail(name, `keccak256 of the ${what} is ${computed}, but the recorded ${name} is ${recordedHash}`);
-  }
-  try {
-    const t = decodeTensor(bytes);
-    return pass(name, `${recordedHash}: a canonical ${t.dtype} tensor of shape [${t.shape.join(",")}]`);
-  } catch (err) {
-    return fail(name, `the ${what} hashes to ${recordedHash} but is not a canonical tensor: ${(err as Error).message.split("\n")[0]}`);
-  }
-}
 
 const short = (a: Address) => `${a.slice(0, 8)}…${a.slice(-4)}`;
 
@@ -142,81 +89,32 @@ const short = (a: Address) => `${a.slice(0, 8)}…${a.slice(-4)}`;
  * ```
  */
 export async function verifyQuorumJobData(data: QuorumJobData): Promise<VerifyQuorumJobReport> {
-  const { jobId, hub, chainId, requested, fulfilled, call, version } = data;
-  const job = requested.job;
-  const checks: QuorumVerifyCheck[] = [];
+  const { hub, chainId, call } = data;
+  const job = data.requested.job;
   const { k, minStake } = decodeQuorumParams(job.params);
-  let quorum: QuorumReport | undefined;
-  const report = (verdict: VerifyQuorumJobReport["verdict"]): VerifyQuorumJobReport => ({
-    jobId,
-    verdict,
-    checks,
-    blockNumber: fulfilled?.blockNumber,
-    operator: fulfilled?.operator,
-    enclaveKey: undefined,
-    measurement: undefined,
-    outputHash: fulfilled?.outputHash,
-    quorum,
-  });
-
-  checks.push(
-    chainId === data.rpcChainId
-      ? pass("chain", `chain ${chainId}`)
-      : fail("chain", `verifying for chain ${chainId}, but the RPC serves chain ${data.rpcChainId}`),
-  );
   const paramsProblem = quorumParamsProblem(job.params);
-  checks.push(
-    job.mode !== VerityMode.quorum
-      ? fail("mode", `the job's mode is ${modeLabel(job.mode)}, not QUORUM`)
-      : paramsProblem !== undefined
-        ? fail("mode", `QUORUM, but its params ${job.params} are not a valid quorum: ${paramsProblem}`)
-        : pass("mode", `QUORUM: ${k} signature(s) of operators with at least ${minStake} bonded stake each`),
-  );
-  const stored = splitStoredCommitment(data.storedCommitment);
-  const computed = jobCommitment(jobId, job);
-  checks.push(
-    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
-      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
-      : fail(
-          "commitment",
-          `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`,
-        ),
-  );
-  checks.push(dataCheck("inputHash", "input", job.inputHash, requested.input, requested.inputURI, data.offchain?.input));
-
-  if (data.status === "pending" || data.status === "none") {
-    checks.push(
-      fail("status", data.status === "pending" ? `the job has no result yet: it needs ${k} operator votes` : "the hub has no such job"),
-    );
-    return report(data.status === "pending" ? "pending" : "invalid");
-  }
-  if (data.status === "refunded" || !fulfilled) {
-    checks.push(fail("status", "the job was refunded after its deadline: it has no result"));
-    return report("invalid");
-  }
-  const at = `at block ${fulfilled.blockNumber}`;
-  checks.push(
-    stored.status === "fulfilled"
-      ? pass("status", `fulfilled ${at}`)
-      : fail("status", `the job's InferenceFulfilled event is ${at}, but the hub stored status "${stored.status}" there`),
-  );
-
-  let outputCheck = dataCheck("outputHash", "output", fulfilled.outputHash, fulfilled.output, fulfilled.outputURI, data.offchain?.output);
-  if (outputCheck.ok && call && (call.result.output !== (fulfilled.output ?? "0x") || !jobsEqual(call.job, job))) {
-    outputCheck = fail("outputHash", "the fulfil calldata's job or output differs from the events");
-  }
-  checks.push(outputCheck);
+  const mode = modeCheck(job, VerityMode.quorum, {
+    ok: `QUORUM: ${k} signature(s) of operators with at least ${minStake} bonded stake each`,
+    problem: paramsProblem === undefined ? undefined : `QUORUM, but its params ${job.params} are not a valid quorum: ${paramsProblem}`,
+  });
+  const checks: QuorumVerifyCheck[] = openingChecks(data, mode);
+  let quorum: QuorumReport | undefined;
+  const report = (verdict: VerifyQuorumJobReport["verdict"]): VerifyQuorumJobReport => ({ ...jobReport(data, checks, verdict), quorum });
+  const result = resultChecks(data, { pending: `the job has no result yet: it needs ${k} operator votes` });
+  checks.push(...result.checks);
+  if (result.verdict) return report(result.verdict);
+  const { fulfilled, at } = result;
 
   // The attestation: 85-byte entries signer | r | s | v.
   let votes: QuorumVote[] | undefined;
   if (!call) {
-    checks.push(fail("attestation", "the fulfil transaction does not call hub.fulfill directly: no attestation in its calldata"));
+    checks.push(fail("attestation", NO_FULFIL_CALL));
   } else {
     try {
       votes = parseQuorumAttestation(call.attestation);
       checks.push(pass("attestation", `the fulfil calldata carries ${votes.length} vote(s)`));
     } catch (err) {
-      checks.push(fail("attestation", (err as Error & { shortMessage?: string }).shortMessage ?? (err as Error).message));
+      checks.push(fail("attestation", reason(err)));
     }
   }
   if (!votes) {
@@ -226,15 +124,7 @@ export async function verifyQuorumJobData(data: QuorumJobData): Promise<VerifyQu
     }
   } else {
     // Each vote: the signer's EIP-712 QuorumVote for this job and the recorded output under the hub's domain.
-    const message = {
-      hub,
-      chainId,
-      jobId,
-      modelId: job.modelId,
-      version: job.version,
-      inputHash: job.inputHash,
-      outputHash: fulfilled.outputHash,
-    };
+    const message = jobStatement(data, fulfilled);
     const signers: QuorumSignerReport[] = [];
     const sigProblems: string[] = [];
     for (const [i, vote] of votes.entries()) {
@@ -242,7 +132,7 @@ export async function verifyQuorumJobData(data: QuorumJobData): Promise<VerifyQu
       try {
         recovered = await recoverQuorumVoteSigner({ ...message, signature: vote.signature });
       } catch (err) {
-        sigProblems.push(`entry ${i} (${vote.signer}): ${(err as Error & { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
+        sigProblems.push(`entry ${i} (${vote.signer}): ${reason(err)}`);
       }
       const signatureValid = recovered !== undefined && isAddressEqual(recovered, vote.signer);
       if (recovered !== undefined && !signatureValid) {
@@ -317,21 +207,6 @@ export async function verifyQuorumJobData(data: QuorumJobData): Promise<VerifyQu
     );
   }
 
-  if (!version) {
-    checks.push(fail("modelVersion", `model ${job.modelId} has no version ${job.version} ${at}`));
-  } else if ((version.modes & (1 << job.mode)) === 0) {
-    const modes = modesFromBitmask(version.modes).map(modeLabel).join(", ") || "no mode";
-    checks.push(fail("modelVersion", `version ${job.version} supports ${modes}, not ${modeLabel(job.mode)}`));
-  } else {
-    checks.push(pass("modelVersion", `version ${job.version}: artifact ${version.artifactHash} at ${version.uri}`));
-  }
-
-  checks.push(
-    data.confirmations >= data.minConfirmations
-      ? pass("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`)
-      : fail("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`),
-  );
-
-  const failed = checks.filter((c) => !c.ok);
-  return report(failed.length === 0 ? "valid" : failed.every((c) => c.name === "finality") ? "pending" : "invalid");
+  checks.push(modelVersionCheck(job, data.version, at), finalityCheck(data));
+  return report(verdictOf(checks));
 }

@@ -1,41 +1,25 @@
-import { type Address, type Hex, isAddressEqual, keccak256, zeroAddress } from "viem";
-import { type JobStatus, type MeasurementStatus, VerityMode, modeLabel, modesFromBitmask } from "../constants.js";
-import { decodeTensor } from "../encoding/tensor.js";
-import type { JobStruct, ModelVersion } from "../types.js";
-import { jobCommitment, parseTeeAttestation, recoverResultSigner, splitStoredCommitment } from "./tee.js";
+import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
+import { type MeasurementStatus, VerityMode } from "../constants.js";
+import {
+  type JobDataBase, type OpeningCheckName, type ResultCheckName, NO_FULFIL_CALL, fail, finalityCheck, jobReport,
+  jobStatement, modeCheck, modelVersionCheck, openingChecks, pass, reason, resultChecks, verdictOf,
+} from "./checks.js";
+import type { VerifyCheck, VerifyJobReport } from "./report.js";
+import { type ResultMessage, parseTeeAttestation, recoverResultSigner, resultDigest } from "./tee.js";
 
-/** The checks of a TEE job's report, in the order they are reported. */
-export type VerifyCheckName =
-  | "status"
-  | "chain"
-  | "mode"
-  | "commitment"
-  | "inputHash"
-  | "outputHash"
-  | "signature"
-  | "keyRegistration"
-  | "measurementApproval"
-  | "measurementPolicy"
-  | "modelVersion"
-  | "finality";
+/**
+ * The checks of a TEE job's report; reported in the order chain, mode, commitment, inputHash, status, outputHash,
+ * signature, keyRegistration, measurementApproval, measurementPolicy, modelVersion, finality.
+ */
+export type TeeVerifyCheckName =
+  | OpeningCheckName | ResultCheckName
+  | "signature" | "keyRegistration" | "measurementApproval" | "measurementPolicy" | "modelVersion" | "finality";
 
-/** One check: whether it holds and why. `skipped` checks could not be made from chain data (e.g. URI data). */
-export type VerifyCheck = { name: VerifyCheckName; ok: boolean; detail: string; skipped?: true };
+/** One check of a TEE job. */
+export type TeeVerifyCheck = VerifyCheck<TeeVerifyCheckName>;
 
-/** A job's verification report. `pending`: not fulfilled yet, or not final yet; `invalid`: a check failed. */
-export type VerifyJobReport = {
-  jobId: bigint;
-  verdict: "valid" | "invalid" | "pending";
-  checks: VerifyCheck[];
-  /** The block the result was recorded in; registry state is read at this block. */
-  blockNumber: bigint | undefined;
-  /** The operator the hub credited. */
-  operator: Address | undefined;
-  /** The enclave key the signature recovers to. */
-  enclaveKey: Address | undefined;
-  measurement: Hex | undefined;
-  outputHash: Hex | undefined;
-};
+/** A TEE job's report: the common report with TEE checks, the enclave key and its measurement. */
+export type TeeVerifyJobReport = VerifyJobReport<TeeVerifyCheckName>;
 
 /**
  * Enclave key and measurement state at the recording block, for the key the signature recovers to; the
@@ -54,85 +38,51 @@ export type TeeRegistryState = {
   measurementAllowed: boolean;
 };
 
-/** Everything a TEE job's verification needs, gathered from chain (see `verifyJob`) or built by hand. */
-export type TeeJobData = {
-  jobId: bigint;
-  hub: Address;
-  /** The chain the result is verified for: the chainId of the signature's domain. */
-  chainId: number;
-  /** The chain the RPC serves. */
-  rpcChainId: number;
-  /** The job's current status. */
-  status: JobStatus;
-  /** The hub's stored slot for the job (at the recording block when fulfilled). */
-  storedCommitment: Hex;
-  /** From `InferenceRequested`. */
-  requested: { job: JobStruct; input: Hex | undefined; inputURI: string | undefined };
-  /** From `InferenceFulfilled` (undefined while pending). */
-  fulfilled:
-    | {
-        blockNumber: bigint;
-        operator: Address;
-        outputHash: Hex;
-        output: Hex | undefined;
-        outputURI: string | undefined;
-      }
-    | undefined;
-  /** The decoded `fulfill(jobId, job, result, attestation)` call; undefined when the tx did not call the hub. */
-  call:
-    | {
-        jobId: bigint;
-        job: JobStruct;
-        result: { output: Hex; outputURI: string; outputHash: Hex };
-        attestation: Hex;
-      }
-    | undefined;
+/** The enclave key a TEE attestation recovers to for one result, or why no key could be recovered. */
+export type TeeSignerRecovery = {
+  /** The digest of the result the attestation was recovered for (`resultDigest`): the key holds for it only. */
+  digest: Hex;
+  /** The attestation recovered from. */
+  attestation: Hex;
+} & ({ key: Address; problem?: undefined } | { key?: undefined; problem: string });
+
+/**
+ * Everything a TEE job's verification needs, gathered from chain (see `getTeeJobData`) or built by hand: the common
+ * job data, the registry state for the key the signature recovers to, and that key.
+ */
+export type TeeJobData = JobDataBase & {
   /** Registry state at the recording block (undefined when no key could be recovered). */
   registry: TeeRegistryState | undefined;
-  /** The model version at the recording block (undefined if it did not exist). */
-  version: ModelVersion | undefined;
-  /** Blocks on top of and including the recording block. */
-  confirmations: bigint;
-  /** Confirmations required for finality. */
-  minConfirmations: bigint;
-  /** Bytes of inputs and outputs given by URI, fetched by the caller, to check against their hashes. */
-  offchain?: { input?: Hex | undefined; output?: Hex | undefined } | undefined;
+  /**
+   * The signer the gatherer recovered from the fulfil calldata's attestation (undefined without one, or when
+   * built by hand). `verifyTeeJobData` uses it when it is for the data's own result and attestation, and recovers
+   * the signer itself otherwise.
+   */
+  signer?: TeeSignerRecovery | undefined;
 };
 
-const pass = (name: VerifyCheckName, detail: string): VerifyCheck => ({ name, ok: true, detail });
-const fail = (name: VerifyCheckName, detail: string): VerifyCheck => ({ name, ok: false, detail });
-
-function jobsEqual(a: JobStruct, b: JobStruct): boolean {
-  return jobCommitment(0n, a) === jobCommitment(0n, b);
-}
-
-/** Checks inline (or fetched) tensor bytes against their recorded hash. */
-function dataCheck(
-  name: "inputHash" | "outputHash",
-  what: string,
-  recordedHash: Hex,
-  inline: Hex | undefined,
-  uri: string | undefined,
-  fetched: Hex | undefined,
-): VerifyCheck {
-  const bytes = inline ?? fetched;
-  if (bytes === undefined) {
-    return {
-      name,
-      ok: true,
-      skipped: true,
-      detail: `the ${what} is off chain at ${uri ?? "(no URI)"}: hash ${recordedHash} is committed but the bytes were not given`,
-    };
-  }
-  const computed = keccak256(bytes);
-  if (computed !== recordedHash) {
-    return fail(name, `keccak256 of the ${what} is ${computed}, but the recorded ${name} is ${recordedHash}`);
-  }
+/**
+ * The enclave key `attestation` recovers to for `message` (with the contract's rules), or why none can be. Returns
+ * `recovered` itself when it is already for this message and attestation, so the signer is recovered once.
+ *
+ * @example
+ * ```ts
+ * const signer = await recoverTeeSigner(resultMessage, attestation);
+ * console.log(signer.key ?? signer.problem);
+ * ```
+ */
+export async function recoverTeeSigner(
+  message: ResultMessage,
+  attestation: Hex,
+  recovered?: TeeSignerRecovery | undefined,
+): Promise<TeeSignerRecovery> {
+  const digest = resultDigest(message);
+  if (recovered && recovered.digest === digest && recovered.attestation === attestation) return recovered;
   try {
-    const t = decodeTensor(bytes);
-    return pass(name, `${recordedHash}: a canonical ${t.dtype} tensor of shape [${t.shape.join(",")}]`);
+    const key = await recoverResultSigner({ ...message, signature: parseTeeAttestation(attestation).signature });
+    return { digest, attestation, key };
   } catch (err) {
-    return fail(name, `the ${what} hashes to ${recordedHash} but is not a canonical tensor: ${(err as Error).message.split("\n")[0]}`);
+    return { digest, attestation, problem: reason(err) };
   }
 }
 
@@ -148,91 +98,23 @@ function dataCheck(
  * if (report.verdict !== "valid") console.log(report.checks.filter((c) => !c.ok));
  * ```
  */
-export async function verifyTeeJobData(data: TeeJobData): Promise<VerifyJobReport> {
-  const { jobId, hub, chainId, requested, fulfilled, call, registry, version } = data;
-  const job = requested.job;
-  const checks: VerifyCheck[] = [];
-  const report = (verdict: VerifyJobReport["verdict"], extra: Partial<VerifyJobReport> = {}): VerifyJobReport => ({
-    jobId,
-    verdict,
-    checks,
-    blockNumber: fulfilled?.blockNumber,
-    operator: fulfilled?.operator,
-    enclaveKey: undefined,
-    measurement: undefined,
-    outputHash: fulfilled?.outputHash,
-    ...extra,
-  });
-
-  checks.push(
-    chainId === data.rpcChainId
-      ? pass("chain", `chain ${chainId}`)
-      : fail("chain", `verifying for chain ${chainId}, but the RPC serves chain ${data.rpcChainId}`),
-  );
-  checks.push(
-    job.mode === VerityMode.tee
-      ? pass("mode", "TEE")
-      : fail("mode", `the job's mode is ${modeLabel(job.mode)}, not TEE`),
-  );
-  const stored = splitStoredCommitment(data.storedCommitment);
-  const computed = jobCommitment(jobId, job);
-  checks.push(
-    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
-      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
-      : fail(
-          "commitment",
-          `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`,
-        ),
-  );
-  checks.push(dataCheck("inputHash", "input", job.inputHash, requested.input, requested.inputURI, data.offchain?.input));
-
-  if (data.status === "pending" || data.status === "none") {
-    checks.push(fail("status", data.status === "pending" ? "the job has no result yet" : "the hub has no such job"));
-    return report(data.status === "pending" ? "pending" : "invalid");
-  }
-  if (data.status === "refunded" || !fulfilled) {
-    checks.push(fail("status", "the job was refunded after its deadline: it has no result"));
-    return report("invalid");
-  }
-  const at = `at block ${fulfilled.blockNumber}`;
-  checks.push(
-    stored.status === "fulfilled"
-      ? pass("status", `fulfilled ${at}`)
-      : fail("status", `the job's InferenceFulfilled event is ${at}, but the hub stored status "${stored.status}" there`),
-  );
-
-  let outputCheck = dataCheck(
-    "outputHash",
-    "output",
-    fulfilled.outputHash,
-    fulfilled.output,
-    fulfilled.outputURI,
-    data.offchain?.output,
-  );
-  if (outputCheck.ok && call && (call.result.output !== (fulfilled.output ?? "0x") || !jobsEqual(call.job, job))) {
-    outputCheck = fail("outputHash", "the fulfil calldata's job or output differs from the events");
-  }
-  checks.push(outputCheck);
+export async function verifyTeeJobData(data: TeeJobData): Promise<TeeVerifyJobReport> {
+  const { hub, chainId, call, registry } = data;
+  const job = data.requested.job;
+  const checks: TeeVerifyCheck[] = openingChecks(data, modeCheck(job, VerityMode.tee));
+  const result = resultChecks(data);
+  checks.push(...result.checks);
+  if (result.verdict) return jobReport(data, checks, result.verdict);
+  const { fulfilled, at } = result;
 
   // Signature: the enclave key it recovers to under the hub's domain for `chainId`.
   let key: Address | undefined;
   if (!call) {
-    checks.push(fail("signature", "the fulfil transaction does not call hub.fulfill directly: no attestation in its calldata"));
+    checks.push(fail("signature", NO_FULFIL_CALL));
   } else {
-    try {
-      key = await recoverResultSigner({
-        hub,
-        chainId,
-        jobId,
-        modelId: job.modelId,
-        version: job.version,
-        inputHash: job.inputHash,
-        outputHash: fulfilled.outputHash,
-        signature: parseTeeAttestation(call.attestation).signature,
-      });
-    } catch (err) {
-      checks.push(fail("signature", (err as Error).message.split("\n")[0]!));
-    }
+    const signer = await recoverTeeSigner(jobStatement(data, fulfilled), call.attestation, data.signer);
+    if (signer.problem !== undefined) checks.push(fail("signature", signer.problem));
+    key = signer.key;
   }
   const keyState = key && registry && isAddressEqual(registry.key, key) ? registry : undefined;
   const registered = keyState && !isAddressEqual(keyState.enclaveKey.operator, zeroAddress) ? keyState : undefined;
@@ -255,30 +137,26 @@ export async function verifyTeeJobData(data: TeeJobData): Promise<VerifyJobRepor
       : !keyState
         ? `no registry state was read for key ${key}`
         : `key ${key} is not registered ${at}`;
-    checks.push(fail("keyRegistration", why));
-    checks.push(fail("measurementApproval", `${why}, so it has no measurement`));
-    checks.push(fail("measurementPolicy", `${why}, so it has no measurement`));
+    checks.push(
+      fail("keyRegistration", why),
+      fail("measurementApproval", `${why}, so it has no measurement`),
+      fail("measurementPolicy", `${why}, so it has no measurement`),
+    );
   } else {
     const k = registered.enclaveKey;
-    if (!k.active) {
-      checks.push(fail("keyRegistration", `key ${key} was revoked by its operator ${k.operator} ${at}`));
-    } else if (!isAddressEqual(k.operator, fulfilled.operator)) {
-      checks.push(fail("keyRegistration", `key ${key} belongs to operator ${k.operator}, but the hub credited ${fulfilled.operator}`));
-    } else {
-      checks.push(
-        pass(
-          "keyRegistration",
-          `key ${key} is active for operator ${k.operator} on measurement ${measurement} ${at} ` +
-            `(registered at ${k.registeredAt}, attestation document ${k.attestationDocHash})`,
-        ),
-      );
-    }
     checks.push(
+      !k.active
+        ? fail("keyRegistration", `key ${key} was revoked by its operator ${k.operator} ${at}`)
+        : !isAddressEqual(k.operator, fulfilled.operator)
+          ? fail("keyRegistration", `key ${key} belongs to operator ${k.operator}, but the hub credited ${fulfilled.operator}`)
+          : pass(
+              "keyRegistration",
+              `key ${key} is active for operator ${k.operator} on measurement ${measurement} ${at} ` +
+                `(registered at ${k.registeredAt}, attestation document ${k.attestationDocHash})`,
+            ),
       registered.measurementStatus === "approved"
         ? pass("measurementApproval", `measurement ${measurement} is approved by governance ${at}`)
         : fail("measurementApproval", `measurement ${measurement} is ${registered.measurementStatus} ${at}`),
-    );
-    checks.push(
       registered.measurementAllowed
         ? pass("measurementPolicy", `the model owner allows measurement ${measurement} for version ${job.version} ${at}`)
         : fail(
@@ -288,26 +166,6 @@ export async function verifyTeeJobData(data: TeeJobData): Promise<VerifyJobRepor
     );
   }
 
-  if (!version) {
-    checks.push(fail("modelVersion", `model ${job.modelId} has no version ${job.version} ${at}`));
-  } else if ((version.modes & (1 << job.mode)) === 0) {
-    checks.push(
-      fail(
-        "modelVersion",
-        `version ${job.version} supports ${modesFromBitmask(version.modes).map(modeLabel).join(", ")}, not ${modeLabel(job.mode)}`,
-      ),
-    );
-  } else {
-    checks.push(pass("modelVersion", `version ${job.version}: artifact ${version.artifactHash} at ${version.uri}`));
-  }
-
-  checks.push(
-    data.confirmations >= data.minConfirmations
-      ? pass("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`)
-      : fail("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`),
-  );
-
-  const failed = checks.filter((c) => !c.ok);
-  const verdict = failed.length === 0 ? "valid" : failed.every((c) => c.name === "finality") ? "pending" : "invalid";
-  return report(verdict, { enclaveKey: key, measurement });
+  checks.push(modelVersionCheck(job, data.version, at), finalityCheck(data));
+  return { ...jobReport(data, checks, verdictOf(checks)), enclaveKey: key, measurement };
 }

@@ -1,18 +1,15 @@
-import { type Address, BaseError, type Hex, keccak256, zeroAddress, zeroHash } from "viem";
-import { VerityMode, modeLabel, modesFromBitmask } from "../constants.js";
+import { type Address, type Hex, keccak256, zeroAddress, zeroHash } from "viem";
+import { VerityMode } from "../constants.js";
 import { decodeTensor } from "../encoding/tensor.js";
 import { ZkProofError } from "../errors/zk.js";
-import type { JobStruct } from "../types.js";
-import { jobCommitment, splitStoredCommitment } from "./tee.js";
-import type { TeeJobData } from "./verifyTeeJob.js";
+import type { JobStruct, ModelVersion } from "../types.js";
 import {
-  BN254_SCALAR_FIELD,
-  type Groth16VerifyingKey,
-  ZK_PUBLIC_SIGNALS,
-  packInput,
-  packOutput,
-  verifyMlpProof,
-  vkeyHash,
+  type JobDataBase, type OpeningCheckName, type ResultCheckName, NO_FULFIL_CALL, fail, finalityCheck, jobReport,
+  modeCheck, modelVersionCheck, openingChecks, pass, reason, resultChecks, verdictOf,
+} from "./checks.js";
+import type { NoEnclave, VerifyCheck, VerifyJobReport } from "./report.js";
+import {
+  BN254_SCALAR_FIELD, type Groth16VerifyingKey, ZK_PUBLIC_SIGNALS, packInput, packOutput, verifyMlpProof, vkeyHash,
 } from "./zk.js";
 import { type ZkAttestation, parseZkAttestation, snarkjsProofFromSolidity } from "./zkAttestation.js";
 
@@ -22,42 +19,23 @@ import { type ZkAttestation, parseZkAttestation, snarkjsProofFromSolidity } from
  * does `await import(...)` for ZK jobs only.
  */
 
-/** The checks of a ZK job's report, in the order they are reported. */
-export type ZkVerifyCheckName =
-  | "chain"
-  | "mode"
-  | "commitment"
-  | "inputHash"
-  | "status"
-  | "outputHash"
-  | "attestation"
-  | "tensors"
-  | "modelVersion"
-  | "verifyingKey"
-  | "proof"
-  | "finality";
+/** The checks of a ZK attestation ({@link zkAttestationChecks}), in a ZK job's and a resolved OPTIMISTIC job's report. */
+export type ZkAttestationCheckName = "attestation" | "tensors" | "modelVersion" | "verifyingKey" | "proof";
+
+/**
+ * The checks of a ZK job's report, in the order they are reported: chain, mode, commitment, inputHash, status,
+ * outputHash, attestation, tensors, modelVersion, verifyingKey, proof, finality.
+ */
+export type ZkVerifyCheckName = OpeningCheckName | ResultCheckName | ZkAttestationCheckName | "finality";
 
 /** One check of a ZK job: whether it holds and why (`skipped`: could not be made, e.g. URI data not given). */
-export type ZkVerifyCheck = { name: ZkVerifyCheckName; ok: boolean; detail: string; skipped?: true };
+export type ZkVerifyCheck = VerifyCheck<ZkVerifyCheckName>;
 
 /** The ZK circuit a version named at the recording block. */
 export type ZkCircuit = { verifier: Address; modelCommitment: Hex; verifyingKeyHash: Hex };
 
-/** A ZK job's report: the TEE report's shape, with ZK checks, no enclave key, and the version's circuit. */
-export type VerifyZkJobReport = {
-  jobId: bigint;
-  verdict: "valid" | "invalid" | "pending";
-  checks: ZkVerifyCheck[];
-  /** The block the result was recorded in; the model version is read at this block. */
-  blockNumber: bigint | undefined;
-  /** The operator the hub credited (the account that sent the fulfilment). */
-  operator: Address | undefined;
-  enclaveKey: undefined;
-  measurement: undefined;
-  outputHash: Hex | undefined;
-  /** The version's circuit at the recording block (undefined when the version has none). */
-  zk: ZkCircuit | undefined;
-};
+/** A ZK job's report: the common report with ZK checks, no enclave key, and the version's circuit at the recording block. */
+export type VerifyZkJobReport = VerifyJobReport<ZkVerifyCheckName> & NoEnclave & { zk: ZkCircuit | undefined };
 
 /** Finds the verifying key for a version's `zkVerifyingKeyHash` (undefined when it has none for it). */
 export type ZkVerifyingKeyLoader = (request: {
@@ -74,57 +52,32 @@ export type ZkVerifyingKeyLoader = (request: {
 export type ZkVerifyingKeys = Readonly<Record<Hex, Groth16VerifyingKey>> | ZkVerifyingKeyLoader;
 
 /**
- * Everything a ZK job's verification needs, gathered from chain (see `getZkJobData`) or built by hand: the TEE
- * job data without the enclave registry, plus the verifying key found for the version's `zkVerifyingKeyHash`.
- * `chainId` is only compared with the RPC's: a proof is not bound to a chain.
+ * Everything a ZK job's verification needs, gathered from chain (see `getZkJobData`) or built by hand: the common
+ * job data, plus the verifying key found for the version's `zkVerifyingKeyHash`. `chainId` is only compared with
+ * the RPC's: a proof is not bound to a chain.
  */
-export type ZkJobData = Omit<TeeJobData, "registry"> & {
+export type ZkJobData = JobDataBase & {
   /** The verifying key given for the version's `zkVerifyingKeyHash` (undefined when none was given). */
   verifyingKey: Groth16VerifyingKey | undefined;
 };
 
-const pass = (name: ZkVerifyCheckName, detail: string): ZkVerifyCheck => ({ name, ok: true, detail });
-const fail = (name: ZkVerifyCheckName, detail: string): ZkVerifyCheck => ({ name, ok: false, detail });
+/** The ZK circuit a version names (undefined when it names no verifier or verifying key hash). */
+export function circuitOf(version: ModelVersion | undefined): ZkCircuit | undefined {
+  return version && version.zkVerifier !== zeroAddress && version.zkVerifyingKeyHash !== zeroHash
+    ? { verifier: version.zkVerifier, modelCommitment: version.zkModelCommitment, verifyingKeyHash: version.zkVerifyingKeyHash }
+    : undefined;
+}
 
-/** The first line of an error's message (viem's `shortMessage` for SDK errors). */
-const reason = (err: unknown) =>
-  (err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)).split("\n")[0]!;
-
-const jobsEqual = (a: JobStruct, b: JobStruct) => jobCommitment(0n, a) === jobCommitment(0n, b);
-
-/**
- * Checks tensor bytes against their recorded hash: the event's inline bytes, else the caller's, else the copy in
- * the attestation (a ZK attestation always carries both tensors, so URI data is checkable from chain alone).
- */
-function dataCheck(
-  name: "inputHash" | "outputHash",
-  what: "input" | "output",
-  recordedHash: Hex,
-  sources: { inline: Hex | undefined; uri: string | undefined; given: Hex | undefined; attested: Hex | undefined },
-): ZkVerifyCheck {
-  const [bytes, from] =
-    sources.inline !== undefined
-      ? [sources.inline, `the ${what}`]
-      : sources.given !== undefined
-        ? [sources.given, `the ${what} given for ${sources.uri ?? "its URI"}`]
-        : [sources.attested, `the ${what} in the attestation`];
-  if (bytes === undefined) {
-    return {
-      name,
-      ok: true,
-      skipped: true,
-      detail: `the ${what} is off chain at ${sources.uri ?? "(no URI)"}: hash ${recordedHash} is committed but the bytes were not given`,
-    };
-  }
-  const computed = keccak256(bytes);
-  if (computed !== recordedHash.toLowerCase()) {
-    return fail(name, `keccak256 of ${from} is ${computed}, but the recorded ${name} is ${recordedHash}`);
-  }
+/** The ZK attestation of a hub call's calldata (`fulfill` or `resolveChallenge`), or why there is none. */
+export function readZkAttestation(
+  call: { attestation: Hex } | undefined,
+  missing: string,
+): { att: ZkAttestation; attError: undefined } | { att: undefined; attError: string } {
+  if (!call) return { att: undefined, attError: missing };
   try {
-    const t = decodeTensor(bytes);
-    return pass(name, `${recordedHash}: a canonical ${t.dtype} tensor of shape [${t.shape.join(",")}]`);
+    return { att: parseZkAttestation(call.attestation), attError: undefined };
   } catch (err) {
-    return fail(name, `${from} hashes to ${recordedHash} but is not a canonical tensor: ${reason(err)}`);
+    return { att: undefined, attError: reason(err) };
   }
 }
 
@@ -170,11 +123,10 @@ export async function zkAttestationChecks(args: {
   at: string;
   /** Where the attestation was found (default "the fulfil calldata"). */
   source?: string | undefined;
-}): Promise<ZkVerifyCheck[]> {
+}): Promise<VerifyCheck<ZkAttestationCheckName>[]> {
   const { att, attError, job, outputHash, version, circuit, at } = args;
   const source = args.source ?? "the fulfil calldata";
-  const data = { verifyingKey: args.verifyingKey };
-  const checks: ZkVerifyCheck[] = [];
+  const checks: VerifyCheck<ZkAttestationCheckName>[] = [];
   // The attestation: decodable, and about this job's input and the recorded output.
   if (!att) {
     checks.push(fail("attestation", attError!));
@@ -206,11 +158,9 @@ export async function zkAttestationChecks(args: {
 
   // The model version's circuit at the recording block.
   let commitment: bigint | undefined;
-  if (!version) {
-    checks.push(fail("modelVersion", `model ${job.modelId} has no version ${job.version} ${at}`));
-  } else if ((version.modes & (1 << job.mode)) === 0) {
-    const modes = modesFromBitmask(version.modes).map(modeLabel).join(", ") || "no mode";
-    checks.push(fail("modelVersion", `version ${job.version} supports ${modes}, not ${modeLabel(job.mode)}`));
+  const versionCheck = modelVersionCheck(job, version, at);
+  if (!versionCheck.ok || !version) {
+    checks.push(versionCheck);
   } else if (!circuit) {
     checks.push(
       fail(
@@ -232,8 +182,8 @@ export async function zkAttestationChecks(args: {
     checks.push(
       pass(
         "modelVersion",
-        `version ${job.version}: artifact ${version.artifactHash} at ${version.uri}; ZK circuit ${at}: Groth16 ` +
-          `verifier ${circuit.verifier}, model commitment ${circuit.modelCommitment}, verifying key ${circuit.verifyingKeyHash}`,
+        `${versionCheck.detail}; ZK circuit ${at}: Groth16 verifier ${circuit.verifier}, model commitment ` +
+          `${circuit.modelCommitment}, verifying key ${circuit.verifyingKeyHash}`,
       ),
     );
   }
@@ -242,7 +192,7 @@ export async function zkAttestationChecks(args: {
   let vkey: Groth16VerifyingKey | undefined;
   if (!circuit) {
     checks.push(fail("verifyingKey", `the version records no verifying key hash ${at}`));
-  } else if (!data.verifyingKey) {
+  } else if (!args.verifyingKey) {
     checks.push(
       fail(
         "verifyingKey",
@@ -253,7 +203,7 @@ export async function zkAttestationChecks(args: {
   } else {
     let given: Hex | undefined;
     try {
-      given = vkeyHash(data.verifyingKey);
+      given = vkeyHash(args.verifyingKey);
     } catch (err) {
       if (!(err instanceof ZkProofError)) throw err;
       checks.push(fail("verifyingKey", `the verifying key given for ${circuit.verifyingKeyHash} is malformed: ${reason(err)}`));
@@ -267,7 +217,7 @@ export async function zkAttestationChecks(args: {
         ),
       );
     } else if (given !== undefined) {
-      vkey = data.verifyingKey;
+      vkey = args.verifyingKey;
       checks.push(pass("verifyingKey", `the verifying key hashes to ${circuit.verifyingKeyHash}, the version's hash ${at}`));
     }
   }
@@ -327,110 +277,30 @@ export async function zkAttestationChecks(args: {
  * ```
  */
 export async function verifyZkJobData(data: ZkJobData): Promise<VerifyZkJobReport> {
-  const { jobId, requested, fulfilled, call, version } = data;
-  const job = requested.job;
-  const checks: ZkVerifyCheck[] = [];
-  const circuit: ZkCircuit | undefined =
-    version && version.zkVerifier !== zeroAddress && version.zkVerifyingKeyHash !== zeroHash
-      ? { verifier: version.zkVerifier, modelCommitment: version.zkModelCommitment, verifyingKeyHash: version.zkVerifyingKeyHash }
-      : undefined;
+  const job = data.requested.job;
+  const circuit = circuitOf(data.version);
+  const { att, attError } = readZkAttestation(data.call, NO_FULFIL_CALL);
+  const wording = { sourced: true };
+  const checks: ZkVerifyCheck[] = openingChecks(data, modeCheck(job, VerityMode.zk), { attested: att?.input, wording });
   const report = (verdict: VerifyZkJobReport["verdict"]): VerifyZkJobReport => ({
-    jobId,
-    verdict,
-    checks,
-    blockNumber: fulfilled?.blockNumber,
-    operator: fulfilled?.operator,
-    enclaveKey: undefined,
-    measurement: undefined,
-    outputHash: fulfilled?.outputHash,
-    zk: fulfilled ? circuit : undefined,
+    ...jobReport(data, checks, verdict),
+    zk: data.fulfilled ? circuit : undefined,
   });
+  const result = resultChecks(data, { attested: att?.output, wording });
+  checks.push(...result.checks);
+  if (result.verdict) return report(result.verdict);
+  const { fulfilled, at } = result;
 
-  checks.push(
-    data.chainId === data.rpcChainId
-      ? pass("chain", `chain ${data.chainId}`)
-      : fail("chain", `verifying for chain ${data.chainId}, but the RPC serves chain ${data.rpcChainId}`),
-  );
-  checks.push(
-    job.mode === VerityMode.zk ? pass("mode", "ZK") : fail("mode", `the job's mode is ${modeLabel(job.mode)}, not ZK`),
-  );
-  const stored = splitStoredCommitment(data.storedCommitment);
-  const computed = jobCommitment(jobId, job);
-  checks.push(
-    stored.commitmentPrefix.toLowerCase() === computed.slice(0, 64).toLowerCase()
-      ? pass("commitment", `the requested job hashes to the stored commitment ${data.storedCommitment}`)
-      : fail(
-          "commitment",
-          `the InferenceRequested job hashes to ${computed}, but the hub stores ${data.storedCommitment} (status byte aside)`,
-        ),
-  );
-
-  let att: ZkAttestation | undefined;
-  let attError: string | undefined;
-  if (!call) {
-    attError = "the fulfil transaction does not call hub.fulfill directly: no attestation in its calldata";
-  } else {
-    try {
-      att = parseZkAttestation(call.attestation);
-    } catch (err) {
-      attError = reason(err);
-    }
-  }
-
-  checks.push(
-    dataCheck("inputHash", "input", job.inputHash, {
-      inline: requested.input,
-      uri: requested.inputURI,
-      given: data.offchain?.input,
-      attested: att?.input,
-    }),
-  );
-
-  if (data.status === "pending" || data.status === "none") {
-    checks.push(fail("status", data.status === "pending" ? "the job has no result yet" : "the hub has no such job"));
-    return report(data.status === "pending" ? "pending" : "invalid");
-  }
-  if (data.status === "refunded" || !fulfilled) {
-    checks.push(fail("status", "the job was refunded after its deadline: it has no result"));
-    return report("invalid");
-  }
-  const at = `at block ${fulfilled.blockNumber}`;
-  checks.push(
-    stored.status === "fulfilled"
-      ? pass("status", `fulfilled ${at}`)
-      : fail("status", `the job's InferenceFulfilled event is ${at}, but the hub stored status "${stored.status}" there`),
-  );
-
-  let outputCheck = dataCheck("outputHash", "output", fulfilled.outputHash, {
-    inline: fulfilled.output,
-    uri: fulfilled.outputURI,
-    given: data.offchain?.output,
-    attested: att?.output,
+  const zkChecks = await zkAttestationChecks({
+    att,
+    attError,
+    job,
+    outputHash: fulfilled.outputHash,
+    version: data.version,
+    circuit,
+    verifyingKey: data.verifyingKey,
+    at,
   });
-  if (outputCheck.ok && call && (call.result.output !== (fulfilled.output ?? "0x") || !jobsEqual(call.job, job))) {
-    outputCheck = fail("outputHash", "the fulfil calldata's job or output differs from the events");
-  }
-  checks.push(outputCheck);
-
-  checks.push(
-    ...(await zkAttestationChecks({
-      att,
-      attError,
-      job,
-      outputHash: fulfilled.outputHash,
-      version,
-      circuit,
-      verifyingKey: data.verifyingKey,
-      at,
-    })),
-  );
-
-  checks.push(
-    data.confirmations >= data.minConfirmations
-      ? pass("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`)
-      : fail("finality", `${data.confirmations} confirmation(s), ${data.minConfirmations} required`),
-  );
-
-  const failed = checks.filter((c) => !c.ok);
-  return report(failed.length === 0 ? "valid" : failed.every((c) => c.name === "finality") ? "pending" : "invalid");
+  checks.push(...zkChecks, finalityCheck(data));
+  return report(verdictOf(checks));
 }

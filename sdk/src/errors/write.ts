@@ -1,0 +1,10 @@
+import type { WriteContractErrorType } from "viem";
+import type { ContractRevertError } from "./contract.js";
+import type { AccountRequiredError } from "./request.js";
+import type { RpcUnreachableError } from "./rpc.js";
+
+/**
+ * What any write action may throw besides its own errors: a decoded revert, an unreachable RPC, no account to
+ * send from, or viem's own write errors.
+ */
+export type WriteErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
