@@ -47,6 +47,7 @@ export {
   type Job,
   type ModelVersion,
   type WriteParameters,
+  type JobWriteParameters,
   type VerityClient,
 } from "./types.js";
 
@@ -434,7 +435,7 @@ export {
 } from "./actions/withdrawSlashCredit.js";
 
 export type { TensorData } from "./internal/data.js";
-export type { WriteErrorType } from "./errors/write.js";
+export type { JobWriteErrorType, WriteErrorType } from "./errors/write.js";
 export type { ProofOrAttestation } from "./internal/groth16.js";
 export type { RequestedJob } from "./internal/jobs.js";
 export type { ApproveMode } from "./internal/allowance.js";

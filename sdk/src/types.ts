@@ -70,5 +70,13 @@ export type WriteParameters = {
   chain?: Chain | null | undefined;
 };
 
+/** The parameters of a write about one job: the hub, the job id and the job struct (read from chain when left out). */
+export type JobWriteParameters = WriteParameters & {
+  hub: Address;
+  jobId: bigint;
+  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
+  job?: JobStruct | undefined;
+};
+
 /** Any viem client: a public, wallet or test client, extended or not. */
 export type VerityClient = Client<Transport, Chain | undefined, Account | undefined>;

@@ -1,26 +1,14 @@
-import type { Address, Hash } from "viem";
-import type {
-  ContractRevertError,
-  JobModeMismatchError,
-  JobNotFoundError,
-} from "../errors/index.js";
+import type { Hash } from "viem";
+import type { ContractRevertError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
-export type ExpireChallengeParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
-};
+export type ExpireChallengeParameters = JobWriteParameters;
 export type ExpireChallengeReturnType = Hash;
-export type ExpireChallengeErrorType =
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+export type ExpireChallengeErrorType = JobWriteErrorType;
 
 /**
  * Ends a challenge nobody resolved within its resolution period: both bonds are credited back, the fee is refunded

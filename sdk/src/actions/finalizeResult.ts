@@ -1,24 +1,14 @@
-import type { Address, BlockNumber, Hash } from "viem";
-import type {
-  ContractRevertError,
-  InvalidDataError,
-  JobModeMismatchError,
-  JobNotFoundError,
-  TensorEncodingError,
-} from "../errors/index.js";
+import type { BlockNumber, Hash } from "viem";
+import type { ContractRevertError, InvalidDataError, TensorEncodingError } from "../errors/index.js";
 import { NoProposalError } from "../errors/job.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob, proposalEvent } from "../internal/optimistic.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
-export type FinalizeResultParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
+export type FinalizeResultParameters = JobWriteParameters & {
   /** The proposed output, as in `ResultProposed` (read from that event when left out). */
   output?: TensorData | undefined;
   /** First block to search for the job's events (default: genesis). */
@@ -29,9 +19,7 @@ export type FinalizeResultErrorType =
   | NoProposalError
   | TensorEncodingError
   | InvalidDataError
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+  | JobWriteErrorType;
 
 /**
  * Makes an unchallenged OPTIMISTIC proposal final once its challenge window has passed: the hub credits the fee

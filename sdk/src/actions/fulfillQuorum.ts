@@ -1,30 +1,16 @@
 import { type Address, type Hash, type LocalAccount, isAddressEqual } from "viem";
 import { VerityMode } from "../constants.js";
 import { decodeQuorumParams, MAX_QUORUM } from "../encoding/params.js";
-import type {
-  ContractRevertError,
-  InvalidDataError,
-  JobNotFoundError,
-  TensorEncodingError,
-} from "../errors/index.js";
-import { InvalidQuorumVoteError, type JobModeMismatchError, QuorumNotReachedError } from "../errors/job.js";
+import type { ContractRevertError, InvalidDataError, TensorEncodingError } from "../errors/index.js";
+import { InvalidQuorumVoteError, QuorumNotReachedError } from "../errors/job.js";
 import { chainIdOf, writeOptions } from "../internal/client.js";
 import { jobFor, writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
-import {
-  type QuorumVote,
-  encodeQuorumAttestation,
-  recoverQuorumVoteSigner,
-  signQuorumVote,
-} from "../proofs/quorum.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import { type QuorumVote, encodeQuorumAttestation, recoverQuorumVoteSigner, signQuorumVote } from "../proofs/quorum.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
-export type FulfillQuorumParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
+export type FulfillQuorumParameters = JobWriteParameters & {
   /** The output the votes are for: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output. */
   output: TensorData;
   /** Votes collected from the operators (`signQuorumVote`), in any order. */
@@ -38,9 +24,7 @@ export type FulfillQuorumErrorType =
   | InvalidDataError
   | InvalidQuorumVoteError
   | QuorumNotReachedError
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+  | JobWriteErrorType;
 
 /**
  * The `fulfill` arguments of a QUORUM result: each vote checked locally (it must recover to its signer for this

@@ -1,4 +1,4 @@
-import type { Address, Hash, Hex, LocalAccount } from "viem";
+import type { Hash, Hex, LocalAccount } from "viem";
 import type {
   ContractRevertError,
   InvalidAttestationError,
@@ -10,18 +10,14 @@ import { chainIdOf, writeOptions } from "../internal/client.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { jobFor, writeHub } from "../internal/hub.js";
 import { encodeTeeAttestation, resultTypedData } from "../proofs/tee.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
 
 /** Who signs the result: an enclave account (the SDK signs), or a signature made inside the enclave. */
 export type TeeSigner = { enclave: Pick<LocalAccount, "address" | "signTypedData"> } | { signature: Hex };
 
-export type FulfillTeeParameters = WriteParameters &
+export type FulfillTeeParameters = JobWriteParameters &
   TeeSigner & {
-    hub: Address;
-    jobId: bigint;
-    /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-    job?: JobStruct | undefined;
     /** The output: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output kept off chain. */
     output: TensorData;
   };

@@ -1,17 +1,16 @@
-import type { Address, Hash, Hex } from "viem";
+import type { Hash } from "viem";
 import { VerityMode } from "../constants.js";
 import type { ContractRevertError } from "../errors/contract.js";
 import type { InvalidDataError } from "../errors/request.js";
-import type { JobModeMismatchError, JobNotFoundError } from "../errors/job.js";
-import type { RpcUnreachableError } from "../errors/rpc.js";
+import type { JobModeMismatchError } from "../errors/job.js";
 import type { TensorEncodingError } from "../errors/tensor.js";
 import type { ZkProofError } from "../errors/zk.js";
 import { writeOptions } from "../internal/client.js";
-import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { normalizeTensorData, resultStruct } from "../internal/data.js";
 import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js";
 import { jobFor, writeHub } from "../internal/hub.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import type { VerityClient } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
 export type FulfillZkParameters = ZkResultParameters;
 export type FulfillZkReturnType = Hash;
@@ -19,9 +18,7 @@ export type FulfillZkErrorType =
   | TensorEncodingError
   | InvalidDataError
   | ZkProofError
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+  | JobWriteErrorType;
 
 /**
  * The `fulfill` arguments of a ZK result: the job, the hub's `Result` struct and the ZK attestation

@@ -5,8 +5,18 @@ import { VerityMode } from "../constants.js";
 import type { JobNotFoundError, RpcUnreachableError, VerificationModeNotSupportedError } from "../errors/index.js";
 import { withVerityErrors } from "../errors/decode.js";
 import {
-  type JobContext, type JobDataParameters, type ZkKeysParameters, confirmationsOf, decodeHubCall, fulfilledOf,
-  jobDataOfMode, operatorRegistryAt, requestedData, storedCommitmentAt, verifyingKeyFor, versionAt,
+  type JobContext,
+  type JobDataParameters,
+  type ZkKeysParameters,
+  confirmationsOf,
+  decodeHubCall,
+  fulfilledOf,
+  jobDataOfMode,
+  operatorRegistryAt,
+  requestedData,
+  storedCommitmentAt,
+  verifyingKeyFor,
+  versionAt,
 } from "../internal/jobData.js";
 import { location, orUndefined } from "../internal/jobs.js";
 // Types only: the OPTIMISTIC checks (a resolution's ZK proof, snarkjs) are imported lazily, by `verifyJob`.

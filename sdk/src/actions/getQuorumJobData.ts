@@ -4,7 +4,13 @@ import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
 import { VerityMode } from "../constants.js";
 import type { JobNotFoundError, RpcUnreachableError, VerificationModeNotSupportedError } from "../errors/index.js";
 import { withVerityErrors } from "../errors/decode.js";
-import { type JobContext, type JobDataParameters, jobDataBase, jobDataOfMode, operatorRegistryAt } from "../internal/jobData.js";
+import {
+  type JobContext,
+  type JobDataParameters,
+  jobDataBase,
+  jobDataOfMode,
+  operatorRegistryAt,
+} from "../internal/jobData.js";
 import { parseQuorumAttestation } from "../proofs/quorum.js";
 import type { QuorumJobData } from "../proofs/verifyQuorumJob.js";
 import type { VerityClient } from "../types.js";

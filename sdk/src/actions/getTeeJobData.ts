@@ -4,7 +4,13 @@ import { operatorRegistryAbi } from "../abis.js";
 import { MEASUREMENT_STATUSES, VerityMode } from "../constants.js";
 import type { JobNotFoundError, RpcUnreachableError, VerificationModeNotSupportedError } from "../errors/index.js";
 import { withVerityErrors } from "../errors/decode.js";
-import { type JobContext, type JobDataParameters, jobDataBase, jobDataOfMode, operatorRegistryAt } from "../internal/jobData.js";
+import {
+  type JobContext,
+  type JobDataParameters,
+  jobDataBase,
+  jobDataOfMode,
+  operatorRegistryAt,
+} from "../internal/jobData.js";
 import { jobStatement } from "../proofs/checks.js";
 import { type TeeJobData, type TeeRegistryState, recoverTeeSigner } from "../proofs/verifyTeeJob.js";
 import type { JobStruct, VerityClient } from "../types.js";

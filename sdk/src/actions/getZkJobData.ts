@@ -1,7 +1,12 @@
 import { VerityMode } from "../constants.js";
 import type { JobNotFoundError, RpcUnreachableError, VerificationModeNotSupportedError } from "../errors/index.js";
 import {
-  type JobContext, type JobDataParameters, type ZkKeysParameters, jobDataBase, jobDataOfMode, verifyingKeyFor,
+  type JobContext,
+  type JobDataParameters,
+  type ZkKeysParameters,
+  jobDataBase,
+  jobDataOfMode,
+  verifyingKeyFor,
 } from "../internal/jobData.js";
 // Types only: the ZK modules (and snarkjs) are imported lazily, for ZK jobs, so the light entry never loads them.
 import type { ZkJobData } from "../proofs/verifyZkJob.js";

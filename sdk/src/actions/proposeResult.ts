@@ -1,23 +1,13 @@
-import type { Address, Hash } from "viem";
-import type {
-  ContractRevertError,
-  InvalidDataError,
-  JobModeMismatchError,
-  JobNotFoundError,
-  TensorEncodingError,
-} from "../errors/index.js";
+import type { Hash } from "viem";
+import type { ContractRevertError, InvalidDataError, TensorEncodingError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
 import { optimisticJob } from "../internal/optimistic.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
-export type ProposeResultParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
+export type ProposeResultParameters = JobWriteParameters & {
   /** The proposed output: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output. */
   output: TensorData;
 };
@@ -25,9 +15,7 @@ export type ProposeResultReturnType = Hash;
 export type ProposeResultErrorType =
   | TensorEncodingError
   | InvalidDataError
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+  | JobWriteErrorType;
 
 /** The `proposeResult` arguments and the bond to send with them. */
 export async function prepareProposal(client: VerityClient, parameters: ProposeResultParameters) {

@@ -1,4 +1,4 @@
-import { type Address, type Hash, type Hex, type WriteContractErrorType, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hash, type Hex, zeroAddress, zeroHash } from "viem";
 import { type ModeLike, modesBitmask } from "../constants.js";
 import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";

@@ -1,17 +1,12 @@
-import type { Address, Hash } from "viem";
+import type { Hash } from "viem";
 import type { ContractRevertError, JobNotFoundError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { VerityClient, JobWriteParameters } from "../types.js";
 import { getJob } from "./getJob.js";
 import type { WriteErrorType } from "../errors/write.js";
 
-export type RefundParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
-};
+export type RefundParameters = JobWriteParameters;
 export type RefundReturnType = Hash;
 export type RefundErrorType =
   | JobNotFoundError

@@ -1,21 +1,9 @@
 import { type Address, type Hash, type Hex, zeroAddress, zeroHash } from "viem";
 import { getBalance, getBlock, getCode, readContract, writeContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
-import {
-  MAX_CALLBACK_GAS,
-  MAX_DEADLINE_DELAY,
-  type ModeLike,
-  VerityMode,
-  modeLabel,
-  modeNumber,
-  modesFromBitmask,
-} from "../constants.js";
+import { MAX_CALLBACK_GAS, MAX_DEADLINE_DELAY, type ModeLike, modeNumber, modesFromBitmask } from "../constants.js";
 import { type OptimisticParams, type QuorumParams, requestParams } from "../encoding/params.js";
-import type {
-  InsufficientAllowanceError,
-  InvalidDataError,
-  TensorEncodingError,
-} from "../errors/index.js";
+import type { InsufficientAllowanceError, InvalidDataError, TensorEncodingError } from "../errors/index.js";
 import {
   DeadlinePassedError,
   DeadlineTooFarError,

@@ -1,19 +1,14 @@
-import type { Address, Hash, Hex } from "viem";
-import type {
-  ContractRevertError,
-  JobModeMismatchError,
-  JobNotFoundError,
-  TensorEncodingError,
-} from "../errors/index.js";
+import type { Hash } from "viem";
+import type { ContractRevertError, TensorEncodingError } from "../errors/index.js";
 import type { InvalidDataError } from "../errors/request.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
-import { type TensorData, normalizeTensorData, resultStruct } from "../internal/data.js";
+import { normalizeTensorData, resultStruct } from "../internal/data.js";
 import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { ZkProofError } from "../errors/zk.js";
-import type { JobStruct, VerityClient, WriteParameters } from "../types.js";
-import type { WriteErrorType } from "../errors/write.js";
+import type { VerityClient } from "../types.js";
+import type { JobWriteErrorType } from "../errors/write.js";
 
 export type ResolveChallengeParameters = ZkResultParameters;
 export type ResolveChallengeReturnType = Hash;
@@ -21,9 +16,7 @@ export type ResolveChallengeErrorType =
   | TensorEncodingError
   | InvalidDataError
   | ZkProofError
-  | JobModeMismatchError
-  | JobNotFoundError
-  | WriteErrorType;
+  | JobWriteErrorType;
 
 /**
  * The `resolveChallenge` arguments: the true output and the ZK attestation the ZK mode's verifier checks

@@ -1,5 +1,4 @@
 import type { Address, Hash, Hex } from "viem";
-import type { AccountRequiredError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
@@ -16,8 +15,7 @@ export type SetMeasurementAllowedParameters = WriteParameters & {
   allowed?: boolean | undefined;
 };
 export type SetMeasurementAllowedReturnType = Hash;
-export type SetMeasurementAllowedErrorType =
-  | WriteErrorType;
+export type SetMeasurementAllowedErrorType = WriteErrorType;
 
 /**
  * Allows (or disallows) TEE results from enclaves with `measurement` for a model version. Only the model owner.

@@ -1,9 +1,7 @@
 import { type Address, type Hash, zeroAddress } from "viem";
 import { getBalance, readContract, writeContract } from "viem/actions";
 import { operatorRegistryAbi } from "../abis.js";
-import type {
-  InsufficientAllowanceError,
-} from "../errors/index.js";
+import type { InsufficientAllowanceError } from "../errors/index.js";
 import { InsufficientBalanceError } from "../errors/request.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";

@@ -1,4 +1,4 @@
-import { type Address, type Hash, type WriteContractErrorType, zeroAddress } from "viem";
+import { type Address, type Hash, zeroAddress } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import type { WriteErrorType } from "../errors/write.js";
 import type { ContractRevertError } from "../errors/contract.js";

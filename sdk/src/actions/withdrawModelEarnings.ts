@@ -1,5 +1,4 @@
 import { type Address, type Hash, type Hex, zeroAddress } from "viem";
-import type { AccountRequiredError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
@@ -12,8 +11,7 @@ export type WithdrawModelEarningsParameters = WriteParameters & {
   token?: Address | undefined;
 };
 export type WithdrawModelEarningsReturnType = Hash;
-export type WithdrawModelEarningsErrorType =
-  | WriteErrorType;
+export type WithdrawModelEarningsErrorType = WriteErrorType;
 
 /**
  * Pays a model's accumulated fees in one currency to its owner, the sender.

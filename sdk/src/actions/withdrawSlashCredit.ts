@@ -10,8 +10,7 @@ export type WithdrawSlashCreditParameters = WriteParameters & {
   operatorRegistry: Address;
 };
 export type WithdrawSlashCreditReturnType = Hash;
-export type WithdrawSlashCreditErrorType =
-  | WriteErrorType;
+export type WithdrawSlashCreditErrorType = WriteErrorType;
 
 /**
  * Pays out the slashed stake credited to the sender in the operator registry (a challenger that proved a proposal

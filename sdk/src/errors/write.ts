@@ -1,5 +1,6 @@
 import type { WriteContractErrorType } from "viem";
 import type { ContractRevertError } from "./contract.js";
+import type { JobModeMismatchError, JobNotFoundError } from "./job.js";
 import type { AccountRequiredError } from "./request.js";
 import type { RpcUnreachableError } from "./rpc.js";
 
@@ -8,3 +9,6 @@ import type { RpcUnreachableError } from "./rpc.js";
  * send from, or viem's own write errors.
  */
 export type WriteErrorType = ContractRevertError | RpcUnreachableError | AccountRequiredError | WriteContractErrorType;
+
+/** What a write about one job may throw besides its own errors: the job unknown or of another mode, and {@link WriteErrorType}. */
+export type JobWriteErrorType = JobNotFoundError | JobModeMismatchError | WriteErrorType;

@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 import { InvalidDataError } from "../errors/request.js";
 // Types only: the ZK modules load lazily, when a snarkjs proof is to be encoded (the light entry never loads them).
 import type { Groth16Proof } from "../proofs/zk.js";
-import type { Job, JobStruct, VerityClient, WriteParameters } from "../types.js";
+import type { Job, JobStruct, VerityClient, JobWriteParameters, WriteParameters } from "../types.js";
 import type { TensorData } from "./data.js";
 import { readJob } from "./readJob.js";
 
@@ -44,11 +44,7 @@ export async function zkAttestationOf(
 }
 
 /** What a ZK-proven result takes (`fulfillZk`, `resolveChallenge`): the job, the proven output and its proof. */
-export type ZkResultParameters = WriteParameters & {
-  hub: Address;
-  jobId: bigint;
-  /** The job as emitted in `InferenceRequested` (read from chain when left out). */
-  job?: JobStruct | undefined;
+export type ZkResultParameters = JobWriteParameters & {
   /** The proven output: a Tensor or its canonical bytes (int32 [1,3] for the MLP circuit). */
   output: Exclude<TensorData, { uri: string; hash: Hex }>;
   /** The job's canonical input bytes (read from `InferenceRequested` when inline; required when given by URI). */
