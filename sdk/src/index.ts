@@ -101,6 +101,7 @@ export {
   InvalidAttestationError, type InvalidAttestationErrorType,
   InvalidCallbackError, type InvalidCallbackErrorType,
   InvalidDataError, type InvalidDataErrorType,
+  InvalidParameterError, type InvalidParameterErrorType,
   InvalidParamsError, type InvalidParamsErrorType,
   InvalidQuorumVoteError, type InvalidQuorumVoteErrorType,
   JobExpiredError, type JobExpiredErrorType,

@@ -3,6 +3,8 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectHex } from "../internal/validate.js";
 
 export type ApproveMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type ApproveMeasurementReturnType = Hash;
@@ -21,5 +23,9 @@ export async function approveMeasurement(
   client: VerityClient,
   parameters: ApproveMeasurementParameters,
 ): Promise<ApproveMeasurementReturnType> {
+  const action = "approveMeasurement";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
+  expectHex(action, "measurement", parameters.measurement, { size: 32 });
   return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "approveMeasurement"), { functionName: "approveMeasurement", args: [parameters.measurement] });
 }

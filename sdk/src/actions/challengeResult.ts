@@ -5,6 +5,7 @@ import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type ChallengeResultParameters = JobWriteParameters;
 export type ChallengeResultReturnType = Hash;
@@ -28,6 +29,7 @@ export async function challengeResult(
   client: VerityClient,
   parameters: ChallengeResultParameters,
 ): Promise<ChallengeResultReturnType> {
+  checkJobWriteParameters("challengeResult", client, parameters);
   const options = writeOptions(client, parameters, "challengeResult");
   const { job, bond } = await optimisticJob(client, parameters, "challengeResult");
   return writeHub(client, parameters.hub, options, { functionName: "challenge", args: [parameters.jobId, job], value: bond });

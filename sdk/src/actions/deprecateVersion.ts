@@ -3,6 +3,8 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkVersion, checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectHex } from "../internal/validate.js";
 
 export type DeprecateVersionParameters = WriteParameters & { hub: Address; modelId: Hex; version: number };
 export type DeprecateVersionReturnType = Hash;
@@ -22,5 +24,10 @@ export async function deprecateVersion(
   client: VerityClient,
   parameters: DeprecateVersionParameters,
 ): Promise<DeprecateVersionReturnType> {
+  const action = "deprecateVersion";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectHex(action, "modelId", parameters.modelId, { size: 32 });
+  checkVersion(action, "version", parameters.version);
   return writeHub(client, parameters.hub, writeOptions(client, parameters, "deprecateVersion"), { functionName: "deprecateVersion", args: [parameters.modelId, parameters.version] });
 }

@@ -5,6 +5,7 @@ import { writeHub } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type ExpireChallengeParameters = JobWriteParameters;
 export type ExpireChallengeReturnType = Hash;
@@ -26,6 +27,7 @@ export async function expireChallenge(
   client: VerityClient,
   parameters: ExpireChallengeParameters,
 ): Promise<ExpireChallengeReturnType> {
+  checkJobWriteParameters("expireChallenge", client, parameters);
   const options = writeOptions(client, parameters, "expireChallenge");
   const { job } = await optimisticJob(client, parameters, "expireChallenge");
   return writeHub(client, parameters.hub, options, { functionName: "expireChallenge", args: [parameters.jobId, job] });

@@ -7,6 +7,8 @@ import { type TensorData, normalizeTensorData, resultStruct } from "../internal/
 import { optimisticJob, proposalEvent } from "../internal/optimistic.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
+import { expectBigint } from "../internal/validate.js";
 
 export type FinalizeResultParameters = JobWriteParameters & {
   /** The proposed output, as in `ResultProposed` (read from that event when left out). */
@@ -36,13 +38,15 @@ export async function finalizeResult(
   client: VerityClient,
   parameters: FinalizeResultParameters,
 ): Promise<FinalizeResultReturnType> {
+  const action = "finalizeResult";
+  checkJobWriteParameters(action, client, parameters);
+  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
   const { hub, jobId } = parameters;
   const options = writeOptions(client, parameters, "finalizeResult");
+  // A given output is checked before anything is read.
+  let data = parameters.output === undefined ? undefined : normalizeTensorData(parameters.output, "output");
   const { job, read } = await optimisticJob(client, parameters, "finalizeResult");
-  let data;
-  if (parameters.output !== undefined) {
-    data = normalizeTensorData(parameters.output, "output");
-  } else {
+  if (data === undefined) {
     const proposed = await proposalEvent(client, hub, jobId, parameters.fromBlock ?? read?.requested.blockNumber);
     if (!proposed) throw new NoProposalError({ jobId, status: read?.status ?? "unknown" });
     data = { bytes: proposed.output, uri: proposed.outputURI, hash: proposed.outputHash };

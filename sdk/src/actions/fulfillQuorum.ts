@@ -9,6 +9,7 @@ import { type TensorData, normalizeTensorData, resultStruct } from "../internal/
 import { type QuorumVote, encodeQuorumAttestation, recoverQuorumVoteSigner, signQuorumVote } from "../proofs/quorum.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkFulfillQuorumParameters } from "../internal/parameters.js";
 
 export type FulfillQuorumParameters = JobWriteParameters & {
   /** The output the votes are for: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output. */
@@ -32,6 +33,7 @@ export type FulfillQuorumErrorType =
  * the hub (a signer below the job's minimum reverts with `QuorumStakeTooLow`).
  */
 export async function prepareQuorumFulfillment(client: VerityClient, parameters: FulfillQuorumParameters) {
+  checkFulfillQuorumParameters("prepareQuorumFulfillment", client, parameters);
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
   const { job } = await jobFor(client, parameters, { mode: VerityMode.quorum, action: "fulfillQuorum" });
@@ -88,6 +90,7 @@ export async function fulfillQuorum(
   client: VerityClient,
   parameters: FulfillQuorumParameters,
 ): Promise<FulfillQuorumReturnType> {
+  checkFulfillQuorumParameters("fulfillQuorum", client, parameters);
   const options = writeOptions(client, parameters, "fulfillQuorum");
   const { job, result, attestation } = await prepareQuorumFulfillment(client, parameters);
   return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });

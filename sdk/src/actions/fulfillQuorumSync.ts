@@ -5,6 +5,7 @@ import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type FulfillQuorumErrorType, type FulfillQuorumParameters, fulfillQuorum } from "./fulfillQuorum.js";
+import { checkFulfillQuorumParameters } from "../internal/parameters.js";
 
 export type FulfillQuorumSyncParameters = FulfillQuorumParameters;
 export type FulfillQuorumSyncReturnType = Mined & {
@@ -34,6 +35,7 @@ export async function fulfillQuorumSync(
   client: VerityClient,
   parameters: FulfillQuorumSyncParameters,
 ): Promise<FulfillQuorumSyncReturnType> {
+  checkFulfillQuorumParameters("fulfillQuorumSync", client, parameters);
   const hash = await fulfillQuorum(client, parameters);
   const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "InferenceFulfilled", action: "fulfillQuorum" });
   const credited = parseEventLogs({ abi: inferenceHubAbi, eventName: "OperatorsCredited", logs: mined.receipt.logs }).find((l) =>

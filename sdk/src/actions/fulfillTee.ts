@@ -12,6 +12,7 @@ import { jobFor, writeHub } from "../internal/hub.js";
 import { encodeTeeAttestation, resultTypedData } from "../proofs/tee.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkFulfillTeeParameters } from "../internal/parameters.js";
 
 /** Who signs the result: an enclave account (the SDK signs), or a signature made inside the enclave. */
 export type TeeSigner = { enclave: Pick<LocalAccount, "address" | "signTypedData"> } | { signature: Hex };
@@ -31,6 +32,7 @@ export type FulfillTeeErrorType =
 
 /** The `fulfill` arguments of a TEE result: the job, the hub's `Result` struct and the attestation. */
 export async function prepareTeeFulfillment(client: VerityClient, parameters: FulfillTeeParameters) {
+  checkFulfillTeeParameters("prepareTeeFulfillment", client, parameters);
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
   const { job } = await jobFor(client, parameters);
@@ -70,6 +72,7 @@ export async function prepareTeeFulfillment(client: VerityClient, parameters: Fu
  * @returns The transaction hash. {@link fulfillTeeSync} waits and returns the `InferenceFulfilled` event.
  */
 export async function fulfillTee(client: VerityClient, parameters: FulfillTeeParameters): Promise<FulfillTeeReturnType> {
+  checkFulfillTeeParameters("fulfillTee", client, parameters);
   const { job, result, attestation } = await prepareTeeFulfillment(client, parameters);
   const options = writeOptions(client, parameters, "fulfillTee");
   return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });

@@ -4,6 +4,7 @@ import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type FulfillTeeErrorType, type FulfillTeeParameters, fulfillTee } from "./fulfillTee.js";
+import { checkFulfillTeeParameters } from "../internal/parameters.js";
 
 export type FulfillTeeSyncParameters = FulfillTeeParameters;
 /** The `InferenceFulfilled` event's fields, with the hash and receipt. */
@@ -25,6 +26,7 @@ export type FulfillTeeSyncErrorType = FulfillTeeErrorType | TransactionRevertedE
  * ```
  */
 export async function fulfillTeeSync(client: VerityClient, parameters: FulfillTeeSyncParameters): Promise<FulfillTeeSyncReturnType> {
+  checkFulfillTeeParameters("fulfillTeeSync", client, parameters);
   const hash = await fulfillTee(client, parameters);
   const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "InferenceFulfilled", action: "fulfillTee" });
   return { ...args, output: orUndefined(args.output), outputURI: orUndefined(args.outputURI), ...mined };

@@ -11,6 +11,7 @@ import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js
 import { jobFor, writeHub } from "../internal/hub.js";
 import type { VerityClient } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkZkResultParameters } from "../internal/parameters.js";
 
 export type FulfillZkParameters = ZkResultParameters;
 export type FulfillZkReturnType = Hash;
@@ -26,6 +27,7 @@ export type FulfillZkErrorType =
  * with {@link JobModeMismatchError}.
  */
 export async function prepareZkFulfillment(client: VerityClient, parameters: FulfillZkParameters) {
+  checkZkResultParameters("prepareZkFulfillment", client, parameters);
   const data = normalizeTensorData(parameters.output, "output");
   const { job, read } = await jobFor(client, parameters, { mode: VerityMode.zk, action: "fulfillZk" });
   const attestation = await zkAttestationOf(client, { ...parameters, read, output: data.bytes });
@@ -46,6 +48,7 @@ export async function prepareZkFulfillment(client: VerityClient, parameters: Ful
  * @returns The transaction hash.
  */
 export async function fulfillZk(client: VerityClient, parameters: FulfillZkParameters): Promise<FulfillZkReturnType> {
+  checkZkResultParameters("fulfillZk", client, parameters);
   const options = writeOptions(client, parameters, "fulfillZk");
   const { job, result, attestation } = await prepareZkFulfillment(client, parameters);
   return writeHub(client, parameters.hub, options, { functionName: "fulfill", args: [parameters.jobId, job, result, attestation] });

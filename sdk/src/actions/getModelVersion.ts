@@ -6,6 +6,8 @@ import { toVerityError } from "../errors/decode.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import { UnknownModelVersionError } from "../errors/request.js";
 import type { ModelVersion, VerityClient } from "../types.js";
+import { checkVersion } from "../internal/parameters.js";
+import { expectAddress, expectBigint, expectHex, expectParameters } from "../internal/validate.js";
 
 export type GetModelVersionParameters = {
   hub: Address;
@@ -32,6 +34,12 @@ export async function getModelVersion(
   client: VerityClient,
   parameters: GetModelVersionParameters,
 ): Promise<GetModelVersionReturnType> {
+  const action = "getModelVersion";
+  expectParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectHex(action, "modelId", parameters.modelId, { size: 32 });
+  checkVersion(action, "version", parameters.version);
+  expectBigint(action, "blockNumber", parameters.blockNumber, { optional: true });
   const { hub, modelId, version, blockNumber } = parameters;
   try {
     const v = await readContract(client, {

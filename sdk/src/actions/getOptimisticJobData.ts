@@ -22,6 +22,7 @@ import { location, orUndefined } from "../internal/jobs.js";
 // Types only: the OPTIMISTIC checks (a resolution's ZK proof, snarkjs) are imported lazily, by `verifyJob`.
 import type { OptimisticJobData } from "../proofs/verifyOptimisticJob.js";
 import type { VerityClient } from "../types.js";
+import { checkJobDataParameters } from "../internal/parameters.js";
 
 export type GetOptimisticJobDataParameters = JobDataParameters & ZkKeysParameters;
 export type GetOptimisticJobDataReturnType = OptimisticJobData;
@@ -43,6 +44,7 @@ export function getOptimisticJobData(
   client: VerityClient,
   parameters: GetOptimisticJobDataParameters,
 ): Promise<GetOptimisticJobDataReturnType> {
+  checkJobDataParameters("getOptimisticJobData", client, parameters);
   return jobDataOfMode(client, parameters, VerityMode.optimistic, gatherOptimisticJobData);
 }
 

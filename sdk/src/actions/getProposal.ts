@@ -4,6 +4,7 @@ import { inferenceHubAbi } from "../abis.js";
 import { withVerityErrors } from "../errors/decode.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import type { VerityClient } from "../types.js";
+import { expectAddress, expectBigint, expectParameters } from "../internal/validate.js";
 
 export type GetProposalParameters = {
   hub: Address;
@@ -33,6 +34,11 @@ export type GetProposalErrorType = RpcUnreachableError;
  * ```
  */
 export async function getProposal(client: VerityClient, parameters: GetProposalParameters): Promise<GetProposalReturnType> {
+  const action = "getProposal";
+  expectParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectBigint(action, "jobId", parameters.jobId);
+  expectBigint(action, "blockNumber", parameters.blockNumber, { optional: true });
   const { hub, jobId, blockNumber } = parameters;
   const p = await withVerityErrors(() =>
     readContract(client, {

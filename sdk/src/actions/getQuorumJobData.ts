@@ -14,6 +14,7 @@ import {
 import { parseQuorumAttestation } from "../proofs/quorum.js";
 import type { QuorumJobData } from "../proofs/verifyQuorumJob.js";
 import type { VerityClient } from "../types.js";
+import { checkJobDataParameters } from "../internal/parameters.js";
 
 export type GetQuorumJobDataParameters = JobDataParameters;
 export type GetQuorumJobDataReturnType = QuorumJobData;
@@ -31,6 +32,7 @@ export type GetQuorumJobDataErrorType = JobNotFoundError | VerificationModeNotSu
  * ```
  */
 export function getQuorumJobData(client: VerityClient, parameters: GetQuorumJobDataParameters): Promise<GetQuorumJobDataReturnType> {
+  checkJobDataParameters("getQuorumJobData", client, parameters);
   return jobDataOfMode(client, parameters, VerityMode.quorum, gatherQuorumJobData);
 }
 

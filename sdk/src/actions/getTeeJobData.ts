@@ -14,6 +14,7 @@ import {
 import { jobStatement } from "../proofs/checks.js";
 import { type TeeJobData, type TeeRegistryState, recoverTeeSigner } from "../proofs/verifyTeeJob.js";
 import type { JobStruct, VerityClient } from "../types.js";
+import { checkJobDataParameters } from "../internal/parameters.js";
 
 export type GetTeeJobDataParameters = JobDataParameters;
 export type GetTeeJobDataReturnType = TeeJobData;
@@ -32,6 +33,7 @@ export type GetTeeJobDataErrorType = JobNotFoundError | VerificationModeNotSuppo
  * ```
  */
 export function getTeeJobData(client: VerityClient, parameters: GetTeeJobDataParameters): Promise<GetTeeJobDataReturnType> {
+  checkJobDataParameters("getTeeJobData", client, parameters);
   return jobDataOfMode(client, parameters, VerityMode.tee, gatherTeeJobData);
 }
 

@@ -11,6 +11,7 @@ import {
 // Types only: the ZK modules (and snarkjs) are imported lazily, for ZK jobs, so the light entry never loads them.
 import type { ZkJobData } from "../proofs/verifyZkJob.js";
 import type { VerityClient } from "../types.js";
+import { checkJobDataParameters } from "../internal/parameters.js";
 
 export type GetZkJobDataParameters = JobDataParameters & ZkKeysParameters;
 export type GetZkJobDataReturnType = ZkJobData;
@@ -28,6 +29,7 @@ export type GetZkJobDataErrorType = JobNotFoundError | VerificationModeNotSuppor
  * ```
  */
 export function getZkJobData(client: VerityClient, parameters: GetZkJobDataParameters): Promise<GetZkJobDataReturnType> {
+  checkJobDataParameters("getZkJobData", client, parameters);
   return jobDataOfMode(client, parameters, VerityMode.zk, gatherZkJobData);
 }
 

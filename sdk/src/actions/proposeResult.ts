@@ -6,6 +6,7 @@ import { type TensorData, normalizeTensorData, resultStruct } from "../internal/
 import { optimisticJob } from "../internal/optimistic.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type ProposeResultParameters = JobWriteParameters & {
   /** The proposed output: a Tensor, its canonical bytes, or `{ uri, hash }` for a large output. */
@@ -19,6 +20,7 @@ export type ProposeResultErrorType =
 
 /** The `proposeResult` arguments and the bond to send with them. */
 export async function prepareProposal(client: VerityClient, parameters: ProposeResultParameters) {
+  checkJobWriteParameters("prepareProposal", client, parameters);
   const data = normalizeTensorData(parameters.output, "output");
   const { job, bond, window } = await optimisticJob(client, parameters, "proposeResult");
   return { job, result: resultStruct(data), outputHash: data.hash, bond, window };
@@ -41,6 +43,7 @@ export async function proposeResult(
   client: VerityClient,
   parameters: ProposeResultParameters,
 ): Promise<ProposeResultReturnType> {
+  checkJobWriteParameters("proposeResult", client, parameters);
   const options = writeOptions(client, parameters, "proposeResult");
   const { job, result, bond } = await prepareProposal(client, parameters);
   return writeHub(client, parameters.hub, options, { functionName: "proposeResult", args: [parameters.jobId, job, result], value: bond });

@@ -4,6 +4,7 @@ import { type Mined, waitForHubEvent } from "../internal/client.js";
 import { orUndefined } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
 import { type ProposeResultErrorType, type ProposeResultParameters, proposeResult } from "./proposeResult.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type ProposeResultSyncParameters = ProposeResultParameters;
 /** The `ResultProposed` event's fields, with the hash and receipt. */
@@ -33,6 +34,7 @@ export async function proposeResultSync(
   client: VerityClient,
   parameters: ProposeResultSyncParameters,
 ): Promise<ProposeResultSyncReturnType> {
+  checkJobWriteParameters("proposeResultSync", client, parameters);
   const hash = await proposeResult(client, parameters);
   const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "ResultProposed", action: "proposeResult" });
   const { output, outputURI, challengeWindowEnd } = args;

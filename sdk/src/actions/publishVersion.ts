@@ -4,6 +4,8 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkPublishVersionParameters, checkVersionParams } from "../internal/parameters.js";
+import { expectObject } from "../internal/validate.js";
 
 export type PublishVersionParameters = WriteParameters & {
   hub: Address;
@@ -26,6 +28,8 @@ export type PublishVersionErrorType = WriteErrorType;
 
 /** The `VersionParams` struct `publishVersion` takes. */
 export function versionParams(parameters: Omit<PublishVersionParameters, "hub" | "modelId" | keyof WriteParameters>) {
+  expectObject("versionParams", "parameters", parameters, { expected: "an object of named parameters" });
+  checkVersionParams("versionParams", parameters);
   return {
     artifactHash: parameters.artifactHash,
     uri: parameters.uri,
@@ -53,5 +57,6 @@ export async function publishVersion(
   client: VerityClient,
   parameters: PublishVersionParameters,
 ): Promise<PublishVersionReturnType> {
+  checkPublishVersionParameters("publishVersion", client, parameters);
   return writeHub(client, parameters.hub, writeOptions(client, parameters, "publishVersion"), { functionName: "publishVersion", args: [parameters.modelId, versionParams(parameters)] });
 }

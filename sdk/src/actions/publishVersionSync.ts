@@ -8,6 +8,7 @@ import {
   type versionParams,
   publishVersion,
 } from "./publishVersion.js";
+import { checkPublishVersionParameters } from "../internal/parameters.js";
 
 export type PublishVersionSyncParameters = PublishVersionParameters;
 /** The `VersionPublished` event's fields, with the hash and receipt. */
@@ -31,6 +32,7 @@ export async function publishVersionSync(
   client: VerityClient,
   parameters: PublishVersionSyncParameters,
 ): Promise<PublishVersionSyncReturnType> {
+  checkPublishVersionParameters("publishVersionSync", client, parameters);
   const hash = await publishVersion(client, parameters);
   const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "VersionPublished", action: "publishVersion" });
   return { ...args, params: { ...args.params }, ...mined };

@@ -5,6 +5,7 @@ import { writeHub } from "../internal/hub.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import { getJob } from "./getJob.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type RefundParameters = JobWriteParameters;
 export type RefundReturnType = Hash;
@@ -24,6 +25,7 @@ export type RefundErrorType =
  * @returns The transaction hash.
  */
 export async function refund(client: VerityClient, parameters: RefundParameters): Promise<RefundReturnType> {
+  checkJobWriteParameters("refund", client, parameters);
   const { hub, jobId } = parameters;
   const options = writeOptions(client, parameters, "refund");
   const job = parameters.job ?? (await getJob(client, { hub, jobId })).job;

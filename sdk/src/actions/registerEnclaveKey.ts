@@ -4,6 +4,8 @@ import { accountAddress, chainIdOf, writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import { enclaveKeyRegistrationTypedData } from "../proofs/tee.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAccount, expectAddress, expectHex } from "../internal/validate.js";
 
 /** The enclave's key: an account that can sign (the SDK makes the proof), or its address and a proof made inside. */
 export type EnclaveKeyProof =
@@ -37,6 +39,17 @@ export async function registerEnclaveKey(
   client: VerityClient,
   parameters: RegisterEnclaveKeyParameters,
 ): Promise<RegisterEnclaveKeyReturnType> {
+  const action = "registerEnclaveKey";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
+  expectHex(action, "measurement", parameters.measurement, { size: 32 });
+  expectHex(action, "attestationDocHash", parameters.attestationDocHash, { size: 32 });
+  if ("enclave" in parameters) {
+    expectAccount(action, "enclave", parameters.enclave, { signs: true });
+  } else {
+    expectAddress(action, "key", parameters.key);
+    expectHex(action, "keyProof", parameters.keyProof);
+  }
   const { operatorRegistry, measurement, attestationDocHash } = parameters;
   const options = writeOptions(client, parameters, "registerEnclaveKey");
   let key: Address;

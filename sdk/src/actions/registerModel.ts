@@ -3,6 +3,7 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkRegisterModelParameters } from "../internal/parameters.js";
 
 export type RegisterModelParameters = WriteParameters & {
   /** The hub (it is the model registry). */
@@ -26,6 +27,7 @@ export async function registerModel(
   client: VerityClient,
   parameters: RegisterModelParameters,
 ): Promise<RegisterModelReturnType> {
+  checkRegisterModelParameters("registerModel", client, parameters);
   const { hub, name } = parameters;
   return writeHub(client, hub, writeOptions(client, parameters, "registerModel"), { functionName: "registerModel", args: [name] });
 }

@@ -3,6 +3,7 @@ import type { TransactionRevertedError } from "../errors/index.js";
 import { type Mined, waitForHubEvent } from "../internal/client.js";
 import type { VerityClient } from "../types.js";
 import { type RegisterModelErrorType, type RegisterModelParameters, registerModel } from "./registerModel.js";
+import { checkRegisterModelParameters } from "../internal/parameters.js";
 
 export type RegisterModelSyncParameters = RegisterModelParameters;
 /** The `ModelRegistered` event's fields, with the hash and receipt. */
@@ -18,6 +19,7 @@ export type RegisterModelSyncErrorType = RegisterModelErrorType | TransactionRev
  * ```
  */
 export async function registerModelSync(client: VerityClient, parameters: RegisterModelSyncParameters): Promise<RegisterModelSyncReturnType> {
+  checkRegisterModelParameters("registerModelSync", client, parameters);
   const hash = await registerModel(client, parameters);
   const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "ModelRegistered", action: "registerModel" });
   return { ...args, ...mined };

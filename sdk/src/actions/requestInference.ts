@@ -23,6 +23,7 @@ import { accountAddress, writeOptions } from "../internal/client.js";
 import { type TensorData, normalizeTensorData } from "../internal/data.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkRequestInferenceParameters } from "../internal/parameters.js";
 
 export type RequestInferenceParameters = WriteParameters & {
   hub: Address;
@@ -99,6 +100,7 @@ export async function prepareInferenceRequest(
   client: VerityClient,
   parameters: RequestInferenceParameters,
 ): Promise<PreparedInferenceRequest> {
+  checkRequestInferenceParameters("prepareInferenceRequest", client, parameters);
   const { hub, modelId, version, fee } = parameters;
   const options = writeOptions(client, parameters, "requestInference");
   const requester = accountAddress(options.account);
@@ -193,6 +195,7 @@ export async function sendInferenceRequest(
   client: VerityClient,
   parameters: RequestInferenceParameters,
 ): Promise<{ hash: Hash; prepared: PreparedInferenceRequest }> {
+  checkRequestInferenceParameters("sendInferenceRequest", client, parameters);
   const prepared = await prepareInferenceRequest(client, parameters);
   const hash = await withVerityErrors(() =>
     writeContract(client, {
@@ -232,5 +235,6 @@ export async function requestInference(
   client: VerityClient,
   parameters: RequestInferenceParameters,
 ): Promise<RequestInferenceReturnType> {
+  checkRequestInferenceParameters("requestInference", client, parameters);
   return (await sendInferenceRequest(client, parameters)).hash;
 }

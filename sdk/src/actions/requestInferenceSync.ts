@@ -9,6 +9,7 @@ import {
   type RequestInferenceParameters,
   sendInferenceRequest,
 } from "./requestInference.js";
+import { checkRequestInferenceParameters } from "../internal/parameters.js";
 
 export type RequestInferenceSyncParameters = RequestInferenceParameters;
 export type RequestInferenceSyncReturnType = RequestedJob & Mined & {
@@ -31,6 +32,7 @@ export async function requestInferenceSync(
   client: VerityClient,
   parameters: RequestInferenceSyncParameters,
 ): Promise<RequestInferenceSyncReturnType> {
+  checkRequestInferenceParameters("requestInferenceSync", client, parameters);
   const { hash, prepared } = await sendInferenceRequest(client, parameters);
   const { event, receipt } = await waitForEvent(client, {
     hash, abi: inferenceHubAbi, eventName: "InferenceRequested", address: parameters.hub, action: "requestInference",

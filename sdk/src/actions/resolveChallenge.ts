@@ -9,6 +9,7 @@ import { optimisticJob } from "../internal/optimistic.js";
 import type { ZkProofError } from "../errors/zk.js";
 import type { VerityClient } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
+import { checkZkResultParameters } from "../internal/parameters.js";
 
 export type ResolveChallengeParameters = ZkResultParameters;
 export type ResolveChallengeReturnType = Hash;
@@ -23,6 +24,7 @@ export type ResolveChallengeErrorType =
  * (`abi.encode(a, b, c, input, output)`, see contracts/interfaces/IZkVerifier.sol).
  */
 export async function prepareResolution(client: VerityClient, parameters: ResolveChallengeParameters) {
+  checkZkResultParameters("prepareResolution", client, parameters);
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
   const { job, read } = await optimisticJob(client, parameters, "resolveChallenge");
@@ -49,6 +51,7 @@ export async function resolveChallenge(
   client: VerityClient,
   parameters: ResolveChallengeParameters,
 ): Promise<ResolveChallengeReturnType> {
+  checkZkResultParameters("resolveChallenge", client, parameters);
   const options = writeOptions(client, parameters, "resolveChallenge");
   const { job, result, attestation } = await prepareResolution(client, parameters);
   return writeHub(client, parameters.hub, options, { functionName: "resolveChallenge", args: [parameters.jobId, job, result, attestation] });

@@ -3,6 +3,8 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectHex } from "../internal/validate.js";
 
 export type RevokeMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type RevokeMeasurementReturnType = Hash;
@@ -21,5 +23,9 @@ export async function revokeMeasurement(
   client: VerityClient,
   parameters: RevokeMeasurementParameters,
 ): Promise<RevokeMeasurementReturnType> {
+  const action = "revokeMeasurement";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
+  expectHex(action, "measurement", parameters.measurement, { size: 32 });
   return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "revokeMeasurement"), { functionName: "revokeMeasurement", args: [parameters.measurement] });
 }

@@ -3,6 +3,8 @@ import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkVersion, checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectBoolean, expectHex } from "../internal/validate.js";
 
 export type SetMeasurementAllowedParameters = WriteParameters & {
   /** The operator registry (it is the TEE verifier and holds the measurement policy). */
@@ -31,6 +33,13 @@ export async function setMeasurementAllowed(
   client: VerityClient,
   parameters: SetMeasurementAllowedParameters,
 ): Promise<SetMeasurementAllowedReturnType> {
+  const action = "setMeasurementAllowed";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
+  expectHex(action, "modelId", parameters.modelId, { size: 32 });
+  checkVersion(action, "version", parameters.version);
+  expectHex(action, "measurement", parameters.measurement, { size: 32 });
+  expectBoolean(action, "allowed", parameters.allowed, { optional: true });
   const { operatorRegistry, modelId, version, measurement, allowed = true } = parameters;
   return writeRegistry(client, operatorRegistry, writeOptions(client, parameters, "setMeasurementAllowed"), { functionName: "setMeasurementAllowed", args: [modelId, version, measurement, allowed] });
 }

@@ -8,6 +8,8 @@ import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
 import { accountAddress, writeOptions } from "../internal/client.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectBigint, expectOneOf } from "../internal/validate.js";
 
 export type StakeParameters = WriteParameters & {
   operatorRegistry: Address;
@@ -33,6 +35,11 @@ export type StakeErrorType =
  * @returns The transaction hash of the stake (any approval is mined before it is sent).
  */
 export async function stake(client: VerityClient, parameters: StakeParameters): Promise<StakeReturnType> {
+  const action = "stake";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
+  expectBigint(action, "amount", parameters.amount);
+  expectOneOf(action, "approve", parameters.approve, ["exact", "max", false], { optional: true });
   const { operatorRegistry, amount } = parameters;
   const options = writeOptions(client, parameters, "stake");
   const owner = accountAddress(options.account);

@@ -9,6 +9,7 @@ import { gatherOptimisticJobData } from "./getOptimisticJobData.js";
 import { gatherQuorumJobData } from "./getQuorumJobData.js";
 import { gatherTeeJobData } from "./getTeeJobData.js";
 import { gatherZkJobData } from "./getZkJobData.js";
+import { checkJobDataParameters } from "../internal/parameters.js";
 
 export type VerifyJobParameters = JobDataParameters & ZkKeysParameters;
 export type VerifyJobReturnType = VerifyJobReport;
@@ -35,6 +36,7 @@ export type VerifyJobErrorType = JobNotFoundError | VerificationModeNotSupported
  * ```
  */
 export async function verifyJob(client: VerityClient, parameters: VerifyJobParameters): Promise<VerifyJobReturnType> {
+  checkJobDataParameters("verifyJob", client, parameters);
   const ctx = await readJobContext(client, parameters);
   switch (ctx.job.job.mode) {
     case VerityMode.tee:

@@ -8,6 +8,7 @@ import { JobExpiredError, JobNotFoundError, JobRefundedError, WaitTimeoutError }
 import { withVerityErrors } from "../errors/decode.js";
 import type { Job, VerityClient } from "../types.js";
 import { getJob } from "./getJob.js";
+import { expectAddress, expectBigint, expectNumber, expectParameters } from "../internal/validate.js";
 
 export type WaitForResultParameters = {
   hub: Address;
@@ -60,6 +61,13 @@ export async function waitForResult(
   client: VerityClient,
   parameters: WaitForResultParameters,
 ): Promise<WaitForResultReturnType> {
+  const action = "waitForResult";
+  expectParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectBigint(action, "jobId", parameters.jobId);
+  expectNumber(action, "timeout", parameters.timeout, { optional: true, integer: false });
+  expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
+  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
   const { hub, jobId, timeout } = parameters;
   const interval = parameters.pollingInterval ?? client.pollingInterval;
   const started = Date.now();

@@ -4,6 +4,7 @@ import { inferenceHubAbi } from "../abis.js";
 import { toVerityError } from "../errors/decode.js";
 import { type RequestedJob, requestedJobFromLog } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
+import { expectAddress, expectBigint, expectBoolean, expectFunction, expectHex, expectNumber, expectParameters } from "../internal/validate.js";
 
 export type WatchJobsParameters = {
   hub: Address;
@@ -42,6 +43,22 @@ export type WatchJobsErrorType = Error;
  * @returns A function that stops watching.
  */
 export function watchJobs(client: VerityClient, parameters: WatchJobsParameters): WatchJobsReturnType {
+  const action = "watchJobs";
+  expectParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  // Each filter is one value or an array of them.
+  const each = (name: string, value: unknown, check: (parameter: string, item: unknown) => void) => {
+    if (Array.isArray(value)) value.forEach((item, i) => check(`${name}[${i}]`, item));
+    else if (value !== undefined) check(name, value);
+  };
+  each("modelId", parameters.modelId, (p, v) => expectHex(action, p, v, { size: 32 }));
+  each("requester", parameters.requester, (p, v) => expectAddress(action, p, v));
+  each("jobId", parameters.jobId, (p, v) => expectBigint(action, p, v));
+  expectFunction(action, "onJobs", parameters.onJobs);
+  expectFunction(action, "onError", parameters.onError, { optional: true });
+  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
+  expectBoolean(action, "poll", parameters.poll, { optional: true });
+  expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
   const { hub, modelId, requester, jobId, onJobs, onError } = parameters;
   return watchContractEvent(client, {
     address: hub,

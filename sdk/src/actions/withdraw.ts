@@ -5,6 +5,8 @@ import type { ContractRevertError } from "../errors/contract.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress } from "../internal/validate.js";
 
 export type WithdrawParameters = WriteParameters & {
   hub: Address;
@@ -26,5 +28,9 @@ export type WithdrawErrorType = WriteErrorType;
  * @returns The transaction hash.
  */
 export async function withdraw(client: VerityClient, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
+  const action = "withdraw";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectAddress(action, "token", parameters.token, { optional: true });
   return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdraw"), { functionName: "withdraw", args: [parameters.token ?? zeroAddress] });
 }

@@ -3,6 +3,8 @@ import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress, expectHex } from "../internal/validate.js";
 
 export type WithdrawModelEarningsParameters = WriteParameters & {
   hub: Address;
@@ -26,5 +28,10 @@ export async function withdrawModelEarnings(
   client: VerityClient,
   parameters: WithdrawModelEarningsParameters,
 ): Promise<WithdrawModelEarningsReturnType> {
+  const action = "withdrawModelEarnings";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "hub", parameters.hub);
+  expectHex(action, "modelId", parameters.modelId, { size: 32 });
+  expectAddress(action, "token", parameters.token, { optional: true });
   return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdrawModelEarnings"), { functionName: "withdrawModelEarnings", args: [parameters.modelId, parameters.token ?? zeroAddress] });
 }

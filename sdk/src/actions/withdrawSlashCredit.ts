@@ -5,6 +5,8 @@ import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
+import { checkWriteParameters } from "../internal/parameters.js";
+import { expectAddress } from "../internal/validate.js";
 
 export type WithdrawSlashCreditParameters = WriteParameters & {
   operatorRegistry: Address;
@@ -28,5 +30,8 @@ export async function withdrawSlashCredit(
   client: VerityClient,
   parameters: WithdrawSlashCreditParameters,
 ): Promise<WithdrawSlashCreditReturnType> {
+  const action = "withdrawSlashCredit";
+  checkWriteParameters(action, client, parameters);
+  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
   return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "withdrawSlashCredit"), { functionName: "withdrawSlashCredit" });
 }

@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import { readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { withVerityErrors } from "../errors/decode.js";
+import { expectAddress, expectObject } from "../internal/validate.js";
 import type { VerityClient } from "../types.js";
 import { type ApproveMeasurementParameters, approveMeasurement } from "../actions/approveMeasurement.js";
 import { type DeprecateVersionParameters, deprecateVersion } from "../actions/deprecateVersion.js";
@@ -62,6 +63,9 @@ export type VerityActionsConfig = {
  * ```
  */
 export function verityActions(config: VerityActionsConfig) {
+  expectObject("verityActions", "config", config, { expected: "an object { hub, operatorRegistry? }" });
+  expectAddress("verityActions", "hub", config.hub);
+  expectAddress("verityActions", "operatorRegistry", config.operatorRegistry, { optional: true });
   const { hub } = config;
   return (client: VerityClient) => {
     let registry: Promise<Address> | undefined;

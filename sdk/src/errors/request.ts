@@ -203,3 +203,72 @@ export class AccountRequiredError extends VerityError {
   }
 }
 export type AccountRequiredErrorType = AccountRequiredError & { name: "AccountRequiredError" };
+
+/**
+ * What a value is, for an error message: its type and a short rendering (`the number 1`, `the string "0x12" (1
+ * byte)`, `an array of 4 items`). Never throws, whatever it is given (a Proxy, an object without a prototype).
+ */
+export function describeValue(value: unknown): string {
+  const short = (text: string) => (text.length > 48 ? `${text.slice(0, 45)}...` : text);
+  try {
+    switch (typeof value) {
+      case "undefined":
+        return "undefined (it is missing)";
+      case "number":
+        return `the number ${value}`;
+      case "bigint":
+        return `the bigint ${short(String(value))}n`;
+      case "boolean":
+        return `the boolean ${value}`;
+      case "symbol":
+        return "a symbol";
+      case "function":
+        return "a function";
+      case "string": {
+        const bytes = /^0x(?:[0-9a-fA-F]{2})*$/.test(value) ? (value.length - 2) / 2 : undefined;
+        return `the string ${short(JSON.stringify(value))}${bytes === undefined ? "" : ` (${bytes} byte${bytes === 1 ? "" : "s"})`}`;
+      }
+    }
+    if (value === null) return "null";
+    if (Array.isArray(value)) return `an array of ${value.length} item${value.length === 1 ? "" : "s"}`;
+    if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
+    const keys = Object.keys(value as object);
+    return keys.length === 0 ? "an object with no fields" : short(`an object { ${keys.join(", ")} }`);
+  } catch {
+    return "a value that cannot be described";
+  }
+}
+
+/**
+ * A parameter of an SDK action is missing, of the wrong type or out of range, found at run time before anything
+ * was read or sent (plain-JavaScript callers pass numbers for bigints, strings for numbers). Nothing is coerced.
+ */
+export class InvalidParameterError extends VerityError {
+  override name = "InvalidParameterError";
+  /** The action called, e.g. `verifyJob`. */
+  readonly action: string;
+  /** The parameter, e.g. `jobId`, `params.bond` or `votes[0].signer`. */
+  readonly parameter: string;
+  /** What it must be, e.g. `a bigint (e.g. 1n)`. */
+  readonly expected: string;
+  /** What it was: its type and a short rendering (see {@link describeValue}), e.g. `the number 1`. */
+  readonly received: string;
+  constructor({
+    action,
+    parameter,
+    expected,
+    received,
+    hint,
+  }: { action: string; parameter: string; expected: string; received: unknown; hint?: string | undefined }) {
+    const got = describeValue(received);
+    super(`${action}: ${parameter} must be ${expected}, got ${got}.`, {
+      details: `${action} checks its parameters before it reads or sends anything: nothing was sent.`,
+      metaMessages: [hint ?? `Pass \`${parameter}\` as ${expected}; the SDK converts nothing.`],
+    });
+    this.action = action;
+    this.parameter = parameter;
+    this.expected = expected;
+    this.received = got;
+  }
+}
+export type InvalidParameterErrorType = InvalidParameterError & { name: "InvalidParameterError" };

@@ -1,6 +1,7 @@
 import { type Hex, bytesToHex, isHex, keccak256, size } from "viem";
 import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
-import { InvalidDataError } from "../errors/request.js";
+import { InvalidDataError, describeValue } from "../errors/request.js";
+import { TensorEncodingError } from "../errors/tensor.js";
 import { ZERO_HASH } from "../constants.js";
 
 /** Tensor data for a request or result: a Tensor, its canonical bytes, or where it lives off chain. */
@@ -11,9 +12,19 @@ export type NormalizedData = { bytes: Hex; uri: string; hash: Hex };
 
 /**
  * Checks tensor data locally and puts it in the hub's shape. Inline data must be a canonical tensor encoding
- * (throws `TensorEncodingError` otherwise); a URI needs a non-zero 32-byte hash.
+ * (throws `TensorEncodingError` otherwise); a URI needs a non-zero 32-byte hash. Anything else (a plain array, a
+ * number, nothing) is refused with `InvalidDataError` saying what was given, never a `TypeError`.
  */
 export function normalizeTensorData(data: TensorData, what: "input" | "output"): NormalizedData {
+  const given: unknown = data;
+  if (Array.isArray(given)) {
+    throw new InvalidDataError(
+      `the ${what} is a plain array (${describeValue(given)}): build a Tensor with tensor(dtype, shape, values), e.g. tensor("int8", [1, 4], [82, 56, 22, 3])`,
+    );
+  }
+  if (typeof given !== "string" && (typeof given !== "object" || given === null)) {
+    throw new InvalidDataError(`the ${what} must be a Tensor, its canonical bytes (hex or Uint8Array) or { uri, hash }, got ${describeValue(given)}`);
+  }
   if (data instanceof Uint8Array) return normalizeTensorData(bytesToHex(data), what);
   if (typeof data === "string") {
     if (!isHex(data, { strict: true })) throw new InvalidDataError(`the ${what} is not hex`);
@@ -22,8 +33,20 @@ export function normalizeTensorData(data: TensorData, what: "input" | "output"):
     return { bytes: data, uri: "", hash: keccak256(data) };
   }
   if ("dtype" in data) {
+    if (!Array.isArray(data.shape) || !Array.isArray(data.values)) {
+      throw new TensorEncodingError(`the ${what}'s shape and values must be arrays (tensor(dtype, shape, values) builds one)`);
+    }
+    const notBigint = data.values.findIndex((v) => typeof v !== "bigint");
+    if (notBigint !== -1) {
+      throw new TensorEncodingError(
+        `the ${what}'s value ${notBigint} is ${describeValue(data.values[notBigint])}, not a bigint (tensor(dtype, shape, values) converts numbers)`,
+      );
+    }
     const bytes = encodeTensor(data);
     return { bytes, uri: "", hash: keccak256(bytes) };
+  }
+  if (!("uri" in data)) {
+    throw new InvalidDataError(`the ${what} is ${describeValue(data)}: neither a Tensor { dtype, shape, values } nor { uri, hash }`);
   }
   if (typeof data.uri !== "string" || data.uri.length === 0) throw new InvalidDataError(`the ${what} URI is empty`);
   if (!isHex(data.hash, { strict: true }) || size(data.hash) !== 32 || data.hash === ZERO_HASH) {
