@@ -1,12 +1,10 @@
 import type { Address, BlockNumber, Hex } from "viem";
-import { readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
-import { ContractRevertError } from "../errors/contract.js";
-import { toVerityError } from "../errors/decode.js";
+import type { ContractRevertError } from "../errors/contract.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
-import { UnknownModelVersionError } from "../errors/request.js";
+import type { UnknownModelVersionError } from "../errors/request.js";
 import type { ModelVersion, VerityClient } from "../types.js";
 import { checkVersion } from "../internal/parameters.js";
+import { readModelVersion } from "../internal/readVersion.js";
 import { expectAddress, expectBigint, expectHex, expectParameters } from "../internal/validate.js";
 
 export type GetModelVersionParameters = {
@@ -40,21 +38,5 @@ export async function getModelVersion(
   expectHex(action, "modelId", parameters.modelId, { size: 32 });
   checkVersion(action, "version", parameters.version);
   expectBigint(action, "blockNumber", parameters.blockNumber, { optional: true });
-  const { hub, modelId, version, blockNumber } = parameters;
-  try {
-    const v = await readContract(client, {
-      address: hub,
-      abi: inferenceHubAbi,
-      functionName: "getVersion",
-      args: [modelId, version],
-      ...(blockNumber === undefined ? {} : { blockNumber }),
-    });
-    return { ...v };
-  } catch (err) {
-    const e = toVerityError(err);
-    if (e instanceof ContractRevertError && e.errorName === "ModelUnknownVersion") {
-      throw new UnknownModelVersionError({ modelId, version });
-    }
-    throw e;
-  }
+  return readModelVersion(client, parameters);
 }

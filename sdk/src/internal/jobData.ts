@@ -1,8 +1,6 @@
 import { type Address, type BlockNumber, type Hex, type Transaction, decodeFunctionData, isAddressEqual } from "viem";
 import { getBlockNumber, getChainId, getTransaction, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
-import { getJob } from "../actions/getJob.js";
-import { getModelVersion } from "../actions/getModelVersion.js";
 import { modeLabel } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { VerificationModeNotSupportedError } from "../errors/job.js";
@@ -12,6 +10,8 @@ import type { Fulfilled, JobDataBase } from "../proofs/checks.js";
 import type { ZkVerifyingKeyLoader, ZkVerifyingKeys } from "../proofs/verifyZkJob.js";
 import type { Groth16VerifyingKey } from "../proofs/zk.js";
 import type { Job, JobStruct, ModelVersion, VerityClient } from "../types.js";
+import { readJob } from "./readJob.js";
+import { readModelVersion } from "./readVersion.js";
 
 /**
  * What the job-data readers (`getTeeJobData`, `getZkJobData`, `getQuorumJobData`, `getOptimisticJobData`) share:
@@ -56,7 +56,7 @@ export type JobDataGatherer<P extends JobDataParameters, T> = (
 export async function readJobContext(client: VerityClient, parameters: JobDataParameters): Promise<JobContext> {
   const { hub, jobId } = parameters;
   const rpcChainId = await withVerityErrors(() => getChainId(client));
-  const job = await getJob(client, { hub, jobId, fromBlock: parameters.fromBlock });
+  const job = await readJob(client, { hub, jobId, fromBlock: parameters.fromBlock });
   return { job, chainId: parameters.chainId ?? rpcChainId, rpcChainId };
 }
 
@@ -179,7 +179,7 @@ export async function versionAt(
   blockNumber: bigint | undefined,
 ): Promise<ModelVersion | undefined> {
   try {
-    return await getModelVersion(client, { hub, modelId: job.modelId, version: job.version, blockNumber });
+    return await readModelVersion(client, { hub, modelId: job.modelId, version: job.version, blockNumber });
   } catch (err) {
     if (err instanceof UnknownModelVersionError) return undefined;
     throw err;
