@@ -39,6 +39,9 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     uint64 public constant MAX_DEADLINE_DELAY = 30 days;
     /// @dev Gas kept back for the work after the callback returns (event, bookkeeping).
     uint256 private constant _CALLBACK_RESERVE = 12_000;
+    /// @dev What the CALL itself costs before the callee's gas is set aside: a cold account access (EIP-2929),
+    /// with room for the few opcodes between the check and the call.
+    uint256 private constant _CALLBACK_CALL_COST = 2_600 + 100;
     bytes32 private constant _STATUS_MASK = bytes32(uint256(0xff));
 
     /// @dev Read on every request, one slot: jobCount (64) | protocolFeeBps (16) | paused (8).
@@ -256,6 +259,12 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         _verifiers[mode] = IResultVerifier(verifier);
     }
 
+    /// @notice Disabled: governance cannot renounce ownership (always reverts with `HubRenounceDisabled`), so the
+    /// hub can never be left paused for ever, nor its fee settings frozen.
+    function renounceOwnership() public view override onlyOwner {
+        revert HubRenounceDisabled();
+    }
+
     /// @inheritdoc IInferenceHub
     function setProtocolFee(uint16 bps) external onlyOwner {
         if (bps > MAX_PROTOCOL_FEE_BPS) revert HubProtocolFeeTooHigh(bps);
@@ -370,6 +379,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (request.callback == address(0)) {
             if (request.callbackGasLimit != 0) revert HubInvalidCallback(address(0), request.callbackGasLimit);
         } else {
+            // A consumer only ever receives results of jobs it requested itself.
+            if (request.callback != msg.sender) revert HubCallbackNotRequester(request.callback, msg.sender);
             if (request.callback.code.length == 0) {
                 revert HubInvalidCallback(request.callback, request.callbackGasLimit);
             }
@@ -631,12 +642,14 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     function _callBack(uint256 jobId, Job calldata job, bytes32 outputHash, bytes calldata output) private {
         uint256 gasLimit = job.callbackGasLimit;
-        // EIP-150 passes at most 63/64 of the remaining gas: make sure the callee gets its full limit, so an
-        // operator cannot make a callback fail by sending too little gas.
-        uint256 required = gasLimit + gasLimit / 63 + _CALLBACK_RESERVE;
-        if (gasleft() < required) revert HubInsufficientGasForCallback(jobId, required, gasleft());
         bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, outputHash, output));
         address callback = job.callback;
+        // Checked right before the CALL, after the output was copied: EIP-150 passes at most 63/64 of the gas left
+        // once the call's own cost (a cold account access) is paid, so the callee gets its full limit and an
+        // operator cannot make a callback fail by sending too little gas, whatever the output's size.
+        uint256 required = gasLimit + gasLimit / 63 + _CALLBACK_CALL_COST + _CALLBACK_RESERVE;
+        uint256 available = gasleft();
+        if (available < required) revert HubInsufficientGasForCallback(jobId, required, available);
         bool success;
         bytes memory reason;
         assembly ("memory-safe") {
@@ -694,6 +707,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             mstore(add(j, 0x160), inputHash)
             mstore(add(j, 0x180), calldataload(add(request, 0xe0))) // params
             commitment := keccak256(m, 0x1c0)
+            // Reserve the words laid out here: `_emitRequested` reads them after Solidity code has run.
+            mstore(0x40, add(m, 0x1c0))
         }
         _jobs[jobId] = (commitment & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
         _emitRequested(j, jobId, request.input, bytes(request.inputURI));

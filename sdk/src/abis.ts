@@ -55,6 +55,22 @@ export const inferenceHubAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "callback",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      }
+    ],
+    "name": "HubCallbackNotRequester",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
@@ -448,6 +464,11 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "HubProtocolFeeTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "HubRenounceDisabled",
     "type": "error"
   },
   {
@@ -1677,7 +1698,7 @@ export const inferenceHubAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "acceptOwnership",
+    "name": "acceptModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2871,7 +2892,7 @@ export const inferenceHubAbi = [
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3166,7 +3187,7 @@ export const inferenceHubAbi = [
         "type": "address"
       }
     ],
-    "name": "transferOwnership",
+    "name": "transferModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3647,7 +3668,7 @@ export const modelRegistryAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "acceptOwnership",
+    "name": "acceptModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3945,7 +3966,7 @@ export const modelRegistryAbi = [
         "type": "address"
       }
     ],
-    "name": "transferOwnership",
+    "name": "transferModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4031,6 +4052,17 @@ export const operatorRegistryAbi = [
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "hub",
+        "type": "address"
+      }
+    ],
+    "name": "OperatorHubAlreadySet",
     "type": "error"
   },
   {
@@ -4182,6 +4214,11 @@ export const operatorRegistryAbi = [
       }
     ],
     "name": "OperatorOnlyHub",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OperatorRenounceDisabled",
     "type": "error"
   },
   {
@@ -5234,7 +5271,7 @@ export const operatorRegistryAbi = [
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
