@@ -402,6 +402,10 @@ interface IInferenceHub {
     /// @param jobId The job.
     /// @param proposer The proposer.
     error HubSelfChallenge(uint256 jobId, address proposer);
+    /// @notice OPTIMISTIC results are delivered inline (the output bytes, no URI): whoever calls `finalize` or
+    /// `resolveChallenge` must not choose the delivery form, and a challenge's proof carries the bytes anyway.
+    /// @param jobId The job.
+    error HubOutputNotInline(uint256 jobId);
     /// @notice The result given is not the proposed one.
     /// @param jobId The job.
     /// @param proposed The proposed output hash.

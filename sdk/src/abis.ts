@@ -404,6 +404,17 @@ export const inferenceHubAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "HubOutputNotInline",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "HubPaused",
     "type": "error"
@@ -5318,6 +5329,11 @@ export const operatorRegistryAbi = [
         "internalType": "bytes32",
         "name": "outputHash",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
+        "type": "bytes32"
       }
     ],
     "name": "resultDigest",
@@ -5554,6 +5570,11 @@ export const operatorRegistryAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -5607,6 +5628,11 @@ export const operatorRegistryAbi = [
       {
         "internalType": "bytes32",
         "name": "outputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
         "type": "bytes32"
       }
     ],
@@ -5861,6 +5887,11 @@ export const teeVerifierAbi = [
         "internalType": "bytes32",
         "name": "outputHash",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
+        "type": "bytes32"
       }
     ],
     "name": "resultDigest",
@@ -5940,6 +5971,11 @@ export const teeVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -6039,6 +6075,22 @@ export const zkVerifierAbi = [
       }
     ],
     "name": "ZkOutputHashMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ZkOutputNotInline",
     "type": "error"
   },
   {
@@ -6232,6 +6284,11 @@ export const zkVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -6297,6 +6354,11 @@ export const resultVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",

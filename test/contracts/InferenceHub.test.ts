@@ -474,6 +474,7 @@ describe("InferenceHub", function () {
         version: 1,
         inputHash: job.inputHash as string,
         outputHash: URI_HASH,
+        outputURIHash: ethersLib.id("ipfs://output"),
       });
       const result = { output: "0x", outputURI: "ipfs://output", outputHash: URI_HASH };
       await expect(c.hub.connect(c.operator).fulfill(jobId, job, result, teeAttestation(sig)))
@@ -759,6 +760,7 @@ describe("InferenceHub", function () {
         version: 1,
         inputHash: job.inputHash as string,
         outputHash: URI_HASH,
+        outputURIHash: ethersLib.id("ipfs://output"),
       });
       const result = { output: "0x", outputURI: "ipfs://output", outputHash: URI_HASH };
       await expect(c.hub.connect(c.operator).fulfill(jobId, job, result, teeAttestation(sig)))
