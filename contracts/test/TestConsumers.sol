@@ -22,9 +22,11 @@ contract ExampleConsumer is InferenceConsumer {
         return _requestInference(request);
     }
 
-    /// @notice Pulls refunds of expired jobs back into this contract.
-    function collectRefunds(address token) external returns (uint256) {
-        return _withdrawFromHub(token);
+    /// @notice Jobs refunded through `refundExpired`, and their fee.
+    mapping(uint256 jobId => uint256) public refundedFee;
+
+    function _onInferenceRefunded(uint256 jobId, address, uint256 fee) internal override {
+        refundedFee[jobId] = fee;
     }
 
     function _onInferenceResult(uint256 jobId, bytes32 outputHash, bytes calldata output) internal override {
