@@ -25,8 +25,10 @@ export default defineConfig({
     ],
   },
   paths: {
-    tests: { mocha: "test" },
+    tests: { mocha: "test", solidity: "test/invariants" },
   },
+  // Solidity invariant campaigns (test/invariants/*.t.sol): 10,000 random sequences of 20 calls each.
+  test: { solidity: { invariant: { runs: 10_000, depth: 20 } } },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", url: process.env.VERITY_RPC_URL ?? "http://127.0.0.1:8545" },

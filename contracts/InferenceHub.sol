@@ -39,6 +39,11 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     uint64 public constant MAX_DEADLINE_DELAY = 30 days;
     /// @dev Gas kept back for the work after the callback returns (event, bookkeeping).
     uint256 private constant _CALLBACK_RESERVE = 12_000;
+    /// @dev What the CALL itself costs before the callee's gas is set aside: a cold account access (EIP-2929),
+    /// with room for the few opcodes between the check and the call.
+    uint256 private constant _CALLBACK_CALL_COST = 2_600 + 100;
+    /// @dev The delivery form of inline output: keccak256 of the empty URI.
+    bytes32 private constant _INLINE_OUTPUT = keccak256("");
     bytes32 private constant _STATUS_MASK = bytes32(uint256(0xff));
 
     /// @dev Read on every request, one slot: jobCount (64) | protocolFeeBps (16) | paused (8).
@@ -110,7 +115,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
         bytes calldata output = result.output;
         bytes32 outputHash = _outputHash(output, bytes(result.outputURI), result.outputHash);
-        address[] memory operators = _verify(_verifierOf(jobId, job.mode), jobId, job, outputHash, attestation);
+        address[] memory operators =
+            _verify(_verifierOf(jobId, job.mode), jobId, job, outputHash, keccak256(bytes(result.outputURI)), attestation);
         if (operators.length == 0) revert HubNoOperator();
 
         _distributeFee(jobId, job, operators);
@@ -125,7 +131,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @custom:security The only external call is a STATICCALL to the operator registry (the proposer's stake).
     function proposeResult(uint256 jobId, Job calldata job, Result calldata result) external payable {
         (uint256 window, uint256 bond) = _checkProposal(jobId, job);
-        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
+        bytes32 outputHash = _inlineOutputHash(jobId, result);
         uint64 closesAt = _closingTime(window);
         Proposal storage p = _proposals[jobId];
         p.proposer = msg.sender;
@@ -167,8 +173,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             // Written before the verifier runs; a failed verification reverts it with everything else.
             _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
         }
-        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
-        _verify(_verifierOf(jobId, VerityTypes.MODE_ZK), jobId, job, outputHash, attestation);
+        bytes32 outputHash = _inlineOutputHash(jobId, result);
+        _verify(_verifierOf(jobId, VerityTypes.MODE_ZK), jobId, job, outputHash, _INLINE_OUTPUT, attestation);
 
         address winner = _settleChallenge(jobId, job.params, outputHash);
         _settle(jobId, job, winner, outputHash, result);
@@ -181,7 +187,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         address proposer = p.proposer;
         uint64 closesAt = p.closesAt;
         if (block.timestamp <= closesAt) revert HubChallengeWindowOpen(jobId, closesAt);
-        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
+        bytes32 outputHash = _inlineOutputHash(jobId, result);
         bytes32 proposed = p.outputHash;
         if (outputHash != proposed) revert HubProposalOutputMismatch(jobId, proposed, outputHash);
 
@@ -254,6 +260,12 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
         emit VerifierUpdated(mode, address(_verifiers[mode]), verifier);
         _verifiers[mode] = IResultVerifier(verifier);
+    }
+
+    /// @notice Disabled: governance cannot renounce ownership (always reverts with `HubRenounceDisabled`), so the
+    /// hub can never be left paused for ever, nor its fee settings frozen.
+    function renounceOwnership() public view override onlyOwner {
+        revert HubRenounceDisabled();
     }
 
     /// @inheritdoc IInferenceHub
@@ -370,6 +382,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (request.callback == address(0)) {
             if (request.callbackGasLimit != 0) revert HubInvalidCallback(address(0), request.callbackGasLimit);
         } else {
+            // A consumer only ever receives results of jobs it requested itself.
+            if (request.callback != msg.sender) revert HubCallbackNotRequester(request.callback, msg.sender);
             if (request.callback.code.length == 0) {
                 revert HubInvalidCallback(request.callback, request.callbackGasLimit);
             }
@@ -411,6 +425,12 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             if (uri.length == 0 || given == bytes32(0)) revert HubInvalidOutput();
             h = given;
         }
+    }
+
+    /// @dev The hash of an OPTIMISTIC result, which must be inline (`HubOutputNotInline` otherwise).
+    function _inlineOutputHash(uint256 jobId, Result calldata result) private pure returns (bytes32) {
+        if (bytes(result.outputURI).length != 0) revert HubOutputNotInline(jobId);
+        return _outputHash(result.output, bytes(result.outputURI), result.outputHash);
     }
 
     /// @dev `emit InferenceFulfilled(jobId, operator, outputHash, output, uri)`, encoded by hand (saves a copy).
@@ -551,7 +571,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         return (stored & ~_STATUS_MASK) | bytes32(uint256(uint8(status)));
     }
 
-    /// @dev Calls `verifier.verifyResult(IResultVerifier.Job(...), attestation)` with hand-built calldata and
+    /// @dev Calls `verifier.verifyResult(IResultVerifier.Job(...), attestation)` with hand-built calldata (the Job's
+    /// eight words, then the attestation's offset, length and bytes) and
     /// decodes the returned `address[]`; a verifier's revert is re-thrown as is, so its custom error reaches the
     /// caller. Equivalent to the high-level call, about 1,000 gas cheaper.
     function _verify(
@@ -559,6 +580,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         uint256 jobId,
         Job calldata job,
         bytes32 outputHash,
+        bytes32 outputURIHash,
         bytes calldata attestation
     ) private view returns (address[] memory operators) {
         bytes4 selector = IResultVerifier.verifyResult.selector;
@@ -573,11 +595,12 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             mstore(add(m, 0x84), outputHash)
             mstore(add(m, 0xa4), calldataload(add(job, 0x180))) // params
             mstore(add(m, 0xc4), caller())
-            mstore(add(m, 0xe4), 0x100) // offset of `attestation` after the selector
-            mstore(add(m, 0x104), attestation.length)
-            let size := add(0x124, and(add(attestation.length, 0x1f), not(0x1f)))
+            mstore(add(m, 0xe4), outputURIHash)
+            mstore(add(m, 0x104), 0x120) // offset of `attestation` after the selector
+            mstore(add(m, 0x124), attestation.length)
+            let size := add(0x144, and(add(attestation.length, 0x1f), not(0x1f)))
             mstore(add(m, sub(size, 0x20)), 0) // zero the padding of the last word
-            calldatacopy(add(m, 0x124), attestation.offset, attestation.length)
+            calldatacopy(add(m, 0x144), attestation.offset, attestation.length)
             if iszero(staticcall(gas(), verifier, m, size, 0, 0)) {
                 returndatacopy(m, 0, returndatasize())
                 revert(m, returndatasize())
@@ -631,12 +654,14 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     function _callBack(uint256 jobId, Job calldata job, bytes32 outputHash, bytes calldata output) private {
         uint256 gasLimit = job.callbackGasLimit;
-        // EIP-150 passes at most 63/64 of the remaining gas: make sure the callee gets its full limit, so an
-        // operator cannot make a callback fail by sending too little gas.
-        uint256 required = gasLimit + gasLimit / 63 + _CALLBACK_RESERVE;
-        if (gasleft() < required) revert HubInsufficientGasForCallback(jobId, required, gasleft());
         bytes memory data = abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, outputHash, output));
         address callback = job.callback;
+        // Checked right before the CALL, after the output was copied: EIP-150 passes at most 63/64 of the gas left
+        // once the call's own cost (a cold account access) is paid, so the callee gets its full limit and an
+        // operator cannot make a callback fail by sending too little gas, whatever the output's size.
+        uint256 required = gasLimit + gasLimit / 63 + _CALLBACK_CALL_COST + _CALLBACK_RESERVE;
+        uint256 available = gasleft();
+        if (available < required) revert HubInsufficientGasForCallback(jobId, required, available);
         bool success;
         bytes memory reason;
         assembly ("memory-safe") {
@@ -694,6 +719,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             mstore(add(j, 0x160), inputHash)
             mstore(add(j, 0x180), calldataload(add(request, 0xe0))) // params
             commitment := keccak256(m, 0x1c0)
+            // Reserve the words laid out here: `_emitRequested` reads them after Solidity code has run.
+            mstore(0x40, add(m, 0x1c0))
         }
         _jobs[jobId] = (commitment & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
         _emitRequested(j, jobId, request.input, bytes(request.inputURI));

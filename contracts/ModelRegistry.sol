@@ -102,13 +102,13 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function transferOwnership(bytes32 modelId, address newOwner) external onlyModelOwner(modelId) {
+    function transferModelOwnership(bytes32 modelId, address newOwner) external onlyModelOwner(modelId) {
         _models[modelId].pendingOwner = newOwner;
         emit ModelOwnershipTransferStarted(modelId, msg.sender, newOwner);
     }
 
     /// @inheritdoc IModelRegistry
-    function acceptOwnership(bytes32 modelId) external {
+    function acceptModelOwnership(bytes32 modelId) external {
         _ModelRecord storage m = _models[modelId];
         if (m.owner == address(0)) revert ModelUnknown(modelId);
         if (m.pendingOwner != msg.sender) revert ModelNotPendingOwner(modelId, msg.sender);

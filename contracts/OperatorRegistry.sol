@@ -252,8 +252,15 @@ contract OperatorRegistry is
 
     /// @inheritdoc IOperatorRegistry
     function setHub(address hub_) external onlyOwner {
-        emit HubUpdated(_hub, hub_);
+        if (_hub != address(0)) revert OperatorHubAlreadySet(_hub);
+        if (hub_ == address(0)) revert OperatorOnlyHub(address(0));
+        emit HubUpdated(address(0), hub_);
         _hub = hub_;
+    }
+
+    /// @notice Disabled: governance cannot renounce ownership (always reverts with `OperatorRenounceDisabled`).
+    function renounceOwnership() public view override onlyOwner {
+        revert OperatorRenounceDisabled();
     }
 
     // ──────────────────────────────────────────── views ───────────────────────────────────────────

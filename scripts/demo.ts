@@ -15,13 +15,16 @@ import { privateKeyToAccount } from "viem/accounts";
 import {
   type Job,
   decodeTensor,
+  encodeTensor,
   getJob,
+  inferenceHubAbi,
   modeLabel,
   modelIdOf,
   operatorRegistryAbi,
   optimisticParams,
   quorumParams,
   tensor,
+  toVerityError,
   verityActions,
 } from "../sdk/src/index.js";
 import { createOperatorNode, createWatcher, loadIrisModel } from "../sdk/src/operator/index.js";
@@ -198,6 +201,31 @@ console.log(`    requester received logits [${optimisticResult.output!.values.jo
 console.log(`    verifyJob: ${optimisticReport.verdict}; state ${optimisticReport.optimistic?.state}, challenger ${optimisticReport.optimistic?.challenge?.challenger}, proposal upheld: ${optimisticReport.optimistic?.resolution?.proposalUpheld}`);
 console.log(`    the dishonest operator's stake went from ${formatEther(stakeBefore)} to ${formatEther(await stakeOf(dishonest.account.address))} ETH`);
 await watcher.stop();
+
+step(10, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
+const consumer = await viem.deployContract("ExampleConsumer", [hub]);
+const attacker = await localWallet("demo attacker");
+try {
+  await attacker.extend(bind).requestInference({
+    modelId, version: 1, input: quantizeFeatures(optimisticFlower, model.inputScale), fee: parseEther("0.003"),
+    callback: consumer.address, callbackGasLimit: 100_000,
+  });
+  throw new Error("the SDK sent a spoofed callback");
+} catch (err) {
+  console.log(`    SDK: refused before sending: ${(err as Error & { shortMessage?: string }).shortMessage ?? (err as Error).message}`);
+}
+const spoofed = await publicClient
+  .simulateContract({
+    account: attacker.account, address: hub, abi: inferenceHubAbi, functionName: "requestInference", value: parseEther("0.003"),
+    args: [{
+      modelId, version: 1, mode: 1, deadline: (await publicClient.getBlock()).timestamp + 600n, callback: consumer.address,
+      callbackGasLimit: 100_000, fee: parseEther("0.003"), params: 0n, inputHash: `0x${"00".repeat(32)}`,
+      input: encodeTensor(quantizeFeatures(optimisticFlower, model.inputScale)), inputURI: "",
+    }],
+  })
+  .then(() => "accepted (!)", (err: unknown) => (toVerityError(err) as Error & { shortMessage: string }).shortMessage);
+console.log(`    hub: the same request sent directly: ${spoofed}`);
+console.log(`    the consumer holds ${await consumer.read.resultCount()} result(s): none it did not ask for`);
 
 await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });

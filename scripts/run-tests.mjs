@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test suite and ends with one plain line, "N passed, N failed", summed over all suites, as CI reads it:
 //   1. Hardhat's mocha runner over test/ (it builds the contracts first);
-//   2. the TypeScript type check of the whole project (`tsc --noEmit`, after the build so contract types exist),
+//   2. the Solidity invariant and fuzz campaigns of test/invariants/*.t.sol (`hardhat test solidity`, on EDR);
+//   3. the TypeScript type check of the whole project (`tsc --noEmit`, after the build so contract types exist),
 //      counted as one test.
 import { spawn } from "node:child_process";
 
@@ -28,6 +29,13 @@ if (mocha.code !== 0 && failed === 0) failed = 1; // the runner itself failed (e
 
 let typecheckOk = true;
 if (process.argv.length <= 2) {
+  console.log("\nSolidity invariant campaigns (hardhat test solidity)");
+  const sol = await run("npx", ["hardhat", "test", "solidity"]);
+  const solCount = (re) => [...sol.out.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
+  passed += solCount(/^\s*(\d+) passing/gm);
+  const solFailed = solCount(/^\s*(\d+) failing/gm);
+  failed += solFailed > 0 ? solFailed : sol.code !== 0 ? 1 : 0;
+
   console.log("\nType check (tsc --noEmit -p .)");
   const tsc = await run("npx", ["tsc", "--noEmit", "-p", "."]);
   typecheckOk = tsc.code === 0;

@@ -301,6 +301,13 @@ interface IInferenceHub {
     /// @param callback The callback.
     /// @param gasLimit The gas limit.
     error HubInvalidCallback(address callback, uint32 gasLimit);
+    /// @notice The callback is not the requester: a contract only ever receives results of jobs it requested
+    /// itself, so nobody can push an answer to a question it never asked into a consumer.
+    /// @param callback The callback asked for.
+    /// @param requester The account requesting (the only allowed callback besides none).
+    error HubCallbackNotRequester(address callback, address requester);
+    /// @notice Governance cannot renounce ownership: the hub would lose its pause switch and fee settings for ever.
+    error HubRenounceDisabled();
     /// @notice The callback gas limit exceeds `MAX_CALLBACK_GAS`.
     /// @param gasLimit The limit asked for.
     /// @param maximum The maximum.
@@ -395,6 +402,10 @@ interface IInferenceHub {
     /// @param jobId The job.
     /// @param proposer The proposer.
     error HubSelfChallenge(uint256 jobId, address proposer);
+    /// @notice OPTIMISTIC results are delivered inline (the output bytes, no URI): whoever calls `finalize` or
+    /// `resolveChallenge` must not choose the delivery form, and a challenge's proof carries the bytes anyway.
+    /// @param jobId The job.
+    error HubOutputNotInline(uint256 jobId);
     /// @notice The result given is not the proposed one.
     /// @param jobId The job.
     /// @param proposed The proposed output hash.

@@ -131,12 +131,12 @@ interface IModelRegistry {
 
     /// @notice Starts a two-step transfer of the model to `newOwner` (zero cancels). Only the model owner.
     /// @param modelId The model.
-    /// @param newOwner The account that must call `acceptOwnership`.
-    function transferOwnership(bytes32 modelId, address newOwner) external;
+    /// @param newOwner The account that must call `acceptModelOwnership`.
+    function transferModelOwnership(bytes32 modelId, address newOwner) external;
 
-    /// @notice Completes a transfer started by `transferOwnership`. Only the pending owner.
+    /// @notice Completes a transfer started by `transferModelOwnership`. Only the pending owner.
     /// @param modelId The model.
-    function acceptOwnership(bytes32 modelId) external;
+    function acceptModelOwnership(bytes32 modelId) external;
 
     /// @notice The model's current owner (zero if unknown).
     /// @param modelId The model.

@@ -126,6 +126,11 @@ interface IOperatorRegistry {
     /// @notice Only the hub may slash.
     /// @param caller The caller.
     error OperatorOnlyHub(address caller);
+    /// @notice The hub is set once, at deployment; it can never be pointed elsewhere (a new hub could slash stakes).
+    /// @param hub The hub already set.
+    error OperatorHubAlreadySet(address hub);
+    /// @notice Governance cannot renounce ownership of the registry.
+    error OperatorRenounceDisabled();
     /// @notice The unbonding delay is outside 1 hour .. 90 days.
     /// @param delay The delay given.
     error OperatorInvalidUnbondingDelay(uint64 delay);
@@ -174,7 +179,8 @@ interface IOperatorRegistry {
     /// @param delay Seconds, between 1 hour and 90 days.
     function setUnbondingDelay(uint64 delay) external;
 
-    /// @notice Sets the hub, the only account allowed to slash. Only governance.
+    /// @notice Sets the hub, the only account allowed to slash. Only governance, and only once: a second call
+    /// reverts with `OperatorHubAlreadySet`.
     /// @param hub The hub.
     function setHub(address hub) external;
 

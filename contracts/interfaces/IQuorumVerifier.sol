@@ -6,7 +6,7 @@ import {IResultVerifier} from "./IResultVerifier.sol";
 /// @title IQuorumVerifier
 /// @notice QUORUM mode: a result counts when at least k distinct operators, each with a bonded stake of at least the
 /// job's minimum (and non-zero), signed the same EIP-712 vote
-/// `QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)` under the hub's
+/// `QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)` under the hub's
 /// domain `{name: "Verity", version: "1", chainId, verifyingContract: hub}` with their operator (staking) account.
 /// k and the minimum stake come from the job's `params` (see libraries/ModeParams.sol: `k | minStake << 8`).
 ///
@@ -77,12 +77,14 @@ interface IQuorumVerifier is IResultVerifier {
     /// @param version The version.
     /// @param inputHash The input hash.
     /// @param outputHash The output hash voted for.
+    /// @param outputURIHash keccak256 of the output URI (of "" for inline output): the delivery form voted for.
     function voteDigest(
         address hub,
         uint256 jobId,
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) external view returns (bytes32);
 }

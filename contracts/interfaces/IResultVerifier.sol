@@ -15,6 +15,9 @@ interface IResultVerifier {
     /// @param outputHash keccak256 of the canonical output tensor bytes claimed by the operator.
     /// @param params Mode parameters committed with the request (quorum threshold and minimum stake, or zero).
     /// @param submitter The account that called `fulfill` (credited by modes whose evidence names no operator).
+    /// @param outputURIHash The delivery form: keccak256 of the output URI (of the empty string for inline output).
+    /// Evidence must commit to it, so whoever re-sends an operator's attestation cannot strip the output bytes the
+    /// consumer's callback receives, or point the URI elsewhere.
     struct Job {
         uint256 jobId;
         bytes32 modelId;
@@ -23,6 +26,7 @@ interface IResultVerifier {
         bytes32 outputHash;
         uint256 params;
         address submitter;
+        bytes32 outputURIHash;
     }
 
     /// @notice Verifies `attestation` for `job`; reverts with a custom error naming the fault when it does not hold.

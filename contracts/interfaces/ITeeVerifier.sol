@@ -72,12 +72,14 @@ interface ITeeVerifier is IResultVerifier {
     /// @param version The version.
     /// @param inputHash The input hash.
     /// @param outputHash The output hash.
+    /// @param outputURIHash keccak256 of the output URI (of "" for inline output): the delivery form.
     function resultDigest(
         address hub,
         uint256 jobId,
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) external view returns (bytes32);
 }

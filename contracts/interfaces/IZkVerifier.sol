@@ -48,6 +48,11 @@ interface IZkVerifier is IResultVerifier {
     /// @param expected The job's `inputHash`.
     /// @param actual keccak256 of the input bytes given.
     error ZkInputHashMismatch(uint256 jobId, bytes32 expected, bytes32 actual);
+    /// @notice A ZK result must be delivered inline: the attestation carries the output bytes, so a copier of the
+    /// attestation cannot deliver it by URI and leave the consumer's callback without them.
+    /// @param jobId The job.
+    /// @param outputURIHash keccak256 of the URI given.
+    error ZkOutputNotInline(uint256 jobId, bytes32 outputURIHash);
 
     /// @notice keccak256 of the attestation's output bytes is not the claimed output hash.
     /// @param jobId The job.

@@ -28,8 +28,12 @@ library HubSignatures {
         }
     }
 
+    /// @dev The delivery form of inline output: keccak256 of the empty URI.
+    bytes32 internal constant INLINE_OUTPUT = keccak256("");
+
     /// @dev keccak256("\x19\x01" || domainSeparator(hub) || keccak256(abi.encode(typehash, jobId, modelId, version,
-    /// inputHash, outputHash))), built in scratch memory. `typehash` names a struct with exactly those five fields.
+    /// inputHash, outputHash, outputURIHash))), built in scratch memory. `typehash` names a struct with exactly those
+    /// six fields; `outputURIHash` is keccak256 of the output URI (of "" for inline output): the delivery form.
     function jobDigest(
         bytes32 typehash,
         address hub,
@@ -37,7 +41,8 @@ library HubSignatures {
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) internal view returns (bytes32 digest) {
         bytes32 domain = domainSeparator(hub);
         assembly ("memory-safe") {
@@ -48,7 +53,8 @@ library HubSignatures {
             mstore(add(m, 0x60), version)
             mstore(add(m, 0x80), inputHash)
             mstore(add(m, 0xa0), outputHash)
-            let structHash := keccak256(m, 0xc0)
+            mstore(add(m, 0xc0), outputURIHash)
+            let structHash := keccak256(m, 0xe0)
             mstore(m, 0x1901)
             mstore(add(m, 0x20), domain)
             mstore(add(m, 0x40), structHash)

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {InferenceConsumer} from "../consumer/InferenceConsumer.sol";
 import {IInferenceHub} from "../interfaces/IInferenceHub.sol";
+import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 
 /// @title ExampleConsumer
 /// @notice A dApp that asks for a classification and stores the answer. Used by tests, the demo and the README.
@@ -21,9 +22,11 @@ contract ExampleConsumer is InferenceConsumer {
         return _requestInference(request);
     }
 
-    /// @notice Pulls refunds of expired jobs back into this contract.
-    function collectRefunds(address token) external returns (uint256) {
-        return _withdrawFromHub(token);
+    /// @notice Jobs refunded through `refundExpired`, and their fee.
+    mapping(uint256 jobId => uint256) public refundedFee;
+
+    function _onInferenceRefunded(uint256 jobId, address, uint256 fee) internal override {
+        refundedFee[jobId] = fee;
     }
 
     function _onInferenceResult(uint256 jobId, bytes32 outputHash, bytes calldata output) internal override {
@@ -87,4 +90,36 @@ contract HostileConsumer is InferenceConsumer {
     }
 
     receive() external payable {}
+}
+
+/// @title GasProbeConsumer
+/// @notice Requests for itself and records, at the first opcode of its callback, how much gas it was given.
+contract GasProbeConsumer is IInferenceConsumer {
+    IInferenceHub public immutable hub;
+    uint256 public gasAtEntry;
+    uint256 public outputLength;
+
+    constructor(IInferenceHub hub_) {
+        hub = hub_;
+    }
+
+    function ask(IInferenceHub.Request memory request) external payable returns (uint256) {
+        request.callback = address(this);
+        return hub.requestInference{value: msg.value}(request);
+    }
+
+    function onInferenceResult(uint256, bytes32, bytes calldata output) external {
+        uint256 g = gasleft();
+        gasAtEntry = g;
+        outputLength = output.length;
+    }
+}
+
+/// @title SpoofingRequester
+/// @notice An attacker's contract: requests a job naming another contract as the callback.
+contract SpoofingRequester {
+    function requestFor(IInferenceHub hub, IInferenceHub.Request memory request, address victim) external payable returns (uint256) {
+        request.callback = victim;
+        return hub.requestInference{value: msg.value}(request);
+    }
 }

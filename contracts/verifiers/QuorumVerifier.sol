@@ -23,7 +23,9 @@ import {HubSignatures} from "../libraries/HubSignatures.sol";
 abstract contract QuorumVerifier is IQuorumVerifier {
     /// @inheritdoc IQuorumVerifier
     bytes32 public constant QUORUM_VOTE_TYPEHASH =
-        keccak256("QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)");
+        keccak256(
+            "QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)"
+        );
     /// @inheritdoc IQuorumVerifier
     uint256 public constant MAX_QUORUM_SIGNERS = VerityTypes.MAX_QUORUM;
 
@@ -37,9 +39,10 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) external view returns (bytes32) {
-        return _voteDigest(hub, jobId, modelId, version, inputHash, outputHash);
+        return _voteDigest(hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
     /// @dev `IResultVerifier.verifyResult` for a QUORUM job. Checks, cheapest first: the params and the
@@ -63,7 +66,7 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         if (n < k) revert QuorumTooFewSigners(job.jobId, n, k);
         if (n > MAX_QUORUM_SIGNERS) revert QuorumTooManySigners(job.jobId, n, MAX_QUORUM_SIGNERS);
 
-        bytes32 digest = _voteDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash);
+        bytes32 digest = _voteDigestOf(job);
         signers = new address[](n);
         address previous;
         // Cannot overflow: i < n <= MAX_QUORUM_SIGNERS.
@@ -91,15 +94,21 @@ abstract contract QuorumVerifier is IQuorumVerifier {
     /// @dev An operator's bonded stake (unbonding stake does not count).
     function _bondedStake(address operator) internal view virtual returns (uint256);
 
+    /// @dev The vote digest of `job` under the calling hub's domain (one stack slot for the whole job).
+    function _voteDigestOf(Job calldata job) private view returns (bytes32) {
+        return _voteDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash, job.outputURIHash);
+    }
+
     function _voteDigest(
         address hub,
         uint256 jobId,
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) private view returns (bytes32) {
-        return HubSignatures.jobDigest(QUORUM_VOTE_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash);
+        return HubSignatures.jobDigest(QUORUM_VOTE_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
     /// @dev The signer of entry `i` and the address its signature recovers to for `digest`, read straight from

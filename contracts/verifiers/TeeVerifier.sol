@@ -18,7 +18,9 @@ import {HubSignatures} from "../libraries/HubSignatures.sol";
 abstract contract TeeVerifier is ITeeVerifier {
     /// @inheritdoc ITeeVerifier
     bytes32 public constant RESULT_TYPEHASH =
-        keccak256("Result(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)");
+        keccak256(
+            "Result(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)"
+        );
     uint256 private constant _ATTESTATION_LENGTH = 65;
 
     mapping(bytes32 policyKey => bool) private _allowed;
@@ -30,7 +32,8 @@ abstract contract TeeVerifier is ITeeVerifier {
         returns (address[] memory operators)
     {
         if (attestation.length != _ATTESTATION_LENGTH) revert TeeInvalidAttestationLength(attestation.length);
-        bytes32 digest = _resultDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash);
+        bytes32 digest =
+            _resultDigest(msg.sender, job.jobId, job.modelId, job.version, job.inputHash, job.outputHash, job.outputURIHash);
         address key = _recover(digest, attestation);
 
         (address operator, uint32 measurementId) = _enclaveOperator(key);
@@ -68,9 +71,10 @@ abstract contract TeeVerifier is ITeeVerifier {
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) external view returns (bytes32) {
-        return _resultDigest(hub, jobId, modelId, version, inputHash, outputHash);
+        return _resultDigest(hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
     /// @dev The operator running `key` and the id of the key's measurement, if the key is active and its
@@ -92,9 +96,10 @@ abstract contract TeeVerifier is ITeeVerifier {
         bytes32 modelId,
         uint32 version,
         bytes32 inputHash,
-        bytes32 outputHash
+        bytes32 outputHash,
+        bytes32 outputURIHash
     ) private view returns (bytes32) {
-        return HubSignatures.jobDigest(RESULT_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash);
+        return HubSignatures.jobDigest(RESULT_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
     /// @dev The signer of the 65-byte (r, s, v) signature, read straight from calldata (HubSignatures' rules).

@@ -25,6 +25,9 @@ import {TensorCodec} from "../libraries/TensorCodec.sol";
 /// bound to the job either: it is a statement about (model, input, output), so it is valid for any job with the
 /// same model version and input, which is sound (the output is correct).
 contract ZkVerifier is IZkVerifier {
+    /// @dev The delivery form of inline output: keccak256 of the empty URI.
+    bytes32 private constant _INLINE_OUTPUT = keccak256("");
+
     /// @inheritdoc IZkVerifier
     /// @dev About twice what a 3-signal snarkjs verifier needs (~205k), leaving room for precompile repricing; a
     /// bad proof burns at most this (a refused off-curve fulfilment uses ~457k gas in all, whatever its limit).
@@ -65,6 +68,7 @@ contract ZkVerifier is IZkVerifier {
         view
         returns (address[] memory operators)
     {
+        if (job.outputURIHash != _INLINE_OUTPUT) revert ZkOutputNotInline(job.jobId, job.outputURIHash);
         (bytes calldata input, bytes calldata output) = _tensors(attestation);
         bytes32 h = keccak256(input);
         if (h != job.inputHash) revert ZkInputHashMismatch(job.jobId, job.inputHash, h);

@@ -55,6 +55,22 @@ export const inferenceHubAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "callback",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      }
+    ],
+    "name": "HubCallbackNotRequester",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
@@ -388,6 +404,17 @@ export const inferenceHubAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "HubOutputNotInline",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "HubPaused",
     "type": "error"
@@ -448,6 +475,11 @@ export const inferenceHubAbi = [
       }
     ],
     "name": "HubProtocolFeeTooHigh",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "HubRenounceDisabled",
     "type": "error"
   },
   {
@@ -1677,7 +1709,7 @@ export const inferenceHubAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "acceptOwnership",
+    "name": "acceptModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -2871,7 +2903,7 @@ export const inferenceHubAbi = [
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -3166,7 +3198,7 @@ export const inferenceHubAbi = [
         "type": "address"
       }
     ],
-    "name": "transferOwnership",
+    "name": "transferModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3647,7 +3679,7 @@ export const modelRegistryAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "acceptOwnership",
+    "name": "acceptModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -3945,7 +3977,7 @@ export const modelRegistryAbi = [
         "type": "address"
       }
     ],
-    "name": "transferOwnership",
+    "name": "transferModelOwnership",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -4031,6 +4063,17 @@ export const operatorRegistryAbi = [
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "hub",
+        "type": "address"
+      }
+    ],
+    "name": "OperatorHubAlreadySet",
     "type": "error"
   },
   {
@@ -4182,6 +4225,11 @@ export const operatorRegistryAbi = [
       }
     ],
     "name": "OperatorOnlyHub",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "OperatorRenounceDisabled",
     "type": "error"
   },
   {
@@ -5234,7 +5282,7 @@ export const operatorRegistryAbi = [
     "inputs": [],
     "name": "renounceOwnership",
     "outputs": [],
-    "stateMutability": "nonpayable",
+    "stateMutability": "view",
     "type": "function"
   },
   {
@@ -5280,6 +5328,11 @@ export const operatorRegistryAbi = [
       {
         "internalType": "bytes32",
         "name": "outputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
         "type": "bytes32"
       }
     ],
@@ -5517,6 +5570,11 @@ export const operatorRegistryAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -5570,6 +5628,11 @@ export const operatorRegistryAbi = [
       {
         "internalType": "bytes32",
         "name": "outputHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
         "type": "bytes32"
       }
     ],
@@ -5824,6 +5887,11 @@ export const teeVerifierAbi = [
         "internalType": "bytes32",
         "name": "outputHash",
         "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
+        "type": "bytes32"
       }
     ],
     "name": "resultDigest",
@@ -5903,6 +5971,11 @@ export const teeVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -6002,6 +6075,22 @@ export const zkVerifierAbi = [
       }
     ],
     "name": "ZkOutputHashMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "outputURIHash",
+        "type": "bytes32"
+      }
+    ],
+    "name": "ZkOutputNotInline",
     "type": "error"
   },
   {
@@ -6195,6 +6284,11 @@ export const zkVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -6260,6 +6354,11 @@ export const resultVerifierAbi = [
             "internalType": "address",
             "name": "submitter",
             "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "outputURIHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IResultVerifier.Job",
@@ -6290,6 +6389,22 @@ export const inferenceConsumerAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      }
+    ],
+    "name": "ConsumerNotRequester",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "caller",
         "type": "address"
@@ -6297,6 +6412,44 @@ export const inferenceConsumerAbi = [
     ],
     "name": "ConsumerOnlyHub",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "ConsumerRefundsCollected",
+    "type": "event"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      }
+    ],
+    "name": "collectRefunds",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -6333,6 +6486,91 @@ export const inferenceConsumerAbi = [
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "requester",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "version",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint8",
+            "name": "mode",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint64",
+            "name": "deadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "address",
+            "name": "callback",
+            "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "callbackGasLimit",
+            "type": "uint32"
+          },
+          {
+            "internalType": "address",
+            "name": "feeToken",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "modelFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint16",
+            "name": "protocolFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "inputHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "params",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IInferenceHub.Job",
+        "name": "job",
+        "type": "tuple"
+      }
+    ],
+    "name": "refundExpired",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
   }
 ] as const;
 
@@ -6348,6 +6586,22 @@ export const exampleConsumerAbi = [
     ],
     "stateMutability": "nonpayable",
     "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      }
+    ],
+    "name": "ConsumerNotRequester",
+    "type": "error"
   },
   {
     "inputs": [
@@ -6370,6 +6624,25 @@ export const exampleConsumerAbi = [
     ],
     "name": "SafeERC20FailedOperation",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "ConsumerRefundsCollected",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -6484,7 +6757,7 @@ export const exampleConsumerAbi = [
     "outputs": [
       {
         "internalType": "uint256",
-        "name": "",
+        "name": "amount",
         "type": "uint256"
       }
     ],
@@ -6560,6 +6833,110 @@ export const exampleConsumerAbi = [
         "internalType": "bytes",
         "name": "",
         "type": "bytes"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "requester",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "modelId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "version",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint8",
+            "name": "mode",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint64",
+            "name": "deadline",
+            "type": "uint64"
+          },
+          {
+            "internalType": "address",
+            "name": "callback",
+            "type": "address"
+          },
+          {
+            "internalType": "uint32",
+            "name": "callbackGasLimit",
+            "type": "uint32"
+          },
+          {
+            "internalType": "address",
+            "name": "feeToken",
+            "type": "address"
+          },
+          {
+            "internalType": "uint256",
+            "name": "fee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint256",
+            "name": "modelFee",
+            "type": "uint256"
+          },
+          {
+            "internalType": "uint16",
+            "name": "protocolFeeBps",
+            "type": "uint16"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "inputHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint256",
+            "name": "params",
+            "type": "uint256"
+          }
+        ],
+        "internalType": "struct IInferenceHub.Job",
+        "name": "job",
+        "type": "tuple"
+      }
+    ],
+    "name": "refundExpired",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      }
+    ],
+    "name": "refundedFee",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",

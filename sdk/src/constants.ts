@@ -49,13 +49,17 @@ export const RESULT_DOMAIN = { name: "Verity", version: "1" } as const;
 /** EIP-712 domain name and version of enclave key registrations (the operator registry's domain). */
 export const OPERATOR_REGISTRY_DOMAIN = { name: "Verity OperatorRegistry", version: "1" } as const;
 
-/** The fields of a statement about one job's output: what an enclave (Result) or an operator (QuorumVote) signs. */
+/**
+ * The fields of a statement about one job's output: what an enclave (Result) or an operator (QuorumVote) signs.
+ * `outputURIHash` (keccak256 of the output URI, of "" for inline output) commits the delivery form.
+ */
 const JOB_OUTPUT_FIELDS = [
   { name: "jobId", type: "uint256" },
   { name: "modelId", type: "bytes32" },
   { name: "version", type: "uint32" },
   { name: "inputHash", type: "bytes32" },
   { name: "outputHash", type: "bytes32" },
+  { name: "outputURIHash", type: "bytes32" },
 ] as const;
 
 /** EIP-712 types of a TEE result signed by an enclave key. */

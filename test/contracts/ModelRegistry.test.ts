@@ -66,11 +66,11 @@ async function modelWithVersions() {
 
 type Fixture = Awaited<ReturnType<typeof modelWithVersions>>;
 
-// The hub's own governance (Ownable2Step) overloads transferOwnership/acceptOwnership; these are the model's.
+// A model's own two-step ownership (the hub's governance has transferOwnership/acceptOwnership of its own).
 const transferModel = (c: Fixture, from: HardhatEthersSigner, modelId: string, to: string) =>
-  c.models.connect(from)["transferOwnership(bytes32,address)"](modelId, to);
+  c.models.connect(from).transferModelOwnership(modelId, to);
 const acceptModel = (c: Fixture, from: HardhatEthersSigner, modelId: string) =>
-  c.models.connect(from)["acceptOwnership(bytes32)"](modelId);
+  c.models.connect(from).acceptModelOwnership(modelId);
 
 /** Asserts `send` is refused with `error(...args)` and that nothing the registry stores about the model changed. */
 async function expectRefused(

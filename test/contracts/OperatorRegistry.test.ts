@@ -551,19 +551,20 @@ describe("OperatorRegistry", function () {
       expect(await ethers.provider.getBalance(registry)).to.equal(ONE);
     });
 
-    it("lets only the new hub slash after setHub", async function () {
+    it("lets only the hub slash: governance cannot point the registry at another hub", async function () {
       const c = await loadFixture(signerHub);
-      await c.registry.setHub(c.other.address);
+      await expect(c.registry.setHub(c.other.address))
+        .to.be.revertedWithCustomError(c.registry, "OperatorHubAlreadySet")
+        .withArgs(c.slasher.address);
       await expectRefusedKeepingFunds(
         c.registry,
         [c.operator.address, c.recipient.address],
-        () => c.registry.connect(c.slasher).slash(c.operator.address, ONE, c.recipient.address, JOB_ID),
+        () => c.registry.connect(c.other).slash(c.operator.address, ONE, c.recipient.address, JOB_ID),
         c.registry,
         "OperatorOnlyHub",
-        [c.slasher.address],
+        [c.other.address],
       );
-      await c.registry.connect(c.other).slash(c.operator.address, 1n, c.recipient.address, JOB_ID);
-      expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(ethersLib.parseEther("0.6") - 1n);
+      expect(await c.registry.hub()).to.equal(c.slasher.address);
     });
   });
 
@@ -872,11 +873,18 @@ describe("OperatorRegistry", function () {
   });
 
   describe("setHub", function () {
-    it("sets the hub and emits HubUpdated with the old and new hub", async function () {
+    it("sets the hub once and emits HubUpdated from the zero address", async function () {
+      const c = await loadFixture(core);
+      const fresh = (await ethers.deployContract("OperatorRegistry", [c.governance.address, ethersLib.ZeroAddress, 3_600n])) as unknown as typeof c.operators;
+      await expect(fresh.setHub(c.other.address)).to.emit(fresh, "HubUpdated").withArgs(ethersLib.ZeroAddress, c.other.address);
+      expect(await fresh.hub()).to.equal(c.other.address);
+    });
+
+    it("refuses to change the hub once set, and keeps it", async function () {
       const c = await loadFixture(core);
       const hub = await c.hub.getAddress();
-      await expect(c.operators.setHub(c.other.address)).to.emit(c.operators, "HubUpdated").withArgs(hub, c.other.address);
-      expect(await c.operators.hub()).to.equal(c.other.address);
+      await expect(c.operators.setHub(c.other.address)).to.be.revertedWithCustomError(c.operators, "OperatorHubAlreadySet").withArgs(hub);
+      expect(await c.operators.hub()).to.equal(hub);
     });
 
     it("rejects anyone but governance", async function () {
@@ -999,8 +1007,8 @@ describe("OperatorRegistry", function () {
 
     it("follows model ownership: the new owner sets the policy, the old owner no longer can", async function () {
       const c = await loadFixture(teeModel);
-      await c.models.connect(c.modelOwner)["transferOwnership(bytes32,address)"](c.modelId, c.other.address);
-      await c.models.connect(c.other)["acceptOwnership(bytes32)"](c.modelId);
+      await c.models.connect(c.modelOwner).transferModelOwnership(c.modelId, c.other.address);
+      await c.models.connect(c.other).acceptModelOwnership(c.modelId);
       await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
         .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
         .withArgs(c.modelId, c.modelOwner.address);

@@ -154,13 +154,24 @@ describe("OPTIMISTIC mode (bonded proposal, challenge settled by a ZK proof, sla
       expect([after.credits, after.model]).to.deep.equal([before.credits, before.model]);
     });
 
-    it("accepts a proposal at exactly the deadline, and an output given by URI and hash", async function () {
+    it("accepts a proposal at exactly the deadline", async function () {
       const { c, jobId, job } = await optimisticJob();
       await time.setNextBlockTimestamp(job.deadline as bigint);
-      const hash = ethersLib.id("large output");
-      await expect(c.hub.connect(c.operator).proposeResult(jobId, job, { output: "0x", outputURI: "ipfs://o", outputHash: hash }, { value: BOND }))
+      await expect(c.hub.connect(c.operator).proposeResult(jobId, job, inline(TRUE), { value: BOND }))
         .to.emit(c.hub, "ResultProposed")
-        .withArgs(jobId, c.operator.address, hash, BOND, (job.deadline as bigint) + WINDOW, "0x", "ipfs://o");
+        .withArgs(jobId, c.operator.address, ethersLib.keccak256(TRUE), BOND, (job.deadline as bigint) + WINDOW, TRUE, "");
+    });
+
+    it("refuses an output given by URI: OPTIMISTIC results are delivered inline, so no later caller picks the form", async function () {
+      const { c, jobId, job } = await optimisticJob();
+      const hash = ethersLib.id("large output");
+      await expectOptimisticRefused(
+        c,
+        jobId,
+        () => c.hub.connect(c.operator).proposeResult(jobId, job, { output: "0x", outputURI: "ipfs://o", outputHash: hash }, { value: BOND }),
+        "HubOutputNotInline",
+        [jobId],
+      );
     });
 
     it("refuses a proposal after the deadline: the job can only be refunded", async function () {

@@ -196,7 +196,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
     it("accepts an output given by URI and hash, the votes signing that hash", async function () {
       const { c, jobId, job, signers } = await threeOfFive();
       const hash = ethersLib.id("large output");
-      const attestation = quorumAttestation(await votes(c, jobId, job, signers, "0x", hash));
+      const attestation = quorumAttestation(await votes(c, jobId, job, signers, "0x", hash, "ipfs://out"));
       await expect(c.hub.fulfill(jobId, job, { output: "0x", outputURI: "ipfs://out", outputHash: hash }, attestation))
         .to.emit(c.hub, "InferenceFulfilled")
         .withArgs(jobId, signers[0]!.address, hash, "0x", "ipfs://out");
@@ -224,13 +224,14 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
             { name: "version", type: "uint32" },
             { name: "inputHash", type: "bytes32" },
             { name: "outputHash", type: "bytes32" },
+            { name: "outputURIHash", type: "bytes32" },
           ],
         },
-        { jobId, modelId: job.modelId, version: job.version, inputHash: job.inputHash, outputHash },
+        { jobId, modelId: job.modelId, version: job.version, inputHash: job.inputHash, outputHash, outputURIHash: ethersLib.keccak256("0x") },
       );
-      expect(await c.operators.voteDigest(hub, jobId, job.modelId, job.version, job.inputHash, outputHash)).to.equal(expected);
+      expect(await c.operators.voteDigest(hub, jobId, job.modelId, job.version, job.inputHash, outputHash, ethersLib.keccak256("0x"))).to.equal(expected);
       expect(await c.operators.QUORUM_VOTE_TYPEHASH()).to.equal(
-        ethersLib.id("QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)"),
+        ethersLib.id("QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)"),
       );
     });
   });
@@ -293,7 +294,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const attestation = quorumAttestation([agree[0]!, dissent!, agree[1]!]);
       // The dissenter's signature is over another output: for the claimed one it recovers to a stranger.
       const recovered = ethersLib.recoverAddress(
-        await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, ethersLib.keccak256(OUTPUT)),
+        await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, ethersLib.keccak256(OUTPUT), ethersLib.keccak256("0x")),
         dissent!.signature,
       );
       expect(recovered).to.not.equal(signers[1]!.address);
@@ -303,7 +304,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
         recovered,
       ]);
       // Claiming the dissenter's output instead fails on the first of the majority.
-      const other = await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, ethersLib.keccak256(OTHER_OUTPUT));
+      const other = await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, ethersLib.keccak256(OTHER_OUTPUT), ethersLib.keccak256("0x"));
       await expectQuorumRefused(c, [jobId, job, resultOf(OTHER_OUTPUT), attestation], "QuorumInvalidSignature", [
         jobId,
         signers[0]!.address,
@@ -329,7 +330,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const a = await modeRequest(c, MODE_QUORUM, quorumParams(1));
       const b = await modeRequest(c, MODE_QUORUM, quorumParams(1));
       const [, , , attestation] = await quorumFulfillArgs(c, a.jobId, a.job, [c.quorum[0]!], OUTPUT);
-      const digest = await c.operators.voteDigest(await c.hub.getAddress(), b.jobId, b.job.modelId, b.job.version, b.job.inputHash, ethersLib.keccak256(OUTPUT));
+      const digest = await c.operators.voteDigest(await c.hub.getAddress(), b.jobId, b.job.modelId, b.job.version, b.job.inputHash, ethersLib.keccak256(OUTPUT), ethersLib.keccak256("0x"));
       const recovered = ethersLib.recoverAddress(digest, ethersLib.dataSlice(attestation, 20));
       await expectQuorumRefused(c, [b.jobId, b.job, resultOf(OUTPUT), attestation], "QuorumInvalidSignature", [
         b.jobId,
@@ -342,7 +343,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const { c, jobId, job, signers } = await threeOfFive();
       const outputHash = ethersLib.keccak256(OUTPUT);
       const vote = { jobId, modelId: job.modelId as string, version: job.version as bigint, inputHash: job.inputHash as string, outputHash };
-      const digest = await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, outputHash);
+      const digest = await c.operators.voteDigest(await c.hub.getAddress(), jobId, job.modelId, job.version, job.inputHash, outputHash, ethersLib.keccak256("0x"));
       const honest = await votes(c, jobId, job, [signers[1]!, signers[2]!], OUTPUT);
       for (const domain of [{ verifyingContract: c.other.address }, { chainId: 1n }]) {
         const signature = await signVote(c, signers[0]!, vote, domain);

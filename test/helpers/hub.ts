@@ -108,6 +108,7 @@ export async function resultSigner(c: TeeSetup, jobId: bigint, job: JobStruct, o
     job.version as bigint,
     job.inputHash as string,
     outputHash,
+    ethersLib.keccak256("0x"),
   );
   return ethersLib.recoverAddress(digest, signature);
 }

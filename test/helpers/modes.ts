@@ -57,6 +57,7 @@ const VOTE_TYPES = {
     { name: "version", type: "uint32" },
     { name: "inputHash", type: "bytes32" },
     { name: "outputHash", type: "bytes32" },
+    { name: "outputURIHash", type: "bytes32" },
   ],
 };
 
@@ -155,14 +156,15 @@ export async function consumerRequest(c: ModesSetup, mode: number, params: bigin
 export async function signVote(
   c: { ethers: HardhatEthers; hub: { getAddress(): Promise<string> } },
   signer: HardhatEthersSigner | ethersLib.Wallet,
-  vote: { jobId: bigint; modelId: string; version: bigint | number; inputHash: string; outputHash: string },
+  vote: { jobId: bigint; modelId: string; version: bigint | number; inputHash: string; outputHash: string; outputURIHash?: string },
   domainOverrides: Partial<{ chainId: bigint; verifyingContract: string }> = {},
 ) {
   const { chainId } = await c.ethers.provider.getNetwork();
   return signer.signTypedData(
     { name: "Verity", version: "1", chainId, verifyingContract: await c.hub.getAddress(), ...domainOverrides },
     VOTE_TYPES,
-    vote,
+    // Inline output unless the vote says otherwise: keccak256 of the empty URI.
+    { outputURIHash: ethersLib.keccak256("0x"), ...vote },
   );
 }
 
@@ -188,6 +190,7 @@ export async function votes(
   signers: HardhatEthersSigner[],
   output: string,
   outputHash = ethersLib.keccak256(output),
+  outputURI = "",
 ): Promise<QuorumEntry[]> {
   const vote = {
     jobId,
@@ -195,6 +198,7 @@ export async function votes(
     version: job.version as bigint,
     inputHash: job.inputHash as string,
     outputHash,
+    outputURIHash: ethersLib.id(outputURI),
   };
   return Promise.all(signers.map(async (s) => ({ signer: s.address, signature: await signVote(c, s, vote) })));
 }

@@ -204,7 +204,7 @@ export function jobToStruct(j: JobTuple): JobStruct {
 export async function signResult(
   c: { ethers: HardhatEthers; hub: InferenceHub },
   enclave: ethersLib.Wallet,
-  r: { jobId: bigint; modelId: string; version: bigint | number; inputHash: string; outputHash: string },
+  r: { jobId: bigint; modelId: string; version: bigint | number; inputHash: string; outputHash: string; outputURIHash?: string },
   domainOverrides: Partial<{ chainId: bigint; verifyingContract: string }> = {},
 ) {
   const { chainId } = await c.ethers.provider.getNetwork();
@@ -216,8 +216,10 @@ export async function signResult(
       { name: "version", type: "uint32" },
       { name: "inputHash", type: "bytes32" },
       { name: "outputHash", type: "bytes32" },
+      { name: "outputURIHash", type: "bytes32" },
     ] },
-    r,
+    // Inline output unless the result says otherwise: keccak256 of the empty URI.
+    { outputURIHash: ethersLib.keccak256("0x"), ...r },
   );
 }
 

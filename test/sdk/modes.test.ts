@@ -144,7 +144,7 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
         address: s.operatorRegistry,
         abi: operatorRegistryAbi,
         functionName: "voteDigest",
-        args: [s.hub, 7n, s.consensusModelId, 1, message.inputHash, message.outputHash],
+        args: [s.hub, 7n, s.consensusModelId, 1, message.inputHash, message.outputHash, keccak256("0x")],
       });
       expect(quorumVoteDigest(message)).to.equal(onChain);
       const votes = await Promise.all(s.voters.slice(0, 3).map((v) => signQuorumVote({ account: v.account, ...message })));

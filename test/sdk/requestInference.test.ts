@@ -199,6 +199,15 @@ describe("requestInference", function () {
       );
     });
 
+    it("a callback that is another contract than the requester (the hub calls back only a contract asking for itself)", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const err = await refusedLocally(
+        () => requestInference(c.requester, { ...base(s), callback: s.operatorRegistry, callbackGasLimit: 100_000 }),
+        InvalidCallbackError,
+      );
+      expect(err.shortMessage).to.include(`is not the requester ${c.requester.account.address}`);
+    });
+
     it("an ERC-20 fee the requester cannot pay, or whose approval was turned off", async function () {
       const s = await c.networkHelpers.loadFixture(teeSystem);
       const err = await refusedLocally(

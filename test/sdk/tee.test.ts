@@ -45,7 +45,7 @@ describe("proofs/tee: pure TEE functions match the contracts", function () {
       address: s.operatorRegistry,
       abi: operatorRegistryAbi,
       functionName: "resultDigest",
-      args: [m.hub, m.jobId, m.modelId, m.version, m.inputHash, m.outputHash],
+      args: [m.hub, m.jobId, m.modelId, m.version, m.inputHash, m.outputHash, keccak256("0x")],
     });
     expect(resultDigest(m)).to.equal(onChain);
   });

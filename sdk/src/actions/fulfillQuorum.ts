@@ -45,6 +45,7 @@ export async function prepareQuorumFulfillment(client: VerityClient, parameters:
     version: job.version,
     inputHash: job.inputHash,
     outputHash: data.hash,
+    outputURI: data.uri,
   };
   const votes: QuorumVote[] = [...(parameters.votes ?? [])];
   for (const voter of parameters.voters ?? []) votes.push(await signQuorumVote({ account: voter, ...message }));

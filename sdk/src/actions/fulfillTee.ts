@@ -47,6 +47,7 @@ export async function prepareTeeFulfillment(client: VerityClient, parameters: Fu
         version: job.version,
         inputHash: job.inputHash,
         outputHash: data.hash,
+        outputURI: data.uri,
       }),
     );
   } else {

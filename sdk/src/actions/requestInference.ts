@@ -1,4 +1,4 @@
-import { type Address, type Hash, type Hex, zeroAddress, zeroHash } from "viem";
+import { type Address, type Hash, type Hex, isAddressEqual, zeroAddress, zeroHash } from "viem";
 import { getBalance, getBlock, getCode, readContract, writeContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { MAX_CALLBACK_GAS, MAX_DEADLINE_DELAY, type ModeLike, modeNumber, modesFromBitmask } from "../constants.js";
@@ -116,6 +116,12 @@ export async function prepareInferenceRequest(
   }
   if (!Number.isInteger(callbackGasLimit) || callbackGasLimit < 0 || callbackGasLimit > MAX_CALLBACK_GAS) {
     throw new InvalidCallbackError(`callback gas limit ${callbackGasLimit} is not in 0..${MAX_CALLBACK_GAS}`);
+  }
+  if (callback !== zeroAddress && !isAddressEqual(callback, requester)) {
+    // The hub calls back only the contract that asked (HubCallbackNotRequester): a contract requests for itself.
+    throw new InvalidCallbackError(
+      `the callback ${callback} is not the requester ${requester}: only a contract asking for itself gets a callback`,
+    );
   }
 
   const [[feeToken, modelFee, activeModes], paused, block, callbackCode] = await withVerityErrors(() =>

@@ -73,9 +73,9 @@ export const NO_FULFIL_CALL = "the fulfil transaction does not call hub.fulfill 
  */
 export function jobStatement(
   { hub, chainId, jobId, requested: { job } }: Pick<JobDataBase, "hub" | "chainId" | "jobId" | "requested">,
-  { outputHash }: Pick<Fulfilled, "outputHash">,
+  { outputHash, outputURI }: Pick<Fulfilled, "outputHash" | "outputURI">,
 ): JobStatement {
-  return { hub, chainId, jobId, modelId: job.modelId, version: job.version, inputHash: job.inputHash, outputHash };
+  return { hub, chainId, jobId, modelId: job.modelId, version: job.version, inputHash: job.inputHash, outputHash, outputURI };
 }
 
 /** The chain verified for is the one the RPC serves. */

@@ -20,7 +20,7 @@ import { type JobStatement, jobStatementTypedData, signatureProblem } from "./si
  * The QUORUM mode, as pure functions (no client): the EIP-712 vote an operator signs with its staking account, and
  * the attestation `fulfill` takes. They match contracts/verifiers/QuorumVerifier.sol:
  * ```
- * QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash)
+ * QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)
  *   under { name: "Verity", version: "1", chainId, verifyingContract: hub }
  * attestation = entry_0 | entry_1 | ...   entry = signer (20 bytes) | r (32) | s (32) | v (1), signers ascending
  * ```

@@ -1,10 +1,10 @@
-import { type Address, type Hex, type TypedData, hexToBigInt, isHex, size, slice } from "viem";
+import { type Address, type Hex, type TypedData, hexToBigInt, isHex, keccak256, size, slice, stringToHex } from "viem";
 import { RESULT_DOMAIN } from "../constants.js";
 
 /**
  * The signed job statements of the hub's verifiers, as pure functions: the SDK twin of
  * contracts/libraries/HubSignatures.sol, which the TEE and QUORUM verifiers share. A statement is a job's
- * `(jobId, modelId, version, inputHash, outputHash)` under the hub's EIP-712 domain `{ "Verity", "1", chainId, hub }`
+ * `(jobId, modelId, version, inputHash, outputHash, outputURIHash)` under the hub's EIP-712 domain `{ "Verity", "1", chainId, hub }`
  * (`jobDigest`); a signature is 65 bytes `r | s | v`, with `v` of 27 or 28 and a low `s` (OpenZeppelin ECDSA's
  * rules against malleability): the contracts recover no signer from any other (`recoverCalldata`).
  */
@@ -19,19 +19,29 @@ export type JobStatement = {
   version: number;
   inputHash: Hex;
   outputHash: Hex;
+  /**
+   * Where the output is delivered: its URI, or "" (the default) for inline output bytes. Signed as
+   * `outputURIHash = keccak256(outputURI)`, so whoever re-sends the statement cannot change the delivery form.
+   */
+  outputURI?: string | undefined;
 };
 
-/** The EIP-712 typed data of a job statement as `primaryType` (a struct of its five job fields), under the hub's domain. */
+/** keccak256 of an output URI (of "" for inline output): the delivery form a statement commits to. */
+export function outputURIHash(outputURI: string | undefined): Hex {
+  return keccak256(stringToHex(outputURI ?? ""));
+}
+
+/** The EIP-712 typed data of a job statement as `primaryType` (a struct of its six job fields), under the hub's domain. */
 export function jobStatementTypedData<const Types extends TypedData, const PrimaryType extends keyof Types & string>(
   types: Types,
   primaryType: PrimaryType,
-  { hub, chainId, jobId, modelId, version, inputHash, outputHash }: JobStatement,
+  { hub, chainId, jobId, modelId, version, inputHash, outputHash, outputURI }: JobStatement,
 ) {
   return {
     domain: { ...RESULT_DOMAIN, chainId, verifyingContract: hub },
     types,
     primaryType,
-    message: { jobId, modelId, version, inputHash, outputHash },
+    message: { jobId, modelId, version, inputHash, outputHash, outputURIHash: outputURIHash(outputURI) },
   } as const;
 }
 
