@@ -3,8 +3,7 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkVersion, checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress, expectHex } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 
 export type DeprecateVersionParameters = WriteParameters & { hub: Address; modelId: Hex; version: number };
 export type DeprecateVersionReturnType = Hash;
@@ -26,8 +25,7 @@ export async function deprecateVersion(
 ): Promise<DeprecateVersionReturnType> {
   const action = "deprecateVersion";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectHex(action, "modelId", parameters.modelId, { size: 32 });
-  checkVersion(action, "version", parameters.version);
-  return writeHub(client, parameters.hub, writeOptions(client, parameters, "deprecateVersion"), { functionName: "deprecateVersion", args: [parameters.modelId, parameters.version] });
+  checkFields(action, parameters, { hub: "address", modelId: "bytes32", version: "version" });
+  const options = writeOptions(client, parameters, "deprecateVersion");
+  return writeHub(client, parameters.hub, options, { functionName: "deprecateVersion", args: [parameters.modelId, parameters.version] });
 }

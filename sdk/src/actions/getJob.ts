@@ -3,7 +3,8 @@ import type { RpcUnreachableError } from "../errors/index.js";
 import type { JobNotFoundError } from "../errors/job.js";
 import { readJob } from "../internal/readJob.js";
 import type { Job, VerityClient } from "../types.js";
-import { expectAddress, expectBigint, expectParameters } from "../internal/validate.js";
+import { checkFields } from "../internal/parameters.js";
+import { expectParameters } from "../internal/validate.js";
 
 export type GetJobParameters = {
   hub: Address;
@@ -27,8 +28,6 @@ export type GetJobErrorType = JobNotFoundError | RpcUnreachableError | ReadContr
 export async function getJob(client: VerityClient, parameters: GetJobParameters): Promise<GetJobReturnType> {
   const action = "getJob";
   expectParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectBigint(action, "jobId", parameters.jobId);
-  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
+  checkFields(action, parameters, { hub: "address", jobId: "bigint", fromBlock: "bigint?" });
   return readJob(client, parameters);
 }

@@ -3,9 +3,9 @@ import type { ContractRevertError } from "../errors/contract.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import type { UnknownModelVersionError } from "../errors/request.js";
 import type { ModelVersion, VerityClient } from "../types.js";
-import { checkVersion } from "../internal/parameters.js";
+import { checkFields } from "../internal/parameters.js";
 import { readModelVersion } from "../internal/readVersion.js";
-import { expectAddress, expectBigint, expectHex, expectParameters } from "../internal/validate.js";
+import { expectParameters } from "../internal/validate.js";
 
 export type GetModelVersionParameters = {
   hub: Address;
@@ -34,9 +34,6 @@ export async function getModelVersion(
 ): Promise<GetModelVersionReturnType> {
   const action = "getModelVersion";
   expectParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectHex(action, "modelId", parameters.modelId, { size: 32 });
-  checkVersion(action, "version", parameters.version);
-  expectBigint(action, "blockNumber", parameters.blockNumber, { optional: true });
+  checkFields(action, parameters, { hub: "address", modelId: "bytes32", version: "version", blockNumber: "bigint?" });
   return readModelVersion(client, parameters);
 }

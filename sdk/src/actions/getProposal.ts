@@ -4,7 +4,8 @@ import { inferenceHubAbi } from "../abis.js";
 import { withVerityErrors } from "../errors/decode.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import type { VerityClient } from "../types.js";
-import { expectAddress, expectBigint, expectParameters } from "../internal/validate.js";
+import { checkFields } from "../internal/parameters.js";
+import { expectParameters } from "../internal/validate.js";
 
 export type GetProposalParameters = {
   hub: Address;
@@ -36,9 +37,7 @@ export type GetProposalErrorType = RpcUnreachableError;
 export async function getProposal(client: VerityClient, parameters: GetProposalParameters): Promise<GetProposalReturnType> {
   const action = "getProposal";
   expectParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectBigint(action, "jobId", parameters.jobId);
-  expectBigint(action, "blockNumber", parameters.blockNumber, { optional: true });
+  checkFields(action, parameters, { hub: "address", jobId: "bigint", blockNumber: "bigint?" });
   const { hub, jobId, blockNumber } = parameters;
   const p = await withVerityErrors(() =>
     readContract(client, {

@@ -58,5 +58,6 @@ export async function publishVersion(
   parameters: PublishVersionParameters,
 ): Promise<PublishVersionReturnType> {
   checkPublishVersionParameters("publishVersion", client, parameters);
-  return writeHub(client, parameters.hub, writeOptions(client, parameters, "publishVersion"), { functionName: "publishVersion", args: [parameters.modelId, versionParams(parameters)] });
+  const options = writeOptions(client, parameters, "publishVersion");
+  return writeHub(client, parameters.hub, options, { functionName: "publishVersion", args: [parameters.modelId, versionParams(parameters)] });
 }

@@ -4,7 +4,7 @@ import { accountAddress, chainIdOf, writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import { enclaveKeyRegistrationTypedData } from "../proofs/tee.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkWriteParameters } from "../internal/parameters.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 import { expectAccount, expectAddress, expectHex } from "../internal/validate.js";
 
 /** The enclave's key: an account that can sign (the SDK makes the proof), or its address and a proof made inside. */
@@ -41,9 +41,7 @@ export async function registerEnclaveKey(
 ): Promise<RegisterEnclaveKeyReturnType> {
   const action = "registerEnclaveKey";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  expectHex(action, "measurement", parameters.measurement, { size: 32 });
-  expectHex(action, "attestationDocHash", parameters.attestationDocHash, { size: 32 });
+  checkFields(action, parameters, { operatorRegistry: "address", measurement: "bytes32", attestationDocHash: "bytes32" });
   if ("enclave" in parameters) {
     expectAccount(action, "enclave", parameters.enclave, { signs: true });
   } else {

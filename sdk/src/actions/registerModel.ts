@@ -29,5 +29,6 @@ export async function registerModel(
 ): Promise<RegisterModelReturnType> {
   checkRegisterModelParameters("registerModel", client, parameters);
   const { hub, name } = parameters;
-  return writeHub(client, hub, writeOptions(client, parameters, "registerModel"), { functionName: "registerModel", args: [name] });
+  const options = writeOptions(client, parameters, "registerModel");
+  return writeHub(client, hub, options, { functionName: "registerModel", args: [name] });
 }

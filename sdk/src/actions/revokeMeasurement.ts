@@ -3,8 +3,7 @@ import type { WriteErrorType } from "../errors/write.js";
 import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress, expectHex } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 
 export type RevokeMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type RevokeMeasurementReturnType = Hash;
@@ -25,7 +24,7 @@ export async function revokeMeasurement(
 ): Promise<RevokeMeasurementReturnType> {
   const action = "revokeMeasurement";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  expectHex(action, "measurement", parameters.measurement, { size: 32 });
-  return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "revokeMeasurement"), { functionName: "revokeMeasurement", args: [parameters.measurement] });
+  checkFields(action, parameters, { operatorRegistry: "address", measurement: "bytes32" });
+  const options = writeOptions(client, parameters, "revokeMeasurement");
+  return writeRegistry(client, parameters.operatorRegistry, options, { functionName: "revokeMeasurement", args: [parameters.measurement] });
 }

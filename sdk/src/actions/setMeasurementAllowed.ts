@@ -3,8 +3,7 @@ import { writeOptions } from "../internal/client.js";
 import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkVersion, checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress, expectBoolean, expectHex } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 
 export type SetMeasurementAllowedParameters = WriteParameters & {
   /** The operator registry (it is the TEE verifier and holds the measurement policy). */
@@ -35,11 +34,8 @@ export async function setMeasurementAllowed(
 ): Promise<SetMeasurementAllowedReturnType> {
   const action = "setMeasurementAllowed";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  expectHex(action, "modelId", parameters.modelId, { size: 32 });
-  checkVersion(action, "version", parameters.version);
-  expectHex(action, "measurement", parameters.measurement, { size: 32 });
-  expectBoolean(action, "allowed", parameters.allowed, { optional: true });
+  checkFields(action, parameters, { operatorRegistry: "address", modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" });
   const { operatorRegistry, modelId, version, measurement, allowed = true } = parameters;
-  return writeRegistry(client, operatorRegistry, writeOptions(client, parameters, "setMeasurementAllowed"), { functionName: "setMeasurementAllowed", args: [modelId, version, measurement, allowed] });
+  const options = writeOptions(client, parameters, "setMeasurementAllowed");
+  return writeRegistry(client, operatorRegistry, options, { functionName: "setMeasurementAllowed", args: [modelId, version, measurement, allowed] });
 }

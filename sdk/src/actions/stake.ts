@@ -8,8 +8,8 @@ import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
 import { accountAddress, writeOptions } from "../internal/client.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress, expectBigint, expectOneOf } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { expectOneOf } from "../internal/validate.js";
 
 export type StakeParameters = WriteParameters & {
   operatorRegistry: Address;
@@ -37,8 +37,7 @@ export type StakeErrorType =
 export async function stake(client: VerityClient, parameters: StakeParameters): Promise<StakeReturnType> {
   const action = "stake";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  expectBigint(action, "amount", parameters.amount);
+  checkFields(action, parameters, { operatorRegistry: "address", amount: "bigint" });
   expectOneOf(action, "approve", parameters.approve, ["exact", "max", false], { optional: true });
   const { operatorRegistry, amount } = parameters;
   const options = writeOptions(client, parameters, "stake");

@@ -8,7 +8,8 @@ import { JobExpiredError, JobNotFoundError, JobRefundedError, WaitTimeoutError }
 import { withVerityErrors } from "../errors/decode.js";
 import type { Job, VerityClient } from "../types.js";
 import { getJob } from "./getJob.js";
-import { expectAddress, expectBigint, expectNumber, expectParameters } from "../internal/validate.js";
+import { checkFields } from "../internal/parameters.js";
+import { expectBigint, expectNumber, expectParameters } from "../internal/validate.js";
 
 export type WaitForResultParameters = {
   hub: Address;
@@ -63,8 +64,7 @@ export async function waitForResult(
 ): Promise<WaitForResultReturnType> {
   const action = "waitForResult";
   expectParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectBigint(action, "jobId", parameters.jobId);
+  checkFields(action, parameters, { hub: "address", jobId: "bigint" });
   expectNumber(action, "timeout", parameters.timeout, { optional: true, integer: false });
   expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
   expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });

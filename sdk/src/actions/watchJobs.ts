@@ -4,7 +4,8 @@ import { inferenceHubAbi } from "../abis.js";
 import { toVerityError } from "../errors/decode.js";
 import { type RequestedJob, requestedJobFromLog } from "../internal/jobs.js";
 import type { VerityClient } from "../types.js";
-import { expectAddress, expectBigint, expectBoolean, expectFunction, expectHex, expectNumber, expectParameters } from "../internal/validate.js";
+import { checkFields } from "../internal/parameters.js";
+import { expectAddress, expectBigint, expectFunction, expectHex, expectNumber, expectParameters } from "../internal/validate.js";
 
 export type WatchJobsParameters = {
   hub: Address;
@@ -56,8 +57,7 @@ export function watchJobs(client: VerityClient, parameters: WatchJobsParameters)
   each("jobId", parameters.jobId, (p, v) => expectBigint(action, p, v));
   expectFunction(action, "onJobs", parameters.onJobs);
   expectFunction(action, "onError", parameters.onError, { optional: true });
-  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
-  expectBoolean(action, "poll", parameters.poll, { optional: true });
+  checkFields(action, parameters, { fromBlock: "bigint?", poll: "boolean?" });
   expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
   const { hub, modelId, requester, jobId, onJobs, onError } = parameters;
   return watchContractEvent(client, {

@@ -5,8 +5,7 @@ import type { ContractRevertError } from "../errors/contract.js";
 import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 
 export type WithdrawParameters = WriteParameters & {
   hub: Address;
@@ -30,7 +29,7 @@ export type WithdrawErrorType = WriteErrorType;
 export async function withdraw(client: VerityClient, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
   const action = "withdraw";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectAddress(action, "token", parameters.token, { optional: true });
-  return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdraw"), { functionName: "withdraw", args: [parameters.token ?? zeroAddress] });
+  checkFields(action, parameters, { hub: "address", token: "address?" });
+  const options = writeOptions(client, parameters, "withdraw");
+  return writeHub(client, parameters.hub, options, { functionName: "withdraw", args: [parameters.token ?? zeroAddress] });
 }

@@ -3,8 +3,7 @@ import { writeOptions } from "../internal/client.js";
 import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress, expectHex } from "../internal/validate.js";
+import { checkFields, checkWriteParameters } from "../internal/parameters.js";
 
 export type WithdrawModelEarningsParameters = WriteParameters & {
   hub: Address;
@@ -30,8 +29,7 @@ export async function withdrawModelEarnings(
 ): Promise<WithdrawModelEarningsReturnType> {
   const action = "withdrawModelEarnings";
   checkWriteParameters(action, client, parameters);
-  expectAddress(action, "hub", parameters.hub);
-  expectHex(action, "modelId", parameters.modelId, { size: 32 });
-  expectAddress(action, "token", parameters.token, { optional: true });
-  return writeHub(client, parameters.hub, writeOptions(client, parameters, "withdrawModelEarnings"), { functionName: "withdrawModelEarnings", args: [parameters.modelId, parameters.token ?? zeroAddress] });
+  checkFields(action, parameters, { hub: "address", modelId: "bytes32", token: "address?" });
+  const options = writeOptions(client, parameters, "withdrawModelEarnings");
+  return writeHub(client, parameters.hub, options, { functionName: "withdrawModelEarnings", args: [parameters.modelId, parameters.token ?? zeroAddress] });
 }

@@ -33,5 +33,6 @@ export async function withdrawSlashCredit(
   const action = "withdrawSlashCredit";
   checkWriteParameters(action, client, parameters);
   expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, "withdrawSlashCredit"), { functionName: "withdrawSlashCredit" });
+  const options = writeOptions(client, parameters, "withdrawSlashCredit");
+  return writeRegistry(client, parameters.operatorRegistry, options, { functionName: "withdrawSlashCredit" });
 }

@@ -7,6 +7,7 @@ import {
   expectAddress,
   expectArray,
   expectBigint,
+  expectBoolean,
   expectHex,
   expectNumber,
   expectObject,
@@ -209,4 +210,32 @@ export function checkRegisterModelParameters(action: string, client: unknown, pa
   checkWriteParameters(action, client, parameters);
   expectAddress(action, "hub", parameters.hub);
   expectString(action, "name", parameters.name, { nonEmpty: true });
+}
+
+/** The kinds of field {@link checkFields} checks; a trailing `?` makes the field optional. */
+type FieldKind = "address" | "bytes32" | "hex" | "bigint" | "version" | "boolean";
+type FieldSpec = Readonly<Record<string, FieldKind | `${FieldKind}?`>>;
+
+/**
+ * Checks the named fields of `parameters` by kind, in the order given, each with the checker of its kind (the
+ * first malformed one throws `InvalidParameterError` naming `action` and the field).
+ *
+ * @example
+ * ```ts
+ * checkFields("getJob", parameters, { hub: "address", jobId: "bigint", fromBlock: "bigint?" });
+ * ```
+ */
+export function checkFields(action: string, parameters: object, spec: FieldSpec): void {
+  for (const [name, given] of Object.entries(spec)) {
+    const optional = given.endsWith("?");
+    const kind = (optional ? given.slice(0, -1) : given) as FieldKind;
+    const value = (parameters as Record<string, unknown>)[name];
+    if (kind === "address") expectAddress(action, name, value, { optional });
+    else if (kind === "bytes32") expectHex(action, name, value, { optional, size: 32 });
+    else if (kind === "hex") expectHex(action, name, value, { optional });
+    else if (kind === "bigint") expectBigint(action, name, value, { optional });
+    else if (kind === "boolean") expectBoolean(action, name, value, { optional });
+    else if (optional && value === undefined) continue;
+    else checkVersion(action, name, value);
+  }
 }
