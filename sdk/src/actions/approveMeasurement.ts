@@ -1,9 +1,7 @@
 import type { Address, Hash, Hex } from "viem";
 import type { WriteErrorType } from "../errors/write.js";
-import { writeOptions } from "../internal/client.js";
-import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { registryWriteAction } from "../internal/simpleWrite.js";
 
 export type ApproveMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type ApproveMeasurementReturnType = Hash;
@@ -18,13 +16,8 @@ export type ApproveMeasurementErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function approveMeasurement(
-  client: VerityClient,
-  parameters: ApproveMeasurementParameters,
-): Promise<ApproveMeasurementReturnType> {
-  const action = "approveMeasurement";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { operatorRegistry: "address", measurement: "bytes32" });
-  const options = writeOptions(client, parameters, "approveMeasurement");
-  return writeRegistry(client, parameters.operatorRegistry, options, { functionName: "approveMeasurement", args: [parameters.measurement] });
-}
+export const approveMeasurement: (client: VerityClient, parameters: ApproveMeasurementParameters) => Promise<ApproveMeasurementReturnType> = registryWriteAction(
+  "approveMeasurement",
+  { measurement: "bytes32" },
+  (p) => ({ functionName: "approveMeasurement", args: [p.measurement] }),
+);

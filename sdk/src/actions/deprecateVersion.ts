@@ -1,9 +1,7 @@
 import type { Address, Hash, Hex } from "viem";
 import type { WriteErrorType } from "../errors/write.js";
-import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { hubWriteAction } from "../internal/simpleWrite.js";
 
 export type DeprecateVersionParameters = WriteParameters & { hub: Address; modelId: Hex; version: number };
 export type DeprecateVersionReturnType = Hash;
@@ -19,13 +17,8 @@ export type DeprecateVersionErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function deprecateVersion(
-  client: VerityClient,
-  parameters: DeprecateVersionParameters,
-): Promise<DeprecateVersionReturnType> {
-  const action = "deprecateVersion";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { hub: "address", modelId: "bytes32", version: "version" });
-  const options = writeOptions(client, parameters, "deprecateVersion");
-  return writeHub(client, parameters.hub, options, { functionName: "deprecateVersion", args: [parameters.modelId, parameters.version] });
-}
+export const deprecateVersion: (client: VerityClient, parameters: DeprecateVersionParameters) => Promise<DeprecateVersionReturnType> = hubWriteAction(
+  "deprecateVersion",
+  { modelId: "bytes32", version: "version" },
+  (p) => ({ functionName: "deprecateVersion", args: [p.modelId, p.version] }),
+);

@@ -1,9 +1,7 @@
 import type { Address, Hash, Hex } from "viem";
 import type { WriteErrorType } from "../errors/write.js";
-import { writeOptions } from "../internal/client.js";
-import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { registryWriteAction } from "../internal/simpleWrite.js";
 
 export type RevokeMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
 export type RevokeMeasurementReturnType = Hash;
@@ -18,13 +16,8 @@ export type RevokeMeasurementErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function revokeMeasurement(
-  client: VerityClient,
-  parameters: RevokeMeasurementParameters,
-): Promise<RevokeMeasurementReturnType> {
-  const action = "revokeMeasurement";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { operatorRegistry: "address", measurement: "bytes32" });
-  const options = writeOptions(client, parameters, "revokeMeasurement");
-  return writeRegistry(client, parameters.operatorRegistry, options, { functionName: "revokeMeasurement", args: [parameters.measurement] });
-}
+export const revokeMeasurement: (client: VerityClient, parameters: RevokeMeasurementParameters) => Promise<RevokeMeasurementReturnType> = registryWriteAction(
+  "revokeMeasurement",
+  { measurement: "bytes32" },
+  (p) => ({ functionName: "revokeMeasurement", args: [p.measurement] }),
+);

@@ -1,9 +1,7 @@
 import type { Address, Hash, Hex } from "viem";
-import { writeOptions } from "../internal/client.js";
-import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { registryWriteAction } from "../internal/simpleWrite.js";
 
 export type SetMeasurementAllowedParameters = WriteParameters & {
   /** The operator registry (it is the TEE verifier and holds the measurement policy). */
@@ -28,14 +26,8 @@ export type SetMeasurementAllowedErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function setMeasurementAllowed(
-  client: VerityClient,
-  parameters: SetMeasurementAllowedParameters,
-): Promise<SetMeasurementAllowedReturnType> {
-  const action = "setMeasurementAllowed";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { operatorRegistry: "address", modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" });
-  const { operatorRegistry, modelId, version, measurement, allowed = true } = parameters;
-  const options = writeOptions(client, parameters, "setMeasurementAllowed");
-  return writeRegistry(client, operatorRegistry, options, { functionName: "setMeasurementAllowed", args: [modelId, version, measurement, allowed] });
-}
+export const setMeasurementAllowed: (client: VerityClient, parameters: SetMeasurementAllowedParameters) => Promise<SetMeasurementAllowedReturnType> = registryWriteAction(
+  "setMeasurementAllowed",
+  { modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" },
+  (p) => ({ functionName: "setMeasurementAllowed", args: [p.modelId, p.version, p.measurement, p.allowed ?? true] }),
+);

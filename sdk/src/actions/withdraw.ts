@@ -2,10 +2,8 @@ import { type Address, type Hash, zeroAddress } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import type { WriteErrorType } from "../errors/write.js";
 import type { ContractRevertError } from "../errors/contract.js";
-import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { hubWriteAction } from "../internal/simpleWrite.js";
 
 export type WithdrawParameters = WriteParameters & {
   hub: Address;
@@ -26,10 +24,8 @@ export type WithdrawErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function withdraw(client: VerityClient, parameters: WithdrawParameters): Promise<WithdrawReturnType> {
-  const action = "withdraw";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { hub: "address", token: "address?" });
-  const options = writeOptions(client, parameters, "withdraw");
-  return writeHub(client, parameters.hub, options, { functionName: "withdraw", args: [parameters.token ?? zeroAddress] });
-}
+export const withdraw: (client: VerityClient, parameters: WithdrawParameters) => Promise<WithdrawReturnType> = hubWriteAction(
+  "withdraw",
+  { token: "address?" },
+  (p) => ({ functionName: "withdraw", args: [p.token ?? zeroAddress] }),
+);

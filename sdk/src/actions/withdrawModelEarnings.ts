@@ -1,9 +1,7 @@
 import { type Address, type Hash, type Hex, zeroAddress } from "viem";
-import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkFields, checkWriteParameters } from "../internal/parameters.js";
+import { hubWriteAction } from "../internal/simpleWrite.js";
 
 export type WithdrawModelEarningsParameters = WriteParameters & {
   hub: Address;
@@ -23,13 +21,8 @@ export type WithdrawModelEarningsErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function withdrawModelEarnings(
-  client: VerityClient,
-  parameters: WithdrawModelEarningsParameters,
-): Promise<WithdrawModelEarningsReturnType> {
-  const action = "withdrawModelEarnings";
-  checkWriteParameters(action, client, parameters);
-  checkFields(action, parameters, { hub: "address", modelId: "bytes32", token: "address?" });
-  const options = writeOptions(client, parameters, "withdrawModelEarnings");
-  return writeHub(client, parameters.hub, options, { functionName: "withdrawModelEarnings", args: [parameters.modelId, parameters.token ?? zeroAddress] });
-}
+export const withdrawModelEarnings: (client: VerityClient, parameters: WithdrawModelEarningsParameters) => Promise<WithdrawModelEarningsReturnType> = hubWriteAction(
+  "withdrawModelEarnings",
+  { modelId: "bytes32", token: "address?" },
+  (p) => ({ functionName: "withdrawModelEarnings", args: [p.modelId, p.token ?? zeroAddress] }),
+);

@@ -1,12 +1,9 @@
 import type { Address, Hash } from "viem";
 import { operatorRegistryAbi } from "../abis.js";
 import type { ContractRevertError } from "../errors/index.js";
-import { writeOptions } from "../internal/client.js";
-import { writeRegistry } from "../internal/hub.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { checkWriteParameters } from "../internal/parameters.js";
-import { expectAddress } from "../internal/validate.js";
+import { registryWriteAction } from "../internal/simpleWrite.js";
 
 export type WithdrawSlashCreditParameters = WriteParameters & {
   operatorRegistry: Address;
@@ -26,13 +23,8 @@ export type WithdrawSlashCreditErrorType = WriteErrorType;
  * ```
  * @returns The transaction hash.
  */
-export async function withdrawSlashCredit(
-  client: VerityClient,
-  parameters: WithdrawSlashCreditParameters,
-): Promise<WithdrawSlashCreditReturnType> {
-  const action = "withdrawSlashCredit";
-  checkWriteParameters(action, client, parameters);
-  expectAddress(action, "operatorRegistry", parameters.operatorRegistry);
-  const options = writeOptions(client, parameters, "withdrawSlashCredit");
-  return writeRegistry(client, parameters.operatorRegistry, options, { functionName: "withdrawSlashCredit" });
-}
+export const withdrawSlashCredit: (client: VerityClient, parameters: WithdrawSlashCreditParameters) => Promise<WithdrawSlashCreditReturnType> = registryWriteAction(
+  "withdrawSlashCredit",
+  {},
+  () => ({ functionName: "withdrawSlashCredit" }),
+);

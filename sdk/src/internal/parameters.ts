@@ -214,7 +214,7 @@ export function checkRegisterModelParameters(action: string, client: unknown, pa
 
 /** The kinds of field {@link checkFields} checks; a trailing `?` makes the field optional. */
 type FieldKind = "address" | "bytes32" | "hex" | "bigint" | "version" | "boolean";
-type FieldSpec = Readonly<Record<string, FieldKind | `${FieldKind}?`>>;
+export type FieldSpec = Readonly<Record<string, FieldKind | `${FieldKind}?`>>;
 
 /**
  * Checks the named fields of `parameters` by kind, in the order given, each with the checker of its kind (the
