@@ -85,7 +85,7 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
           o.shape.some((d, i) => d !== expected.shape[i]) ||
           o.values.length !== expected.values.length ||
           o.values.some((v, i) => v !== expected.values[i]));
-      if (expected && differs) {
+      if (differs) {
         throw new ResultMismatchError({ jobId: req.jobId, onnx: expected.values, proved: proved.output.values });
       }
       const outputBytes = encodeTensor(proved.output);

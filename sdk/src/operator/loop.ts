@@ -108,12 +108,8 @@ export function createServiceLoop({ name, pollMs, tick, onError }: ServiceLoopOp
      * Starts polling: a tick, `pollMs` of sleep, again, until stop(). `before` runs first and may throw (then a
      * later start() tries again). Calls while starting or started share the one loop.
      */
-    start(before?: () => Promise<unknown>): Promise<void> {
-      try {
-        refuseIfStopped();
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    async start(before?: () => Promise<unknown>): Promise<void> {
+      refuseIfStopped();
       starting ??= (async () => {
         await before?.();
         started = true;
