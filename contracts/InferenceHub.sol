@@ -11,6 +11,8 @@ import {IInferenceConsumer} from "./interfaces/IInferenceConsumer.sol";
 import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
 import {ModelRegistry} from "./ModelRegistry.sol";
 import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
+import {IModeVerifier} from "./interfaces/IModeVerifier.sol";
+import {JobLayout} from "./libraries/JobLayout.sol";
 import {VerityTypes} from "./libraries/VerityTypes.sol";
 import {ModeParams} from "./libraries/ModeParams.sol";
 
@@ -22,10 +24,11 @@ import {ModeParams} from "./libraries/ModeParams.sol";
 /// status. Everything else is in events. The EIP-712 domain `{name: "Verity", version: "1", chainId, hub}` is the
 /// domain every result signature is made under.
 ///
-/// TEE and QUORUM results are verified by the operator registry (built in); OPTIMISTIC challenges by the ZK mode's
-/// verifier. OPTIMISTIC jobs add one `Proposal` record (two slots, a third once challenged) while they await
-/// finality; it is deleted when the job is final. Bonds are in the native currency and, like fees, are credited
-/// (pull payments). The hub's native balance is always: escrowed fees + open bonds + credits + model earnings.
+/// Every job is committed to the verifier of its mode when requested (`Job.verifier`), so governance changing a mode's
+/// verifier affects only later jobs. TEE and QUORUM results are verified by the operator registry (built in); other
+/// modes by their verifier, which either checks evidence (`fulfill`) or is a settlement module that settles its own
+/// jobs through `hold`, `settle`, `unlockStake` and `slashStake` (the OPTIMISTIC dispute game). Fees are credited
+/// (pull payments). The hub's native balance is always: escrowed fees + credits + model earnings.
 contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
 
@@ -42,8 +45,6 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @dev What the CALL itself costs before the callee's gas is set aside: a cold account access (EIP-2929),
     /// with room for the few opcodes between the check and the call.
     uint256 private constant _CALLBACK_CALL_COST = 2_600 + 100;
-    /// @dev The delivery form of inline output: keccak256 of the empty URI.
-    bytes32 private constant _INLINE_OUTPUT = keccak256("");
     bytes32 private constant _STATUS_MASK = bytes32(uint256(0xff));
 
     /// @dev Read on every request, one slot: jobCount (64) | protocolFeeBps (16) | paused (8).
@@ -61,11 +62,9 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     mapping(uint256 jobId => bytes32 commitmentAndStatus) private _jobs;
     mapping(address account => mapping(address token => uint256)) private _credits;
     mapping(bytes32 modelId => mapping(address token => uint256)) private _modelEarnings;
-    /// @dev OPTIMISTIC jobs awaiting finality: proposer | closesAt (slot 0), outputHash (1), challenger (2).
-    mapping(uint256 jobId => Proposal) private _proposals;
 
     /// @param governance The owner: sets verifiers, the protocol fee and treasury, pauses requests.
-    /// @param operators_ The operator registry (slashing in dispute modes).
+    /// @param operators_ The operator registry: verifies TEE and QUORUM results, holds the stakes modules lock.
     /// @param treasury_ The account credited with protocol fees.
     constructor(address governance, address operators_, address treasury_)
         Ownable(governance)
@@ -84,7 +83,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (state.paused) revert HubPaused();
 
         (address feeToken, uint256 modelFee, uint8 activeModes) = _requestTerms(request.modelId, request.version);
-        _checkRequest(request, activeModes, modelFee);
+        address verifier = _checkRequest(request, activeModes, modelFee);
         bytes32 inputHash = _inputHash(request);
 
         // Cannot overflow: 2^64 jobs is out of reach.
@@ -93,7 +92,19 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
         _state.jobCount = state.jobCount;
 
-        _recordJob(jobId, request, feeToken, modelFee, state.protocolFeeBps, inputHash);
+        (bytes32 commitment, uint256 j) = JobLayout.record(
+            jobId,
+            request,
+            [
+                uint256(uint160(feeToken)),
+                modelFee,
+                state.protocolFeeBps,
+                uint256(inputHash),
+                uint256(uint160(verifier))
+            ]
+        );
+        _jobs[jobId] = _withStatus(commitment, JobStatus.Pending);
+        JobLayout.emitRequested(j, jobId, request.input, bytes(request.inputURI));
 
         _collectFee(feeToken, request.fee);
     }
@@ -113,110 +124,59 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             // Written before the verifier runs; a failed verification reverts it with everything else.
             _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
         }
-        bytes calldata output = result.output;
-        bytes32 outputHash = _outputHash(output, bytes(result.outputURI), result.outputHash);
+        bytes32 outputHash = _outputHash(result.output, bytes(result.outputURI), result.outputHash);
         address[] memory operators =
-            _verify(_verifierOf(jobId, job.mode), jobId, job, outputHash, keccak256(bytes(result.outputURI)), attestation);
+            _verify(job.verifier, jobId, job, outputHash, keccak256(bytes(result.outputURI)), attestation);
         if (operators.length == 0) revert HubNoOperator();
-
-        _distributeFee(jobId, job, operators);
-        _emitFulfilled(jobId, operators[0], outputHash, output, bytes(result.outputURI));
-
-        if (job.callback != address(0)) _callBack(jobId, job, outputHash, output);
+        _record(jobId, job, operators, outputHash, result);
     }
 
-    // ─────────────────────────────────────── optimistic mode ──────────────────────────────────────
+    // ───────────────────────────────────────── settlement modules ─────────────────────────────────
 
     /// @inheritdoc IInferenceHub
-    /// @custom:security The only external call is a STATICCALL to the operator registry (the proposer's stake).
-    function proposeResult(uint256 jobId, Job calldata job, Result calldata result) external payable {
-        (uint256 window, uint256 bond) = _checkProposal(jobId, job);
-        bytes32 outputHash = _inlineOutputHash(jobId, result);
-        uint64 closesAt = _closingTime(window);
-        Proposal storage p = _proposals[jobId];
-        p.proposer = msg.sender;
-        p.closesAt = closesAt;
-        p.outputHash = outputHash;
-        emit ResultProposed(jobId, msg.sender, outputHash, bond, closesAt, result.output, result.outputURI);
-    }
-
-    /// @inheritdoc IInferenceHub
-    /// @custom:security Makes no external call.
-    function challenge(uint256 jobId, Job calldata job) external payable {
-        bytes32 stored = _checkStatus(jobId, job, JobStatus.Proposed);
-        Proposal storage p = _proposals[jobId];
-        address proposer = p.proposer;
-        uint64 closesAt = p.closesAt;
-        if (block.timestamp > closesAt) revert HubChallengeWindowClosed(jobId, closesAt);
-        if (msg.sender == proposer) revert HubSelfChallenge(jobId, proposer);
-        (uint256 window, uint256 bond,) = ModeParams.optimistic(job.params);
-        if (msg.value != bond) revert HubWrongBond(jobId, bond, msg.value);
-
-        uint64 resolveBy = _closingTime(window);
-        _jobs[jobId] = _withStatus(stored, JobStatus.Challenged);
-        p.closesAt = resolveBy;
-        p.challenger = msg.sender;
-        emit ResultChallenged(jobId, msg.sender, proposer, p.outputHash, bond, resolveBy);
+    /// @custom:security The caller is the job's committed verifier. The only external call is to the operator
+    /// registry fixed at deployment (it makes none).
+    function hold(uint256 jobId, Job calldata job, JobStatus status, address staker, uint256 lockAmount) external {
+        (bytes32 stored, JobStatus from) = _moduleJob(jobId, job);
+        bool allowed = status == JobStatus.Challenged
+            ? from == JobStatus.Pending || from == JobStatus.Proposed
+            : status == JobStatus.Proposed && from == JobStatus.Pending;
+        if (!allowed) revert HubInvalidHold(jobId, from, status);
+        if (from == JobStatus.Pending && block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
+        _jobs[jobId] = _withStatus(stored, status);
+        emit JobHeld(jobId, msg.sender, status);
+        if (lockAmount != 0) IOperatorRegistry(_operators).lock(staker, lockAmount, jobId);
     }
 
     /// @inheritdoc IInferenceHub
-    /// @custom:security The verifier is a STATICCALL; the status is written before it. The slash is a call to the
-    /// operator registry fixed at deployment, which makes no external call (it credits the challenger). The
-    /// consumer callback comes last, after every state change. A proposer can challenge itself from a second
-    /// account to keep its bond and stake from a third party; it cannot stop the true output from being recorded,
-    /// since anyone can resolve with the proof.
-    function resolveChallenge(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation)
-        external
-    {
-        {
-            bytes32 stored = _checkStatus(jobId, job, JobStatus.Challenged);
-            // Written before the verifier runs; a failed verification reverts it with everything else.
-            _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
-        }
-        bytes32 outputHash = _inlineOutputHash(jobId, result);
-        _verify(_verifierOf(jobId, VerityTypes.MODE_ZK), jobId, job, outputHash, _INLINE_OUTPUT, attestation);
-
-        address winner = _settleChallenge(jobId, job.params, outputHash);
-        _settle(jobId, job, winner, outputHash, result);
-    }
-
-    /// @inheritdoc IInferenceHub
-    function finalize(uint256 jobId, Job calldata job, Result calldata result) external {
-        bytes32 stored = _checkStatus(jobId, job, JobStatus.Proposed);
-        Proposal storage p = _proposals[jobId];
-        address proposer = p.proposer;
-        uint64 closesAt = p.closesAt;
-        if (block.timestamp <= closesAt) revert HubChallengeWindowOpen(jobId, closesAt);
-        bytes32 outputHash = _inlineOutputHash(jobId, result);
-        bytes32 proposed = p.outputHash;
-        if (outputHash != proposed) revert HubProposalOutputMismatch(jobId, proposed, outputHash);
-
+    /// @custom:security The caller is the job's committed verifier, which checked the result. The consumer callback
+    /// comes last, after every state change, as in `fulfill`.
+    function settle(uint256 jobId, Job calldata job, address operator, Result calldata result) external {
+        bytes32 stored = _heldJob(jobId, job);
+        if (operator == address(0)) revert HubNoOperator();
         _jobs[jobId] = _withStatus(stored, JobStatus.Fulfilled);
-        // Slot 2 (challenger) is already zero for an unchallenged proposal.
-        p.proposer = address(0);
-        p.closesAt = 0;
-        p.outputHash = bytes32(0);
-        (, uint256 bond,) = ModeParams.optimistic(job.params);
-        _credits[proposer][address(0)] += bond;
-        emit ResultFinalized(jobId, proposer, outputHash, bond, false);
-        _settle(jobId, job, proposer, outputHash, result);
+        address[] memory operators = new address[](1);
+        operators[0] = operator;
+        _record(jobId, job, operators, _outputHash(result.output, bytes(result.outputURI), result.outputHash), result);
     }
 
     /// @inheritdoc IInferenceHub
-    /// @custom:security Makes no external call: bonds and fee are credited.
-    function expireChallenge(uint256 jobId, Job calldata job) external {
-        bytes32 stored = _checkStatus(jobId, job, JobStatus.Challenged);
-        Proposal memory p = _proposals[jobId];
-        if (block.timestamp <= p.closesAt) revert HubResolutionOpen(jobId, p.closesAt);
+    function unlockStake(uint256 jobId, Job calldata job, address staker, uint256 amount) external {
+        _heldJob(jobId, job);
+        IOperatorRegistry(_operators).unlock(staker, amount, jobId);
+    }
 
-        _jobs[jobId] = _withStatus(stored, JobStatus.Refunded);
-        delete _proposals[jobId];
-        (, uint256 bond,) = ModeParams.optimistic(job.params);
-        _credits[p.proposer][address(0)] += bond;
-        _credits[p.challenger][address(0)] += bond;
-        _credits[job.requester][job.feeToken] += job.fee;
-        emit ChallengeExpired(jobId, p.proposer, p.challenger, bond);
-        emit InferenceRefunded(jobId, job.requester, job.feeToken, job.fee);
+    /// @inheritdoc IInferenceHub
+    function slashStake(
+        uint256 jobId,
+        Job calldata job,
+        address staker,
+        uint256 amount,
+        address recipient,
+        uint256 burned
+    ) external returns (uint256 slashed) {
+        _heldJob(jobId, job);
+        slashed = IOperatorRegistry(_operators).slash(staker, amount, recipient, burned, jobId);
     }
 
     /// @inheritdoc IInferenceHub
@@ -230,6 +190,13 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     }
 
     // ────────────────────────────────────────── payments ──────────────────────────────────────────
+
+    /// @inheritdoc IInferenceHub
+    function depositFor(address account) external payable {
+        if (msg.value == 0 || account == address(0)) revert HubInvalidDeposit();
+        _credits[account][address(0)] += msg.value;
+        emit Deposited(account, msg.sender, msg.value);
+    }
 
     /// @inheritdoc IInferenceHub
     function withdraw(address token) external nonReentrant returns (uint256 amount) {
@@ -255,9 +222,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @inheritdoc IInferenceHub
     function setVerifier(uint8 mode, address verifier) external onlyOwner {
         if (mode == 0 || mode > VerityTypes.MAX_MODE) revert HubModeNotSupported(bytes32(0), 0, mode);
-        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM || mode == VerityTypes.MODE_OPTIMISTIC) {
-            revert HubBuiltInMode(mode);
-        }
+        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) revert HubBuiltInMode(mode);
         emit VerifierUpdated(mode, address(_verifiers[mode]), verifier);
         _verifiers[mode] = IResultVerifier(verifier);
     }
@@ -298,7 +263,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     /// @inheritdoc IInferenceHub
     function jobCommitment(uint256 jobId, Job calldata job) external pure returns (bytes32) {
-        return _hashJob(jobId, job);
+        return JobLayout.hash(jobId, job);
     }
 
     /// @inheritdoc IInferenceHub
@@ -314,13 +279,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @inheritdoc IInferenceHub
     function verifierOf(uint8 mode) external view returns (address) {
         if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) return _operators;
-        if (mode == VerityTypes.MODE_OPTIMISTIC) return address(_verifiers[VerityTypes.MODE_ZK]);
         return address(_verifiers[mode]);
-    }
-
-    /// @inheritdoc IInferenceHub
-    function getProposal(uint256 jobId) external view returns (Proposal memory) {
-        return _proposals[jobId];
     }
 
     /// @inheritdoc IInferenceHub
@@ -360,7 +319,14 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
 
-    function _checkRequest(Request calldata request, uint8 activeModes, uint256 modelFee) private view {
+    /// @dev Checks a request and returns the verifier the job is committed to. TEE takes no parameters and QUORUM
+    /// valid ones (libraries/ModeParams.sol); any other mode's verifier checks the request itself (`checkRequest`),
+    /// so a job that mode could never settle is refused up front.
+    function _checkRequest(Request calldata request, uint8 activeModes, uint256 modelFee)
+        private
+        view
+        returns (address verifier)
+    {
         if (activeModes == 0) {
             if (_versionExists(request.modelId, request.version)) {
                 revert HubVersionDeprecated(request.modelId, request.version);
@@ -370,9 +336,6 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         uint8 mode = request.mode;
         if (mode == 0 || mode > VerityTypes.MAX_MODE || activeModes & (1 << mode) == 0) {
             revert HubModeNotSupported(request.modelId, request.version, mode);
-        }
-        if (request.params != 0 || mode == VerityTypes.MODE_QUORUM || mode == VerityTypes.MODE_OPTIMISTIC) {
-            _checkParams(mode, request.params);
         }
         uint64 latest = uint64(block.timestamp) + MAX_DEADLINE_DELAY;
         if (request.deadline <= block.timestamp || request.deadline > latest) {
@@ -391,16 +354,15 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
                 revert HubCallbackGasTooHigh(request.callbackGasLimit, MAX_CALLBACK_GAS);
             }
         }
-    }
-
-    /// @dev TEE and ZK take no parameters; QUORUM and OPTIMISTIC require valid ones (libraries/ModeParams.sol);
-    /// modes above OPTIMISTIC are defined by their verifiers.
-    function _checkParams(uint8 mode, uint256 params) private pure {
-        bool valid;
-        if (mode == VerityTypes.MODE_QUORUM) valid = ModeParams.isValidQuorum(params);
-        else if (mode == VerityTypes.MODE_OPTIMISTIC) valid = ModeParams.isValidOptimistic(params);
-        else valid = mode > VerityTypes.MODE_OPTIMISTIC;
-        if (!valid) revert HubInvalidParams(mode, params);
+        uint256 params = request.params;
+        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) {
+            bool valid = mode == VerityTypes.MODE_TEE ? params == 0 : ModeParams.isValidQuorum(params);
+            if (!valid) revert HubInvalidParams(mode, params);
+            return _operators;
+        }
+        verifier = address(_verifiers[mode]);
+        if (verifier == address(0)) revert HubNoVerifier(mode);
+        IModeVerifier(verifier).checkRequest(request.modelId, request.version, params, request.input);
     }
 
     function _inputHash(Request calldata request) private pure returns (bytes32 h) {
@@ -425,12 +387,6 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             if (uri.length == 0 || given == bytes32(0)) revert HubInvalidOutput();
             h = given;
         }
-    }
-
-    /// @dev The hash of an OPTIMISTIC result, which must be inline (`HubOutputNotInline` otherwise).
-    function _inlineOutputHash(uint256 jobId, Result calldata result) private pure returns (bytes32) {
-        if (bytes(result.outputURI).length != 0) revert HubOutputNotInline(jobId);
-        return _outputHash(result.output, bytes(result.outputURI), result.outputHash);
     }
 
     /// @dev `emit InferenceFulfilled(jobId, operator, outputHash, output, uri)`, encoded by hand (saves a copy).
@@ -476,94 +432,46 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         }
     }
 
-    function _checkPending(uint256 jobId, Job calldata job) private view returns (bytes32 stored) {
+    /// @dev The stored slot and status of `(jobId, job)`, after checking `job` against its commitment.
+    function _stored(uint256 jobId, Job calldata job) private view returns (bytes32 stored, JobStatus status) {
         stored = _jobs[jobId];
         if (stored == bytes32(0)) revert HubUnknownJob(jobId);
-        if ((stored ^ _hashJob(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
-        JobStatus status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
+        if ((stored ^ JobLayout.hash(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
+        status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
+    }
+
+    function _checkPending(uint256 jobId, Job calldata job) private view returns (bytes32 stored) {
+        JobStatus status;
+        (stored, status) = _stored(jobId, job);
         if (status != JobStatus.Pending) revert HubJobNotPending(jobId, status);
     }
 
-    /// @dev TEE and QUORUM are verified by the operator registry (it holds the enclave keys and the stakes). The
-    /// OPTIMISTIC mode never has a verifier of its own (`setVerifier` refuses it), so `fulfill` of such a job lands
-    /// on the zero address here and is told to propose instead.
-    function _verifierOf(uint256 jobId, uint8 mode) private view returns (address verifier) {
-        bool builtIn = mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM;
-        verifier = builtIn ? _operators : address(_verifiers[mode]);
-        if (verifier == address(0)) {
-            if (mode == VerityTypes.MODE_OPTIMISTIC) revert HubOptimisticJob(jobId);
-            revert HubNoVerifier(mode);
+    /// @dev A job the caller settles: the caller must be its committed verifier.
+    function _moduleJob(uint256 jobId, Job calldata job) private view returns (bytes32 stored, JobStatus status) {
+        (stored, status) = _stored(jobId, job);
+        if (msg.sender != job.verifier) revert HubNotJobVerifier(jobId, job.verifier, msg.sender);
+    }
+
+    /// @dev A job the caller holds (Proposed or Challenged) and settles.
+    function _heldJob(uint256 jobId, Job calldata job) private view returns (bytes32 stored) {
+        JobStatus status;
+        (stored, status) = _moduleJob(jobId, job);
+        if (status != JobStatus.Proposed && status != JobStatus.Challenged) {
+            revert HubUnexpectedJobStatus(jobId, status, JobStatus.Proposed);
         }
     }
 
-    /// @dev Checks a proposal (pending OPTIMISTIC job before its deadline, the bond sent, the caller's stake) and
-    /// marks the job Proposed.
-    function _checkProposal(uint256 jobId, Job calldata job) private returns (uint256 window, uint256 bond) {
-        bytes32 stored = _checkPending(jobId, job);
-        if (job.mode != VerityTypes.MODE_OPTIMISTIC) revert HubNotOptimistic(jobId, job.mode);
-        if (block.timestamp > job.deadline) revert HubJobExpired(jobId, job.deadline);
-        uint256 slashAmount;
-        (window, bond, slashAmount) = ModeParams.optimistic(job.params);
-        if (msg.value != bond) revert HubWrongBond(jobId, bond, msg.value);
-        uint256 stake = IOperatorRegistry(_operators).getOperator(msg.sender).stake;
-        uint256 required = slashAmount == 0 ? 1 : slashAmount;
-        if (stake < required) revert HubProposerStakeTooLow(jobId, msg.sender, stake, required);
-        _jobs[jobId] = _withStatus(stored, JobStatus.Proposed);
-    }
-
-    /// @dev Like `_checkPending`, for the OPTIMISTIC statuses.
-    function _checkStatus(uint256 jobId, Job calldata job, JobStatus expected) private view returns (bytes32 stored) {
-        stored = _jobs[jobId];
-        if (stored == bytes32(0)) revert HubUnknownJob(jobId);
-        if ((stored ^ _hashJob(jobId, job)) & ~_STATUS_MASK != 0) revert HubCommitmentMismatch(jobId);
-        JobStatus status = JobStatus(uint8(uint256(stored & _STATUS_MASK)));
-        if (status != expected) revert HubUnexpectedJobStatus(jobId, status, expected);
-    }
-
-    /// @dev The last second of a challenge window or resolution period that starts now.
-    function _closingTime(uint256 window) private view returns (uint64) {
-        // Cannot overflow: the window is below 2^32 seconds (ModeParams) and block time far below 2^63.
-        unchecked {
-            return uint64(block.timestamp + window);
-        }
-    }
-
-    /// @dev Pays out a challenge whose true output `provenOutputHash` was just proven: both bonds to the winner, the
-    /// proposer's stake slashed to the challenger when the proposal was wrong. Deletes the proposal.
-    function _settleChallenge(uint256 jobId, uint256 params, bytes32 provenOutputHash)
-        private
-        returns (address winner)
-    {
-        Proposal memory p = _proposals[jobId];
-        delete _proposals[jobId];
-        (, uint256 bond, uint256 slashAmount) = ModeParams.optimistic(params);
-        bool upheld = provenOutputHash == p.outputHash;
-        winner = upheld ? p.proposer : p.challenger;
-        // Cannot overflow: bond < 2^96 (ModeParams).
-        uint256 bonds;
-        unchecked {
-            bonds = 2 * bond;
-        }
-        _credits[winner][address(0)] += bonds;
-        uint256 slashed;
-        if (!upheld && slashAmount != 0) {
-            slashed = IOperatorRegistry(_operators).slash(p.proposer, slashAmount, p.challenger, jobId);
-        }
-        emit ChallengeResolved(
-            jobId, p.proposer, p.challenger, upheld, p.outputHash, provenOutputHash, bonds, slashed, msg.sender
-        );
-        emit ResultFinalized(jobId, winner, provenOutputHash, bonds, true);
-    }
-
-    /// @dev Makes an OPTIMISTIC job's result final: the fee to `operator`, `InferenceFulfilled`, the callback.
-    function _settle(uint256 jobId, Job calldata job, address operator, bytes32 outputHash, Result calldata result)
-        private
-    {
-        address[] memory operators = new address[](1);
-        operators[0] = operator;
+    /// @dev Records a verified result: the fee to the operators, `InferenceFulfilled`, then the callback.
+    function _record(
+        uint256 jobId,
+        Job calldata job,
+        address[] memory operators,
+        bytes32 outputHash,
+        Result calldata result
+    ) private {
         _distributeFee(jobId, job, operators);
         bytes calldata output = result.output;
-        _emitFulfilled(jobId, operator, outputHash, output, bytes(result.outputURI));
+        _emitFulfilled(jobId, operators[0], outputHash, output, bytes(result.outputURI));
         if (job.callback != address(0)) _callBack(jobId, job, outputHash, output);
     }
 
@@ -571,10 +479,9 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         return (stored & ~_STATUS_MASK) | bytes32(uint256(uint8(status)));
     }
 
-    /// @dev Calls `verifier.verifyResult(IResultVerifier.Job(...), attestation)` with hand-built calldata (the Job's
-    /// eight words, then the attestation's offset, length and bytes) and
-    /// decodes the returned `address[]`; a verifier's revert is re-thrown as is, so its custom error reaches the
-    /// caller. Equivalent to the high-level call, about 1,000 gas cheaper.
+    /// @dev Calls `verifier.verifyResult(IResultVerifier.Job(...), attestation)` with calldata laid out by
+    /// `JobLayout.verifierCall` and decodes the returned `address[]`; a verifier's revert is re-thrown as is, so its
+    /// custom error reaches the caller. Equivalent to the high-level call, about 1,000 gas cheaper.
     function _verify(
         address verifier,
         uint256 jobId,
@@ -583,24 +490,10 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         bytes32 outputURIHash,
         bytes calldata attestation
     ) private view returns (address[] memory operators) {
-        bytes4 selector = IResultVerifier.verifyResult.selector;
-        // The job's words were checked against the commitment, so they are the clean values hashed at request.
+        (uint256 m, uint256 size) = JobLayout.verifierCall(
+            IResultVerifier.verifyResult.selector, jobId, job, outputHash, outputURIHash, attestation
+        );
         assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, selector)
-            mstore(add(m, 0x04), jobId)
-            mstore(add(m, 0x24), calldataload(add(job, 0x20))) // modelId
-            mstore(add(m, 0x44), calldataload(add(job, 0x40))) // version
-            mstore(add(m, 0x64), calldataload(add(job, 0x160))) // inputHash
-            mstore(add(m, 0x84), outputHash)
-            mstore(add(m, 0xa4), calldataload(add(job, 0x180))) // params
-            mstore(add(m, 0xc4), caller())
-            mstore(add(m, 0xe4), outputURIHash)
-            mstore(add(m, 0x104), 0x120) // offset of `attestation` after the selector
-            mstore(add(m, 0x124), attestation.length)
-            let size := add(0x144, and(add(attestation.length, 0x1f), not(0x1f)))
-            mstore(add(m, sub(size, 0x20)), 0) // zero the padding of the last word
-            calldatacopy(add(m, 0x144), attestation.offset, attestation.length)
             if iszero(staticcall(gas(), verifier, m, size, 0, 0)) {
                 returndatacopy(m, 0, returndatasize())
                 revert(m, returndatasize())
@@ -684,77 +577,6 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
             if (!ok) revert HubNativeTransferFailed(to, amount);
         } else {
             IERC20(token).safeTransfer(to, amount);
-        }
-    }
-
-    /// @dev Lays out `abi.encode(jobId, job)` once in memory: its hash is the commitment, and the same bytes
-    /// (from `job` on, followed by the input and its URI) are the data of `InferenceRequested`. Equivalent to
-    /// building a `Job` in memory, hashing `abi.encode(jobId, job)` and emitting the event, with one encoding
-    /// instead of two. Every request field read here was range-checked by the accessors in `_checkRequest`.
-    function _recordJob(
-        uint256 jobId,
-        Request calldata request,
-        address feeToken,
-        uint256 modelFee,
-        uint16 protocolFeeBps,
-        bytes32 inputHash
-    ) private {
-        bytes32 commitment;
-        uint256 j;
-        assembly ("memory-safe") {
-            let m := mload(0x40)
-            mstore(m, jobId)
-            j := add(m, 0x20)
-            mstore(j, caller()) // requester
-            mstore(add(j, 0x20), calldataload(request)) // modelId
-            mstore(add(j, 0x40), calldataload(add(request, 0x20))) // version
-            mstore(add(j, 0x60), calldataload(add(request, 0x40))) // mode
-            mstore(add(j, 0x80), calldataload(add(request, 0x60))) // deadline
-            mstore(add(j, 0xa0), calldataload(add(request, 0x80))) // callback
-            mstore(add(j, 0xc0), calldataload(add(request, 0xa0))) // callbackGasLimit
-            mstore(add(j, 0xe0), feeToken)
-            mstore(add(j, 0x100), calldataload(add(request, 0xc0))) // fee
-            mstore(add(j, 0x120), modelFee)
-            mstore(add(j, 0x140), protocolFeeBps)
-            mstore(add(j, 0x160), inputHash)
-            mstore(add(j, 0x180), calldataload(add(request, 0xe0))) // params
-            commitment := keccak256(m, 0x1c0)
-            // Reserve the words laid out here: `_emitRequested` reads them after Solidity code has run.
-            mstore(0x40, add(m, 0x1c0))
-        }
-        _jobs[jobId] = (commitment & ~_STATUS_MASK) | bytes32(uint256(uint8(JobStatus.Pending)));
-        _emitRequested(j, jobId, request.input, bytes(request.inputURI));
-    }
-
-    /// @dev Emits `InferenceRequested` from the job words laid out at `j` by `_recordJob`.
-    function _emitRequested(uint256 j, uint256 jobId, bytes calldata input, bytes calldata uri) private {
-        bytes32 topic0 = InferenceRequested.selector;
-        assembly ("memory-safe") {
-            // Event data: job (13 words), offset of input, offset of URI, input, URI.
-            let inPadded := and(add(input.length, 0x1f), not(0x1f))
-            mstore(add(j, 0x1a0), 0x1e0)
-            mstore(add(j, 0x1c0), add(0x200, inPadded))
-            let p := add(j, 0x1e0)
-            mstore(p, input.length)
-            if inPadded { mstore(add(p, inPadded), 0) }
-            calldatacopy(add(p, 0x20), input.offset, input.length)
-            p := add(add(p, 0x20), inPadded)
-            let uriPadded := and(add(uri.length, 0x1f), not(0x1f))
-            mstore(p, uri.length)
-            if uriPadded { mstore(add(p, uriPadded), 0) }
-            calldatacopy(add(p, 0x20), uri.offset, uri.length)
-            p := add(add(p, 0x20), uriPadded)
-            log4(j, sub(p, j), topic0, jobId, mload(add(j, 0x20)), caller())
-        }
-    }
-
-    function _hashJob(uint256 jobId, Job calldata job) private pure returns (bytes32 h) {
-        // A Job has only static fields, so its calldata bytes are its ABI encoding: hash them in place.
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            mstore(ptr, jobId)
-            calldatacopy(add(ptr, 0x20), job, 0x1a0)
-            h := keccak256(ptr, 0x1c0)
         }
     }
 }

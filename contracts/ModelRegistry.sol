@@ -165,6 +165,16 @@ contract ModelRegistry is IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
+    function zkCircuit(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address zkVerifier, bytes32 zkModelCommitment, bytes32 zkVerifyingKeyHash)
+    {
+        _VersionRecord storage v = _versions[modelId][version];
+        return (v.zkVerifier, v.zkModelCommitment, v.zkVerifyingKeyHash);
+    }
+
+    /// @inheritdoc IModelRegistry
     function requestTerms(bytes32 modelId, uint32 version)
         external
         view

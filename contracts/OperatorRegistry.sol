@@ -13,6 +13,9 @@ import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {TeeVerifier} from "./verifiers/TeeVerifier.sol";
 import {QuorumVerifier} from "./verifiers/QuorumVerifier.sol";
 import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
+import {VerityTypes} from "./libraries/VerityTypes.sol";
+import {ModeParams} from "./libraries/ModeParams.sol";
+import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
 
 /// @title OperatorRegistry
 /// @notice Stakes, enclave keys and code measurements of Verity operators; also the verifier of the TEE mode (it
@@ -32,7 +35,9 @@ contract OperatorRegistry is
     bytes32 public constant ENCLAVE_KEY_REGISTRATION_TYPEHASH =
         keccak256("EnclaveKeyRegistration(address operator,bytes32 measurement,bytes32 attestationDocHash)");
 
-    uint64 private constant _MIN_UNBONDING_DELAY = 1 hours;
+    /// @notice The shortest unbonding delay: the longest OPTIMISTIC dispute (a challenge window and its resolution
+    /// period), so stake can never leave before a dispute about a claim it backed has ended.
+    uint64 public constant MIN_UNBONDING_DELAY = uint64(2 * VerityTypes.MAX_CHALLENGE_WINDOW);
     uint64 private constant _MAX_UNBONDING_DELAY = 90 days;
 
     /// @dev Read on every TEE verification: one slot,
@@ -64,6 +69,10 @@ contract OperatorRegistry is
     uint32 private _measurementCount;
     /// @dev Slashed stake owed to recipients (pull payments: a slash never calls out).
     mapping(address account => uint256) private _slashCredits;
+    uint256 private _burned;
+    uint256 private _minQuorumStake;
+    address private _disputeVerifier;
+    mapping(uint256 jobId => mapping(address signer => bool)) private _quorumSlashed;
 
     /// @param governance The owner: approves measurements, sets the hub and the unbonding delay.
     /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
@@ -102,7 +111,8 @@ contract OperatorRegistry is
     function requestUnstake(uint256 amount) external {
         if (amount == 0) revert OperatorZeroAmount();
         Operator storage op = _operators[msg.sender];
-        if (amount > op.stake) revert OperatorInsufficientStake(msg.sender, amount, op.stake);
+        uint256 free = op.stake - op.locked;
+        if (amount > free) revert OperatorInsufficientStake(msg.sender, amount, free);
         // Cannot underflow: checked above. Cannot overflow: unbonding + stake <= uint128 max by construction.
         unchecked {
             op.stake -= uint128(amount);
@@ -113,7 +123,6 @@ contract OperatorRegistry is
         emit UnstakeRequested(msg.sender, amount, releaseAt);
     }
 
-    /// @inheritdoc IOperatorRegistry
     function withdrawStake() external nonReentrant {
         Operator storage op = _operators[msg.sender];
         uint256 amount = op.unbonding;
@@ -128,29 +137,77 @@ contract OperatorRegistry is
     }
 
     /// @inheritdoc IOperatorRegistry
-    /// @custom:security No external call: the amount is credited to `recipient` (pull payment), so a recipient
-    /// that refuses the currency cannot block the slash, nor re-enter the hub that is settling a dispute.
-    function slash(address operator, uint256 amount, address recipient, uint256 jobId)
+    function lock(address operator, uint256 amount, uint256 jobId) external {
+        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        Operator storage op = _operators[operator];
+        uint256 locked = op.locked;
+        uint256 free = op.stake - locked;
+        if (amount > free) revert OperatorInsufficientStake(operator, amount, free);
+        // Cannot overflow: locked + amount <= stake < 2^128.
+        unchecked {
+            locked += amount;
+        }
+        op.locked = uint128(locked);
+        emit StakeLocked(operator, jobId, amount, locked);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function unlock(address operator, uint256 amount, uint256 jobId) external {
+        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        Operator storage op = _operators[operator];
+        uint256 locked = op.locked;
+        if (amount > locked) revert OperatorLockTooSmall(operator, amount, locked);
+        unchecked {
+            locked -= amount;
+        }
+        op.locked = uint128(locked);
+        emit StakeUnlocked(operator, jobId, amount, locked);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function slash(address operator, uint256 amount, address recipient, uint256 burned_, uint256 jobId)
         external
         returns (uint256 slashed)
     {
         if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
         Operator storage op = _operators[operator];
-        uint256 fromStake = amount < op.stake ? amount : op.stake;
-        uint256 rest = amount - fromStake;
-        uint256 fromUnbonding = rest < op.unbonding ? rest : op.unbonding;
-        // Cannot underflow: each part is at most the balance it is taken from. Cannot overflow: the credit is backed
-        // by stake this registry holds, so every credit and stake together stay below the asset's supply.
+        slashed = amount + burned_;
+        uint256 locked = op.locked;
+        if (slashed > locked) revert OperatorLockTooSmall(operator, slashed, locked);
+        // Cannot underflow: slashed <= locked <= stake. Cannot overflow: the credits are backed by stake this
+        // registry holds, so every credit and stake together stay below the asset's supply.
         unchecked {
-            op.stake -= uint128(fromStake);
-            op.unbonding -= uint128(fromUnbonding);
-            slashed = fromStake + fromUnbonding;
-            if (slashed != 0) _slashCredits[recipient] += slashed;
+            op.locked = uint128(locked - slashed);
+            op.stake -= uint128(slashed);
+            if (amount != 0) _slashCredits[recipient] += amount;
+            _burned += burned_;
         }
-        emit OperatorSlashed(operator, jobId, slashed, recipient);
+        emit OperatorSlashed(operator, jobId, amount, recipient, burned_);
     }
 
     /// @inheritdoc IOperatorRegistry
+    /// @custom:security Its external calls are views: the hub (the job's commitment) and the ZK verifier (set once).
+    function disputeQuorum(
+        uint256 jobId,
+        IInferenceHub.Job calldata job,
+        bytes32 signedOutputHash,
+        bytes32 outputURIHash,
+        bytes calldata votes,
+        IInferenceHub.Result calldata trueResult,
+        bytes calldata proof
+    ) external nonReentrant returns (uint256 slashed) {
+        _checkQuorumJob(jobId, job);
+        bytes32 provenOutputHash = _proveDispute(jobId, job, signedOutputHash, trueResult, proof);
+        address[] memory signers = _disputedSigners(jobId, job, signedOutputHash, outputURIHash, votes);
+        (, uint256 amount) = ModeParams.quorum(job.params);
+        uint256 floor = _minQuorumStake;
+        if (floor > amount) amount = floor;
+        for (uint256 i; i < signers.length; ++i) {
+            slashed += _slashVoter(jobId, signers[i], amount);
+            emit QuorumVoteSlashed(jobId, signers[i], signedOutputHash, provenOutputHash, msg.sender);
+        }
+    }
+
     function withdrawSlashCredit() external nonReentrant returns (uint256 amount) {
         amount = _slashCredits[msg.sender];
         if (amount == 0) revert OperatorNoSlashCredit(msg.sender);
@@ -258,6 +315,20 @@ contract OperatorRegistry is
         _hub = hub_;
     }
 
+    /// @inheritdoc IOperatorRegistry
+    function setMinQuorumStake(uint256 minStake) external onlyOwner {
+        emit MinQuorumStakeUpdated(_minQuorumStake, minStake);
+        _minQuorumStake = minStake;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function setDisputeVerifier(address verifier) external onlyOwner {
+        if (_disputeVerifier != address(0)) revert OperatorDisputeVerifierAlreadySet(_disputeVerifier);
+        if (verifier == address(0)) revert OperatorNoDisputeVerifier();
+        emit DisputeVerifierSet(verifier);
+        _disputeVerifier = verifier;
+    }
+
     /// @notice Disabled: governance cannot renounce ownership (always reverts with `OperatorRenounceDisabled`).
     function renounceOwnership() public view override onlyOwner {
         revert OperatorRenounceDisabled();
@@ -334,6 +405,36 @@ contract OperatorRegistry is
     }
 
     /// @inheritdoc IOperatorRegistry
+    function minQuorumStake() external view returns (uint256) {
+        return _minQuorumStake;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function disputeVerifier() external view returns (address) {
+        return _disputeVerifier;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function quorumSlashed(uint256 jobId, address signer) external view returns (bool) {
+        return _quorumSlashed[jobId][signer];
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function zkCircuitOf(bytes32 modelId, uint32 version) external view returns (address, bytes32) {
+        return IModelRegistry(_hub).zkCircuitOf(modelId, version);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function zkCircuit(bytes32 modelId, uint32 version) external view returns (address, bytes32, bytes32) {
+        return IModelRegistry(_hub).zkCircuit(modelId, version);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function burned() external view returns (uint256) {
+        return _burned;
+    }
+
+    /// @inheritdoc IOperatorRegistry
     function slashCreditOf(address account) external view returns (uint256) {
         return _slashCredits[account];
     }
@@ -350,8 +451,98 @@ contract OperatorRegistry is
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
 
+    /// @dev Reverts unless `job` is a QUORUM job of this registry, known to the hub, within its dispute period.
+    function _checkQuorumJob(uint256 jobId, IInferenceHub.Job calldata job) private view {
+        (, bytes32 stored) = IInferenceHub(_hub).getJob(jobId);
+        bytes32 commitment = IInferenceHub(_hub).jobCommitment(jobId, job);
+        if (
+            stored == bytes32(0) || (stored ^ commitment) >> 8 != 0 || job.mode != VerityTypes.MODE_QUORUM
+                || job.verifier != address(this)
+        ) revert QuorumDisputeInvalidJob(jobId);
+        uint256 closesAt = uint256(job.deadline) + MIN_UNBONDING_DELAY;
+        if (block.timestamp > closesAt) revert QuorumDisputeClosed(jobId, closesAt);
+    }
+
+    /// @dev Reverts unless `proof` proves `trueResult` (inline, not `signedOutputHash`) for the job and the caller.
+    function _proveDispute(
+        uint256 jobId,
+        IInferenceHub.Job calldata job,
+        bytes32 signedOutputHash,
+        IInferenceHub.Result calldata trueResult,
+        bytes calldata proof
+    ) private view returns (bytes32 provenOutputHash) {
+        address verifier = _disputeVerifier;
+        if (verifier == address(0)) revert OperatorNoDisputeVerifier();
+        if (bytes(trueResult.outputURI).length != 0) revert QuorumDisputeOutputNotInline(jobId);
+        provenOutputHash = keccak256(trueResult.output);
+        if (provenOutputHash == signedOutputHash) revert QuorumDisputeOutputsAgree(jobId, provenOutputHash);
+        IResultVerifier(verifier).verifyResult(
+            Job({
+                jobId: jobId,
+                modelId: job.modelId,
+                version: job.version,
+                inputHash: job.inputHash,
+                outputHash: provenOutputHash,
+                params: 0,
+                submitter: msg.sender,
+                outputURIHash: keccak256("")
+            }),
+            proof
+        );
+    }
+
+    /// @dev Slashes one wrong voter once per job: half of what it has (up to `amount`) to the caller, half burned.
+    function _slashVoter(uint256 jobId, address signer, uint256 amount) private returns (uint256 taken) {
+        if (_quorumSlashed[jobId][signer]) revert QuorumSignerAlreadySlashed(jobId, signer);
+        _quorumSlashed[jobId][signer] = true;
+        taken = _takeUnlocked(signer, amount);
+        uint256 toDisputer = taken / 2;
+        // Cannot overflow: the credits are backed by stake this registry holds.
+        unchecked {
+            if (toDisputer != 0) _slashCredits[msg.sender] += toDisputer;
+            _burned += taken - toDisputer;
+        }
+        emit OperatorSlashed(signer, jobId, toDisputer, msg.sender, taken - toDisputer);
+    }
+
+    /// @dev The signers of `votes` for `signedOutputHash` on the job (under the hub's domain).
+    function _disputedSigners(
+        uint256 jobId,
+        IInferenceHub.Job calldata job,
+        bytes32 signedOutputHash,
+        bytes32 outputURIHash,
+        bytes calldata votes
+    ) private view returns (address[] memory) {
+        uint256 length = votes.length;
+        if (length == 0 || length % 85 != 0 || length / 85 > MAX_QUORUM_SIGNERS) {
+            revert QuorumMalformedAttestation(length);
+        }
+        bytes32 digest =
+            _voteDigest(_hub, jobId, job.modelId, job.version, job.inputHash, signedOutputHash, outputURIHash);
+        return _signersOf(jobId, digest, votes, length / 85);
+    }
+
+    /// @dev Takes up to `amount` of an operator's free bonded stake, then of its unbonding stake (never locked stake).
+    function _takeUnlocked(address operator, uint256 amount) private returns (uint256 taken) {
+        Operator storage op = _operators[operator];
+        uint256 free = op.stake - op.locked;
+        uint256 fromStake = amount < free ? amount : free;
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest < op.unbonding ? rest : op.unbonding;
+        // Cannot underflow: each part is at most the balance it is taken from.
+        unchecked {
+            op.stake -= uint128(fromStake);
+            op.unbonding -= uint128(fromUnbonding);
+            taken = fromStake + fromUnbonding;
+        }
+    }
+
+    function _minSignerStake() internal view override returns (uint256) {
+        return _minQuorumStake;
+    }
+
     function _setUnbondingDelay(uint64 delay) private {
-        if (delay < _MIN_UNBONDING_DELAY || delay > _MAX_UNBONDING_DELAY) revert OperatorInvalidUnbondingDelay(delay);
+        if (delay < MIN_UNBONDING_DELAY || delay > _MAX_UNBONDING_DELAY) revert OperatorInvalidUnbondingDelay(delay);
         emit UnbondingDelayUpdated(_unbondingDelay, delay);
         _unbondingDelay = delay;
     }

@@ -7,11 +7,11 @@ pragma solidity ^0.8.28;
 /// fulfilment. The hub escrows the fee, hands the result to the verifier of the job's mode, credits operator,
 /// model and protocol (pull payments), refunds after the deadline, and calls the consumer back.
 ///
-/// OPTIMISTIC jobs take a bonded proposal instead of `fulfill`: `proposeResult` (Pending -> Proposed), then either
-/// `finalize` after the challenge window (-> Fulfilled), or `challenge` within it (-> Challenged) and
-/// `resolveChallenge` with a ZK proof of the true output (-> Fulfilled), or, when nobody can prove anything before the
-/// resolution period ends, `expireChallenge` (-> Refunded). Fees are credited and the consumer is called back only
-/// when the result is final.
+/// Every job is committed to the verifier of its mode at request time (`Job.verifier`): a later `setVerifier`
+/// changes only the jobs requested after it. A verifier is either an attestation checker (`fulfill` hands it the
+/// evidence) or a settlement module, such as the OPTIMISTIC dispute game (modes/OptimisticGame.sol), that settles
+/// its jobs through `hold`, `settle`, `unlockStake` and `slashStake`; only the job's own verifier may call those,
+/// so a new mode needs no hub change.
 interface IInferenceHub {
     /// @notice Life cycle of a job. `Proposed` and `Challenged` are OPTIMISTIC jobs awaiting finality.
     enum JobStatus {
@@ -53,7 +53,8 @@ interface IInferenceHub {
     }
 
     /// @notice The committed facts of a job; `keccak256(abi.encode(jobId, job))` is stored. Every field is in
-    /// `InferenceRequested`, and the operator passes the struct back to `fulfill`.
+    /// `InferenceRequested`, and the operator passes the struct back to `fulfill`. `verifier` is the verifier of the
+    /// job's mode when it was requested (the operator registry for TEE and QUORUM): the job keeps it for ever.
     struct Job {
         address requester;
         bytes32 modelId;
@@ -68,6 +69,7 @@ interface IInferenceHub {
         uint16 protocolFeeBps;
         bytes32 inputHash;
         uint256 params;
+        address verifier;
     }
 
     /// @notice The result an operator delivers.
@@ -79,19 +81,6 @@ interface IInferenceHub {
         bytes output;
         string outputURI;
         bytes32 outputHash;
-    }
-
-    /// @notice An OPTIMISTIC job's open proposal, as stored (zero once the job is final).
-    /// @param proposer The operator that proposed the result and posted the bond.
-    /// @param closesAt End of the challenge window (inclusive) while `Proposed`; end of the resolution period
-    /// (inclusive) once `Challenged`.
-    /// @param outputHash The proposed output's hash.
-    /// @param challenger The challenger, or zero.
-    struct Proposal {
-        address proposer;
-        uint64 closesAt;
-        bytes32 outputHash;
-        address challenger;
     }
 
     // ─────────────────────────────────────────── events ───────────────────────────────────────────
@@ -149,87 +138,18 @@ interface IInferenceHub {
     /// @param amount The amount.
     event ModelEarningsWithdrawn(bytes32 indexed modelId, address indexed owner, address indexed token, uint256 amount);
 
-    /// @notice Emitted when an operator proposes an OPTIMISTIC job's result with a bond. Nothing is credited yet.
-    /// @param jobId The job.
-    /// @param proposer The operator (its stake can be slashed if the result is proven wrong).
-    /// @param outputHash keccak256 of the proposed output.
-    /// @param bond The native-currency bond posted.
-    /// @param challengeWindowEnd The last second at which the result can be challenged.
-    /// @param output The inline output bytes, or empty.
-    /// @param outputURI The output URI, or empty.
-    event ResultProposed(
-        uint256 indexed jobId,
-        address indexed proposer,
-        bytes32 outputHash,
-        uint256 bond,
-        uint64 challengeWindowEnd,
-        bytes output,
-        string outputURI
-    );
+    /// @notice Emitted when native currency is credited to an account by `depositFor` (a settlement module paying
+    /// out bonds, or anyone).
+    /// @param account The account credited (withdraw with `withdraw(address(0))`).
+    /// @param from Who paid.
+    /// @param amount The amount.
+    event Deposited(address indexed account, address indexed from, uint256 amount);
 
-    /// @notice Emitted when a proposed result is challenged with a bond.
+    /// @notice Emitted when a job's settlement module takes it out of `Pending` or moves it on (`hold`).
     /// @param jobId The job.
-    /// @param challenger The challenger.
-    /// @param proposer The proposer challenged.
-    /// @param outputHash The challenged output's hash.
-    /// @param bond The native-currency bond posted.
-    /// @param resolveBy The last second of the resolution period: after it, anyone may `expireChallenge` an
-    /// unresolved challenge (a resolution is accepted until the challenge is expired).
-    event ResultChallenged(
-        uint256 indexed jobId,
-        address indexed challenger,
-        address indexed proposer,
-        bytes32 outputHash,
-        uint256 bond,
-        uint64 resolveBy
-    );
-
-    /// @notice Emitted when a challenge is settled by a ZK proof of the true output. The job is then final: see
-    /// `ResultFinalized` and `InferenceFulfilled`.
-    /// @param jobId The job.
-    /// @param proposer The proposer.
-    /// @param challenger The challenger.
-    /// @param proposalUpheld Whether the proven output is the proposed one (the challenger loses its bond to the
-    /// proposer), or not (the proposer loses its bond, and `slashed` of its stake, to the challenger).
-    /// @param proposedOutputHash The proposed output's hash.
-    /// @param provenOutputHash The proven output's hash, now the job's result.
-    /// @param bondsAwarded Both bonds, credited to the winner.
-    /// @param slashed Stake taken from a proposer proven wrong and credited to the challenger in the operator
-    /// registry (`withdrawSlashCredit`); zero when upheld.
-    /// @param resolver Who submitted the proof.
-    event ChallengeResolved(
-        uint256 indexed jobId,
-        address indexed proposer,
-        address indexed challenger,
-        bool proposalUpheld,
-        bytes32 proposedOutputHash,
-        bytes32 provenOutputHash,
-        uint256 bondsAwarded,
-        uint256 slashed,
-        address resolver
-    );
-
-    /// @notice Emitted when an OPTIMISTIC job's result becomes final (unchallenged after its window, or by a
-    /// resolved challenge), alongside `InferenceFulfilled`; the fee is credited and the consumer called back now.
-    /// @param jobId The job.
-    /// @param operator The operator credited with the fee's operator share (the proposer, or a winning
-    /// challenger).
-    /// @param outputHash The final output's hash.
-    /// @param bondCredited The native currency credited to `operator` from bonds (its own bond back, plus the
-    /// loser's after a challenge).
-    /// @param challenged Whether the result was final by a resolved challenge.
-    event ResultFinalized(
-        uint256 indexed jobId, address indexed operator, bytes32 outputHash, uint256 bondCredited, bool challenged
-    );
-
-    /// @notice Emitted when a challenge was not resolved within its resolution period (no proof could be made, e.g.
-    /// an input outside the circuit's domain): both bonds are credited back, the fee is refunded (see
-    /// `InferenceRefunded`), the job is Refunded.
-    /// @param jobId The job.
-    /// @param proposer The proposer, credited its bond.
-    /// @param challenger The challenger, credited its bond.
-    /// @param bond Each bond.
-    event ChallengeExpired(uint256 indexed jobId, address indexed proposer, address indexed challenger, uint256 bond);
+    /// @param verifier The job's verifier (the module).
+    /// @param status The new status.
+    event JobHeld(uint256 indexed jobId, address indexed verifier, JobStatus status);
 
     /// @notice Emitted when governance sets the verifier of a mode.
     /// @param mode The mode.
@@ -363,59 +283,28 @@ interface IInferenceHub {
     error HubProtocolFeeTooHigh(uint16 bps);
     /// @notice An address that must be set is zero.
     error HubZeroAddress();
-    /// @notice The mode's verifier is fixed (TEE is verified by the operator registry; OPTIMISTIC challenges are
-    /// settled by the ZK mode's verifier).
+    /// @notice The mode's verifier is fixed: TEE and QUORUM are verified by the operator registry the hub was
+    /// deployed with.
     /// @param mode The mode.
     error HubBuiltInMode(uint8 mode);
-    /// @notice An OPTIMISTIC job takes a bonded proposal (`proposeResult`), not `fulfill`.
+    /// @notice Only the job's own verifier (the settlement module it was requested under) may settle it.
     /// @param jobId The job.
-    error HubOptimisticJob(uint256 jobId);
-    /// @notice Only OPTIMISTIC jobs take proposals.
+    /// @param verifier The job's verifier.
+    /// @param caller The caller.
+    error HubNotJobVerifier(uint256 jobId, address verifier, address caller);
+    /// @notice A settlement module asked for a status change the hub does not allow (only Pending -> Proposed,
+    /// Pending -> Challenged and Proposed -> Challenged are holds).
     /// @param jobId The job.
-    /// @param mode Its mode.
-    error HubNotOptimistic(uint256 jobId, uint8 mode);
+    /// @param from Its status.
+    /// @param to The status asked for.
+    error HubInvalidHold(uint256 jobId, JobStatus from, JobStatus to);
+    /// @notice `depositFor` was called without value or for the zero address.
+    error HubInvalidDeposit();
     /// @notice The job is not in the status the call needs.
     /// @param jobId The job.
     /// @param status Its status.
     /// @param expected The status needed.
     error HubUnexpectedJobStatus(uint256 jobId, JobStatus status, JobStatus expected);
-    /// @notice The native value sent is not the job's bond.
-    /// @param jobId The job.
-    /// @param expected The bond (from the job's params).
-    /// @param sent The value sent.
-    error HubWrongBond(uint256 jobId, uint256 expected, uint256 sent);
-    /// @notice The proposer's bonded stake is zero or below the job's slash amount.
-    /// @param jobId The job.
-    /// @param proposer The caller.
-    /// @param stake Its bonded stake.
-    /// @param required The least bonded stake needed (the slash amount, and at least 1).
-    error HubProposerStakeTooLow(uint256 jobId, address proposer, uint256 stake, uint256 required);
-    /// @notice The challenge window is closed.
-    /// @param jobId The job.
-    /// @param closedAt Its last second.
-    error HubChallengeWindowClosed(uint256 jobId, uint64 closedAt);
-    /// @notice The challenge window is still open: the result is not final yet.
-    /// @param jobId The job.
-    /// @param closesAt Its last second.
-    error HubChallengeWindowOpen(uint256 jobId, uint64 closesAt);
-    /// @notice The proposer cannot challenge its own proposal.
-    /// @param jobId The job.
-    /// @param proposer The proposer.
-    error HubSelfChallenge(uint256 jobId, address proposer);
-    /// @notice OPTIMISTIC results are delivered inline (the output bytes, no URI): whoever calls `finalize` or
-    /// `resolveChallenge` must not choose the delivery form, and a challenge's proof carries the bytes anyway.
-    /// @param jobId The job.
-    error HubOutputNotInline(uint256 jobId);
-    /// @notice The result given is not the proposed one.
-    /// @param jobId The job.
-    /// @param proposed The proposed output hash.
-    /// @param given The hash of the result given.
-    error HubProposalOutputMismatch(uint256 jobId, bytes32 proposed, bytes32 given);
-    /// @notice The challenge's resolution period has not ended: it can still be resolved with a proof.
-    /// @param jobId The job.
-    /// @param resolveBy Its last second.
-    error HubResolutionOpen(uint256 jobId, uint64 resolveBy);
-
     // ─────────────────────────────────────────── actions ──────────────────────────────────────────
 
     /// @notice Requests an inference and escrows its fee.
@@ -431,49 +320,59 @@ interface IInferenceHub {
     /// @param attestation The mode's evidence (see the verifier of the mode).
     function fulfill(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation) external;
 
-    /// @notice Proposes an OPTIMISTIC job's result, posting the job's bond as value. The caller must be a staked
-    /// operator with at least the job's slash amount of bonded stake. Must come by the job's deadline; the result
-    /// is final after the challenge window unless challenged. Nothing is credited and no callback runs until then.
-    /// @param jobId The job.
-    /// @param job The job as emitted in `InferenceRequested`.
-    /// @param result The output (inline or by URI).
-    function proposeResult(uint256 jobId, Job calldata job, Result calldata result) external payable;
-
-    /// @notice Challenges a proposed result within its window, posting the job's bond as value. Anyone but the
-    /// proposer may call; one challenge per proposal. Starts a resolution period of the window's length.
-    /// @param jobId The job.
-    /// @param job The job as emitted in `InferenceRequested`.
-    function challenge(uint256 jobId, Job calldata job) external payable;
-
-    /// @notice Settles a challenge with a ZK proof of the job's true output (the ZK mode's attestation, checked by
-    /// the ZK mode's verifier against the version's circuit). Anyone may call, at any time until the challenge
-    /// expires, also after the job's deadline. If the proven output is the proposed one, the proposer wins both
-    /// bonds and the fee; otherwise the challenger wins both bonds, the fee and the proposer's slashed stake, and the
-    /// proven output becomes the job's result. Either way the job is final and the consumer is called back.
-    /// @param jobId The job.
-    /// @param job The job as emitted in `InferenceRequested`.
-    /// @param result The true output (inline or by URI); the proof must be for its hash.
-    /// @param attestation The ZK attestation (see IZkVerifier).
-    function resolveChallenge(uint256 jobId, Job calldata job, Result calldata result, bytes calldata attestation)
-        external;
-
-    /// @notice Makes an unchallenged proposal final once its challenge window has passed: credits the fee and the
-    /// bond back to the proposer and calls the consumer back with the output. Anyone may call.
-    /// @param jobId The job.
-    /// @param job The job as emitted in `InferenceRequested`.
-    /// @param result The proposed output (as in `ResultProposed`).
-    function finalize(uint256 jobId, Job calldata job, Result calldata result) external;
-
-    /// @notice Ends a challenge nobody resolved within its resolution period: both bonds are credited back and the
-    /// fee is refunded to the requester. Anyone may call.
-    /// @param jobId The job.
-    /// @param job The job as emitted in `InferenceRequested`.
-    function expireChallenge(uint256 jobId, Job calldata job) external;
-
     /// @notice Credits an expired, unfulfilled job's whole fee back to its requester. Anyone may call.
     /// @param jobId The job.
     /// @param job The job as emitted in `InferenceRequested`.
     function refund(uint256 jobId, Job calldata job) external;
+
+    /// @notice Credits `msg.value` of native currency to `account` (withdrawn with `withdraw(address(0))`). A
+    /// settlement module pays bonds out this way, so every payout is withdrawn from the hub.
+    /// @param account The account credited.
+    function depositFor(address account) external payable;
+
+    // ───────────────────────────────────────── settlement modules ─────────────────────────────────
+
+    /// @notice Moves a job out of `Pending` (by its deadline) or on to `Challenged`, and locks `lockAmount` of
+    /// `staker`'s free stake in the operator registry for it (none when zero). Only the job's verifier.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    /// @param status `Proposed` or `Challenged`.
+    /// @param staker The operator whose stake backs the claim (ignored when `lockAmount` is zero).
+    /// @param lockAmount Stake to lock until the module unlocks or slashes it.
+    function hold(uint256 jobId, Job calldata job, JobStatus status, address staker, uint256 lockAmount) external;
+
+    /// @notice Records a held job's result: credits the fee as `fulfill` does (to `operator`), emits
+    /// `InferenceFulfilled` and calls the consumer back. Only the job's verifier, which has checked the result.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    /// @param operator The operator credited with the operator share.
+    /// @param result The output.
+    function settle(uint256 jobId, Job calldata job, address operator, Result calldata result) external;
+
+    /// @notice Releases stake locked by `hold`. Only the verifier of a held job.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    /// @param staker The operator.
+    /// @param amount The amount to unlock.
+    function unlockStake(uint256 jobId, Job calldata job, address staker, uint256 amount) external;
+
+    /// @notice Slashes stake locked by `hold`: `amount` to `recipient` (a slash credit in the operator registry) and
+    /// `burned` to nobody. Only the verifier of a held job.
+    /// @param jobId The job.
+    /// @param job The job as emitted in `InferenceRequested`.
+    /// @param staker The operator slashed.
+    /// @param amount Stake credited to `recipient`.
+    /// @param recipient Who is credited.
+    /// @param burned Stake destroyed (kept by the registry for ever).
+    /// @return slashed What was taken in all (`amount + burned`).
+    function slashStake(
+        uint256 jobId,
+        Job calldata job,
+        address staker,
+        uint256 amount,
+        address recipient,
+        uint256 burned
+    ) external returns (uint256 slashed);
 
     /// @notice Pays out the caller's credited balance in `token` (zero for native).
     /// @param token The currency.
@@ -488,9 +387,9 @@ interface IInferenceHub {
 
     // ────────────────────────────────────────── governance ────────────────────────────────────────
 
-    /// @notice Sets the verifier of a mode (zero disables it). Only governance. The TEE mode is always verified
-    /// by the operator registry the hub was deployed with, which holds the enclave keys and measurements; the
-    /// OPTIMISTIC mode's challenges are settled by the ZK mode's verifier, so neither can be set.
+    /// @notice Sets the verifier of a mode for jobs requested from now on (zero disables the mode); jobs already
+    /// requested keep theirs. Only governance. TEE and QUORUM are always verified by the operator registry the hub
+    /// was deployed with, which holds the enclave keys, measurements and stakes.
     /// @param mode The mode.
     /// @param verifier The verifier.
     function setVerifier(uint8 mode, address verifier) external;
@@ -528,13 +427,9 @@ interface IInferenceHub {
     /// @param token The currency.
     function modelEarnings(bytes32 modelId, address token) external view returns (uint256);
 
-    /// @notice The verifier of a mode (for OPTIMISTIC, the ZK verifier that settles its challenges).
+    /// @notice The verifier a job of `mode` requested now is committed to (zero when the mode is disabled).
     /// @param mode The mode.
     function verifierOf(uint8 mode) external view returns (address);
-
-    /// @notice An OPTIMISTIC job's open proposal (zero fields when there is none, or once the job is final).
-    /// @param jobId The job.
-    function getProposal(uint256 jobId) external view returns (Proposal memory);
 
     /// @notice Number of jobs requested so far (the last job id).
     function jobCount() external view returns (uint256);

@@ -166,6 +166,20 @@ interface IModelRegistry {
         view
         returns (address zkVerifier, bytes32 zkModelCommitment);
 
+    /// @notice The ZK circuit of a version with its verifying key hash, read from three storage slots (the ZK
+    /// verifier's per-fulfilment read: it checks that governance allows the verifier contract for that key). Zero
+    /// values when the version does not exist or has no ZK circuit.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @return zkVerifier The Groth16 verifier contract of the version's circuit.
+    /// @return zkModelCommitment The circuit's public commitment to the model weights.
+    /// @return zkVerifyingKeyHash The hash of the verifying key the version declares (`vkeyHash` in
+    /// sdk/src/proofs/zk.ts).
+    function zkCircuit(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address zkVerifier, bytes32 zkModelCommitment, bytes32 zkVerifyingKeyHash);
+
     /// @notice The terms the hub needs to accept a request, read from one storage slot.
     /// @param modelId The model.
     /// @param version The version.

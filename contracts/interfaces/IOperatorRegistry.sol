@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IInferenceHub} from "./IInferenceHub.sol";
+
 /// @title IOperatorRegistry
 /// @notice Operators stake, register enclave signing keys bound to a code measurement, and unbond after a delay.
 /// Governance approves and revokes measurements: revoking one disables every key registered on it at once.
@@ -15,9 +17,15 @@ interface IOperatorRegistry {
         Revoked
     }
 
-    /// @notice An operator's stake. `unbonding` can still be slashed until it is withdrawn.
+    /// @notice An operator's stake. `locked` is the part of `stake` that backs open claims (an OPTIMISTIC proposal
+    /// until it is final): it cannot be unstaked, and only it can be slashed. Unbonding stake is never slashed.
+    /// @param stake Bonded stake, locked part included.
+    /// @param locked Bonded stake locked by open claims (at most `stake`).
+    /// @param unbonding Stake on its way out.
+    /// @param unbondingReleaseAt When `unbonding` can be withdrawn.
     struct Operator {
         uint128 stake;
+        uint128 locked;
         uint128 unbonding;
         uint64 unbondingReleaseAt;
     }
@@ -45,12 +53,43 @@ interface IOperatorRegistry {
     /// @param operator The operator.
     /// @param amount The amount paid out.
     event StakeWithdrawn(address indexed operator, uint256 amount);
-    /// @notice Emitted when the hub slashes an operator.
+    /// @notice Emitted when the hub slashes an operator's locked stake.
     /// @param operator The slashed operator.
     /// @param jobId The job whose dispute caused the slash.
-    /// @param amount The amount taken (bonded first, then unbonding).
-    /// @param recipient Who was credited with it (see `withdrawSlashCredit`).
-    event OperatorSlashed(address indexed operator, uint256 indexed jobId, uint256 amount, address recipient);
+    /// @param amount The amount credited to `recipient` (see `withdrawSlashCredit`).
+    /// @param recipient Who was credited with it.
+    /// @param burned The amount destroyed besides (kept by the registry for ever, see `burned()`).
+    event OperatorSlashed(
+        address indexed operator, uint256 indexed jobId, uint256 amount, address recipient, uint256 burned
+    );
+    /// @notice Emitted when governance changes the protocol's least stake for quorum signers.
+    /// @param oldStake The previous minimum.
+    /// @param newStake The new minimum.
+    event MinQuorumStakeUpdated(uint256 oldStake, uint256 newStake);
+    /// @notice Emitted once, when governance sets the ZK verifier that settles quorum disputes.
+    /// @param verifier The ZK verifier.
+    event DisputeVerifierSet(address verifier);
+    /// @notice Emitted when a ZK proof of a job's true output slashes a quorum signer who voted for another output.
+    /// @param jobId The job.
+    /// @param signer The signer slashed (see `OperatorSlashed` for the amounts).
+    /// @param signedOutputHash The output it voted for.
+    /// @param provenOutputHash The output the proof is for.
+    /// @param disputer Who proved it (credited half the slash).
+    event QuorumVoteSlashed(
+        uint256 indexed jobId, address indexed signer, bytes32 signedOutputHash, bytes32 provenOutputHash, address disputer
+    );
+    /// @notice Emitted when the hub locks bonded stake behind a claim.
+    /// @param operator The operator.
+    /// @param jobId The job the claim is for.
+    /// @param amount The amount locked.
+    /// @param locked The operator's locked stake afterwards.
+    event StakeLocked(address indexed operator, uint256 indexed jobId, uint256 amount, uint256 locked);
+    /// @notice Emitted when the hub releases locked stake.
+    /// @param operator The operator.
+    /// @param jobId The job the claim was for.
+    /// @param amount The amount unlocked.
+    /// @param locked The operator's locked stake afterwards.
+    event StakeUnlocked(address indexed operator, uint256 indexed jobId, uint256 amount, uint256 locked);
     /// @notice Emitted when an account withdraws the slashed stake credited to it.
     /// @param account The account paid.
     /// @param amount The amount, in the staking asset.
@@ -123,6 +162,35 @@ interface IOperatorRegistry {
     /// @param measurement The measurement.
     /// @param status Its current status.
     error OperatorMeasurementInvalidStatus(bytes32 measurement, MeasurementStatus status);
+    /// @notice The operator's locked stake is smaller than the amount to unlock or slash.
+    /// @param operator The operator.
+    /// @param amount The amount asked for.
+    /// @param locked Its locked stake.
+    error OperatorLockTooSmall(address operator, uint256 amount, uint256 locked);
+    /// @notice The job is not a QUORUM job of this registry known to the hub (commitment mismatch, wrong mode or
+    /// verifier).
+    /// @param jobId The job.
+    error QuorumDisputeInvalidJob(uint256 jobId);
+    /// @notice The dispute period (the job's deadline plus `MIN_UNBONDING_DELAY`) is over.
+    /// @param jobId The job.
+    /// @param closedAt Its last second.
+    error QuorumDisputeClosed(uint256 jobId, uint256 closedAt);
+    /// @notice The proven output is the one the signers voted for: nothing to slash.
+    /// @param jobId The job.
+    /// @param outputHash The output.
+    error QuorumDisputeOutputsAgree(uint256 jobId, bytes32 outputHash);
+    /// @notice A quorum dispute's proven output must be inline.
+    /// @param jobId The job.
+    error QuorumDisputeOutputNotInline(uint256 jobId);
+    /// @notice The signer was already slashed for a vote on this job.
+    /// @param jobId The job.
+    /// @param signer The signer.
+    error QuorumSignerAlreadySlashed(uint256 jobId, address signer);
+    /// @notice No ZK verifier is set to settle quorum disputes.
+    error OperatorNoDisputeVerifier();
+    /// @notice The dispute verifier is set once; it can never be pointed elsewhere (a new one could slash stakes).
+    /// @param verifier The verifier already set.
+    error OperatorDisputeVerifierAlreadySet(address verifier);
     /// @notice Only the hub may slash.
     /// @param caller The caller.
     error OperatorOnlyHub(address caller);
@@ -131,7 +199,7 @@ interface IOperatorRegistry {
     error OperatorHubAlreadySet(address hub);
     /// @notice Governance cannot renounce ownership of the registry.
     error OperatorRenounceDisabled();
-    /// @notice The unbonding delay is outside 1 hour .. 90 days.
+    /// @notice The unbonding delay is outside `MIN_UNBONDING_DELAY` (6 days) .. 90 days.
     /// @param delay The delay given.
     error OperatorInvalidUnbondingDelay(uint64 delay);
     /// @notice A native-currency transfer failed.
@@ -146,8 +214,9 @@ interface IOperatorRegistry {
     /// @param amount The amount.
     function stake(uint256 amount) external payable;
 
-    /// @notice Moves `amount` of bonded stake to unbonding; it can be withdrawn after the unbonding delay and
-    /// stays slashable until then. A new request restarts the delay for the whole unbonding amount.
+    /// @notice Moves `amount` of free (unlocked) bonded stake to unbonding; it can be withdrawn after the unbonding
+    /// delay. A new request restarts the delay for the whole unbonding amount. Locked stake cannot be unstaked
+    /// (`OperatorInsufficientStake` names the free amount).
     /// @param amount The amount.
     function requestUnstake(uint256 amount) external;
 
@@ -176,7 +245,8 @@ interface IOperatorRegistry {
     function revokeMeasurement(bytes32 measurement) external;
 
     /// @notice Sets the unbonding delay for future unstake requests. Only governance.
-    /// @param delay Seconds, between 1 hour and 90 days.
+    /// @param delay Seconds, between `MIN_UNBONDING_DELAY` (the longest OPTIMISTIC dispute: a challenge window and
+    /// its resolution period) and 90 days.
     function setUnbondingDelay(uint64 delay) external;
 
     /// @notice Sets the hub, the only account allowed to slash. Only governance, and only once: a second call
@@ -184,16 +254,93 @@ interface IOperatorRegistry {
     /// @param hub The hub.
     function setHub(address hub) external;
 
-    /// @notice Takes up to `amount` from an operator's stake (bonded first, then unbonding) and credits it to
-    /// `recipient`, who withdraws it with `withdrawSlashCredit`. Only the hub. Makes no external call.
+    /// @notice Locks `amount` of an operator's free bonded stake behind a claim for `jobId`. Only the hub (for the
+    /// job's settlement module). Makes no external call.
     /// @param operator The operator.
-    /// @param amount The amount to take.
+    /// @param amount The amount; reverts with `OperatorInsufficientStake` when more than the free stake.
+    /// @param jobId The job (recorded in the event).
+    function lock(address operator, uint256 amount, uint256 jobId) external;
+
+    /// @notice Releases locked stake. Only the hub. Makes no external call.
+    /// @param operator The operator.
+    /// @param amount The amount; reverts with `OperatorLockTooSmall` when more than the locked stake.
+    /// @param jobId The job (recorded in the event).
+    function unlock(address operator, uint256 amount, uint256 jobId) external;
+
+    /// @notice Takes `amount + burned` of an operator's locked stake: `amount` is credited to `recipient`, who
+    /// withdraws it with `withdrawSlashCredit`, and `burned` stays in the registry for ever. Only the hub. Makes no
+    /// external call.
+    /// @param operator The operator.
+    /// @param amount The amount credited.
     /// @param recipient Who is credited with it.
+    /// @param burned The amount destroyed.
     /// @param jobId The job the slash is for (recorded in the event).
-    /// @return slashed The amount actually taken.
-    function slash(address operator, uint256 amount, address recipient, uint256 jobId)
+    /// @return slashed The amount taken in all.
+    function slash(address operator, uint256 amount, address recipient, uint256 burned, uint256 jobId)
         external
         returns (uint256 slashed);
+
+    /// @notice Slashes every signer of a wrong QUORUM vote. A vote is evidence by itself: `votes` (entries like a
+    /// quorum attestation, `signer | r | s | v` ascending) signed `signedOutputHash` with `outputURIHash` for the job,
+    /// and `proof` (the ZK mode's attestation, bound to the caller) proves the version's circuit maps the job's input
+    /// to `trueResult`, another output. Each signer loses the larger of the job's `minStake` and `minQuorumStake`
+    /// (or what it has: free bonded stake first, then unbonding, never stake locked for open claims): half credited to
+    /// the caller, half burned. Anyone may call, until the job's deadline plus `MIN_UNBONDING_DELAY`; stake a signer
+    /// unbonds after voting stays slashable that long. Makes no external call but views (hub, ZK verifier).
+    /// @param jobId The job.
+    /// @param job The job as emitted in the hub's `InferenceRequested`.
+    /// @param signedOutputHash The output the signers voted for.
+    /// @param outputURIHash The delivery form they voted for.
+    /// @param votes The signers' entries.
+    /// @param trueResult The true output, inline.
+    /// @param proof The ZK attestation of `trueResult`, proven for this job and the caller.
+    /// @return slashed The stake taken in all.
+    function disputeQuorum(
+        uint256 jobId,
+        IInferenceHub.Job calldata job,
+        bytes32 signedOutputHash,
+        bytes32 outputURIHash,
+        bytes calldata votes,
+        IInferenceHub.Result calldata trueResult,
+        bytes calldata proof
+    ) external returns (uint256 slashed);
+
+    /// @notice Sets the protocol's least bonded stake for quorum signers. Only governance.
+    /// @param minStake The minimum, in stake-token units.
+    function setMinQuorumStake(uint256 minStake) external;
+
+    /// @notice Sets the ZK verifier that settles quorum disputes. Only governance, and only once.
+    /// @param verifier The ZK verifier.
+    function setDisputeVerifier(address verifier) external;
+
+    /// @notice The protocol's least bonded stake for quorum signers.
+    function minQuorumStake() external view returns (uint256);
+
+    /// @notice The ZK verifier that settles quorum disputes (zero until set).
+    function disputeVerifier() external view returns (address);
+
+    /// @notice Whether `signer` was slashed for a vote on `jobId`.
+    /// @param jobId The job.
+    /// @param signer The signer.
+    function quorumSlashed(uint256 jobId, address signer) external view returns (bool);
+
+    /// @notice The hub's circuit for a version, presented to the ZK verifier (which reads circuits from its caller)
+    /// during a quorum dispute.
+    /// @param modelId The model.
+    /// @param version The version.
+    function zkCircuitOf(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address verifier, bytes32 modelCommitment);
+
+    /// @notice The hub's circuit for a version with its verifying key hash, presented to the ZK verifier (which
+    /// reads circuits from its caller) during a quorum dispute.
+    /// @param modelId The model.
+    /// @param version The version.
+    function zkCircuit(bytes32 modelId, uint32 version)
+        external
+        view
+        returns (address verifier, bytes32 modelCommitment, bytes32 verifyingKeyHash);
 
     /// @notice Pays out the slashed stake credited to the caller, in the staking asset.
     /// @return amount The amount paid.
@@ -223,6 +370,9 @@ interface IOperatorRegistry {
     /// @param operators The operators.
     /// @return stakes Their bonded stakes.
     function bondedStakes(address[] calldata operators) external view returns (uint256[] memory stakes);
+
+    /// @notice Stake destroyed by slashes so far (held by the registry for ever).
+    function burned() external view returns (uint256);
 
     /// @notice Slashed stake credited to an account and not yet withdrawn.
     /// @param account The account.

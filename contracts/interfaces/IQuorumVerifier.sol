@@ -57,11 +57,12 @@ interface IQuorumVerifier is IResultVerifier {
     /// @param previous The entry before.
     /// @param signer The entry out of order.
     error QuorumSignersNotAscending(uint256 jobId, address previous, address signer);
-    /// @notice A signer's bonded stake is zero (unstaked, or all of it unbonding) or below the job's minimum.
+    /// @notice A signer's bonded stake is zero (unstaked, or all of it unbonding) or below the larger of the job's
+    /// minimum and the protocol's (`minQuorumStake`).
     /// @param jobId The job.
     /// @param signer The signer.
     /// @param stake Its bonded stake.
-    /// @param minStake The job's minimum.
+    /// @param minStake The minimum that applied.
     error QuorumStakeTooLow(uint256 jobId, address signer, uint256 stake, uint256 minStake);
 
     /// @notice The EIP-712 typehash of a quorum vote.

@@ -22,5 +22,5 @@ library VerityTypes {
     /// @notice The shortest challenge window an OPTIMISTIC request may ask for (also the resolution period).
     uint256 internal constant MIN_CHALLENGE_WINDOW = 10 minutes;
     /// @notice The longest challenge window an OPTIMISTIC request may ask for (also the resolution period).
-    uint256 internal constant MAX_CHALLENGE_WINDOW = 7 days;
+    uint256 internal constant MAX_CHALLENGE_WINDOW = 3 days;
 }

@@ -66,7 +66,26 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         if (n < k) revert QuorumTooFewSigners(job.jobId, n, k);
         if (n > MAX_QUORUM_SIGNERS) revert QuorumTooManySigners(job.jobId, n, MAX_QUORUM_SIGNERS);
 
-        bytes32 digest = _voteDigestOf(job);
+        signers = _signersOf(job.jobId, _voteDigestOf(job), attestation, n);
+        // The job's minimum, and never below the protocol's: 1-wei sybils cannot form a quorum.
+        uint256 floor = _minSignerStake();
+        if (minStake > floor) floor = minStake;
+        // Cannot overflow: i < n <= MAX_QUORUM_SIGNERS.
+        unchecked {
+            for (uint256 i; i < n; ++i) {
+                address signer = signers[i];
+                uint256 stake = _bondedStake(signer);
+                if (stake == 0 || stake < floor) revert QuorumStakeTooLow(job.jobId, signer, stake, floor);
+            }
+        }
+    }
+
+    /// @dev The `n` signers of `attestation`'s entries, each checked to have signed `digest`, strictly ascending.
+    function _signersOf(uint256 jobId, bytes32 digest, bytes calldata attestation, uint256 n)
+        internal
+        view
+        returns (address[] memory signers)
+    {
         signers = new address[](n);
         address previous;
         // Cannot overflow: i < n <= MAX_QUORUM_SIGNERS.
@@ -74,14 +93,12 @@ abstract contract QuorumVerifier is IQuorumVerifier {
             for (uint256 i; i < n; ++i) {
                 (address signer, address recovered) = _entry(attestation, i, digest);
                 if (recovered != signer || recovered == address(0)) {
-                    revert QuorumInvalidSignature(job.jobId, signer, recovered);
+                    revert QuorumInvalidSignature(jobId, signer, recovered);
                 }
                 if (signer <= previous) {
-                    if (signer == previous) revert QuorumDuplicateSigner(job.jobId, signer);
-                    revert QuorumSignersNotAscending(job.jobId, previous, signer);
+                    if (signer == previous) revert QuorumDuplicateSigner(jobId, signer);
+                    revert QuorumSignersNotAscending(jobId, previous, signer);
                 }
-                uint256 stake = _bondedStake(signer);
-                if (stake == 0 || stake < minStake) revert QuorumStakeTooLow(job.jobId, signer, stake, minStake);
                 // In bounds: i < n, the array's length.
                 assembly ("memory-safe") {
                     mstore(add(signers, shl(5, add(i, 1))), signer)
@@ -90,6 +107,9 @@ abstract contract QuorumVerifier is IQuorumVerifier {
             }
         }
     }
+
+    /// @dev The protocol's least bonded stake for any quorum signer (governance-set in the registry).
+    function _minSignerStake() internal view virtual returns (uint256);
 
     /// @dev An operator's bonded stake (unbonding stake does not count).
     function _bondedStake(address operator) internal view virtual returns (uint256);
@@ -107,7 +127,7 @@ abstract contract QuorumVerifier is IQuorumVerifier {
         bytes32 inputHash,
         bytes32 outputHash,
         bytes32 outputURIHash
-    ) private view returns (bytes32) {
+    ) internal view returns (bytes32) {
         return HubSignatures.jobDigest(QUORUM_VOTE_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
