@@ -8,7 +8,8 @@ pragma circom 2.1.0;
 //   h = floor(relu(a) / 2^7)
 //   y = h · W2 + b2                 W2 int8[8][3], b2[3] with -2^20 <= b2 < 2^20;  y : int32[3]
 //
-// Public signals (circuit outputs, in this order; the weights, biases and x are private inputs):
+// Public signals, in this order: the three circuit outputs, then the two public inputs that bind a proof to one job
+// and one submitting account (the weights, biases and x are private inputs):
 //   commitment   = Poseidon([e0, e1, e2])                         (circomlib Poseidon, 3 inputs)
 //                  w  = W1 row-major (w[i*8+j] = W1[i][j]) then W2 row-major (w[32+j*3+k] = W2[j][k]): 56 int8
 //                  e0 = sum_{n=0..30}  (w[n] + 128) * 2^(8*n)
@@ -17,6 +18,12 @@ pragma circom 2.1.0;
 //                  e2 = sum_{m=0..10}  (b[m] + 2^20) * 2^(21*m)
 //   packedInput  = sum_{i=0..3} (x[i] + 128) * 2^(8*i)
 //   packedOutput = sum_{k=0..2} (y[k] + 2^31) * 2^(32*k)
+//   jobId        = the hub's job id                                (public input)
+//   submitter    = the account that calls the hub, uint160 as a field element   (public input)
+// jobId and submitter take no part in the arithmetic: a proof verifies only for the values it was made with, so it
+// cannot be replayed for another job, nor submitted from another account (a front-runner copying it from the
+// mempool). Each is squared into an otherwise unused signal so that it appears in a constraint and no optimisation
+// level can drop it.
 // Every packed value is range-checked by a bit decomposition, so each packing is injective (no slot overflows into
 // the next and no sum wraps the field). The TypeScript twin is sdk/src/proofs/zk.ts; keep them in step.
 //
@@ -44,6 +51,10 @@ template RangePack(n, bits, offset) {
 }
 
 template Mlp(nIn, nHid, nOut, shift) {
+    // ---- public inputs, in this order (after the outputs): the job binding ----
+    signal input jobId;
+    signal input submitter;
+
     // ---- private inputs ----
     signal input x[nIn];
     signal input w1[nIn][nHid];
@@ -120,6 +131,10 @@ template Mlp(nIn, nHid, nOut, shift) {
         yPack.in[k] <== y;
     }
     packedOutput <== yPack.out;
+
+    // ---- job binding: jobId and submitter in one constraint each, so they stay public inputs of the proof ----
+    signal jobIdSquare <== jobId * jobId;
+    signal submitterSquare <== submitter * submitter;
 }
 
-component main = Mlp(4, 8, 3, 7);
+component main {public [jobId, submitter]} = Mlp(4, 8, 3, 7);
