@@ -1,30 +1,106 @@
+import { readFileSync } from "node:fs";
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { keccak256, toHex, zeroAddress, zeroHash } from "viem";
+import { vkeyHash } from "../../sdk/src/proofs/zk.js";
+import type { Groth16VerifyingKey } from "../../sdk/src/proofs/zk.js";
+
+/** keccak256 of the reference Groth16 verifier's runtime code (it has no immutables), from the compiled artifact. */
+function referenceCircuitCodehash(): `0x${string}` {
+  const artifact = JSON.parse(
+    readFileSync(new URL("../../artifacts/contracts/zk/Groth16VerifierMlp.sol/Groth16VerifierMlp.json", import.meta.url), "utf8"),
+  ) as { deployedBytecode: `0x${string}` };
+  return keccak256(artifact.deployedBytecode);
+}
+
+/** The verifying key hash the reference circuit's versions declare. */
+function referenceVerifyingKeyHash(): `0x${string}` {
+  const vkey = JSON.parse(readFileSync(new URL("../../circuits/build/verification_key.json", import.meta.url), "utf8"));
+  return vkeyHash(vkey as Groth16VerifyingKey);
+}
+
+const PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
+const CANCELLER_ROLE = keccak256(toHex("CANCELLER_ROLE"));
 
 /**
- * Deploys the whole Verity system: the OperatorRegistry (also the TEE verifier), the InferenceHub (also the
- * model registry), the ZK mode's verifier and the reference circuit's Groth16 verifier, and wires them. The deployer is the first governance owner of both;
- * hand them over with `transferOwnership` + `acceptOwnership` (Ownable2Step).
+ * Deploys the whole Verity system behind a timelock: the OperatorRegistry (also the TEE and QUORUM verifier), the
+ * InferenceHub (also the model registry), the ZK mode's verifier with the reference circuit's Groth16 verifier
+ * allowed, the OPTIMISTIC dispute game, and OpenZeppelin's TimelockController as the owner of the hub, the registry
+ * and the ZK verifier. Every governance power (see the README's "Governance powers") then takes `governanceDelay`:
+ * `governor` schedules through the timelock, anyone executes once the delay has passed, `governor` can cancel.
+ *
+ * The deployer wires everything as the first owner, hands ownership to the timelock, and has the timelock accept it
+ * in one batch run at a zero delay; the same batch sets the real delay and moves the proposer and canceller roles
+ * from the deployer to `governor`. When the module is done the deployer holds no power, unless it is `governor`.
  *
  * Parameters (ignition/parameters.json or --parameters):
- *   treasury        receives protocol fees                 default: the deployer
- *   stakeToken      ERC-20 operators stake, or zero for the native currency   default: native
- *   unbondingDelay  seconds before unstaked funds can leave                   default: 7 days
+ *   treasury         receives protocol fees                                     default: the deployer
+ *   stakeToken       ERC-20 operators stake, or zero for the native currency    default: native
+ *   unbondingDelay   seconds before unstaked funds can leave (at least 6 days)  default: 7 days
+ *   governor         schedules and cancels governance calls                     default: the deployer
+ *   governanceDelay  seconds between scheduling and executing a call           default: 2 days
+ *   minBond          least OPTIMISTIC bond (native), covers a resolution's gas   default: 0.01 ether
+ *   minQuorumStake   least bonded stake of any QUORUM signer (stake units)      default: 0.1 ether
  */
 export default buildModule("Verity", (m) => {
   const deployer = m.getAccount(0);
   const treasury = m.getParameter("treasury", deployer);
-  const stakeToken = m.getParameter("stakeToken", "0x0000000000000000000000000000000000000000");
+  const stakeToken = m.getParameter("stakeToken", zeroAddress);
   const unbondingDelay = m.getParameter("unbondingDelay", 7n * 24n * 3600n);
+  const governor = m.getParameter("governor", deployer);
+  const governanceDelay = m.getParameter("governanceDelay", 2n * 24n * 3600n);
+  const minBond = m.getParameter("minBond", 10n ** 16n);
+  const minQuorumStake = m.getParameter("minQuorumStake", 10n ** 17n);
 
   const operatorRegistry = m.contract("OperatorRegistry", [deployer, stakeToken, unbondingDelay]);
   const hub = m.contract("InferenceHub", [deployer, operatorRegistry, treasury]);
-  m.call(operatorRegistry, "setHub", [hub]);
+  const setHub = m.call(operatorRegistry, "setHub", [hub]);
 
   // ZK mode: the generated Groth16 verifier of the reference circuit (a model version names it as its
-  // zkVerifier) and the mode's IResultVerifier, plugged into the hub.
+  // zkVerifier), allowed by code hash with its verifying key, and the mode's verifier, plugged into the hub.
   const groth16VerifierMlp = m.contract("Groth16VerifierMlp");
-  const zkVerifier = m.contract("ZkVerifier");
-  m.call(hub, "setVerifier", [2, zkVerifier]);
+  const zkVerifier = m.contract("ZkVerifier", [deployer]);
+  const allowCircuit = m.call(zkVerifier, "setCircuitAllowed", [referenceCircuitCodehash(), referenceVerifyingKeyHash(), true], {
+    after: [groth16VerifierMlp],
+  });
+  const setVerifierZk = m.call(hub, "setVerifier", [2, zkVerifier], { id: "setVerifierZk" });
+  // QUORUM: a protocol minimum stake per signer, and the ZK verifier that settles disputes of wrong votes.
+  const setMinQuorumStake = m.call(operatorRegistry, "setMinQuorumStake", [minQuorumStake]);
+  const setDisputeVerifier = m.call(operatorRegistry, "setDisputeVerifier", [zkVerifier]);
 
-  return { operatorRegistry, hub, zkVerifier, groth16VerifierMlp };
+  // OPTIMISTIC mode: the dispute game, settled by that ZK verifier.
+  const optimisticGame = m.contract("OptimisticGame", [hub, zkVerifier, minBond]);
+  const setVerifierOptimistic = m.call(hub, "setVerifier", [4, optimisticGame], { id: "setVerifierOptimistic" });
+
+  // Governance: the timelock, bootstrapped at a zero delay so it can accept ownership now.
+  const timelock = m.contract("VerityTimelock", [0n, [deployer], [zeroAddress], zeroAddress]);
+  const handOver = [
+    m.call(hub, "transferOwnership", [timelock], {
+      id: "hubToTimelock",
+      // Futures, not ids: Ignition takes a string in `after` for a submodule.
+      after: [setVerifierZk, setVerifierOptimistic],
+    }),
+    m.call(operatorRegistry, "transferOwnership", [timelock], {
+      id: "registryToTimelock",
+      after: [setHub, setMinQuorumStake, setDisputeVerifier],
+    }),
+    m.call(zkVerifier, "transferOwnership", [timelock], { id: "zkVerifierToTimelock", after: [allowCircuit] }),
+  ];
+  const targets = [hub, operatorRegistry, zkVerifier, timelock, timelock, timelock, timelock, timelock];
+  const payloads = [
+    m.encodeFunctionCall(hub, "acceptOwnership", [], { id: "acceptHub" }),
+    m.encodeFunctionCall(operatorRegistry, "acceptOwnership", [], { id: "acceptRegistry" }),
+    m.encodeFunctionCall(zkVerifier, "acceptOwnership", [], { id: "acceptZkVerifier" }),
+    m.encodeFunctionCall(timelock, "revokeRole", [PROPOSER_ROLE, deployer], { id: "revokeProposer" }),
+    m.encodeFunctionCall(timelock, "revokeRole", [CANCELLER_ROLE, deployer], { id: "revokeCanceller" }),
+    m.encodeFunctionCall(timelock, "grantRole", [PROPOSER_ROLE, governor], { id: "grantProposer" }),
+    m.encodeFunctionCall(timelock, "grantRole", [CANCELLER_ROLE, governor], { id: "grantCanceller" }),
+    m.encodeFunctionCall(timelock, "updateDelay", [governanceDelay], { id: "setDelay" }),
+  ];
+  const values = targets.map(() => 0n);
+  const schedule = m.call(timelock, "scheduleBatch", [targets, values, payloads, zeroHash, zeroHash, 0n], {
+    after: handOver,
+  });
+  m.call(timelock, "executeBatch", [targets, values, payloads, zeroHash, zeroHash], { after: [schedule] });
+
+  return { operatorRegistry, hub, zkVerifier, groth16VerifierMlp, optimisticGame, timelock };
 });
