@@ -1,8 +1,10 @@
 /**
  * The end-to-end demo on Hardhat's in-process chain, from each user's side, through the SDK and the reference
- * operator node: deploy with the Ignition module, register the reference Iris model (TEE and ZK modes), start an
- * operator node, request classifications of held-out Iris flowers, wait, re-verify every job with `verifyJob`
- * from chain data alone, and print the predictions with their verdicts and one job's story.
+ * operator node: deploy with the Ignition module (governance behind a timelock), register the reference Iris model,
+ * start an operator node, request classifications of held-out Iris flowers, wait, re-verify every job with
+ * `verifyJob` from chain data alone, and print the predictions with their verdicts and one job's story; then a
+ * quorum, an OPTIMISTIC dispute (commit-reveal, a watcher's challenge settled by a ZK proof), and the attacks that
+ * gain nothing: a copied ZK proof, a copied OPTIMISTIC reveal, a spoofed callback.
  *
  *   make demo      (or: npm run demo)
  */
@@ -10,12 +12,27 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
-import { type Address, type Hex, createWalletClient, custom, keccak256, numberToHex, parseEther, toHex, formatEther } from "viem";
+import {
+  type Address,
+  type Hex,
+  createWalletClient,
+  custom,
+  encodeFunctionData,
+  formatEther,
+  isAddressEqual,
+  keccak256,
+  numberToHex,
+  parseEther,
+  toHex,
+  zeroHash,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   type Job,
+  commitProposal,
   decodeTensor,
   encodeTensor,
+  fulfillZk,
   getJob,
   inferenceHubAbi,
   modeLabel,
@@ -26,8 +43,9 @@ import {
   tensor,
   toVerityError,
   verityActions,
+  verityTimelockAbi,
 } from "../sdk/src/index.js";
-import { createOperatorNode, createWatcher, loadIrisModel } from "../sdk/src/operator/index.js";
+import { createOperatorNode, createWatcher, loadIrisModel, proveMlp, zkArtifactsIn } from "../sdk/src/operator/index.js";
 import { releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
 import { modelCommitment } from "../sdk/src/prover/prove.js";
 import { zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
@@ -42,15 +60,21 @@ const publicClient = await viem.getPublicClient();
 const [governance, owner, operator, requester] = await viem.getWalletClients();
 if (!governance || !owner || !operator || !requester) throw new Error("the demo needs four funded accounts");
 
-step(1, "Deploy with the Ignition module: hub (also the model registry), operator registry (TEE verifier), ZK verifiers");
+step(1, "Deploy with the Ignition module: hub (also the model registry), operator registry (TEE and QUORUM verifier), ZK verifier, OPTIMISTIC game, timelock");
 const deployed = await ignition.deploy(VerityModule);
 const address = async (c: { getAddress(): Promise<string> }) => (await c.getAddress()) as Address;
 const hub = await address(deployed.hub);
 const operatorRegistry = await address(deployed.operatorRegistry);
 const groth16 = await address(deployed.groth16VerifierMlp);
+const game = await address(deployed.optimisticGame);
+const timelock = await address(deployed.timelock);
 console.log(`    InferenceHub ${hub}\n    OperatorRegistry ${operatorRegistry}\n    Groth16VerifierMlp ${groth16}`);
+console.log(`    OptimisticGame ${game}\n    VerityTimelock ${timelock} (owns the hub, the registry and the ZK verifier)`);
 const bind = verityActions({ hub, operatorRegistry });
 const wait = (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
+const rpc = (method: string, params: unknown[] = []) => connection.provider.request({ method, params });
+/** What a refused call reverts with: the decoded custom error and its arguments. */
+const refusal = (err: unknown) => (toVerityError(err) as Error & { shortMessage?: string }).shortMessage ?? String(err);
 
 step(2, "Model owner: register the Iris classifier and publish version 1 (TEE, ZK, QUORUM, OPTIMISTIC), pinned by the file's hash");
 const model = loadIrisModel();
@@ -67,8 +91,19 @@ await ownerV.publishVersionSync({
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
 console.log(`    artifact ${keccak256(onnx)}, ${onnx.length} bytes; held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%`);
 
-step(3, "Governance approves the enclave build; the operator stakes and registers its enclave key; the owner allows the build");
-await wait(await governance.extend(bind).approveMeasurement({ measurement }));
+step(3, "Governance schedules the enclave build's approval through the timelock, and it runs 2 days later; the operator stakes and registers its enclave key");
+const approve = encodeFunctionData({ abi: operatorRegistryAbi, functionName: "approveMeasurement", args: [measurement] });
+const delay = await publicClient.readContract({ address: timelock, abi: verityTimelockAbi, functionName: "getMinDelay" });
+await wait(await governance.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "schedule", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash, delay] }));
+const early = await publicClient
+  .simulateContract({ account: requester.account, address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash] })
+  .then(() => "executed (!)", refusal);
+console.log(`    scheduled approveMeasurement with a ${delay / 3600n} h delay; executing it now: ${early}`);
+await rpc("evm_increaseTime", [Number(delay)]);
+await rpc("evm_mine");
+// Anyone executes a ready operation: here the requester.
+await wait(await requester.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash] }));
+console.log(`    ${delay / 3600n} h later (chain time), anyone can execute it: measurement approved`);
 const operatorV = operator.extend(bind);
 await wait(await operatorV.stake({ amount: parseEther("1") }));
 const enclave = privateKeyToAccount(keccak256(toHex("demo enclave key")));
@@ -142,7 +177,30 @@ async function localWallet(label: string) {
   return createWalletClient({ account, chain: publicClient.chain, transport: custom(connection.provider) });
 }
 
-step(8, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
+step(8, "A front-runner copies a pending ZK fulfilment and sends its proof from its own account: refused (the proof binds the submitter)");
+const copier = await localWallet("demo proof copier");
+const zkInput = quantizeFeatures(data.features[heldOut[2]!]!, model.inputScale);
+const { jobId: zkJob, job: zkStruct } = await requesterV.requestInferenceSync({ modelId, version: 1, mode: "zk", input: zkInput, fee: parseEther("0.003") });
+// The honest operator proves for this job and for itself, and sends fulfill; the block is not mined yet.
+const proved = await proveMlp({ weights: model.weights, input: zkInput, artifacts: zkArtifactsIn(), jobId: zkJob, submitter: operator.account.address });
+await rpc("evm_setAutomine", [false]);
+const honestTx = await fulfillZk(operator, { hub, jobId: zkJob, job: zkStruct, output: proved.output, proof: proved.proof });
+// The copier reads it from the mempool and sends the same calldata from its own account, with twice the tip.
+const pendingFulfil = await publicClient.getTransaction({ hash: honestTx });
+const copiedProof = await publicClient.call({ account: copier.account, to: hub, data: pendingFulfil.input }).then(() => "accepted (!)", refusal);
+const copyTx = await copier.sendTransaction({
+  to: hub, data: pendingFulfil.input, gas: 1_000_000n,
+  maxFeePerGas: pendingFulfil.maxFeePerGas! * 2n, maxPriorityFeePerGas: (pendingFulfil.maxPriorityFeePerGas ?? 1n) * 2n,
+});
+await rpc("evm_mine");
+await rpc("evm_setAutomine", [true]);
+const [copyReceipt, honestReceipt] = await Promise.all([wait(copyTx), wait(honestTx)]);
+console.log(`    copier ${copier.account.address}: ${copiedProof}`);
+console.log(`    in block ${honestReceipt.blockNumber}: the copy (position ${copyReceipt.transactionIndex}) ${copyReceipt.status}, the operator's (position ${honestReceipt.transactionIndex}) ${honestReceipt.status}`);
+const zkStory = await getJob(publicClient, { hub, jobId: zkJob });
+console.log(`    job ${zkJob} is fulfilled by ${isAddressEqual(zkStory.fulfillment!.operator, operator.account.address) ? "the honest operator" : zkStory.fulfillment!.operator} ${zkStory.fulfillment!.operator}, who is credited; the copier paid gas for nothing`);
+
+step(9, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
 const votesDir = mkdtempSync(path.join(tmpdir(), "verity-votes-"));
 const voters = [];
 for (let i = 0; i < 3; i++) {
@@ -169,7 +227,7 @@ console.log(`    job ${quorumJob}: flower ${quorumFlower.join(", ")} cm -> ${pre
 for (const signer of quorumReport.quorum?.signers ?? []) console.log(`      signer ${signer.signer} with ${formatEther(signer.stake ?? 0n)} ETH staked`);
 for (const n of quorumNodes) await n.stop();
 
-step(9, "OPTIMISTIC: a dishonest operator posts a wrong result; a watcher re-runs the model, challenges, and a ZK proof settles it");
+step(10, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
 const dishonest = await localWallet("demo dishonest operator");
 await wait(await dishonest.extend(bind).stake({ amount: parseEther("1") }));
 const challenger = await localWallet("demo watcher");
@@ -179,7 +237,9 @@ const watcher = createWatcher({
   logger: (e) => {
     if (e.type === "proposal-checked") console.log(`    watcher: job ${e.jobId} re-executed: the proposal is ${e.correct ? "correct" : "WRONG"}`);
     if (e.type === "proposal-challenged") console.log(`    watcher: challenged job ${e.jobId} with a ${formatEther(e.bond)} ETH bond`);
-    if (e.type === "challenge-resolved") console.log(`    watcher: ZK proof settled job ${e.jobId}: proposal ${e.proposalUpheld ? "upheld" : "overturned"}, ${formatEther(e.slashed)} ETH of stake slashed`);
+    if (e.type === "challenge-resolved") {
+      console.log(`    watcher: ZK proof settled job ${e.jobId}: proposal ${e.proposalUpheld ? "upheld" : "overturned"}, ${formatEther(e.slashed)} ETH of stake to the challenger, ${formatEther(e.burned)} ETH burned`);
+    }
   },
 });
 await watcher.start();
@@ -193,16 +253,32 @@ const stakeOf = async (who: Address) =>
   (await publicClient.readContract({ address: operatorRegistry, abi: operatorRegistryAbi, functionName: "getOperator", args: [who] })).stake;
 const stakeBefore = await stakeOf(dishonest.account.address);
 const wrong = tensor("int32", [1, 3], [999, -999, 0]);
-await dishonest.extend(bind).proposeResultSync({ jobId: optimisticJob, output: wrong });
-console.log(`    operator ${dishonest.account.address} proposed logits [999, -999, 0] for job ${optimisticJob}`);
+// Commit (the answer stays hidden), then reveal in a later block; the reveal waits in the mempool for a moment.
+const committed = await commitProposal(dishonest, { hub, jobId: optimisticJob, output: wrong });
+await wait(committed.hash);
+await rpc("evm_setAutomine", [false]);
+const revealed = await dishonest.extend(bind).proposeResult({ jobId: optimisticJob, output: wrong, salt: committed.salt });
+const pendingReveal = await publicClient.getTransaction({ hash: revealed.hash });
+const revealCopier = await localWallet("demo reveal copier");
+const copiedReveal = await publicClient
+  .call({ account: revealCopier.account, to: game, data: pendingReveal.input, value: pendingReveal.value })
+  .then(() => "accepted (!)", refusal);
+await rpc("evm_mine");
+await rpc("evm_setAutomine", [true]);
+await wait(revealed.hash);
+console.log(`    operator ${dishonest.account.address} committed ${committed.commitment.slice(0, 18)}…, then revealed logits [999, -999, 0] for job ${optimisticJob}`);
+console.log(`    a copier sending that pending reveal from its own account: ${copiedReveal}`);
 const optimisticResult = await requesterV.waitForResult({ jobId: optimisticJob, timeout: 120_000, pollingInterval: 50 });
 const optimisticReport = await auditor.verifyJob({ jobId: optimisticJob, zkVerifyingKeys });
 console.log(`    requester received logits [${optimisticResult.output!.values.join(", ")}] -> ${predictClass(optimisticResult.output!).label} (truth ${IRIS_CLASSES[data.labels[heldOut[22]!]!]})`);
-console.log(`    verifyJob: ${optimisticReport.verdict}; state ${optimisticReport.optimistic?.state}, challenger ${optimisticReport.optimistic?.challenge?.challenger}, proposal upheld: ${optimisticReport.optimistic?.resolution?.proposalUpheld}`);
+const o = optimisticReport.optimistic!;
+console.log(`    verifyJob: ${optimisticReport.verdict}; ${o.state} (${o.outcome}), challenger ${o.challenge?.challenger}, resolver ${o.resolution?.resolver}`);
+for (const p of o.payouts) console.log(`      paid ${formatEther(p.amount)} ETH of bonds to ${p.account}: ${p.why}`);
+console.log(`      the fee's operator share to ${o.finalized?.operator} (the resolver); ${formatEther(o.resolution?.slashed ?? 0n)} ETH of stake to the challenger, ${formatEther(o.resolution?.burned ?? 0n)} ETH burned`);
 console.log(`    the dishonest operator's stake went from ${formatEther(stakeBefore)} to ${formatEther(await stakeOf(dishonest.account.address))} ETH`);
 await watcher.stop();
 
-step(10, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
+step(11, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
 const consumer = await viem.deployContract("ExampleConsumer", [hub]);
 const attacker = await localWallet("demo attacker");
 try {
@@ -231,4 +307,4 @@ await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });
 rmSync(votesDir, { recursive: true, force: true });
 void tensor;
-console.log(`\nDemo complete: ${jobs.length + 2} inferences requested, attested, proven or agreed, recorded and re-verified.`);
+console.log(`\nDemo complete: ${jobs.length + 3} inferences requested, attested, proven, agreed or disputed, recorded and re-verified; a copied proof, a copied reveal and a spoofed callback gained nothing.`);

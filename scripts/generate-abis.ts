@@ -1,5 +1,7 @@
 /**
- * Writes sdk/src/abis.ts (`as const` ABIs) and sdk/src/bytecode.ts (deploy bytecodes) from the Hardhat artifacts.
+ * Writes sdk/src/abis.ts (`as const` ABIs) and sdk/src/bytecode.ts (deploy bytecodes, and the reference circuit's
+ * Groth16 verifier code hash and verifying key hash for `ZkVerifier.setCircuitAllowed`) from the Hardhat artifacts
+ * and circuits/build/manifest.json.
  * Run `npx hardhat build` first, then `npm run abis`. test/sdk/abis.test.ts fails when the files are stale.
  *
  * The output is deterministic: same artifacts, same bytes (ABI entries in the compiler's order, 2-space JSON).
@@ -7,6 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { type Hex, keccak256 } from "viem";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -22,6 +25,8 @@ export const ABI_EXPORTS = {
   exampleConsumerAbi: "test/TestConsumers.sol/ExampleConsumer",
   erc20Abi: "test/TestToken.sol/TestToken",
   groth16VerifierMlpAbi: "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp",
+  optimisticGameAbi: "modes/OptimisticGame.sol/OptimisticGame",
+  verityTimelockAbi: "governance/VerityTimelock.sol/VerityTimelock",
 } as const;
 
 /** Export name => artifact of a contract the SDK and CLI deploy. */
@@ -32,7 +37,12 @@ export const BYTECODE_EXPORTS = {
   exampleConsumerBytecode: "test/TestConsumers.sol/ExampleConsumer",
   zkVerifierBytecode: "verifiers/ZkVerifier.sol/ZkVerifier",
   groth16VerifierMlpBytecode: "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp",
+  optimisticGameBytecode: "modes/OptimisticGame.sol/OptimisticGame",
 } as const;
+
+/** The reference circuit's Groth16 verifier: its runtime code hash and key hash are what governance allows. */
+export const ZK_CIRCUIT_VERIFIER = "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp";
+const ZK_MANIFEST = "circuits/build/manifest.json";
 
 export const GENERATED_FILES = { abis: "sdk/src/abis.ts", bytecode: "sdk/src/bytecode.ts" } as const;
 
@@ -41,7 +51,10 @@ type Artifact = {
   sourceName: string;
   abi: unknown[];
   bytecode: string;
+  deployedBytecode: string;
   linkReferences: Record<string, unknown>;
+  deployedLinkReferences?: Record<string, unknown>;
+  immutableReferences?: Record<string, unknown>;
 };
 
 function header(what: string) {
@@ -73,7 +86,9 @@ export function renderGeneratedFiles(root = ROOT): Record<keyof typeof GENERATED
     abis += `export const ${name} = ${JSON.stringify(a.abi, null, 2)} as const;\n`;
   }
 
-  let bytecode = header("Creation bytecodes of the contracts the SDK deploys (sdk/src/deploy.ts).");
+  let bytecode = header(
+    "Creation bytecodes of the contracts the SDK deploys (sdk/src/deploy.ts); the ZK circuit verifier's hashes.",
+  );
   bytecode += '\nimport type { Hex } from "viem";\n';
   for (const [name, path] of Object.entries(BYTECODE_EXPORTS)) {
     const a = readArtifact(root, path);
@@ -83,6 +98,19 @@ export function renderGeneratedFiles(root = ROOT): Record<keyof typeof GENERATED
     bytecode += `\n/** Creation bytecode of \`${a.contractName}\` (${a.sourceName}). */\n`;
     bytecode += `export const ${name}: Hex =\n  "${a.bytecode}";\n`;
   }
+
+  // The circuit's Groth16 verifier as ZkVerifier's allow-list names it: EXTCODEHASH of the deployed contract (its
+  // runtime code has no immutables or libraries, so every deployment has this hash) and the key hash it embeds.
+  const v = readArtifact(root, ZK_CIRCUIT_VERIFIER);
+  if (Object.keys(v.immutableReferences ?? {}).length !== 0 || Object.keys(v.deployedLinkReferences ?? {}).length !== 0) {
+    throw new Error(`${v.contractName}'s runtime code depends on its deployment: it has no fixed code hash`);
+  }
+  const manifest = JSON.parse(readFileSync(join(root, ZK_MANIFEST), "utf8")) as { verificationKey: { vkeyHash: string } };
+  bytecode += `\n/**\n * Runtime code hash (EXTCODEHASH) of every \`${v.contractName}\` deployment (${v.sourceName}): with\n`;
+  bytecode += " * `groth16VerifierMlpVkeyHash`, what governance passes to `ZkVerifier.setCircuitAllowed`.\n */\n";
+  bytecode += `export const groth16VerifierMlpCodeHash: Hex =\n  "${keccak256(v.deployedBytecode as Hex)}";\n`;
+  bytecode += `\n/** \`vkeyHash\` of the verifying key \`${v.contractName}\` embeds (${ZK_MANIFEST}). */\n`;
+  bytecode += `export const groth16VerifierMlpVkeyHash: Hex =\n  "${manifest.verificationKey.vkeyHash}";\n`;
   return { abis, bytecode };
 }
 

@@ -1,26 +1,44 @@
-import { type Abi, type Address, type Hash, type Hex, zeroAddress } from "viem";
+import { type Abi, type Address, type Hash, type Hex, parseEther, zeroAddress } from "viem";
 import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
-import { exampleConsumerAbi, erc20Abi, inferenceHubAbi, operatorRegistryAbi } from "./abis.js";
+import {
+  exampleConsumerAbi,
+  erc20Abi,
+  groth16VerifierMlpAbi,
+  inferenceHubAbi,
+  operatorRegistryAbi,
+  optimisticGameAbi,
+  zkVerifierAbi,
+} from "./abis.js";
 import {
   exampleConsumerBytecode,
+  groth16VerifierMlpBytecode,
+  groth16VerifierMlpCodeHash,
+  groth16VerifierMlpVkeyHash,
   inferenceHubBytecode,
   operatorRegistryBytecode,
+  optimisticGameBytecode,
   testTokenBytecode,
+  zkVerifierBytecode,
 } from "./bytecode.js";
+import { VerityMode } from "./constants.js";
 import { withVerityErrors } from "./errors/decode.js";
 import { TransactionRevertedError } from "./errors/job.js";
 import { accountAddress, writeOptions } from "./internal/client.js";
 import type { VerityClient, WriteParameters } from "./types.js";
 
 export type DeployVerityParameters = WriteParameters & {
-  /** Owner of the hub and the operator registry (default: the deployer). */
+  /** Owner of the hub, the operator registry and the ZK verifier (default: the deployer). */
   governance?: Address | undefined;
   /** Receives protocol fees (default: governance). */
   treasury?: Address | undefined;
   /** Operators stake this ERC-20 (default: the native currency). */
   stakeToken?: Address | undefined;
-  /** Seconds before unstaked funds can be withdrawn (default 7 days; 1 hour .. 90 days). */
+  /** Seconds before unstaked funds can be withdrawn (default 7 days; 6 days .. 90 days). */
   unbondingDelay?: bigint | undefined;
+  /** The protocol's least bonded stake for any QUORUM signer, in stake units (default: none, only each job's). */
+  minQuorumStake?: bigint | undefined;
+  /** The least OPTIMISTIC bond the dispute game accepts, in the native currency (default 0.01 ether). */
+  minBond?: bigint | undefined;
   /** Also deploy a TestToken (open minting: for tests and local demos only). */
   testToken?: { name: string; symbol: string } | boolean | undefined;
   /** Also deploy an ExampleConsumer bound to the hub. */
@@ -30,22 +48,39 @@ export type DeployVerityParameters = WriteParameters & {
 export type VerityDeployment = {
   hub: Address;
   operatorRegistry: Address;
+  /** The ZK mode's verifier (the hub's verifier of mode 2), with the reference circuit allowed. */
+  zkVerifier: Address;
+  /** The reference circuit's Groth16 verifier (a version's `zk.verifier`). */
+  groth16VerifierMlp: Address;
+  /** The OPTIMISTIC dispute game (the hub's verifier of mode 4), settled by `zkVerifier`. */
+  optimisticGame: Address;
   testToken: Address | undefined;
   exampleConsumer: Address | undefined;
   /** The block of the hub's deployment: a good `fromBlock` for event queries. */
   blockNumber: bigint;
-  /** True when governance is not the deployer: it must call `acceptOwnership` on the operator registry. */
+  /**
+   * True when governance is not the deployer: governance must call `acceptOwnership` on the hub, the operator
+   * registry and the ZK verifier (two-step transfers the deployer started once everything was wired).
+   */
+  ownershipPending: boolean;
+  /** @deprecated The same as {@link VerityDeployment.ownershipPending} (the registry is one of the three). */
   registryOwnershipPending: boolean;
 };
 
+/** The default least OPTIMISTIC bond: it should cover a resolution's gas (about 330,000) at the usual gas price. */
+export const DEFAULT_MIN_BOND = parseEther("0.01");
+
 /**
- * Deploys the Verity system: OperatorRegistry, InferenceHub, and links them (`setHub`). When governance is not
- * the deployer, the deployer keeps the registry just long enough to link it and then starts a two-step
- * transfer to governance (which must `acceptOwnership`); the hub is owned by governance from the start.
+ * Deploys the Verity system: OperatorRegistry and InferenceHub, linked (`setHub`); the ZK mode (ZkVerifier with the
+ * reference circuit's Groth16VerifierMlp allowed by its code hash and verifying key, `setVerifier(2)`); the
+ * OPTIMISTIC dispute game (`OptimisticGame(hub, zkVerifier, minBond)`, `setVerifier(4)`). The deployer owns
+ * everything while it wires it; when governance is not the deployer it then starts a two-step transfer of the hub,
+ * the registry and the ZK verifier to governance, which must `acceptOwnership` on each. (The Ignition module puts
+ * governance behind a timelock; this deployer is for tests, scripts and local chains.)
  *
  * @example
  * ```ts
- * const { hub, operatorRegistry } = await deployVerity(walletClient, publicClient, { treasury });
+ * const { hub, operatorRegistry, optimisticGame } = await deployVerity(walletClient, publicClient, { treasury });
  * const client = walletClient.extend(verityActions({ hub, operatorRegistry }));
  * ```
  */
@@ -70,6 +105,8 @@ export async function deployVerity(
     if (!receipt.contractAddress) throw new TransactionRevertedError({ hash, action: `deploy ${name}` });
     return { address: receipt.contractAddress, blockNumber: receipt.blockNumber };
   };
+  const call = async (address: Address, abi: Abi, functionName: string, args: readonly unknown[]) =>
+    confirm(await withVerityErrors(() => writeContract(walletClient, { address, abi, functionName, args, ...options })), functionName);
 
   const registry = await deploy(
     operatorRegistryAbi,
@@ -77,33 +114,32 @@ export async function deployVerity(
     [deployer, parameters.stakeToken ?? zeroAddress, parameters.unbondingDelay ?? 7n * 24n * 3600n],
     "OperatorRegistry",
   );
-  const hub = await deploy(inferenceHubAbi, inferenceHubBytecode, [governance, registry.address, treasury], "InferenceHub");
-  await confirm(
-    await withVerityErrors(() =>
-      writeContract(walletClient, {
-        address: registry.address,
-        abi: operatorRegistryAbi,
-        functionName: "setHub",
-        args: [hub.address],
-        ...options,
-      }),
-    ),
-    "setHub",
-  );
-  const registryOwnershipPending = governance.toLowerCase() !== deployer.toLowerCase();
-  if (registryOwnershipPending) {
-    await confirm(
-      await withVerityErrors(() =>
-        writeContract(walletClient, {
-          address: registry.address,
-          abi: operatorRegistryAbi,
-          functionName: "transferOwnership",
-          args: [governance],
-          ...options,
-        }),
-      ),
-      "transferOwnership",
-    );
+  const hub = await deploy(inferenceHubAbi, inferenceHubBytecode, [deployer, registry.address, treasury], "InferenceHub");
+  await call(registry.address, operatorRegistryAbi, "setHub", [hub.address]);
+
+  // ZK: the reference circuit's verifier, allowed by its code hash with the key it embeds; the mode's verifier.
+  const groth16 = await deploy(groth16VerifierMlpAbi, groth16VerifierMlpBytecode, [], "Groth16VerifierMlp");
+  const zk = await deploy(zkVerifierAbi, zkVerifierBytecode, [deployer], "ZkVerifier");
+  await call(zk.address, zkVerifierAbi, "setCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, true]);
+  await call(hub.address, inferenceHubAbi, "setVerifier", [VerityMode.zk, zk.address]);
+  // QUORUM: the ZK verifier settles disputes of wrong votes (set once); an optional protocol minimum stake per signer.
+  await call(registry.address, operatorRegistryAbi, "setDisputeVerifier", [zk.address]);
+  if (parameters.minQuorumStake) {
+    await call(registry.address, operatorRegistryAbi, "setMinQuorumStake", [parameters.minQuorumStake]);
+  }
+  // OPTIMISTIC: the dispute game, settled by that ZK verifier.
+  const game = await deploy(optimisticGameAbi, optimisticGameBytecode, [hub.address, zk.address, parameters.minBond ?? DEFAULT_MIN_BOND], "OptimisticGame");
+  await call(hub.address, inferenceHubAbi, "setVerifier", [VerityMode.optimistic, game.address]);
+
+  const ownershipPending = governance.toLowerCase() !== deployer.toLowerCase();
+  if (ownershipPending) {
+    for (const [address, abi] of [
+      [hub.address, inferenceHubAbi],
+      [registry.address, operatorRegistryAbi],
+      [zk.address, zkVerifierAbi],
+    ] as const) {
+      await call(address, abi, "transferOwnership", [governance]);
+    }
   }
 
   let testToken: Address | undefined;
@@ -118,9 +154,13 @@ export async function deployVerity(
   return {
     hub: hub.address,
     operatorRegistry: registry.address,
+    zkVerifier: zk.address,
+    groth16VerifierMlp: groth16.address,
+    optimisticGame: game.address,
     testToken,
     exampleConsumer,
     blockNumber: hub.blockNumber,
-    registryOwnershipPending,
+    ownershipPending,
+    registryOwnershipPending: ownershipPending,
   };
 }

@@ -16,6 +16,8 @@ export {
   exampleConsumerAbi,
   erc20Abi,
   groth16VerifierMlpAbi,
+  optimisticGameAbi,
+  verityTimelockAbi,
 } from "./abis.js";
 
 // constants and types
@@ -86,6 +88,7 @@ export {
   storedJobCommitment,
   splitStoredCommitment,
   commitmentMatches,
+  proposalCommitment,
 } from "./encoding/commitment.js";
 
 // errors: each class with its narrowable type (`err.name` tells them apart)
@@ -114,6 +117,7 @@ export {
   RpcUnreachableError, type RpcUnreachableErrorType,
   TensorEncodingError, type TensorEncodingErrorType,
   TransactionRevertedError, type TransactionRevertedErrorType,
+  UnknownDisputeGameError, type UnknownDisputeGameErrorType,
   UnknownModelVersionError, type UnknownModelVersionErrorType,
   VerificationModeNotSupportedError, type VerificationModeNotSupportedErrorType,
   VerityError, type VerityErrorType,
@@ -188,14 +192,17 @@ export type {
   ZkVerifyingKeys,
   ZkVerifyingKeyLoader,
 } from "./proofs/verifyZkJob.js";
-export type { Groth16Proof, Groth16VerifyingKey, SolidityGroth16Proof } from "./proofs/zk.js";
+export type { Groth16Proof, Groth16VerifyingKey, SolidityGroth16Proof, ZkJobBinding } from "./proofs/zk.js";
 export type { ZkAttestation } from "./proofs/zkAttestation.js";
 // OPTIMISTIC: types only here; its checks (a resolution's ZK proof) load lazily, for OPTIMISTIC jobs.
 export type {
   OptimisticVerifyCheckName,
   OptimisticVerifyCheck,
   OptimisticJobData,
+  OptimisticOutcome,
+  OptimisticPayout,
   OptimisticReport,
+  OptimisticState,
   VerifyOptimisticJobReport,
 } from "./proofs/verifyOptimisticJob.js";
 
@@ -212,6 +219,12 @@ export {
   type ChallengeResultReturnType,
   type ChallengeResultErrorType,
 } from "./actions/challengeResult.js";
+export {
+  commitProposal,
+  type CommitProposalParameters,
+  type CommitProposalReturnType,
+  type CommitProposalErrorType,
+} from "./actions/commitProposal.js";
 export {
   deprecateVersion,
   type DeprecateVersionParameters,
@@ -449,6 +462,7 @@ export {
 } from "./decorators/verity.js";
 export {
   deployVerity,
+  DEFAULT_MIN_BOND,
   type DeployVerityParameters,
   type VerityDeployment,
 } from "./deploy.js";

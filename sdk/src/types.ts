@@ -16,6 +16,12 @@ export type JobStruct = {
   protocolFeeBps: number;
   inputHash: Hex;
   params: bigint;
+  /**
+   * The verifier the job is committed to: the verifier of its mode when it was requested (the operator registry for
+   * TEE and QUORUM, the ZK verifier, or the OPTIMISTIC dispute game). A later change of the mode's verifier does not
+   * move it.
+   */
+  verifier: Address;
 };
 
 /** Where an event was emitted. */

@@ -1,7 +1,7 @@
 import type { Hash } from "viem";
 import type { ContractRevertError } from "../errors/index.js";
 import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
+import { writeGame } from "../internal/hub.js";
 import { optimisticJob } from "../internal/optimistic.js";
 import type { VerityClient, JobWriteParameters } from "../types.js";
 import type { JobWriteErrorType } from "../errors/write.js";
@@ -12,11 +12,14 @@ export type ChallengeResultReturnType = Hash;
 export type ChallengeResultErrorType = JobWriteErrorType;
 
 /**
- * Challenges an OPTIMISTIC job's proposed result within its window, posting the job's bond (read from its params)
- * as value. Anyone but the proposer may; one challenge per proposal. It starts a resolution period of the window's
- * length in which anyone can settle it with a ZK proof of the true output (`resolveChallenge`): a wrong proposer
- * loses its bond and `slashAmount` of its stake to the challenger. Reverts (decoded, e.g.
- * `HubChallengeWindowClosed`) come back as {@link ContractRevertError}.
+ * Challenges an OPTIMISTIC job's proposed result within its window at the job's dispute game (`job.verifier`),
+ * posting the job's bond (read from its params) as value. Anyone but the proposer may; one challenge per proposal.
+ * It starts a resolution period of the window's length in which anyone can settle it with a ZK proof of the true
+ * output (`resolveChallenge`): a wrong proposer loses its bond and the fee to the resolver and its locked
+ * `slashAmount` (half to the challenger, half burned), and the challenger gets its bond back; a right proposal
+ * upheld costs the challenger its bond (to the resolver). A challenge nobody resolves in time lets the proposal
+ * stand (`expireChallenge`: the proposer takes both bonds). Reverts (decoded, e.g. `GameChallengeWindowClosed`) come
+ * back as {@link ContractRevertError}.
  *
  * @example
  * ```ts
@@ -31,6 +34,6 @@ export async function challengeResult(
 ): Promise<ChallengeResultReturnType> {
   checkJobWriteParameters("challengeResult", client, parameters);
   const options = writeOptions(client, parameters, "challengeResult");
-  const { job, bond } = await optimisticJob(client, parameters, "challengeResult");
-  return writeHub(client, parameters.hub, options, { functionName: "challenge", args: [parameters.jobId, job], value: bond });
+  const { job, game, bond } = await optimisticJob(client, parameters, "challengeResult");
+  return writeGame(client, game, options, { functionName: "challenge", args: [parameters.jobId, job], value: bond });
 }

@@ -1,25 +1,24 @@
 import type { Hash } from "viem";
 import type { ContractRevertError } from "../errors/index.js";
-import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
-import { optimisticJob } from "../internal/optimistic.js";
-import type { VerityClient, JobWriteParameters } from "../types.js";
-import type { JobWriteErrorType } from "../errors/write.js";
-import { checkJobWriteParameters } from "../internal/parameters.js";
+import type { VerityClient } from "../types.js";
+import { settleProposal } from "../internal/optimistic.js";
+import type { FinalizeResultErrorType, FinalizeResultParameters } from "./finalizeResult.js";
 
-export type ExpireChallengeParameters = JobWriteParameters;
+export type ExpireChallengeParameters = FinalizeResultParameters;
 export type ExpireChallengeReturnType = Hash;
-export type ExpireChallengeErrorType = JobWriteErrorType;
+export type ExpireChallengeErrorType = FinalizeResultErrorType;
 
 /**
- * Ends a challenge nobody resolved within its resolution period: both bonds are credited back, the fee is refunded
- * to the requester and the job is Refunded. Anyone may send it. Before the period ends it reverts with
- * `HubResolutionOpen` (a {@link ContractRevertError}).
+ * Ends a challenge nobody resolved within its resolution period, at the job's dispute game (`job.verifier`): the
+ * proposal stands. The proposer is credited the fee and both bonds (the challenger's is lost: a challenge is never
+ * free), its locked stake is unlocked, the job is final with the proposed output and the consumer is called back.
+ * The proposed output is read from the game's `ResultProposed` unless given. Anyone may send it. Before the period
+ * ends it reverts with `GameResolutionOpen` (a {@link ContractRevertError}).
  *
  * @example
  * ```ts
  * await expireChallenge(walletClient, { hub, jobId });
- * await withdraw(walletClient, { hub }); // the bond back
+ * await withdraw(proposerClient, { hub }); // the fee and both bonds
  * ```
  * @returns The transaction hash.
  */
@@ -27,8 +26,5 @@ export async function expireChallenge(
   client: VerityClient,
   parameters: ExpireChallengeParameters,
 ): Promise<ExpireChallengeReturnType> {
-  checkJobWriteParameters("expireChallenge", client, parameters);
-  const options = writeOptions(client, parameters, "expireChallenge");
-  const { job } = await optimisticJob(client, parameters, "expireChallenge");
-  return writeHub(client, parameters.hub, options, { functionName: "expireChallenge", args: [parameters.jobId, job] });
+  return settleProposal(client, parameters, "expireChallenge", "expireChallenge");
 }

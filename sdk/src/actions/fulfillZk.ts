@@ -36,13 +36,17 @@ export async function prepareZkFulfillment(client: VerityClient, parameters: Ful
 
 /**
  * Delivers a ZK result: the output with a Groth16 proof that the version's committed model maps the job's input
- * to it. The hub's ZK verifier checks the proof on chain; anyone may send it, and the sender is credited the
- * operator's share. Reverts (decoded, e.g. `ZkProofInvalid`) come back as {@link ContractRevertError}.
+ * to it. The hub's ZK verifier checks the proof on chain for this job and for the sender, who is credited the
+ * operator's share: the proof must have been made with this `jobId` and the sending account as `submitter` (a
+ * proof copied from another account's transaction, or from another job, is refused with `ZkProofInvalid`). Reverts (decoded, e.g. `ZkProofInvalid`) come back as {@link ContractRevertError}.
  *
  * @example
  * ```ts
  * import { proveMlp, zkArtifactsIn } from "verity/operator";
- * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn() });
+ * // The proof is bound to the job and to the account that sends fulfill.
+ * const proved = await proveMlp({
+ *   weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(), jobId, submitter: operatorClient.account.address,
+ * });
  * await fulfillZk(operatorClient, { hub, jobId, output: proved.output, proof: proved.proof });
  * ```
  * @returns The transaction hash.

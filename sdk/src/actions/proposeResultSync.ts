@@ -1,13 +1,13 @@
-import type { Address, Hex } from "viem";
+import type { Address, Hash, Hex } from "viem";
+import { optimisticGameAbi } from "../abis.js";
 import type { TransactionRevertedError } from "../errors/index.js";
-import { type Mined, waitForHubEvent } from "../internal/client.js";
-import { orUndefined } from "../internal/jobs.js";
+import { type Mined, waitForEvent } from "../internal/client.js";
+import { checkProposalParameters } from "../internal/parameters.js";
 import type { VerityClient } from "../types.js";
 import { type ProposeResultErrorType, type ProposeResultParameters, proposeResult } from "./proposeResult.js";
-import { checkJobWriteParameters } from "../internal/parameters.js";
 
 export type ProposeResultSyncParameters = ProposeResultParameters;
-/** The `ResultProposed` event's fields, with the hash and receipt. */
+/** The `ResultProposed` event's fields, with the reveal's hash and receipt, and the commitment's. */
 export type ProposeResultSyncReturnType = Mined & {
   jobId: bigint;
   proposer: Address;
@@ -16,27 +16,52 @@ export type ProposeResultSyncReturnType = Mined & {
   bond: bigint;
   /** The last second (chain time) at which the result can be challenged. */
   challengeWindowEnd: bigint;
-  output: Hex | undefined;
-  outputURI: string | undefined;
+  /** The proposed output bytes (OPTIMISTIC outputs are inline). */
+  output: Hex;
+  /** The job's dispute game. */
+  game: Address;
+  /** The commitment's transaction (undefined when the commitment already existed), the commitment and its salt. */
+  commitHash: Hash | undefined;
+  commitment: Hex;
+  salt: Hex;
 };
 export type ProposeResultSyncErrorType = ProposeResultErrorType | TransactionRevertedError;
 
 /**
- * Proposes an OPTIMISTIC result (see {@link proposeResult}) and waits: returns the `ResultProposed` event (with the
- * end of the challenge window) and the receipt.
+ * Proposes an OPTIMISTIC result (see {@link proposeResult}: commit, then reveal) and waits for the reveal: returns
+ * the game's `ResultProposed` event (with the end of the challenge window), the receipt, and the commitment's salt.
  *
  * @example
  * ```ts
- * const { challengeWindowEnd } = await proposeResultSync(operatorClient, { hub, jobId, output });
+ * const { challengeWindowEnd, salt } = await proposeResultSync(operatorClient, { hub, jobId, output });
  * ```
  */
 export async function proposeResultSync(
   client: VerityClient,
   parameters: ProposeResultSyncParameters,
 ): Promise<ProposeResultSyncReturnType> {
-  checkJobWriteParameters("proposeResultSync", client, parameters);
-  const hash = await proposeResult(client, parameters);
-  const { args, ...mined } = await waitForHubEvent(client, { hash, hub: parameters.hub, eventName: "ResultProposed", action: "proposeResult" });
-  const { output, outputURI, challengeWindowEnd } = args;
-  return { ...args, challengeWindowEnd: BigInt(challengeWindowEnd), output: orUndefined(output), outputURI: orUndefined(outputURI), ...mined };
+  checkProposalParameters("proposeResultSync", client, parameters);
+  const sent = await proposeResult(client, parameters);
+  const { event, receipt } = await waitForEvent(client, {
+    hash: sent.hash,
+    abi: optimisticGameAbi,
+    eventName: "ResultProposed",
+    address: sent.game,
+    action: "proposeResult",
+  });
+  const { jobId, proposer, outputHash, bond, challengeWindowEnd, output } = event.args;
+  return {
+    jobId,
+    proposer,
+    outputHash,
+    bond,
+    challengeWindowEnd: BigInt(challengeWindowEnd),
+    output,
+    game: sent.game,
+    commitHash: sent.commitHash,
+    commitment: sent.commitment,
+    salt: sent.salt,
+    hash: sent.hash,
+    receipt,
+  };
 }

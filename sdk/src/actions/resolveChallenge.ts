@@ -2,7 +2,7 @@ import type { Hash } from "viem";
 import type { ContractRevertError, TensorEncodingError } from "../errors/index.js";
 import type { InvalidDataError } from "../errors/request.js";
 import { writeOptions } from "../internal/client.js";
-import { writeHub } from "../internal/hub.js";
+import { writeGame } from "../internal/hub.js";
 import { normalizeTensorData, resultStruct } from "../internal/data.js";
 import { type ZkResultParameters, zkAttestationOf } from "../internal/groth16.js";
 import { optimisticJob } from "../internal/optimistic.js";
@@ -27,22 +27,28 @@ export async function prepareResolution(client: VerityClient, parameters: Resolv
   checkZkResultParameters("prepareResolution", client, parameters);
   const { hub, jobId } = parameters;
   const data = normalizeTensorData(parameters.output, "output");
-  const { job, read } = await optimisticJob(client, parameters, "resolveChallenge");
+  const { job, read, game } = await optimisticJob(client, parameters, "resolveChallenge");
   const attestation = await zkAttestationOf(client, { ...parameters, read, output: data.bytes });
-  return { job, result: resultStruct(data), attestation, outputHash: data.hash };
+  return { job, game, result: resultStruct(data), attestation, outputHash: data.hash };
 }
 
 /**
- * Settles a challenged OPTIMISTIC job with a ZK proof of its true output. Anyone may send it until the challenge
- * is expired, also after the job's deadline. If the proven output is the proposed one, the proposer wins both
- * bonds and the fee; otherwise the challenger wins them and the proposer's slashed stake (credited in the operator
- * registry: `withdrawSlashCredit`), and the proven output becomes the job's result. Either way the job is final.
- * Reverts (decoded, e.g. `ZkProofInvalid`) come back as {@link ContractRevertError}.
+ * Settles a challenged OPTIMISTIC job at its dispute game (`job.verifier`) with a ZK proof of its true output, made
+ * for this job and for the sending account (`proveMlp({ ..., jobId, submitter })`), within the resolution period
+ * (also after the job's deadline). Anyone may send it, and is paid for it: if the proven output is the proposed one,
+ * the proposer gets the fee and its bond back and the resolver the challenger's bond; otherwise the resolver gets the
+ * fee and the proposer's bond, the challenger its own bond back and half of the proposer's locked `slashAmount`
+ * (credited in the operator registry: `withdrawSlashCredit`), the other half is burned, and the proven output
+ * becomes the job's result. Either way the job is final and the bonds are credited at the hub (`withdraw`).
+ * Reverts (decoded, e.g. `ZkProofInvalid`, `GameResolutionClosed`) come back as {@link ContractRevertError}.
  *
  * @example
  * ```ts
  * import { proveMlp, zkArtifactsIn } from "verity/operator";
- * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn() });
+ * // The proof is bound to the job and to the account that sends resolveChallenge.
+ * const proved = await proveMlp({
+ *   weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(), jobId, submitter: walletClient.account.address,
+ * });
  * await resolveChallenge(walletClient, { hub, jobId, output: proved.output, proof: proved.proof });
  * ```
  * @returns The transaction hash.
@@ -53,6 +59,6 @@ export async function resolveChallenge(
 ): Promise<ResolveChallengeReturnType> {
   checkZkResultParameters("resolveChallenge", client, parameters);
   const options = writeOptions(client, parameters, "resolveChallenge");
-  const { job, result, attestation } = await prepareResolution(client, parameters);
-  return writeHub(client, parameters.hub, options, { functionName: "resolveChallenge", args: [parameters.jobId, job, result, attestation] });
+  const { job, game, result, attestation } = await prepareResolution(client, parameters);
+  return writeGame(client, game, options, { functionName: "resolveChallenge", args: [parameters.jobId, job, result, attestation] });
 }

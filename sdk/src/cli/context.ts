@@ -168,6 +168,12 @@ export class CliContext {
     return chainId === 31337 || chainId === 1337 ? 250 : 2_000;
   }
 
+  /** Whether a signing key was given (--key or VERITY_PRIVATE_KEY). */
+  hasAccount(): boolean {
+    const raw = this.#options.key ?? this.env.VERITY_PRIVATE_KEY;
+    return raw !== undefined && raw !== "";
+  }
+
   /** The account that signs, from --key or VERITY_PRIVATE_KEY. */
   account(): Account {
     const raw = this.#options.key ?? this.env.VERITY_PRIVATE_KEY;

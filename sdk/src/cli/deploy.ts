@@ -20,12 +20,15 @@ import { writeDeployment } from "./deployments.js";
 import { CliError } from "./errors.js";
 import { formatFields } from "./format.js";
 import type { Action } from "./action.js";
-import { parseAddress, parseDuration } from "./parse.js";
+import { parseAddress, parseAmount, parseDuration } from "./parse.js";
 
 type DeployOptions = {
   treasury?: string;
   stakeToken?: string;
   unbondingDelay?: string;
+  governor?: string;
+  governanceDelay?: string;
+  minBond?: string;
   deploymentId?: string;
   reset?: boolean;
 };
@@ -42,7 +45,10 @@ export function registerDeploy(program: Command, action: Action): void {
     .description("deploy the Verity system (Ignition module ignition/modules/Verity.ts) and write deployments/<chainId>.json")
     .option("--treasury <address>", "receives protocol fees (default: the deployer)")
     .option("--stake-token <address>", "ERC-20 operators stake (default: the native currency)")
-    .option("--unbonding-delay <duration>", "before unstaked funds can leave: 3600, 90m, 7d (default 7d; 1h..90d)")
+    .option("--unbonding-delay <duration>", "before unstaked funds can leave: 7d, 518400 (default 7d; 6d..90d)")
+    .option("--governor <address>", "schedules and cancels governance calls through the timelock (default: the deployer)")
+    .option("--governance-delay <duration>", "between scheduling a governance call and executing it: 2d, 1h, 0 (default 2d)")
+    .option("--min-bond <amount>", "the least OPTIMISTIC bond the dispute game accepts, native currency (default 0.01)")
     .option("--deployment-id <id>", "Ignition deployment id (default chain-<chainId>): its journal is ignition/deployments/<id>/")
     .option("--reset", "discard an earlier Ignition deployment of this id and deploy afresh")
     .action(action(deploy));
@@ -62,6 +68,11 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   if (opts.unbondingDelay !== undefined) {
     parameters.unbondingDelay = parseDuration(opts.unbondingDelay, "--unbonding-delay", { plainSeconds: true });
   }
+  if (opts.governor !== undefined) parameters.governor = parseAddress(opts.governor, "--governor");
+  if (opts.governanceDelay !== undefined) {
+    parameters.governanceDelay = parseDuration(opts.governanceDelay, "--governance-delay", { plainSeconds: true });
+  }
+  if (opts.minBond !== undefined) parameters.minBond = parseAmount(opts.minBond, 18, "--min-bond");
   const account = ctx.account();
   if (account.type !== "local") throw new CliError("deploy needs a local private key account.");
   const wallet = await ctx.wallet();
@@ -134,6 +145,8 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   };
   const zkVerifier = optional("zkVerifier", "ZkVerifier");
   const groth16VerifierMlp = optional("groth16VerifierMlp", "Groth16VerifierMlp");
+  const optimisticGame = optional("optimisticGame", "OptimisticGame");
+  const timelock = optional("timelock", "VerityTimelock");
   const blockNumber = await hubBlock(publicClient, deploymentDir, confirmed.get(HUB_FUTURE));
   const file = await writeDeployment(ctx.deploymentsDir, {
     chainId,
@@ -141,6 +154,8 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
     operatorRegistry,
     zkVerifier,
     groth16VerifierMlp,
+    optimisticGame,
+    timelock,
     blockNumber,
     deployer: wallet.account.address,
     ignitionDeploymentId: deploymentId,
@@ -148,7 +163,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   });
   const reused = confirmed.size === 0;
   ctx.result(
-    { chainId, hub, operatorRegistry, zkVerifier, groth16VerifierMlp, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused },
+    { chainId, hub, operatorRegistry, zkVerifier, groth16VerifierMlp, optimisticGame, timelock, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused },
     () =>
       [
         reused ? `Verity was already deployed on chain ${chainId} (Ignition journal ${shownDir}):` : `Verity deployed on chain ${chainId}:`,
@@ -157,6 +172,8 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
           ["OperatorRegistry", operatorRegistry],
           ["ZkVerifier", zkVerifier ?? "none"],
           ["Groth16VerifierMlp", groth16VerifierMlp ?? "none"],
+          ["OptimisticGame", optimisticGame ?? "none"],
+          ["VerityTimelock", timelock ? `${timelock} (owns the hub, the registry and the ZK verifier)` : "none"],
           ["block", `${blockNumber ?? "unknown"}`],
           ["written", ctx.showPath(file)],
         ], "  "),

@@ -7,7 +7,8 @@ import { type Address, getAddress } from "viem";
  * (and the operator node, scripts) read the hub from it when `--hub` / `VERITY_HUB` are not given.
  *
  * ```json
- * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "blockNumber": "3",
+ * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "zkVerifier": "0x...", "groth16VerifierMlp": "0x...",
+ *   "optimisticGame": "0x...", "timelock": "0x...", "blockNumber": "3",
  *   "deployer": "0x...", "ignitionDeploymentId": "chain-31337", "deployedAt": "2026-01-01T00:00:00Z" }
  * ```
  * `blockNumber` is the hub's deployment block: the first block worth searching for its events.
@@ -20,6 +21,10 @@ export type DeploymentRecord = {
   zkVerifier?: Address | undefined;
   /** The reference circuit's Groth16 verifier (a version's `zkVerifier` field), if deployed. */
   groth16VerifierMlp?: Address | undefined;
+  /** The OPTIMISTIC dispute game plugged into the hub (mode 4), if the deployment has one. */
+  optimisticGame?: Address | undefined;
+  /** The governance timelock that owns the hub, the registry and the ZK verifier, if the deployment has one. */
+  timelock?: Address | undefined;
   /** The hub's deployment block (decimal string in the file). */
   blockNumber: bigint | undefined;
   deployer: Address | undefined;
@@ -55,6 +60,8 @@ export async function readDeployment(dir: string, chainId: number): Promise<Depl
     operatorRegistry: getAddress(j.operatorRegistry),
     zkVerifier: typeof j.zkVerifier === "string" ? getAddress(j.zkVerifier) : undefined,
     groth16VerifierMlp: typeof j.groth16VerifierMlp === "string" ? getAddress(j.groth16VerifierMlp) : undefined,
+    optimisticGame: typeof j.optimisticGame === "string" ? getAddress(j.optimisticGame) : undefined,
+    timelock: typeof j.timelock === "string" ? getAddress(j.timelock) : undefined,
     blockNumber: typeof j.blockNumber === "string" || typeof j.blockNumber === "number" ? BigInt(j.blockNumber) : undefined,
     deployer: typeof j.deployer === "string" ? getAddress(j.deployer) : undefined,
     ignitionDeploymentId: typeof j.ignitionDeploymentId === "string" ? j.ignitionDeploymentId : undefined,
@@ -73,6 +80,8 @@ export async function writeDeployment(dir: string, record: DeploymentRecord): Pr
     operatorRegistry: record.operatorRegistry,
     zkVerifier: record.zkVerifier,
     groth16VerifierMlp: record.groth16VerifierMlp,
+    optimisticGame: record.optimisticGame,
+    timelock: record.timelock,
     blockNumber: record.blockNumber?.toString(),
     deployer: record.deployer,
     ignitionDeploymentId: record.ignitionDeploymentId,

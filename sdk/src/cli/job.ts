@@ -11,6 +11,7 @@ import { modeLabel } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { predictClass } from "../model/iris.js";
 import type { VerifyJobReport } from "../proofs/report.js";
+import type { OptimisticReport } from "../proofs/verifyOptimisticJob.js";
 import type { Job } from "../types.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { EXIT, describeError } from "./errors.js";
@@ -193,6 +194,20 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
   }
   const output = tryDecodeTensor(f?.output);
   const prediction = irisPrediction(output);
+  // OPTIMISTIC: the dispute at the job's game, as verifyJob read it (commitment, proposal, challenge, resolution,
+  // expiry, finality, payouts).
+  const dispute = report && "optimistic" in report ? report.optimistic : undefined;
+  const disputeParties = dispute
+    ? [dispute.proposal?.proposer, dispute.challenge?.challenger, dispute.resolution?.resolver].filter(
+        (a): a is Address => a !== undefined && !parties.some((p) => isAddressEqual(p, a)),
+      )
+    : [];
+  // Bonds are native-currency credits at the hub: the dispute's parties' native withdrawals too.
+  const disputeWithdrawals = dispute
+    ? await withVerityErrors(() =>
+        getContractEvents(publicClient, { ...range, eventName: "Withdrawn", args: { account: [...parties, ...disputeParties], token: zeroAddress } }),
+      )
+    : [];
 
   const story = {
     jobId,
@@ -237,15 +252,24 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
       : undefined,
     callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback, reason: l.args.reason, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
     refund: job.refund,
+    dispute,
     withdrawals: [
-      ...withdrawals.map((l) => ({ kind: isAddressEqual(l.args.account, j.requester) ? "requester" : "operator", account: l.args.account, amount: l.args.amount, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
-      ...modelWithdrawals.map((l) => ({ kind: "model owner", account: l.args.owner, amount: l.args.amount, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+      ...[...withdrawals, ...(j.feeToken === zeroAddress ? disputeWithdrawals.filter((d) => !withdrawals.some((w) => w.transactionHash === d.transactionHash && w.logIndex === d.logIndex)) : disputeWithdrawals)].map((l) => ({
+        kind: partyOf(l.args.account, j.requester, f?.operator, dispute),
+        account: l.args.account,
+        amount: l.args.amount,
+        token: l.args.token,
+        blockNumber: l.blockNumber,
+        transactionHash: l.transactionHash,
+      })),
+      ...modelWithdrawals.map((l) => ({ kind: "model owner", account: l.args.owner, amount: l.args.amount, token: l.args.token, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
     ].sort((a, b) => Number(a.blockNumber - b.blockNumber)),
     treasury,
     verification: report ?? { error: verifyError },
   };
   ctx.exitCode = report ? verdictExitCode(report) : EXIT.unverifiable;
-  ctx.result(story, () => formatAudit(story, currency));
+  const stake = dispute ? await stakeCurrency(ctx) : currency;
+  ctx.result(story, () => formatAudit(story, currency, stake));
 }
 
 type Story = {
@@ -263,12 +287,13 @@ type Story = {
     | undefined;
   callbackFailures: { callback: Address; reason: Hex; blockNumber: bigint; transactionHash: Hex }[];
   refund: Job["refund"];
-  withdrawals: { kind: string; account: Address; amount: bigint; blockNumber: bigint; transactionHash: Hex }[];
+  dispute: OptimisticReport | undefined;
+  withdrawals: { kind: string; account: Address; amount: bigint; token: Address; blockNumber: bigint; transactionHash: Hex }[];
   treasury: Address;
   verification: VerifyJobReport | { error: string | undefined };
 };
 
-function formatAudit(s: Story, currency: Currency): string {
+function formatAudit(s: Story, currency: Currency, stake: Currency): string {
   const r = s.request;
   const amount = (a: bigint) => formatAmount(a, currency);
   const out: string[] = [`Job ${s.jobId} on hub ${s.hub}: ${s.status}`, "", "Request"];
@@ -310,6 +335,7 @@ function formatAudit(s: Story, currency: Currency): string {
   } else {
     out.push(s.refund ? "  none: the job expired unfulfilled" : "  none yet");
   }
+  if (s.dispute) out.push("", "Dispute (the job's OPTIMISTIC game)", ...formatDispute(s.dispute, currency, stake));
   out.push("", "Callback");
   if (!r.callback) out.push("  none requested");
   else if (s.callbackFailures.length === 0) out.push(f ? "  delivered (no CallbackFailed event)" : "  not called yet");
@@ -318,7 +344,10 @@ function formatAudit(s: Story, currency: Currency): string {
   out.push(s.refund ? `  ${amount(s.refund.amount)} credited to ${s.refund.requester} at block ${s.refund.blockNumber} (tx ${s.refund.transactionHash})` : "  none");
   out.push("", "Withdrawals by the job's parties since the request (credits are pooled: they may include other jobs)");
   if (s.withdrawals.length === 0) out.push("  none");
-  for (const w of s.withdrawals) out.push(`  ${w.kind} ${w.account} withdrew ${amount(w.amount)} at block ${w.blockNumber} (tx ${w.transactionHash})`);
+  for (const w of s.withdrawals) {
+    const what = w.token === currency.token ? amount(w.amount) : formatAmount(w.amount, NATIVE_CURRENCY);
+    out.push(`  ${w.kind} ${w.account} withdrew ${what} at block ${w.blockNumber} (tx ${w.transactionHash})`);
+  }
   out.push("", "Verification");
   if ("checks" in s.verification) {
     out.push(`  ${VERDICT_TEXT[s.verification.verdict]}`, formatChecks(s.verification));
@@ -328,3 +357,49 @@ function formatAudit(s: Story, currency: Currency): string {
   return out.join("\n");
 }
 
+
+const NATIVE_CURRENCY: Currency = { token: zeroAddress, symbol: "ETH", decimals: 18, native: true };
+
+/** Who an account is in a job's story. */
+function partyOf(account: Address, requester: Address, operator: Address | undefined, dispute: OptimisticReport | undefined): string {
+  const roles: string[] = [];
+  if (isAddressEqual(account, requester)) roles.push("requester");
+  if (dispute?.proposal && isAddressEqual(account, dispute.proposal.proposer)) roles.push("proposer");
+  if (dispute?.challenge && isAddressEqual(account, dispute.challenge.challenger)) roles.push("challenger");
+  if (dispute?.resolution && isAddressEqual(account, dispute.resolution.resolver)) roles.push("resolver");
+  if (roles.length === 0 && operator && isAddressEqual(account, operator)) roles.push("operator");
+  return roles.join("/") || "party";
+}
+
+/** An OPTIMISTIC job's dispute, in the order it happened: commitment, proposal, challenge, resolution, payouts. */
+function formatDispute(d: OptimisticReport, currency: Currency, stake: Currency): string[] {
+  const eth = (a: bigint) => formatAmount(a, NATIVE_CURRENCY);
+  const staked = (a: bigint) => formatAmount(a, stake);
+  const rows: [string, string][] = [
+    ["game", `${d.game}, challenges settled by ZK verifier ${d.zkVerifier}`],
+    ["terms", `window ${d.window} s, bonds of ${eth(d.bond)}, ${staked(d.slashAmount)} of stake locked per proposal`],
+    ["state", `${d.state}${d.outcome ? ` (${d.outcome})` : ""}`],
+  ];
+  const p = d.proposal;
+  if (p) {
+    if (p.committedAt !== undefined) rows.push(["committed", `block ${p.committedAt} by ${p.proposer} (the answer hidden until the reveal)`]);
+    rows.push(["proposed", `block ${p.blockNumber} at ${formatTime(p.timestamp)} by ${p.proposer}: output ${p.outputHash}; challengeable until ${formatTime(p.challengeWindowEnd)}`]);
+  } else rows.push(["proposed", "not yet"]);
+  const c = d.challenge;
+  if (c) rows.push(["challenged", `block ${c.blockNumber} at ${formatTime(c.timestamp)} by ${c.challenger}; a proof was due by ${formatTime(c.resolveBy)}`]);
+  const r = d.resolution;
+  if (r) {
+    rows.push([
+      "resolved",
+      `block ${r.blockNumber} by ${r.resolver} with a ZK proof of ${r.provenOutputHash}: the proposal was ${r.proposalUpheld ? "UPHELD" : "OVERTURNED"}` +
+        `${r.proofValid === true ? " (proof re-verified)" : r.proofValid === false ? " (proof did NOT re-verify)" : ""}`,
+    ]);
+    if (!r.proposalUpheld) rows.push(["slashed", `${staked(r.slashed)} of the proposer's stake to the challenger (slash credit), ${staked(r.burned)} burned`]);
+  }
+  if (d.expired) rows.push(["expired", `block ${d.expired.blockNumber}: nobody proved in time, the proposal stands`]);
+  if (d.finalized) {
+    rows.push(["final", `block ${d.finalized.blockNumber}: the fee's operator share (in ${currency.symbol}) to ${d.finalized.operator}`]);
+    for (const pay of d.payouts) rows.push(["  bond", `${eth(pay.amount)} to ${pay.account}: ${pay.why}`]);
+  }
+  return [formatFields(rows, "  ")];
+}

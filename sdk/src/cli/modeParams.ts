@@ -58,9 +58,9 @@ export function checkModeParamFlags(mode: ModeName, o: ModeParamOptions): void {
       `e.g. --quorum-k 3 --min-stake 0.5 (k from 1 to ${MAX_QUORUM})`,
     ]);
   }
-  if (mode === "optimistic" && (o.window === undefined || o.bond === undefined)) {
-    throw new CliError("--mode optimistic needs --window <duration> and --bond <amount> (and optionally --slash <amount>).", [
-      "e.g. --window 1h --bond 0.01 --slash 0.1",
+  if (mode === "optimistic" && (o.window === undefined || o.bond === undefined || o.slash === undefined)) {
+    throw new CliError("--mode optimistic needs --window <duration>, --bond <amount> and --slash <amount>.", [
+      "e.g. --window 1h --bond 0.01 --slash 0.1 (a proposal locks the slash amount of the proposer's stake)",
     ]);
   }
 }
@@ -82,12 +82,13 @@ export async function modeParamsFromOptions(ctx: CliContext, mode: ModeName, o: 
       if (window < MIN_CHALLENGE_WINDOW || window > MAX_CHALLENGE_WINDOW) {
         throw new CliError(
           `--window ${o.window} (${formatDuration(window)}) is outside ${formatDuration(MIN_CHALLENGE_WINDOW)}..${formatDuration(MAX_CHALLENGE_WINDOW)}.`,
-          ["the challenge window (and the time a challenge has to be resolved) is 10 minutes to 7 days: e.g. --window 1h"],
+          ["the challenge window (and the time a challenge has to be resolved) is 10 minutes to 3 days: e.g. --window 1h"],
         );
       }
       const bond = parseAmount(o.bond!, 18, "--bond");
       if (bond === 0n) throw new CliError("--bond must be above zero: the proposer and a challenger each post it.");
-      const slashAmount = o.slash === undefined ? 0n : parseAmount(o.slash, (await stakeCurrency(ctx)).decimals, "--slash");
+      const slashAmount = parseAmount(o.slash!, (await stakeCurrency(ctx)).decimals, "--slash");
+      if (slashAmount === 0n) throw new CliError("--slash must be above zero: a proposal locks that much of the proposer's stake.");
       return optimisticParams({ window, bond, slashAmount });
     }
     return 0n;

@@ -29,6 +29,8 @@ type RunOptions = {
   fromBlock?: string;
   votesDir?: string;
   quorumFallback?: string;
+  game?: string;
+  disputeZkVerifier?: string;
   once?: boolean;
 };
 
@@ -51,6 +53,8 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--from-block <n>", "scan for requests from this block (default: where the state file left off, else the latest)")
     .option("--votes-dir <dir>", "serve QUORUM jobs: the directory the quorum's nodes share their signed votes in (the key's account votes)")
     .option("--quorum-fallback <duration>", "QUORUM: how long each next signer, in address order, waits for the one before it to submit (default 30s)")
+    .option("--game <address>", "OPTIMISTIC: the dispute game to propose to (default: the hub's verifier of mode 4); jobs of another game are skipped")
+    .option("--dispute-zk-verifier <address>", "OPTIMISTIC: the ZK verifier the game must settle challenges with (default: the hub's verifier of mode 2)")
     .option("--once", "one pass (settle, scan, serve what was found) and exit")
     .action(action(run));
   registerWatch(operator, action);
@@ -107,6 +111,10 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     enclave,
     votesDir: o.votesDir === undefined ? undefined : ctx.resolvePath(o.votesDir),
     quorumFallbackMs,
+    optimistic: {
+      game: o.game === undefined ? undefined : parseAddress(o.game, "--game"),
+      zkVerifier: o.disputeZkVerifier === undefined ? undefined : parseAddress(o.disputeZkVerifier, "--dispute-zk-verifier"),
+    },
     models: served.map((s) => ({ ...s, zk })),
     stateFile,
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
@@ -169,6 +177,8 @@ export function formatEvent(e: Event): string {
         return `job ${e.jobId}: ${e.votes} of ${e.required} votes agree so far`;
       case "quorum-reached":
         return `job ${e.jobId}: quorum of ${e.signers.length} votes; ${e.bySelf ? "submitting it" : `${e.submitter} submits it`}`;
+      case "proposal-committed":
+        return `job ${e.jobId}: committed to its output (commitment ${e.commitment.slice(0, 10)}…, block ${e.blockNumber}, tx ${e.txHash}); revealing it in a later block`;
       case "job-proposed":
         return `job ${e.jobId}: proposed (tx ${e.txHash}), final after ${e.challengeWindowEnd} unless challenged${e.output ? `: ${formatTensor(e.output)}` : ""}`;
       case "proposal-challenged":

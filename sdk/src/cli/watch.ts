@@ -8,7 +8,7 @@ import { CliError } from "./errors.js";
 import { type Currency, formatAmount, formatTensor, formatTime, toJson } from "./format.js";
 import type { Action } from "./action.js";
 import { stakeCurrency } from "./modeParams.js";
-import { parseBigInt } from "./parse.js";
+import { parseAddress, parseBigInt } from "./parse.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
 
 type WatchOptions = {
@@ -20,6 +20,7 @@ type WatchOptions = {
   fromBlock?: string;
   withdraw: boolean;
   once?: boolean;
+  game?: string;
 };
 
 type WatcherEvent = import("../operator/watcher.js").WatcherEvent;
@@ -28,7 +29,7 @@ export function registerWatch(operator: Command, action: Action): void {
   operator
     .command("watch")
     .description(
-      "watch OPTIMISTIC proposals: re-execute each one, challenge a wrong one with a ZK proof of the true output, withdraw the winnings; Ctrl-C stops cleanly",
+      "watch OPTIMISTIC proposals at the dispute game: re-execute each one, challenge a wrong one (or resolve another's challenge of it) with a ZK proof of the true output, withdraw the winnings; Ctrl-C stops cleanly",
     )
     .requiredOption("--model <id:version>", "a model version to watch, <modelId>:<version> (repeatable or comma-separated)", collectList)
     .requiredOption("--zk-weights <json>", "the weights the versions' ZK circuit commits to, to prove the true output (models/iris-mlp.json)")
@@ -36,6 +37,7 @@ export function registerWatch(operator: Command, action: Action): void {
     .option("--state <file>", "where the watcher records the block to resume from (default .verity/watcher-<chainId>.json)")
     .option("--model-dir <dir>", "base folder of relative file: model URIs (default: the working directory)")
     .option("--from-block <n>", "scan for proposals from this block (default: where the state file left off, else the latest)")
+    .option("--game <address>", "the OPTIMISTIC dispute game to watch (default: the hub's verifier of mode 4)")
     .option("--no-withdraw", "leave won bonds, fees and slashed stake credited instead of withdrawing them")
     .option("--once", "one pass (scan, check and settle what was found) and exit")
     .action(action(watch));
@@ -44,6 +46,7 @@ export function registerWatch(operator: Command, action: Action): void {
 async function watch(ctx: CliContext, _args: string[], o: WatchOptions): Promise<void> {
   const served = o.model.map(parseServed);
   const explicitFrom = o.fromBlock === undefined ? undefined : parseBigInt(o.fromBlock, "--from-block");
+  const game = o.game === undefined ? undefined : parseAddress(o.game, "--game");
   const zk = (await zkProver(ctx, o))!;
 
   const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
@@ -58,6 +61,7 @@ async function watch(ctx: CliContext, _args: string[], o: WatchOptions): Promise
     publicClient,
     walletClient,
     hub,
+    game,
     models: served.map((s) => ({ ...s, ...zk })),
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
     fromBlock,
@@ -169,7 +173,7 @@ class WatchState {
       const from = lastBlock === undefined ? 0n : lastBlock + 1n;
       const known = this.#open.get(key!);
       this.#open.set(key!, { from: known && known.from < from ? known.from : from, closesAt: event.challengeWindowEnd, challenged: known?.challenged ?? false });
-    } else if (event.type === "proposal-challenged") {
+    } else if (event.type === "proposal-challenged" || event.type === "challenge-found") {
       const p = this.#open.get(key!);
       if (p) p.challenged = true;
     } else if (event.type === "challenge-resolved" || event.type === "proposal-ignored" || (event.type === "proposal-checked" && event.correct)) {
@@ -209,7 +213,7 @@ export function formatWatcherEvent(
   const line = (() => {
     switch (e.type) {
       case "watcher-started":
-        return `watcher started on chain ${e.chainId}: hub ${e.hub}, challenger ${e.challenger}, ${models} model version(s), from block ${fromBlock ?? "latest"}`;
+        return `watcher started on chain ${e.chainId}: hub ${e.hub}, dispute game ${e.game}, challenger ${e.challenger}, ${models} model version(s), from block ${fromBlock ?? "latest"}`;
       case "proposal-seen":
         return `job ${e.jobId}: result proposed by ${e.proposer} (output ${e.outputHash.slice(0, 10)}…), challengeable until ${formatTime(e.challengeWindowEnd)}`;
       case "proposal-checked":
@@ -220,10 +224,13 @@ export function formatWatcherEvent(
         return `job ${e.jobId}: ignored: ${e.reason}`;
       case "proposal-challenged":
         return `job ${e.jobId}: challenged with a bond of ${eth(e.bond)} (tx ${e.txHash})`;
+      case "challenge-found":
+        return `job ${e.jobId}: the WRONG proposal is already challenged by ${e.challenger}: resolving it with this watcher's proof (due by ${formatTime(e.resolveBy)})`;
       case "challenge-resolved":
         return e.proposalUpheld
-          ? `job ${e.jobId}: challenge resolved: the proposal was right, the proposer takes the bonds (tx ${e.txHash})`
-          : `job ${e.jobId}: challenge won: ${eth(e.bondsAwarded)} of bonds and ${formatAmount(e.slashed, currencies.stake)} of the proposer's stake (tx ${e.txHash})`;
+          ? `job ${e.jobId}: challenge resolved: the proposal was right; the proposer keeps the fee and its bond, ${eth(e.bondsCredited)} of bonds to this resolver (tx ${e.txHash})`
+          : `job ${e.jobId}: proposal proven wrong: the fee and ${eth(e.bondsCredited)} of bonds to this resolver; ` +
+              `${formatAmount(e.slashed, currencies.stake)} of the proposer's stake to the challenger ${e.challenger}, ${formatAmount(e.burned, currencies.stake)} burned (tx ${e.txHash})`;
       case "credits-withdrawn": {
         const paid = e.hub.map((p) => (p.token === zeroAddress ? eth(p.amount) : `${p.amount} base units of ${p.token}`));
         if (e.slashTxHash) paid.push(`${formatAmount(e.slashCredit, currencies.stake)} of slashed stake`);
@@ -232,7 +239,7 @@ export function formatWatcherEvent(
       case "watcher-error":
         return `${e.jobId === undefined ? "" : `job ${e.jobId}: `}error: ${shortError(e.error)}`;
       case "watcher-stopped":
-        return `watcher stopped: ${e.stats.proposalsChecked} proposal(s) checked, ${e.stats.challenged} challenged, ${e.stats.won} won, ${formatAmount(e.stats.slashed, currencies.stake)} slashed; last block ${e.stats.lastBlock ?? "none"}`;
+        return `watcher stopped: ${e.stats.proposalsChecked} proposal(s) checked, ${e.stats.challenged} challenged, ${e.stats.resolved} resolved, ${e.stats.won} proven wrong, ${formatAmount(e.stats.slashed, currencies.stake)} slashed to this challenger; last block ${e.stats.lastBlock ?? "none"}`;
       default:
         return toJson(e, { compact: true });
     }

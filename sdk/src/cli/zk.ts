@@ -2,14 +2,14 @@ import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
-import { type Hex, numberToHex } from "viem";
+import { type Address, type Hex, getAddress, numberToHex, pad, toHex } from "viem";
 import { decodeTensor, encodeTensor } from "../encoding/tensor.js";
 import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatDuration, formatFields, formatTensor, toJson } from "./format.js";
 import type { Action } from "./action.js";
-import { parseHexBytes, parseNumberList } from "./parse.js";
+import { parseAddress, parseHexBytes, parseJobId, parseNumberList } from "./parse.js";
 
 const BUILD_DIR = path.join(PACKAGE_ROOT, "circuits", "build");
 const DEFAULT_VKEY = path.join(BUILD_DIR, "verification_key.json");
@@ -22,7 +22,9 @@ export function registerZk(program: Command, action: Action): void {
     .option("--fresh-ptau", "generate new local Powers of Tau even if circuits/build/ptau/ holds one")
     .action(action(setup));
   zk.command("prove")
-    .description("run the model in the circuit and print the Groth16 proof as JSON")
+    .description("run the model in the circuit and print the Groth16 proof, bound to a job and its submitter, as JSON")
+    .requiredOption("--job-id <id>", "the hub's job id the proof is for")
+    .option("--submitter <address>", "the account that will send the proof to the hub (default: the --key account)")
     .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2)")
     .option("--tensor <hex>", "the input as canonical int8 [1,4] tensor bytes instead of --input")
     .option("--weights <json>", "the model file", IRIS_MODEL_JSON_PATH)
@@ -88,12 +90,22 @@ async function releaseWorkers(): Promise<void> {
   await releaseZkWorkers();
 }
 
-type ProveOptions = { input?: string; tensor?: string; weights: string; artifacts: string; out?: string };
+type ProveOptions = {
+  jobId: string;
+  submitter?: string;
+  input?: string;
+  tensor?: string;
+  weights: string;
+  artifacts: string;
+  out?: string;
+};
 
 async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise<void> {
   if ((o.input === undefined) === (o.tensor === undefined)) {
     throw new CliError("give the input with exactly one of --input <features> or --tensor <hex>.");
   }
+  const jobId = parseJobId(o.jobId);
+  const submitter = submitterFor(ctx, o.submitter);
   const model = loadIrisModel(ctx.resolvePath(o.weights));
   const input = o.input !== undefined ? quantizeFeatures(parseNumberList(o.input, "--input"), model.inputScale) : decodeTensor(parseHexBytes(o.tensor!, "--tensor"));
   const dir = ctx.resolvePath(o.artifacts);
@@ -106,13 +118,15 @@ async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise
   const spinner = ctx.spinner().start("proving");
   const started = Date.now();
   try {
-    const r = await proveMlp({ weights: model.weights, input, artifacts: { wasm, zkey } });
+    const r = await proveMlp({ weights: model.weights, input, artifacts: { wasm, zkey }, jobId, submitter });
     spinner.stop();
     const prediction = predictClass(r.output);
     const file = {
       proof: r.proof,
       publicSignals: r.publicSignals.map(String),
       commitment: numberToHex(r.commitment, { size: 32 }),
+      jobId: jobId.toString(),
+      submitter,
       input: encodeTensor(input),
       output: encodeTensor(r.output),
       outputValues: r.output.values.map(String),
@@ -131,6 +145,7 @@ async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise
           ["output", formatTensor(r.output)],
           ["class", prediction.label],
           ["commitment", file.commitment],
+          ["job", `${jobId}, submitted by ${submitter}`],
           ["proved in", `${((Date.now() - started) / 1000).toFixed(1)} s`],
         ],
         "  ",
@@ -171,6 +186,8 @@ async function verify(ctx: CliContext, [file]: string[], o: { vkey: string }): P
       commitment: numberToHex(signals[0]!, { size: 32 }) as Hex,
       input: encodeTensor(input),
       output: encodeTensor(output),
+      jobId: signals[3]!.toString(),
+      submitter: submitterOf(signals[4]!),
     };
     ctx.result(data, () =>
       [
@@ -180,6 +197,7 @@ async function verify(ctx: CliContext, [file]: string[], o: { vkey: string }): P
             ["commitment", data.commitment],
             ["input", formatTensor(input)],
             ["output", formatTensor(output)],
+            ["job", `${data.jobId}, submitted by ${data.submitter}`],
             ["vkey hash", data.vkeyHash],
           ],
           "  ",
@@ -190,4 +208,22 @@ async function verify(ctx: CliContext, [file]: string[], o: { vkey: string }): P
   } finally {
     await releaseWorkers();
   }
+}
+
+/**
+ * The account the proof is bound to: --submitter, else the --key / VERITY_PRIVATE_KEY account (which would send it).
+ */
+function submitterFor(ctx: CliContext, given: string | undefined): Address {
+  if (given !== undefined) return parseAddress(given, "--submitter");
+  if (!ctx.hasAccount()) {
+    throw new CliError("a proof is bound to the account that will send it to the hub: say which.", [
+      "pass --submitter <address>, or --key <hex> / VERITY_PRIVATE_KEY for the account that sends it",
+    ]);
+  }
+  return ctx.account().address;
+}
+
+/** The submitter signal as an address (or the raw number when it is wider than 160 bits: no account could send it). */
+function submitterOf(signal: bigint): string {
+  return signal < 1n << 160n ? getAddress(pad(toHex(signal), { size: 20 })) : signal.toString();
 }

@@ -7,6 +7,7 @@ import type { VerityClient } from "../types.js";
 import { type ApproveMeasurementParameters, approveMeasurement } from "../actions/approveMeasurement.js";
 import { type DeprecateVersionParameters, deprecateVersion } from "../actions/deprecateVersion.js";
 import { type ChallengeResultParameters, challengeResult } from "../actions/challengeResult.js";
+import { type CommitProposalParameters, commitProposal } from "../actions/commitProposal.js";
 import { type ExpireChallengeParameters, expireChallenge } from "../actions/expireChallenge.js";
 import { type FinalizeResultParameters, finalizeResult } from "../actions/finalizeResult.js";
 import { type FulfillQuorumParameters, fulfillQuorum } from "../actions/fulfillQuorum.js";
@@ -103,6 +104,7 @@ export function verityActions(config: VerityActionsConfig) {
       fulfillZk: (args: Unbound<FulfillZkParameters, "hub">) => fulfillZk(client, { hub, ...args }),
       fulfillQuorum: (args: Unbound<FulfillQuorumParameters, "hub">) => fulfillQuorum(client, { hub, ...args }),
       fulfillQuorumSync: (args: Unbound<FulfillQuorumSyncParameters, "hub">) => fulfillQuorumSync(client, { hub, ...args }),
+      commitProposal: (args: Unbound<CommitProposalParameters, "hub">) => commitProposal(client, { hub, ...args }),
       proposeResult: (args: Unbound<ProposeResultParameters, "hub">) => proposeResult(client, { hub, ...args }),
       proposeResultSync: (args: Unbound<ProposeResultSyncParameters, "hub">) => proposeResultSync(client, { hub, ...args }),
       finalizeResult: (args: Unbound<FinalizeResultParameters, "hub">) => finalizeResult(client, { hub, ...args }),
@@ -129,6 +131,7 @@ export function verityActions(config: VerityActionsConfig) {
       getOptimisticJobData: (args: Unbound<GetOptimisticJobDataParameters, "hub">) =>
         getOptimisticJobData(client, { hub, ...args }),
       getModelVersion: (args: Unbound<GetModelVersionParameters, "hub">) => getModelVersion(client, { hub, ...args }),
+      // The job's game (`job.verifier`) is read from the hub unless `game` is given.
       getProposal: (args: Unbound<GetProposalParameters, "hub">) => getProposal(client, { hub, ...args }),
     };
   };

@@ -1,4 +1,4 @@
-import { type Hex, encodeAbiParameters, getAbiItem, keccak256 } from "viem";
+import { type Address, type Hex, encodeAbiParameters, getAbiItem, keccak256 } from "viem";
 import { inferenceHubAbi } from "../abis.js";
 import { JOB_STATUSES, type JobStatus } from "../constants.js";
 import type { JobStruct } from "../types.js";
@@ -35,4 +35,15 @@ export function commitmentMatches(stored: Hex, jobId: bigint, job: JobStruct): b
 /** Whether two jobs are the same (every field equal): their commitments under one job id are. */
 export function sameJob(a: JobStruct, b: JobStruct): boolean {
   return jobCommitment(0n, a) === jobCommitment(0n, b);
+}
+
+/**
+ * The commitment an OPTIMISTIC proposer makes before it reveals (`IOptimisticGame.proposalCommitment`):
+ * `keccak256(abi.encode(jobId, proposer, outputHash, salt))`. It names the proposer, so a reveal copied by another
+ * account matches no commitment.
+ */
+export function proposalCommitment({ jobId, proposer, outputHash, salt }: { jobId: bigint; proposer: Address; outputHash: Hex; salt: Hex }): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: "uint256" }, { type: "address" }, { type: "bytes32" }, { type: "bytes32" }], [jobId, proposer, outputHash, salt]),
+  );
 }

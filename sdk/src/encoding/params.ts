@@ -6,9 +6,10 @@ import { InvalidParamsError } from "../errors/request.js";
  * contracts/libraries/ModeParams.sol unpacks it (pure functions):
  * ```
  * QUORUM      params = k | minStake << 8                        k 1..32, minStake < 2^128
- * OPTIMISTIC  params = window | bond << 32 | slashAmount << 128   window 600 s..7 days, 0 < bond < 2^96,
- *                                                                 slashAmount < 2^128
+ * OPTIMISTIC  params = window | bond << 32 | slashAmount << 128   window 600 s..3 days, 0 < bond < 2^96,
+ *                                                                 0 < slashAmount < 2^128
  * ```
+ * The OPTIMISTIC dispute game also asks, at request time, for a bond of at least its `minBond()`.
  */
 
 /** The largest quorum a request may ask for, and the most votes an attestation may carry (`VerityTypes.MAX_QUORUM`). */
@@ -16,7 +17,7 @@ export const MAX_QUORUM = 32;
 /** The shortest challenge window (and resolution period) of an OPTIMISTIC job, in seconds. */
 export const MIN_CHALLENGE_WINDOW = 600n;
 /** The longest challenge window (and resolution period) of an OPTIMISTIC job, in seconds. */
-export const MAX_CHALLENGE_WINDOW = 7n * 24n * 3600n;
+export const MAX_CHALLENGE_WINDOW = 3n * 24n * 3600n;
 
 const U8 = (1n << 8n) - 1n;
 const U32 = (1n << 32n) - 1n;
@@ -33,12 +34,18 @@ export type QuorumParams = {
 
 /** An OPTIMISTIC job's parameters. */
 export type OptimisticParams = {
-  /** Challenge window in seconds (600..604,800); also the time a challenge has to be resolved. */
+  /** Challenge window in seconds (600..259,200: 10 minutes to 3 days); also the time a challenge has to be resolved. */
   window: number | bigint;
-  /** Native-currency bond of the proposer, and of a challenger (non-zero, below 2^96). */
+  /**
+   * Native-currency bond of the proposer, and of a challenger (non-zero, below 2^96; the dispute game refuses one
+   * below its `minBond()`).
+   */
   bond: bigint;
-  /** Stake taken from a proposer proven wrong, credited to the challenger (default 0; below 2^128). */
-  slashAmount?: bigint | undefined;
+  /**
+   * Stake locked from the proposer while its proposal is open, and taken if it is proven wrong (half to the
+   * challenger, half burned): non-zero, below 2^128.
+   */
+  slashAmount: bigint;
 };
 
 /**
@@ -60,22 +67,24 @@ export function quorumParams({ k, minStake = 0n }: QuorumParams): bigint {
 
 /**
  * The `params` word of an OPTIMISTIC request: `window | bond << 32 | slashAmount << 128`. Throws
- * {@link InvalidParamsError} for a window outside 10 minutes..7 days, a zero bond or one of 2^96 or more, or a
- * slash amount of 2^128 or more.
+ * {@link InvalidParamsError} for a window outside 10 minutes..3 days, a zero bond or one of 2^96 or more, or a
+ * slash amount of zero or of 2^128 or more (the dispute game would refuse them with `GameInvalidParams`).
  *
  * @example
  * ```ts
  * const params = optimisticParams({ window: 3600, bond: parseEther("0.1"), slashAmount: parseEther("0.5") });
  * ```
  */
-export function optimisticParams({ window, bond, slashAmount = 0n }: OptimisticParams): bigint {
+export function optimisticParams({ window, bond, slashAmount }: OptimisticParams): bigint {
   const w = BigInt(window);
   const fail = (reason: string) => new InvalidParamsError({ mode: VerityMode.optimistic, reason });
   if (w < MIN_CHALLENGE_WINDOW || w > MAX_CHALLENGE_WINDOW) {
     throw fail(`the window of ${w} s is outside ${MIN_CHALLENGE_WINDOW}..${MAX_CHALLENGE_WINDOW} s`);
   }
   if (bond <= 0n || bond > U96) throw fail(`the bond ${bond} is outside 1..2^96-1`);
-  if (slashAmount < 0n || slashAmount > U128) throw fail(`the slash amount ${slashAmount} is outside 0..2^128-1`);
+  if (typeof slashAmount !== "bigint" || slashAmount <= 0n || slashAmount > U128) {
+    throw fail(`the slash amount ${String(slashAmount)} is outside 1..2^128-1 (a proposal must lock stake)`);
+  }
   return w | (bond << 32n) | (slashAmount << 128n);
 }
 
@@ -98,7 +107,10 @@ export function quorumParamsProblem(params: bigint): string | undefined {
   return undefined;
 }
 
-/** Why the hub would refuse an OPTIMISTIC `params` word (`ModeParams.isValidOptimistic`), or undefined. */
+/**
+ * Why the hub and the dispute game would refuse an OPTIMISTIC `params` word (`ModeParams.isValidOptimistic`, and the
+ * game's non-zero slash amount), or undefined. The game's `minBond()` is checked on chain.
+ */
 export function optimisticParamsProblem(params: bigint): string | undefined {
   if (params < 0n) return "params are negative";
   if (params >> 256n !== 0n) return "params do not fit in 256 bits";
@@ -107,6 +119,7 @@ export function optimisticParamsProblem(params: bigint): string | undefined {
     return `the challenge window of ${window} s is outside ${MIN_CHALLENGE_WINDOW}..${MAX_CHALLENGE_WINDOW} s`;
   }
   if (bond === 0n) return "the bond is zero";
+  if (params >> 128n === 0n) return "the slash amount is zero (a proposal must lock stake)";
   return undefined;
 }
 

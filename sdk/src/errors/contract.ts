@@ -6,17 +6,24 @@ import {
   inferenceConsumerAbi,
   inferenceHubAbi,
   operatorRegistryAbi,
+  optimisticGameAbi,
+  verityTimelockAbi,
   zkVerifierAbi,
 } from "../abis.js";
 import { VerityError } from "./base.js";
 
-/** Every custom error of the Verity contracts (and the OpenZeppelin ones they bubble up), once each. */
+/**
+ * Every custom error of the Verity contracts (the hub, the registry, the ZK verifier, the OPTIMISTIC dispute game,
+ * the governance timelock, and the OpenZeppelin ones they bubble up), once each.
+ */
 export const verityErrorsAbi: Abi = (() => {
   const seen = new Map<string, Extract<Abi[number], { type: "error" }>>();
   for (const abi of [
     inferenceHubAbi,
     operatorRegistryAbi,
     zkVerifierAbi,
+    optimisticGameAbi,
+    verityTimelockAbi,
     erc20Abi,
     inferenceConsumerAbi,
     exampleConsumerAbi,

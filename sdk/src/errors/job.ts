@@ -157,3 +157,24 @@ export class NoProposalError extends VerityError {
   }
 }
 export type NoProposalErrorType = NoProposalError & { name: "NoProposalError" };
+
+/**
+ * An OPTIMISTIC job's verifier is not a dispute game of this hub (it answers no `hub()`, or names another hub): its
+ * events cannot be read as the job's dispute, so no verdict is given.
+ */
+export class UnknownDisputeGameError extends VerityError {
+  override name = "UnknownDisputeGameError";
+  readonly jobId: bigint;
+  readonly game: Address;
+  constructor({ jobId, game, reason }: { jobId: bigint; game: Address; reason: string }) {
+    super(`Job ${jobId} is committed to verifier ${game}, which is not a dispute game of this hub: ${reason}.`, {
+      metaMessages: [
+        "An OPTIMISTIC job is settled by the game it was requested under (job.verifier, an OptimisticGame deployed for the hub).",
+        "Check the hub address and the chain; a job whose verifier is not such a game has no dispute to re-check.",
+      ],
+    });
+    this.jobId = jobId;
+    this.game = game;
+  }
+}
+export type UnknownDisputeGameErrorType = UnknownDisputeGameError & { name: "UnknownDisputeGameError" };

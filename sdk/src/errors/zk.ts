@@ -39,8 +39,8 @@ export class ZkPublicSignalsError extends ZkProofError {
   constructor(reason: string) {
     super(`Invalid public signals: ${reason}.`, {
       metaMessages: [
-        "Expected exactly [commitment, packedInput, packedOutput], each an integer in 0..r-1 where r is the BN254 scalar field modulus.",
-        "Build them with zkPublicSignals({ input, output, commitment }).",
+        "Expected exactly [commitment, packedInput, packedOutput, jobId, submitter], each an integer in 0..r-1 where r is the BN254 scalar field modulus.",
+        "Build them with zkPublicSignals({ input, output, commitment, jobId, submitter }).",
       ],
     });
   }

@@ -10,8 +10,9 @@ import { readJob } from "./readJob.js";
 export type ProofOrAttestation =
   | {
       /**
-       * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, e.g.
-       * `proveMlp(...).proof` from `verity/operator`; it is encoded as the ZK mode's attestation.
+       * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, made for this
+       * job and for the account that sends the transaction (`proveMlp({ ..., jobId, submitter })` from
+       * `verity/operator`); it is encoded as the ZK mode's attestation.
        */
       proof: Groth16Proof;
       attestation?: undefined;

@@ -130,14 +130,14 @@ export async function jobDataBase(client: VerityClient, parameters: JobDataParam
 }
 
 /**
- * The `fulfill` or `resolveChallenge` call `(jobId, job, result, attestation)` of the transaction, if it calls
- * the hub for this job (undefined otherwise: reported by the signature or attestation check).
+ * The `fulfill` call `(jobId, job, result, attestation)` of the transaction, if it calls the hub for this job
+ * (undefined otherwise: reported by the signature or attestation check).
  */
 export function decodeHubCall(
   tx: Transaction,
   hub: Address,
   jobId: bigint,
-  functionName: "fulfill" | "resolveChallenge",
+  functionName: "fulfill",
 ): NonNullable<JobDataBase["call"]> | undefined {
   if (!tx.to || !isAddressEqual(tx.to, hub)) return undefined;
   try {

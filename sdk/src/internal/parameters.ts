@@ -66,6 +66,7 @@ export function checkJobStruct(action: string, parameter: string, job: unknown, 
   expectNumber(action, `${parameter}.protocolFeeBps`, j.protocolFeeBps, { max: UINT16 });
   expectHex(action, `${parameter}.inputHash`, j.inputHash, { size: 32 });
   expectBigint(action, `${parameter}.params`, j.params);
+  expectAddress(action, `${parameter}.verifier`, j.verifier);
 }
 
 /** A write about one job: the write options, `hub`, `jobId` and the optional `job` struct. */
@@ -74,6 +75,21 @@ export function checkJobWriteParameters(action: string, client: unknown, paramet
   expectAddress(action, "hub", parameters.hub);
   expectBigint(action, "jobId", parameters.jobId);
   checkJobStruct(action, "job", parameters.job, { optional: true });
+}
+
+/**
+ * An OPTIMISTIC proposal (`commitProposal`, `proposeResult` and its Sync variant): a job write, an optional 32-byte
+ * `salt` and the waiting options (the output is checked as it is encoded).
+ */
+export function checkProposalParameters(
+  action: string,
+  client: unknown,
+  parameters: JobWriteParameters & { salt?: unknown; pollingInterval?: unknown; timeout?: unknown },
+): void {
+  checkJobWriteParameters(action, client, parameters);
+  expectHex(action, "salt", parameters.salt, { optional: true, size: 32 });
+  expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
+  expectNumber(action, "timeout", parameters.timeout, { optional: true, integer: false });
 }
 
 /** What the job-data readers and `verifyJob` take: `hub`, `jobId`, and the optional reading options and keys. */
@@ -139,7 +155,7 @@ export function checkRequestInferenceParameters(
   } else {
     integer("params.window", p.window);
     expectBigint(action, "params.bond", p.bond);
-    expectBigint(action, "params.slashAmount", p.slashAmount, { optional: true });
+    expectBigint(action, "params.slashAmount", p.slashAmount);
   }
 }
 

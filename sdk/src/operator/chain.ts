@@ -8,7 +8,7 @@ import {
   getTransactionReceipt,
   readContract,
 } from "viem/actions";
-import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
+import { inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { getModelVersion } from "../actions/getModelVersion.js";
 import { getProposal } from "../actions/getProposal.js";
 import { JOB_STATUSES, type JobStatus } from "../constants.js";
@@ -19,13 +19,16 @@ import { parseQuorumAttestation } from "../proofs/quorum.js";
 
 /**
  * The chain reads the operator node and the watcher make, in one place: job status, blocks, versions, proposals,
- * request and result events, stakes. Every call goes through `withVerityErrors`, so an unreachable RPC and a
- * revert come back as the SDK's errors. Nothing here is cached but the registry address (it never changes).
+ * request and result events, stakes, and an OPTIMISTIC dispute game's state and events (the game is the job's
+ * `verifier`, passed in). Every call goes through `withVerityErrors`, so an unreachable RPC and a revert come back
+ * as the SDK's errors. Nothing here is cached but the registry address (it never changes).
  */
 export type ChainReader = ReturnType<typeof createChainReader>;
 
-/** The job events an auditor and the node follow, by name. */
-type JobEventName = "InferenceFulfilled" | "ResultProposed" | "ChallengeResolved" | "ResultFinalized" | "ChallengeExpired";
+/** The hub's job events the node follows, by name. */
+type JobEventName = "InferenceFulfilled";
+/** A dispute game's job events the node and the watcher follow, by name. */
+type GameEventName = "ProposalCommitted" | "ResultProposed" | "ResultChallenged" | "ChallengeResolved" | "ResultFinalized" | "ChallengeExpired";
 
 export function createChainReader({ publicClient, hub }: { publicClient: PublicClient; hub: Address }) {
   const rpc = withVerityErrors;
@@ -55,6 +58,23 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
       }),
     );
 
+  /** Events of one job at a dispute game from `fromBlock` to the latest block. */
+  const gameEvents = <N extends GameEventName>(game: Address, eventName: N, jobId: bigint, fromBlock: bigint) =>
+    rpc(() =>
+      getContractEvents(publicClient, {
+        address: game,
+        abi: optimisticGameAbi,
+        eventName,
+        // Every one of these events indexes jobId.
+        args: { jobId } as ContractEventArgs<typeof optimisticGameAbi, N>,
+        fromBlock,
+        toBlock: "latest",
+        strict: true,
+      }),
+    );
+  const gameRead = <N extends "hub" | "zkVerifier" | "minBond">(game: Address, functionName: N) =>
+    rpc(() => readContract(publicClient, { address: game, abi: optimisticGameAbi, functionName }));
+
   return {
     publicClient,
     hub,
@@ -71,10 +91,22 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
       return JOB_STATUSES[code] ?? "none";
     },
     version: (modelId: Hex, version: number) => getModelVersion(publicClient, { hub, modelId, version }),
-    proposal: (jobId: bigint) => getProposal(publicClient, { hub, jobId }),
-    /** The job's `ResultProposed` event (a job has at most one proposal). */
-    proposalEvent: (jobId: bigint, fromBlock: bigint) => proposalEvent(publicClient, hub, jobId, fromBlock),
+    /** The verifier a job of `mode` requested now is committed to (`hub.verifierOf`). */
+    verifierOf: (mode: number) => rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [mode] })),
+    /** A dispute game's identity: the hub it settles for and the ZK verifier that settles its challenges. */
+    gameInfo: async (game: Address) => {
+      const [gameHub, zkVerifier] = await Promise.all([gameRead(game, "hub"), gameRead(game, "zkVerifier")]);
+      return { hub: gameHub, zkVerifier };
+    },
+    /** The job's open proposal at its game. */
+    proposal: (game: Address, jobId: bigint) => getProposal(publicClient, { game, jobId }),
+    /** The job's `ResultProposed` event at its game (a job has at most one proposal). */
+    proposalEvent: (game: Address, jobId: bigint, fromBlock: bigint) => proposalEvent(publicClient, game, jobId, fromBlock),
+    /** The block a commitment was made in at the game (0: not committed, or already revealed). */
+    commitmentBlock: (game: Address, commitment: Hex) =>
+      rpc(() => readContract(publicClient, { address: game, abi: optimisticGameAbi, functionName: "commitmentBlock", args: [commitment] })),
     jobEvents,
+    gameEvents,
     /** The job's `InferenceFulfilled` event, if any. */
     fulfilledEvent: async (jobId: bigint, fromBlock: bigint) => (await jobEvents("InferenceFulfilled", jobId, fromBlock))[0],
 
@@ -113,12 +145,12 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
       }
       return mined;
     },
-    /** Every `ResultProposed` event in a block range. */
-    proposals: async (fromBlock: bigint, toBlock: bigint) => {
+    /** Every `ResultProposed` event of a dispute game in a block range. */
+    proposals: async (game: Address, fromBlock: bigint, toBlock: bigint) => {
       const logs = await rpc(() =>
-        getContractEvents(publicClient, { address: hub, abi: inferenceHubAbi, eventName: "ResultProposed", fromBlock, toBlock, strict: true }),
+        getContractEvents(publicClient, { address: game, abi: optimisticGameAbi, eventName: "ResultProposed", fromBlock, toBlock, strict: true }),
       );
-      return logs.map((l) => ({ ...l.args, blockNumber: l.blockNumber ?? toBlock }));
+      return logs.map((l) => ({ ...l.args, challengeWindowEnd: BigInt(l.args.challengeWindowEnd), blockNumber: l.blockNumber ?? toBlock }));
     },
 
     transaction: (hash: Hash) => rpc(() => getTransaction(publicClient, { hash })),
@@ -127,6 +159,12 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
     receiptIfMined: (hash: Hash) => getTransactionReceipt(publicClient, { hash }).catch(() => undefined),
 
     operatorRegistry,
+    /** An account's bonded stake not locked for open proposals (`stake - locked`). */
+    freeStake: async (account: Address): Promise<bigint> => {
+      const address = await operatorRegistry();
+      const o = await rpc(() => readContract(publicClient, { address, abi: operatorRegistryAbi, functionName: "getOperator", args: [account] }));
+      return o.stake > o.locked ? o.stake - o.locked : 0n;
+    },
     /** The bonded stakes of `accounts`, in their order. */
     bondedStakes: async (accounts: readonly Address[]): Promise<readonly bigint[]> => {
       if (accounts.length === 0) return [];

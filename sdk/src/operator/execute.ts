@@ -60,23 +60,31 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       return { inputBytes, input: decoded, output, outputBytes, outputHash: keccak256(outputBytes) };
     },
     /**
-     * Proves the job's output with `prover`'s weights, after checking they are the version's committed ones. With
-     * `expected` (ONNX Runtime's output), a proof of another output throws {@link ResultMismatchError}.
+     * Proves the job's output with `prover`'s weights, after checking they are the version's committed ones, bound
+     * to the job and to `submitter`, the account that will send the proof to the hub (the proof holds for no other
+     * sender). With `expected` (ONNX Runtime's output), a proof of another output throws {@link ResultMismatchError}.
      */
     async prove(
       req: RequestedJob,
       prover: ZkProver,
       {
+        submitter,
         inputBytes,
         expected,
         checkStop = () => undefined,
-      }: { inputBytes?: Hex | undefined; expected?: Tensor | undefined; checkStop?: () => void } = {},
+      }: { submitter: Address; inputBytes?: Hex | undefined; expected?: Tensor | undefined; checkStop?: () => void },
     ): Promise<ProvenOutput> {
       usedZk = true;
       await models.checkZkCommitment(req.job.modelId, req.job.version, prover.weights);
       checkStop();
       const bytes = inputBytes ?? (await input(req));
-      const proved = await proveMlp({ weights: prover.weights, input: decodeTensor(bytes), artifacts: zkArtifactsIn(prover.artifactsDir) });
+      const proved = await proveMlp({
+        weights: prover.weights,
+        input: decodeTensor(bytes),
+        artifacts: zkArtifactsIn(prover.artifactsDir),
+        jobId: req.jobId,
+        submitter,
+      });
       const o = proved.output;
       const differs =
         expected !== undefined &&

@@ -28,7 +28,7 @@ export const MAX_ATTEMPTS = 3;
 export const MAX_ERRORS = 5;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Skip reasons that depend on the node's configuration: re-examined on each start, in case it changed. */
-const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low", "stake-too-low"];
+const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low", "stake-too-low", "untrusted-verifier"];
 
 /** The job's outcome was decided (skipped / done elsewhere): stop working on it. */
 export class Settled extends Error {
@@ -151,7 +151,7 @@ export function createJobBook({ stateFile, hub, pollMs, log, voteCounted }: JobB
           s.setInMemory(jobId, { ...r, state: "seen", reason: undefined, detail: undefined });
         }
       }
-      for (const [jobId, r] of s.inState(["running", "submitted"])) {
+      for (const [jobId, r] of s.inState(["running", "committed", "submitted"])) {
         log({
           type: "job-recovered",
           jobId,
@@ -159,7 +159,9 @@ export function createJobBook({ stateFile, hub, pollMs, log, voteCounted }: JobB
           detail:
             r.state === "running"
               ? "was running when the last run ended: nothing was sent, it will be served again"
-              : `was submitted (nonce ${r.nonce}${r.txHash ? `, tx ${r.txHash}` : ""}): settling it from the chain before anything else is sent`,
+              : r.state === "committed"
+                ? `was committed (commitment ${r.commitment}): revealing it with its stored salt, never committing anew`
+                : `was submitted (nonce ${r.nonce}${r.txHash ? `, tx ${r.txHash}` : ""}): settling it from the chain before anything else is sent`,
         });
       }
       await s.save();
@@ -219,6 +221,15 @@ export function createJobBook({ stateFile, hub, pollMs, log, voteCounted }: JobB
         log({ type: "job-failed", jobId, error, willRetry: true });
         return;
       }
+      if (rec.state === "committed") {
+        // A commitment (maybe) exists: stay committed, so the next try reveals it with the same salt; give up only
+        // after a few errors.
+        const again = errors < MAX_ERRORS;
+        await update(jobId, again ? { errors, detail, retryAt } : { state: "failed", errors, detail, retryAt: undefined });
+        if (!again) session.failed++;
+        log({ type: "job-failed", jobId, error, willRetry: again });
+        return;
+      }
       const willRetry = !isPermanent(error) && errors < MAX_ERRORS;
       if (willRetry) {
         await update(jobId, { state: "seen", errors, detail, retryAt });
@@ -248,7 +259,7 @@ export function createJobBook({ stateFile, hub, pollMs, log, voteCounted }: JobB
       store.unlock();
     },
     counts: (): Record<JobRecord["state"], number> =>
-      store?.counts() ?? { seen: 0, running: 0, submitted: 0, voted: 0, proposed: 0, done: 0, skipped: 0, failed: 0 },
+      store?.counts() ?? { seen: 0, running: 0, submitted: 0, voted: 0, committed: 0, proposed: 0, done: 0, skipped: 0, failed: 0 },
   };
 }
 

@@ -1,5 +1,5 @@
-import { type Account, type Hex, type LocalAccount } from "viem";
-import { modeLabel } from "../constants.js";
+import { type Account, type Address, type Hex, type LocalAccount } from "viem";
+import { VerityMode, modeLabel } from "../constants.js";
 import { operatorShare } from "../encoding/fees.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError } from "../errors/decode.js";
@@ -34,8 +34,10 @@ export const operatorReward = (job: Parameters<typeof operatorShare>[0]): bigint
  * - QUORUM: signs a vote with its staking account (`voteAccount`) and publishes it in `votesDir`; once k valid
  *   votes of staked operators agree with its output, the lowest signer submits them all (the others record that
  *   their vote counted);
- * - OPTIMISTIC: proposes with the job's bond, finalizes once the challenge window is over, and, when challenged,
- *   proves its output (with ZK weights) to settle the challenge in its favour.
+ * - OPTIMISTIC: checks the job's dispute game (and its ZK verifier) is the one it trusts, commits to its output,
+ *   reveals it with the job's bond in a later block (the salt is persisted before the commitment leaves, so a restart
+ *   reveals the same commitment), finalizes once the challenge window is over, and, when challenged, proves its
+ *   output (with ZK weights) to settle the challenge in its favour (else expires it: the proposal stands).
  * Each job's state is persisted before anything is sent, and the hub's job status is re-checked before every
  * transaction, so a crash at any point never fulfils (or proposes) a job twice and a job in flight is completed by
  * the next run. Wrong OPTIMISTIC proposals by others are the watcher's business (`createWatcher`).
@@ -113,6 +115,20 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     },
   });
 
+  let trusted: Promise<{ game: Address; zkVerifier: Address }> | undefined;
+  /** The OPTIMISTIC dispute game this node trusts and its ZK verifier: configured, else the hub's at start. */
+  const trustedDispute = () => {
+    trusted ??= (async () => {
+      const [game, zkVerifier] = await Promise.all([
+        options.optimistic?.game ?? chain.verifierOf(VerityMode.optimistic),
+        options.optimistic?.zkVerifier ?? chain.verifierOf(VerityMode.zk),
+      ]);
+      return { game, zkVerifier };
+    })();
+    trusted.catch(() => (trusted = undefined));
+    return trusted;
+  };
+
   const request = async (jobId: bigint): Promise<RequestedJob> => {
     const cached = jobs.requests.get(jobId);
     if (cached) return cached;
@@ -139,8 +155,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
         prepared = await submitter.prepare(call);
       } catch (e) {
         const err = toVerityError(e);
-        if (err instanceof ContractRevertError && err.errorName === "HubJobNotPending") {
-          await jobs.notPending(jobId, await chain.jobStatus(jobId), "(the hub refused the transaction with HubJobNotPending)");
+        if (err instanceof ContractRevertError && (err.errorName === "HubJobNotPending" || err.errorName === "GameAlreadyProposed")) {
+          await jobs.notPending(jobId, await chain.jobStatus(jobId), `(refused with ${err.errorName})`);
         }
         if (err instanceof ContractRevertError && err.errorName === "HubJobExpired") {
           await jobs.skip(jobId, "deadline-too-close", "the deadline passed before the transaction could be sent (HubJobExpired)");
@@ -168,6 +184,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     votesDir,
     quorumFallbackMs: options.quorumFallbackMs ?? 30_000,
     pollMs,
+    trustedDispute,
     confirmations,
     chain,
     models,
@@ -225,14 +242,17 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     if (left < minTimeLeft) {
       await jobs.skip(jobId, "deadline-too-close", `${left} s of chain time left before the deadline, ${minTimeLeft} s needed`);
     }
+    const distrust = await mode.vet?.(ctx, job);
+    if (distrust !== undefined) await jobs.skip(jobId, "untrusted-verifier", distrust);
     const stake = mode.stake?.(ctx, job);
     if (stake) {
-      const [bonded] = await chain.bondedStakes([stake.who]);
+      const bonded = stake.free ? (await chain.freeStake(stake.who)) : (await chain.bondedStakes([stake.who]))[0];
       if (bonded === undefined || bonded === 0n || bonded < stake.required) {
+        const kind = stake.free ? "free (unlocked) bonded" : "bonded";
         await jobs.skip(
           jobId,
           "stake-too-low",
-          `${stake.who} has ${bonded ?? 0n} bonded stake; the job needs ${stake.required > 0n ? `at least ${stake.required}` : "a non-zero stake"} ${stake.purpose}`,
+          `${stake.who} has ${bonded ?? 0n} ${kind} stake; the job needs ${stake.required > 0n ? `at least ${stake.required}` : "a non-zero stake"} ${stake.purpose}`,
         );
       }
     }
@@ -265,7 +285,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     const rec = jobs.store.get(jobId);
     if (!rec) return;
     try {
-      const resume = rec.state === "voted" || rec.state === "proposed" ? NODE_MODES.get(rec.mode)?.resume?.[rec.state] : undefined;
+      const resume =
+        rec.state === "voted" || rec.state === "committed" || rec.state === "proposed" ? NODE_MODES.get(rec.mode)?.resume?.[rec.state] : undefined;
       if (rec.state === "submitted") await settle(jobId);
       else if (resume) await resume(ctx, jobId);
       else await serve(jobId);

@@ -11,18 +11,21 @@ import { OperatorStateError, OperatorStateLockedError } from "./errors.js";
  *
  * ```
  * seen ──► running ──► submitted(from, nonce, txHash) ──► done (fulfilled | fulfilled-elsewhere)
- *   │         │   │          │                         ├► seen (retry: the transaction cannot fulfil the job)
- *   │         │   │          │                         └► proposed (OPTIMISTIC) ──► done (fulfilled | overturned | expired)
+ *   │         │   │ │        │                         ├► seen (retry: the transaction cannot fulfil the job)
+ *   │         │   │ │        │                         └► proposed (OPTIMISTIC) ──► done (fulfilled | overturned)
+ *   │         │   │ └► committed(salt, commitment, output) (OPTIMISTIC) ──► submitted (the reveal)
  *   │         │   └► voted (QUORUM: the vote is published) ──► submitted (this node submits the quorum)
  *   │         │                                           └► done (voted | fulfilled-elsewhere)
  *   └─────────┴──────────────┴──► skipped(reason) | failed(error)
  * ```
  * `submitted` is written BEFORE the transaction leaves the node (with its hash when the account signs locally), so
  * after a crash the node knows a transaction may exist and settles it from the chain instead of sending another.
- * `voted` and `proposed` wait on others (more votes; the challenge window) and are re-checked against the chain on
- * each poll, so they survive restarts too.
+ * `committed` is written BEFORE the OPTIMISTIC commitment leaves, with its salt: after a crash the node reveals that
+ * commitment (committing it again if it never reached the chain: a commitment is stored once) instead of committing
+ * anew with another salt. `voted`, `committed` and `proposed` wait on others (more votes; a later block; the
+ * challenge window) and are re-checked against the chain on each poll, so they survive restarts too.
  */
-export type JobState = "seen" | "running" | "submitted" | "voted" | "proposed" | "done" | "skipped" | "failed";
+export type JobState = "seen" | "running" | "submitted" | "voted" | "committed" | "proposed" | "done" | "skipped" | "failed";
 
 /** Why a job was not served. */
 export type SkipReason =
@@ -39,16 +42,22 @@ export type SkipReason =
   /** QUORUM / OPTIMISTIC: the operator's bonded stake is below what the job requires (its minimum stake, or slash amount). */
   | "stake-too-low"
   /** QUORUM: the deadline passed before k operators voted for this node's output. */
-  | "quorum-not-reached";
+  | "quorum-not-reached"
+  /**
+   * OPTIMISTIC: the job is committed to a dispute game this node does not trust (not the one it was configured with,
+   * or settled by another ZK verifier): it does not stake on a dispute it cannot check.
+   */
+  | "untrusted-verifier";
 
 /**
  * How a `done` job ended: `fulfilled` (this node's result is recorded and it is credited: its fulfilment, its
  * quorum submission, or its OPTIMISTIC proposal made final), `fulfilled-elsewhere` (another operator's result;
  * for QUORUM, without this node's vote), `voted` (QUORUM: another node submitted the quorum with this node's vote
- * among the signers), `overturned` (OPTIMISTIC: this node's proposal was proven wrong: its bond and slash amount
- * were lost), `expired` (OPTIMISTIC: a challenge was never resolved; bonds returned, fee refunded).
+ * among the signers), `overturned` (OPTIMISTIC: this node's proposal was proven wrong: its bond, the fee and its
+ * locked slash amount were lost). An OPTIMISTIC proposal final after its window, an expired challenge or an upheld
+ * one is `fulfilled`.
  */
-export type DoneOutcome = "fulfilled" | "fulfilled-elsewhere" | "voted" | "overturned" | "expired";
+export type DoneOutcome = "fulfilled" | "fulfilled-elsewhere" | "voted" | "overturned";
 
 /** One job's record in the state file. */
 export type JobRecord = {
@@ -79,6 +88,11 @@ export type JobRecord = {
   detail?: string | undefined;
   /** QUORUM / OPTIMISTIC: the hash of the output this node computed (and voted for, or proposed). */
   outputHash?: Hex | undefined;
+  /** OPTIMISTIC (`committed` on): the proposal's secret salt and its commitment, written before the commitment is sent. */
+  salt?: Hex | undefined;
+  commitment?: Hex | undefined;
+  /** OPTIMISTIC (`committed` on): the output bytes to reveal. */
+  output?: Hex | undefined;
   /** QUORUM: when (ms since the epoch) this node first saw k valid votes for its output. */
   quorumSince?: number | undefined;
   /** ms since the epoch. */
@@ -102,7 +116,7 @@ type StateFile = {
 };
 
 /** The states in which a job still needs the node. */
-export const OPEN_STATES: readonly JobState[] = ["seen", "running", "submitted", "voted", "proposed"];
+export const OPEN_STATES: readonly JobState[] = ["seen", "running", "submitted", "voted", "committed", "proposed"];
 
 /** Reads a state file without opening it for writing (for a CLI's `operator status`, or tests). */
 export function readStateFile(file: string): { chainId: number; hub: Address; lastBlock: bigint | undefined; jobs: Map<bigint, JobRecord> } {
@@ -296,7 +310,7 @@ export class StateStore {
 
   /** Counts of jobs by state. */
   counts(): Record<JobState, number> {
-    const out: Record<JobState, number> = { seen: 0, running: 0, submitted: 0, voted: 0, proposed: 0, done: 0, skipped: 0, failed: 0 };
+    const out: Record<JobState, number> = { seen: 0, running: 0, submitted: 0, voted: 0, committed: 0, proposed: 0, done: 0, skipped: 0, failed: 0 };
     for (const r of this.jobs.values()) out[r.state]++;
     return out;
   }

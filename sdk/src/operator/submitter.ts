@@ -1,4 +1,5 @@
 import {
+  type Abi,
   type Account,
   type Address,
   type Hash,
@@ -20,15 +21,17 @@ import {
   simulateContract,
   waitForTransactionReceipt,
 } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { inferenceHubAbi, optimisticGameAbi } from "../abis.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError, withVerityErrors } from "../errors/decode.js";
 import type { JobStruct } from "../types.js";
 import { createSerialQueue } from "./loop.js";
 
 /**
- * The operator's transactions to the hub, one at a time in nonce order: encode and simulate a hub call (a revert
- * comes back decoded, see `toVerityError`), estimate its gas, take the next nonce, and send it crash-safe:
+ * The operator's transactions, one at a time in nonce order: to the hub (`fulfill`) and to an OPTIMISTIC job's
+ * dispute game (the job's `verifier`: commit, reveal, finalize, resolve, expire). Each is encoded and simulated (a
+ * revert comes back decoded, see `toVerityError`), its gas estimated, the next nonce taken, and it is sent
+ * crash-safe:
  *
  * - a local (private key) account signs first, the hash is recorded (`onSigned`), and only then is the signed
  *   transaction broadcast: after a crash the recorded hash says which transaction may exist;
@@ -42,32 +45,45 @@ export type Submitter = ReturnType<typeof createSubmitter>;
 
 type ResultStruct = { output: Hex; outputURI: string; outputHash: Hex };
 
-/** The hub calls the node sends. */
+/** The calls the node sends: `fulfill` to the hub; the OPTIMISTIC ones to the job's dispute game (`game`). */
 export type HubCall =
   | { functionName: "fulfill"; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
-  | { functionName: "proposeResult"; args: readonly [bigint, JobStruct, ResultStruct]; value: bigint }
-  | { functionName: "finalize"; args: readonly [bigint, JobStruct, ResultStruct] }
-  | { functionName: "resolveChallenge"; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
-  | { functionName: "expireChallenge"; args: readonly [bigint, JobStruct] };
+  | { functionName: "commitProposal"; game: Address; args: readonly [bigint, Hex] }
+  | { functionName: "proposeResult"; game: Address; args: readonly [bigint, JobStruct, ResultStruct, Hex]; value: bigint }
+  | { functionName: "finalize"; game: Address; args: readonly [bigint, JobStruct, ResultStruct] }
+  | { functionName: "resolveChallenge"; game: Address; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
+  | { functionName: "expireChallenge"; game: Address; args: readonly [bigint, JobStruct, ResultStruct] };
 
 /** The calls that move the operator's value or claim its fee: they are recorded before they leave. */
 export type RecordedCall = Extract<HubCall, { functionName: "fulfill" | "proposeResult" }>;
-/** The OPTIMISTIC follow-ups anyone may send: a duplicate at worst reverts, so they need no record. */
+/**
+ * The calls that need no record: the commitment (sending it twice stores it once) and the OPTIMISTIC follow-ups
+ * anyone may send (a duplicate at worst reverts).
+ */
 export type FollowUpCall = Exclude<HubCall, RecordedCall>;
 
 /** A transaction about to leave: its nonce, and its hash when the account signs locally. */
 export type SignedSend = { from: Address; nonce: number; txHash: Hash | undefined };
+
+/**
+ * Reverts that mean a follow-up is no longer needed: someone else sent it first (the job moved on at the hub, or the
+ * game has no open proposal for it any more).
+ */
+const MOVED_ON = new Set(["HubUnexpectedJobStatus", "GameNoProposal"]);
 
 const GAS_HEADROOM_PERCENT = 120n;
 
 /** The `Result` struct of inline output bytes (the hub hashes them itself). */
 export const inlineResult = (output: Hex): ResultStruct => ({ output, outputURI: "", outputHash: `0x${"00".repeat(32)}` });
 
-function encodeHubCall(call: HubCall): Hex {
+/** The contract a call goes to and its ABI. */
+function targetOf(call: HubCall, hub: Address): { to: Address; abi: Abi } {
+  return "game" in call ? { to: call.game, abi: optimisticGameAbi } : { to: hub, abi: inferenceHubAbi };
+}
+
+function encodeCall(call: HubCall, abi: Abi): Hex {
   // viem narrows each call's arguments by its function name; one encode covers the union.
-  return encodeFunctionData({ abi: inferenceHubAbi, functionName: call.functionName, args: [...call.args] } as Parameters<
-    typeof encodeFunctionData<typeof inferenceHubAbi>
-  >[0]);
+  return encodeFunctionData({ abi, functionName: call.functionName, args: [...call.args] } as Parameters<typeof encodeFunctionData>[0]);
 }
 
 export type SubmitterOptions = {
@@ -88,22 +104,25 @@ export function createSubmitter({ publicClient, walletClient, account, hub, poll
 
   /** Simulates `call` from the operator account, estimates its gas and takes the next nonce. */
   const prepare = async (call: HubCall) => {
-    const data = encodeHubCall(call);
+    const { to, abi } = targetOf(call, hub);
+    const data = encodeCall(call, abi);
     const value = call.functionName === "proposeResult" ? call.value : undefined;
     await rpc(() =>
       simulateContract(publicClient, {
-        address: hub,
-        abi: inferenceHubAbi,
+        address: to,
+        abi,
         account: from,
         functionName: call.functionName,
         args: [...call.args],
         ...(value === undefined ? {} : { value }),
+        // A reveal must come in a later block than its commitment: simulate it in the block it will be mined in.
+        ...(call.functionName === "proposeResult" ? { blockTag: "pending" } : {}),
       } as Parameters<typeof simulateContract>[1]),
     );
-    const gas = ((await rpc(() => estimateGas(publicClient, { account: from, to: hub, data, value }))) * GAS_HEADROOM_PERCENT) / 100n;
+    const gas = ((await rpc(() => estimateGas(publicClient, { account: from, to, data, value }))) * GAS_HEADROOM_PERCENT) / 100n;
     const pendingCount = await rpc(() => getTransactionCount(publicClient, { address: from, blockTag: "pending" }));
     const nonce = Math.max(pendingCount, nextNonce ?? 0);
-    return { data, value, gas, nonce };
+    return { to, data, value, gas, nonce };
   };
   type Prepared = Awaited<ReturnType<typeof prepare>>;
 
@@ -127,10 +146,10 @@ export function createSubmitter({ publicClient, walletClient, account, hub, poll
       prepared: Prepared,
       { onSigned, onHash }: { onSigned: (sent: SignedSend) => Promise<void>; onHash: (txHash: Hash) => Promise<void> },
     ): Promise<Hash> {
-      const { data, value, gas, nonce } = prepared;
+      const { to, data, value, gas, nonce } = prepared;
       try {
         if (account.type === "local") {
-          const request = await rpc(() => prepareTransactionRequest(walletClient, { account, chain, to: hub, data, value, nonce, gas }));
+          const request = await rpc(() => prepareTransactionRequest(walletClient, { account, chain, to, data, value, nonce, gas }));
           const signed = await (account as LocalAccount).signTransaction(request as TransactionSerializable);
           const txHash = keccak256(signed);
           await onSigned({ from, nonce, txHash });
@@ -140,7 +159,7 @@ export function createSubmitter({ publicClient, walletClient, account, hub, poll
         }
         await onSigned({ from, nonce, txHash: undefined });
         nextNonce = nonce + 1;
-        const txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to: hub, data, value, nonce, gas }));
+        const txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to, data, value, nonce, gas }));
         await onHash(txHash);
         return txHash;
       } catch (e) {
@@ -149,8 +168,9 @@ export function createSubmitter({ publicClient, walletClient, account, hub, poll
       }
     },
     /**
-     * Sends a follow-up (finalize, resolveChallenge, expireChallenge) and waits for its receipt. Returns undefined
-     * when the simulation says the job moved on (`HubUnexpectedJobStatus`: someone else sent it first).
+     * Sends a call that needs no record (commitProposal, finalize, resolveChallenge, expireChallenge) and waits for
+     * its receipt. Returns undefined when the simulation says the job moved on (`HubUnexpectedJobStatus`, or the
+     * game's `GameNoProposal`: someone else sent it first).
      */
     followUp: (
       call: FollowUpCall,
@@ -163,14 +183,14 @@ export function createSubmitter({ publicClient, walletClient, account, hub, poll
           prepared = await prepare(call);
         } catch (e) {
           const err = toVerityError(e);
-          if (err instanceof ContractRevertError && err.errorName === "HubUnexpectedJobStatus") return undefined;
+          if (err instanceof ContractRevertError && err.errorName !== undefined && MOVED_ON.has(err.errorName)) return undefined;
           throw err;
         }
-        const { data, gas, nonce } = prepared;
+        const { to, data, gas, nonce } = prepared;
         let txHash: Hash;
         try {
           nextNonce = nonce + 1;
-          txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to: hub, data, nonce, gas }));
+          txHash = await rpc(() => sendTransaction(walletClient, { account, chain, to, data, nonce, gas }));
         } catch (e) {
           nextNonce = undefined;
           throw e;

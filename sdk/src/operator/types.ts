@@ -51,6 +51,13 @@ export type OperatorNodeOptions = {
   votesDir?: string | undefined;
   /** QUORUM: how long each next signer in address order waits for the one before it to submit (default 30,000 ms). */
   quorumFallbackMs?: number | undefined;
+  /**
+   * OPTIMISTIC: the dispute game this node proposes to, and the ZK verifier that game must settle its challenges
+   * with: an operator checks the dispute verifier before it stakes on a proposal (finding F7). Default: the hub's
+   * verifiers of mode 4 and mode 2 when the node starts. A job committed to another game (`job.verifier`), or a game
+   * settled by another ZK verifier or for another hub, is skipped (`untrusted-verifier`).
+   */
+  optimistic?: { game?: Address | undefined; zkVerifier?: Address | undefined } | undefined;
   /** The (modelId, version) pairs to serve. Jobs of other versions of these models are skipped. */
   models: readonly ServedModel[];
   /**
@@ -125,6 +132,8 @@ export type OperatorEvent =
   | { type: "quorum-waiting"; jobId: bigint; votes: number; required: number }
   /** QUORUM: k votes agree; `submitter` (this node when `bySelf`) submits them. */
   | { type: "quorum-reached"; jobId: bigint; signers: Address[]; submitter: Address; bySelf: boolean }
+  /** OPTIMISTIC: this node committed to its output (the answer stays hidden until it reveals, in a later block). */
+  | { type: "proposal-committed"; jobId: bigint; txHash: Hash; commitment: Hex; blockNumber: bigint }
   /** OPTIMISTIC: this node's proposal is recorded; final after `challengeWindowEnd` unless challenged. */
   | { type: "job-proposed"; jobId: bigint; txHash: Hash; challengeWindowEnd: bigint; output: Tensor | undefined }
   /** OPTIMISTIC: this node's proposal was challenged. */

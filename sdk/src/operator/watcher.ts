@@ -11,7 +11,7 @@ import {
   zeroAddress,
 } from "viem";
 import { readContract, waitForTransactionReceipt } from "viem/actions";
-import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
+import { inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { challengeResult } from "../actions/challengeResult.js";
 import { resolveChallenge } from "../actions/resolveChallenge.js";
 import { withdraw } from "../actions/withdraw.js";
@@ -47,6 +47,11 @@ export type WatcherOptions = {
   walletClient: WalletClient;
   /** The InferenceHub. */
   hub: Address;
+  /**
+   * The OPTIMISTIC dispute game whose proposals to watch (default: the hub's `verifierOf(4)` when the watcher
+   * starts). Proposals of jobs committed to another game are ignored.
+   */
+  game?: Address | undefined;
   /** The model versions to watch. Proposals for other versions are ignored. */
   models: readonly WatchedModel[];
   /** Base directory of relative `file:` model URIs (default `process.cwd()`). */
@@ -67,21 +72,31 @@ export type WatcherOptions = {
 
 /** What the watcher reports. */
 export type WatcherEvent =
-  | { type: "watcher-started"; hub: Address; challenger: Address; chainId: number }
+  | { type: "watcher-started"; hub: Address; game: Address; challenger: Address; chainId: number }
   | { type: "proposal-seen"; jobId: bigint; proposer: Address; outputHash: Hex; challengeWindowEnd: bigint }
   /** The proposal was re-executed: `correct` when its output is ONNX Runtime's. */
   | { type: "proposal-checked"; jobId: bigint; correct: boolean; proposedOutputHash: Hex; trueOutputHash: Hex; trueOutput: Tensor }
   | { type: "proposal-ignored"; jobId: bigint; reason: string }
   | { type: "proposal-challenged"; jobId: bigint; txHash: Hash; bond: bigint }
+  /**
+   * A wrong proposal someone else already challenged (maybe the proposer's own second account, to keep honest
+   * challengers out): this watcher resolves it with a proof bound to itself instead, and is paid the fee and the
+   * proposer's bond for it.
+   */
+  | { type: "challenge-found"; jobId: bigint; challenger: Address; resolveBy: bigint }
   | {
       type: "challenge-resolved";
       jobId: bigint;
       txHash: Hash;
       proposalUpheld: boolean;
-      /** Stake taken from the proposer and credited to this challenger. */
+      /** The challenger (this watcher, or the account whose challenge it resolved). */
+      challenger: Address;
+      /** Locked stake taken from the proposer and credited to the challenger (registry slash credit). */
       slashed: bigint;
-      /** Both bonds, credited to the winner. */
-      bondsAwarded: bigint;
+      /** Locked stake taken from the proposer and burned. */
+      burned: bigint;
+      /** Bonds the game credited to this watcher at the hub (besides the fee's operator share when overturned). */
+      bondsCredited: bigint;
     }
   | { type: "credits-withdrawn"; jobId: bigint; hub: { token: Address; amount: bigint; txHash: Hash }[]; slashCredit: bigint; slashTxHash: Hash | undefined }
   | { type: "watcher-error"; jobId: bigint | undefined; error: Error }
@@ -93,9 +108,11 @@ export type WatcherStats = {
   lastBlock: bigint | undefined;
   proposalsChecked: number;
   challenged: number;
-  /** Challenges this watcher won (the proposal was proven wrong). */
+  /** Challenges this watcher resolved with its proofs (its own, and others' on wrong proposals). */
+  resolved: number;
+  /** Wrong proposals this watcher proved wrong. */
   won: number;
-  /** Stake slashed from wrong proposers and credited to this watcher. */
+  /** Stake slashed from wrong proposers and credited to this watcher as challenger. */
   slashed: bigint;
 };
 
@@ -106,17 +123,21 @@ export type WatcherStats = {
 export type Watcher = Service<WatcherStats>;
 
 /**
- * Creates a watcher (a "fisherman") for OPTIMISTIC jobs: it watches `ResultProposed` for the model versions it
- * knows, re-executes each proposal's job with ONNX Runtime (the model fetched by the version's URI and checked
- * against its artifact hash), and when the proposed output is not the model's, proves the true output with
- * Groth16 (`proveMlp`, after checking its weights against the version's commitment) BEFORE posting anything, then
- * challenges with the job's bond and settles the challenge with the proof (`resolveChallenge`): the dishonest
- * proposer loses its bond and `slashAmount` of its stake to the watcher, and the true output becomes the job's
- * result. It then withdraws what it won (bonds and fee from the hub, the slashed stake from the registry).
+ * Creates a watcher (a "fisherman") for OPTIMISTIC jobs: it watches the dispute game's `ResultProposed` (the game
+ * given, or the hub's `verifierOf(4)` at start) for the model versions it knows, re-executes each proposal's job
+ * with ONNX Runtime (the model fetched by the version's URI and checked against its artifact hash), and when the
+ * proposed output is not the model's, proves the true output with Groth16 (`proveMlp`, bound to this account, after
+ * checking its weights against the version's commitment) BEFORE posting anything, then challenges with the job's
+ * bond and settles the challenge with the proof (`resolveChallenge`) within the resolution period: the resolver
+ * (this watcher) is credited the fee and the proposer's bond, the challenger (also this watcher) its bond back and
+ * half the proposer's locked `slashAmount` (the other half is burned), and the true output becomes the job's
+ * result. A wrong proposal someone else already challenged (the proposer's own second account, say) is resolved
+ * the same way, without a challenge of its own. It then withdraws what it won (bonds and fee from the hub, the
+ * slashed stake from the registry).
  *
- * It keeps no state file: each pass reads the job's status on chain, so after a restart it picks up a challenge it
- * made (challenged by this account: it resolves it) and never challenges a job twice (a second challenge reverts
- * in simulation and is not sent).
+ * It keeps no state file: each pass reads the job's status on chain, so after a restart it picks up a challenge
+ * (this account's or another's, on a wrong proposal: it resolves it) and never challenges a job twice (a second
+ * challenge reverts in simulation and is not sent).
  *
  * @example
  * ```ts
@@ -147,8 +168,17 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const handled = new Set<bigint>();
   /** Proposals met but not settled yet (retried on each pass). */
   const open = new Map<bigint, { proposer: Address; outputHash: Hex; blockNumber: bigint }>();
-  const stats: Omit<WatcherStats, "running" | "lastBlock"> = { proposalsChecked: 0, challenged: 0, won: 0, slashed: 0n };
+  const stats: Omit<WatcherStats, "running" | "lastBlock"> = { proposalsChecked: 0, challenged: 0, resolved: 0, won: 0, slashed: 0n };
   let announced = false;
+  let watchedGame: Promise<Address> | undefined;
+  /** The dispute game watched: given, else the hub's OPTIMISTIC verifier (read once). */
+  const gameOf = () => {
+    watchedGame ??= options.game !== undefined ? Promise.resolve(options.game) : chain.verifierOf(VerityMode.optimistic);
+    watchedGame.catch(() => (watchedGame = undefined));
+    return watchedGame;
+  };
+  /** Proposals already reported as checked. */
+  const checkedOnce = new Set<bigint>();
 
   const loop = createServiceLoop({
     name: "watcher",
@@ -163,12 +193,13 @@ export function createWatcher(options: WatcherOptions): Watcher {
     stopping: () => loop.stopping,
     startBlock: (latest) => options.fromBlock ?? latest,
     onRange: async (fromBlock, toBlock) => {
-      const [requested, proposals] = await Promise.all([chain.requests(modelIds, fromBlock, toBlock), chain.proposals(fromBlock, toBlock)]);
+      const game = await gameOf();
+      const [requested, proposals] = await Promise.all([chain.requests(modelIds, fromBlock, toBlock), chain.proposals(game, fromBlock, toBlock)]);
       for (const req of requested) requests.set(req.jobId, req);
       for (const { jobId, proposer, outputHash, challengeWindowEnd, blockNumber } of proposals) {
         if (handled.has(jobId) || open.has(jobId)) continue;
         open.set(jobId, { proposer, outputHash, blockNumber });
-        log({ type: "proposal-seen", jobId, proposer, outputHash, challengeWindowEnd: BigInt(challengeWindowEnd) });
+        log({ type: "proposal-seen", jobId, proposer, outputHash, challengeWindowEnd });
       }
     },
   });
@@ -214,93 +245,127 @@ export function createWatcher(options: WatcherOptions): Watcher {
     }
   };
 
+  /** Whether `err` is a revert of the game named one of `names`. */
+  const refused = (err: unknown, ...names: string[]) =>
+    err instanceof ContractRevertError && err.errorName !== undefined && names.includes(err.errorName);
+
   /** One proposal, from whatever state it is in on chain, as far as it can go now. */
   const handle = async (jobId: bigint) => {
     const seen = open.get(jobId)!;
+    const game = await gameOf();
     const req = await getRequest(jobId);
     const model = req && watched.get(req.job.modelId, req.job.version);
-    if (!req || !model || req.job.mode !== VerityMode.optimistic) {
+    if (!req || !model || req.job.mode !== VerityMode.optimistic || !isAddressEqual(req.job.verifier, game)) {
       handled.add(jobId);
       return;
     }
     const { job } = req;
-    const [status, proposal, block] = await Promise.all([chain.jobStatus(jobId), chain.proposal(jobId), chain.latestBlock()]);
+    const [status, proposal, block] = await Promise.all([chain.jobStatus(jobId), chain.proposal(game, jobId), chain.latestBlock()]);
+    const ignore = (reason: string) => {
+      handled.add(jobId);
+      log({ type: "proposal-ignored", jobId, reason });
+    };
+    if (status !== "proposed" && status !== "challenged") return void handled.add(jobId);
+    if (isAddressEqual(proposal.proposer, challenger)) return ignore("this account proposed it");
     const proposed = status === "proposed";
-    const challengedByUs = status === "challenged" && isAddressEqual(proposal.challenger, challenger);
-    if (!proposed && !challengedByUs) {
-      handled.add(jobId);
-      if (status === "challenged") log({ type: "proposal-ignored", jobId, reason: `already challenged by ${proposal.challenger}` });
-      return;
-    }
-    if (isAddressEqual(proposal.proposer, challenger)) {
-      handled.add(jobId);
-      log({ type: "proposal-ignored", jobId, reason: "this account proposed it" });
-      return;
-    }
-    if (proposed && block.timestamp > proposal.closesAt) {
-      handled.add(jobId);
-      log({ type: "proposal-ignored", jobId, reason: `its challenge window closed at ${proposal.closesAt}` });
-      return;
+    if (block.timestamp > proposal.closesAt) {
+      return ignore(
+        proposed
+          ? `its challenge window closed at ${proposal.closesAt}`
+          : `the resolution period of its challenge by ${proposal.challenger} closed at ${proposal.closesAt}: the proposal stands`,
+      );
     }
 
     // Re-execute with ONNX Runtime.
     const computed = await exec.run(req);
     const trueOutputHash = computed.outputHash;
     const correct = trueOutputHash === seen.outputHash.toLowerCase();
-    if (proposed) {
+    if (!checkedOnce.has(jobId)) {
+      checkedOnce.add(jobId);
       stats.proposalsChecked++;
       log({ type: "proposal-checked", jobId, correct, proposedOutputHash: seen.outputHash, trueOutputHash, trueOutput: computed.output });
     }
-    if (correct && proposed) {
-      handled.add(jobId);
-      return;
+    if (correct) {
+      if (!proposed && !isAddressEqual(proposal.challenger, challenger)) {
+        return ignore(`challenged by ${proposal.challenger}, but the proposal is right: its proposer defends it, or it stands`);
+      }
+      return void handled.add(jobId);
     }
 
-    // Wrong: prove the true output first (never challenge what cannot be proven), then challenge and resolve.
-    const proven = await exec.prove(req, model, { inputBytes: computed.inputBytes, expected: computed.output });
+    // Wrong: prove the true output first (never challenge what cannot be proven), bound to this account, which
+    // sends resolveChallenge; then challenge (unless someone already did) and resolve.
+    const proven = await exec.prove(req, model, { submitter: challenger, inputBytes: computed.inputBytes, expected: computed.output });
     if (loop.stopping) return;
 
+    let challengerOf = proposal.challenger;
     if (proposed) {
       const { bond } = decodeOptimisticParams(job.params);
-      let txHash: Hash;
       try {
-        txHash = await challengeResult(walletClient, { hub, jobId, job, account, chain: chainOpt });
+        const txHash = await challengeResult(walletClient, { hub, jobId, job, account, chain: chainOpt });
+        await confirm(txHash, "challenge");
+        stats.challenged++;
+        challengerOf = challenger;
+        log({ type: "proposal-challenged", jobId, txHash, bond });
       } catch (e) {
         const err = toVerityError(e);
-        // Someone else challenged first, or the window closed: look again on the next pass.
-        if (err instanceof ContractRevertError && (err.errorName === "HubUnexpectedJobStatus" || err.errorName === "HubChallengeWindowClosed")) return;
+        if (refused(err, "GameChallengeWindowClosed")) return ignore("its challenge window closed before this watcher could challenge");
+        // Someone else challenged first: resolve their challenge (next pass reads it).
+        if (refused(err, "GameAlreadyChallenged", "HubUnexpectedJobStatus", "HubInvalidHold")) return;
         throw err;
       }
-      await confirm(txHash, "challenge");
-      stats.challenged++;
-      log({ type: "proposal-challenged", jobId, txHash, bond });
+    } else if (!isAddressEqual(proposal.challenger, challenger)) {
+      log({ type: "challenge-found", jobId, challenger: proposal.challenger, resolveBy: proposal.closesAt });
     }
-    const txHash = await resolveChallenge(walletClient, {
-      hub,
-      jobId,
-      job,
-      output: proven.outputBytes,
-      attestation: proven.attestation,
-      account,
-      chain: chainOpt,
-    });
+
+    let txHash: Hash;
+    try {
+      txHash = await resolveChallenge(walletClient, {
+        hub,
+        jobId,
+        job,
+        output: proven.outputBytes,
+        attestation: proven.attestation,
+        account,
+        chain: chainOpt,
+      });
+    } catch (e) {
+      const err = toVerityError(e);
+      if (refused(err, "GameNoProposal")) return ignore("someone else resolved the challenge first");
+      if (refused(err, "GameResolutionClosed")) return ignore("the resolution period closed before this watcher could resolve");
+      throw err;
+    }
     const receipt = await confirm(txHash, "resolveChallenge");
     handled.add(jobId);
-    const [resolved] = parseEventLogs({ abi: inferenceHubAbi, eventName: "ChallengeResolved", logs: receipt.logs });
+    const [resolved] = parseEventLogs({ abi: optimisticGameAbi, eventName: "ChallengeResolved", logs: receipt.logs }).filter((l) =>
+      isAddressEqual(l.address, game),
+    );
+    const bondsCredited = parseEventLogs({ abi: inferenceHubAbi, eventName: "Deposited", logs: receipt.logs })
+      .filter((l) => isAddressEqual(l.address, hub) && isAddressEqual(l.args.account, challenger))
+      .reduce((sum, l) => sum + l.args.amount, 0n);
     const upheld = resolved?.args.proposalUpheld ?? false;
     const slashed = resolved?.args.slashed ?? 0n;
+    stats.resolved++;
     if (!upheld) {
       stats.won++;
-      stats.slashed += slashed;
+      if (isAddressEqual(challengerOf, challenger)) stats.slashed += slashed;
     }
-    log({ type: "challenge-resolved", jobId, txHash, proposalUpheld: upheld, slashed, bondsAwarded: resolved?.args.bondsAwarded ?? 0n });
+    log({
+      type: "challenge-resolved",
+      jobId,
+      txHash,
+      proposalUpheld: upheld,
+      challenger: resolved?.args.challenger ?? challengerOf,
+      slashed,
+      burned: resolved?.args.burned ?? 0n,
+      bondsCredited,
+    });
     if (withdrawCredits) await withdrawAll(jobId, job.feeToken);
   };
 
   async function tick() {
     if (!announced) {
       announced = true;
-      log({ type: "watcher-started", hub, challenger, chainId: await chain.chainId() });
+      log({ type: "watcher-started", hub, game: await gameOf(), challenger, chainId: await chain.chainId() });
     }
     await scanner.scan();
     // One proposal at a time: transactions leave in order, and proofs do not compete for the CPU.

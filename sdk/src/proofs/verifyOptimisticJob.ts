@@ -2,6 +2,7 @@ import { type Address, type Hash, type Hex, isAddressEqual } from "viem";
 import { VerityMode } from "../constants.js";
 import { decodeOptimisticParams, optimisticParamsProblem } from "../encoding/params.js";
 import { splitStoredCommitment } from "../encoding/commitment.js";
+import { UnknownDisputeGameError } from "../errors/job.js";
 import type { JobStruct, ModelVersion } from "../types.js";
 import {
   type JobDataBase, type OpeningCheckName, type ResultCheckName, atBlock, dataCheck, fail, finalityCheck, jobReport,
@@ -14,21 +15,22 @@ import {
 import type { Groth16VerifyingKey } from "./zk.js";
 
 /**
- * Re-verification of OPTIMISTIC jobs (mode 4) from chain data, as a pure function (no client). A resolved
- * challenge's ZK proof is re-verified with snarkjs, so this module is loaded lazily (`verifyJob` imports it for
- * OPTIMISTIC jobs only); the light `verity` entry exports its types.
+ * Re-verification of OPTIMISTIC jobs (mode 4) from chain data, as a pure function (no client). The job is settled by
+ * its dispute game (`job.verifier`, contracts/modes/OptimisticGame.sol): every proposal, challenge and payout is the
+ * game's. A resolved challenge's ZK proof is re-verified with snarkjs, so this module is loaded lazily (`verifyJob`
+ * imports it for OPTIMISTIC jobs only); the light `verity` entry exports its types.
  */
 
 /**
  * The checks of an OPTIMISTIC job's report, in the order they are reported: chain, mode, commitment, inputHash,
- * proposal, window, challenge, resolution, the resolution's ZK checks (attestation, tensors, modelVersion,
- * verifyingKey, proof), slashing, status, outputHash, finality.
+ * game, proposal, reveal, window, challenge, resolution, the resolution's ZK checks (attestation, tensors,
+ * modelVersion, verifyingKey, proof), slashing, payouts, status, outputHash, finality.
  */
 export type OptimisticVerifyCheckName =
   | OpeningCheckName
-  | "proposal" | "window" | "challenge" | "resolution"
+  | "game" | "proposal" | "reveal" | "window" | "challenge" | "resolution"
   | ZkAttestationCheckName
-  | "slashing"
+  | "slashing" | "payouts"
   | ResultCheckName
   | "finality";
 
@@ -45,26 +47,54 @@ export type OptimisticState =
   | "finalizable"
   /** Challenged; awaiting a ZK proof of the true output until `resolveBy`. */
   | "challenged"
-  /** Challenged, and the resolution period passed without a proof: anyone can `expireChallenge`. */
+  /** Challenged, and the resolution period passed without a proof: anyone can `expireChallenge` (the proposal stands). */
   | "expirable"
-  /** Final: fulfilled after the window or by a resolved challenge. */
+  /** Final: after the window, by an expired challenge, or by a resolved one (see `outcome`). */
   | "final"
-  /** The challenge expired unresolved: bonds returned, the fee refunded, no result. */
-  | "expired"
   /** Refunded after its deadline without a proposal. */
   | "refunded";
+
+/** How a final OPTIMISTIC job ended. */
+export type OptimisticOutcome =
+  /** Final after its window, unchallenged: the proposer is paid the fee and its bond. */
+  | "unchallenged"
+  /** Challenged, but nobody proved in time: the proposal stands, the proposer is paid the fee and both bonds. */
+  | "challenge-expired"
+  /** A proof of the proposed output: the proposer is paid the fee and its bond, the resolver the challenger's bond. */
+  | "upheld"
+  /**
+   * A proof of another output: the resolver is paid the fee and the proposer's bond, the challenger its own bond and
+   * half the slash, the other half is burned.
+   */
+  | "overturned";
+
+/** One credit the job's settlement paid at the hub, and why. */
+export type OptimisticPayout = { account: Address; amount: bigint; why: string };
 
 /** An OPTIMISTIC job's story, as the report tells it. */
 export type OptimisticReport = {
   state: OptimisticState;
+  /** How it ended, once final. */
+  outcome: OptimisticOutcome | undefined;
+  /** The job's dispute game (`job.verifier`) and the ZK verifier that settles its challenges. */
+  game: Address;
+  zkVerifier: Address;
   /** The job's challenge window (and resolution period), in seconds. */
   window: bigint;
   /** The bond of the proposer and of a challenger (native currency). */
   bond: bigint;
-  /** The stake a proposer proven wrong loses. */
+  /** The stake a proposal locks, and a proposer proven wrong loses (half to the challenger, half burned). */
   slashAmount: bigint;
   proposal:
-    | { proposer: Address; outputHash: Hex; blockNumber: bigint; timestamp: bigint; challengeWindowEnd: bigint }
+    | {
+        proposer: Address;
+        outputHash: Hex;
+        blockNumber: bigint;
+        timestamp: bigint;
+        challengeWindowEnd: bigint;
+        /** The block of the commitment the proposal revealed (undefined when it could not be read). */
+        committedAt: bigint | undefined;
+      }
     | undefined;
   challenge: { challenger: Address; blockNumber: bigint; timestamp: bigint; resolveBy: bigint } | undefined;
   resolution:
@@ -72,21 +102,39 @@ export type OptimisticReport = {
         /** Whether the proven output is the proposed one. */
         proposalUpheld: boolean;
         provenOutputHash: Hex;
-        /** Stake taken from the proposer (credited to the challenger). */
+        /** Stake taken from the proposer and credited to the challenger (registry slash credit). */
         slashed: bigint;
+        /** Stake taken from the proposer and burned. */
+        burned: bigint;
+        /** Who proved the true output (and was paid for it). */
         resolver: Address;
         blockNumber: bigint;
         /** Whether the resolution's Groth16 proof re-verified with snarkjs (undefined when it could not be checked). */
         proofValid: boolean | undefined;
       }
     | undefined;
-  finalized: { blockNumber: bigint; operator: Address; outputHash: Hex; challenged: boolean } | undefined;
+  /** The challenge expired unresolved (the proposal stood). */
+  expired: { blockNumber: bigint } | undefined;
+  finalized:
+    | {
+        blockNumber: bigint;
+        /** Who was credited the fee's operator share. */
+        operator: Address;
+        outputHash: Hex;
+        challenged: boolean;
+        /** Bonds credited to `operator`. */
+        bondCredited: bigint;
+      }
+    | undefined;
+  /** The bonds the game paid out at the hub when the job became final, and why. */
+  payouts: OptimisticPayout[];
 };
 
 /**
  * An OPTIMISTIC job's report: the common report with OPTIMISTIC checks and the job's story. Its block is the one
- * the final result was recorded in, its operator the proposer or a winning challenger, and its circuit the
- * resolution's (the version's, at the resolution block) when a challenge was resolved.
+ * the final result was recorded in, its operator the account credited the fee (the proposer, or the resolver of an
+ * overturned proposal), and its circuit the resolution's (the version's, at the resolution block) when a challenge
+ * was resolved.
  */
 export type VerifyOptimisticJobReport = VerifyJobReport<OptimisticVerifyCheckName> &
   NoEnclave & { zk: ZkCircuit | undefined; optimistic: OptimisticReport };
@@ -95,24 +143,30 @@ type At = { blockNumber: bigint; timestamp: bigint; transactionHash: Hash };
 
 /**
  * Everything an OPTIMISTIC job's verification needs, gathered from chain (see `getOptimisticJobData`): the common
- * job data but the fulfil call (a final result is recorded by `finalizeResult` or `resolveChallenge`), and the
- * proposal, challenge, resolution, finalization and expiry.
+ * job data but the fulfil call (a final result is recorded by the game), the game, and the proposal, challenge,
+ * resolution, finalization, expiry and payouts.
  */
 export type OptimisticJobData = Omit<JobDataBase, "call" | "storedCommitment" | "version" | "confirmations"> & {
   /** The hub's stored slot for the job: at the finalization block when final, else the current one. */
   storedCommitment: Hex;
   /** The chain head: its number and time. */
   latest: { blockNumber: bigint; timestamp: bigint };
-  /** `ResultProposed`, with the proposer's bonded stake at that block. */
+  /** The job's dispute game (`job.verifier`): the hub it settles for and the ZK verifier that settles its challenges. */
+  game: { address: Address; hub: Address; zkVerifier: Address };
+  /**
+   * The game's `ResultProposed`, with the proposer's stake at that block, the reveal's salt (from the
+   * `proposeResult` calldata, when it calls the game directly) and the `ProposalCommitted` it revealed.
+   */
   proposal:
     | (At & {
         proposer: Address;
         outputHash: Hex;
         bond: bigint;
         challengeWindowEnd: bigint;
-        output: Hex | undefined;
-        outputURI: string | undefined;
-        proposerStake: bigint | undefined;
+        output: Hex;
+        proposerStake: { stake: bigint; locked: bigint } | undefined;
+        salt: Hex | undefined;
+        committed: (At & { committer: Address; commitment: Hex }) | undefined;
       })
     | undefined;
   /** `ResultChallenged`. */
@@ -125,17 +179,19 @@ export type OptimisticJobData = Omit<JobDataBase, "call" | "storedCommitment" | 
         proposalUpheld: boolean;
         proposedOutputHash: Hex;
         provenOutputHash: Hex;
-        bondsAwarded: bigint;
         slashed: bigint;
+        burned: bigint;
         resolver: Address;
         call: { job: JobStruct; result: { output: Hex; outputURI: string; outputHash: Hex }; attestation: Hex } | undefined;
-        slashEvent: { operator: Address; amount: bigint; recipient: Address } | undefined;
+        slashEvent: { operator: Address; amount: bigint; recipient: Address; burned: bigint } | undefined;
       })
     | undefined;
   /** `ResultFinalized`. */
   finalized: (At & { operator: Address; outputHash: Hex; bondCredited: bigint; challenged: boolean }) | undefined;
   /** `ChallengeExpired`. */
-  expired: { blockNumber: bigint; proposer: Address; challenger: Address; bond: bigint } | undefined;
+  expired: (At & { proposer: Address; challenger: Address; bond: bigint }) | undefined;
+  /** The hub's `Deposited` events from the game in the finalizing transaction: the bonds it paid out. */
+  payouts: { account: Address; amount: bigint }[];
   /** The model version at the resolution block (or the finalization block, or the head). */
   version: ModelVersion | undefined;
   /** The verifying key given for the version's `zkVerifyingKeyHash`. */
@@ -151,23 +207,63 @@ const time = (t: bigint) => `${t} (${new Date(Number(t) * 1000).toISOString().re
 const wording = { recorded: "hash" };
 
 /**
+ * The bonds the game must pay out for an outcome (the payout table of IOptimisticGame): one credit per account,
+ * the two bonds of one account merged.
+ */
+function expectedPayouts(
+  outcome: OptimisticOutcome,
+  bond: bigint,
+  { proposer, challenger, resolver }: { proposer: Address; challenger: Address | undefined; resolver: Address | undefined },
+): OptimisticPayout[] {
+  const credits: OptimisticPayout[] = [];
+  const credit = (account: Address, why: string) => {
+    const known = credits.find((c) => isAddressEqual(c.account, account));
+    if (known) {
+      known.amount += bond;
+      known.why += ` and ${why}`;
+    } else credits.push({ account, amount: bond, why });
+  };
+  if (outcome === "unchallenged") credit(proposer, "its own bond back");
+  else if (outcome === "challenge-expired") {
+    credit(proposer, "its own bond back");
+    credit(proposer, "the challenger's bond");
+  } else if (outcome === "upheld") {
+    credit(proposer, "its own bond back (upheld)");
+    credit(resolver!, "the challenger's bond (for the proof)");
+  } else {
+    credit(challenger!, "its own bond back (the proposal was wrong)");
+    credit(resolver!, "the proposer's bond (for the proof)");
+  }
+  return credits;
+}
+
+/**
  * Re-checks an OPTIMISTIC job from its chain data alone (pure: no client; snarkjs loads when a resolution's proof
- * is verified). Each check says what holds or why not: the commitment and input, the proposal (bond, the
- * proposer's stake, the window's end), the challenge window, the challenge (who, when), the resolution (the ZK
- * proof of the true output, re-verified against the verifying key whose hash the version records, and whether it
- * upheld the proposal), the slashing of a proposer proven wrong, the final output and finality. A job still in its
- * window, or challenged and awaiting a proof, is `pending`; a challenge that expired unresolved leaves no result
- * (`invalid`).
+ * is verified). Each check says what holds or why not: the commitment and input, the game (the job's verifier, a
+ * game of this hub), the proposal (bond, locked stake, the window's end), its reveal of a commitment from an earlier
+ * block by the proposer, the challenge window, the challenge (who, when), the resolution (the ZK proof of the true
+ * output, bound to the resolver, re-verified against the verifying key whose hash the version records, and whether
+ * it upheld the proposal), the slashing of a proposer proven wrong (half to the challenger, half burned), the bonds
+ * paid out (who was paid what, per the payout table), the final output and finality. A job still in its window, or
+ * challenged and awaiting a proof, is `pending`. Data it cannot read as this hub's dispute (a verifier that is not a
+ * game of the hub, or not the job's) gets no verdict: {@link UnknownDisputeGameError}.
  *
  * @example
  * ```ts
  * const report = await verifyOptimisticJobData(await getOptimisticJobData(publicClient, { hub, jobId, zkVerifyingKeys }));
- * console.log(report.optimistic.state, report.optimistic.resolution?.proposalUpheld);
+ * console.log(report.optimistic.state, report.optimistic.outcome, report.optimistic.payouts);
  * ```
  */
 export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<VerifyOptimisticJobReport> {
-  const { requested, proposal, challenge, resolution, finalized, fulfilled, expired, version, latest } = data;
+  const { requested, proposal, challenge, resolution, finalized, fulfilled, expired, version, latest, game } = data;
   const job = requested.job;
+  // No verdict on a dispute this function cannot read as the job's, at this hub.
+  if (typeof game !== "object" || game === null || !isAddressEqual(game.address, job.verifier)) {
+    throw new UnknownDisputeGameError({ jobId: data.jobId, game: job.verifier, reason: "the data is not from the job's own game" });
+  }
+  if (!isAddressEqual(game.hub, data.hub)) {
+    throw new UnknownDisputeGameError({ jobId: data.jobId, game: game.address, reason: `it settles jobs of hub ${game.hub}` });
+  }
   const { window, bond, slashAmount } = decodeOptimisticParams(job.params);
   const checks: OptimisticVerifyCheck[] = [];
   /** Failed checks that only mean "not final yet". */
@@ -177,14 +273,19 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
     checks.push(check);
   };
   let state: OptimisticState = "awaiting-proposal";
+  let outcome: OptimisticOutcome | undefined;
   let proofValid: boolean | undefined;
   let circuit: ZkCircuit | undefined;
+  let payouts: OptimisticPayout[] = [];
 
   const report = (): VerifyOptimisticJobReport => ({
     ...jobReport(data, checks, verdictOf(checks, waiting)),
     zk: resolution ? circuit : undefined,
     optimistic: {
       state,
+      outcome,
+      game: game.address,
+      zkVerifier: game.zkVerifier,
       window,
       bond,
       slashAmount,
@@ -194,6 +295,7 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
         blockNumber: proposal.blockNumber,
         timestamp: proposal.timestamp,
         challengeWindowEnd: proposal.challengeWindowEnd,
+        committedAt: proposal.committed?.blockNumber,
       },
       challenge: challenge && {
         challenger: challenge.challenger,
@@ -205,25 +307,30 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
         proposalUpheld: resolution.proposalUpheld,
         provenOutputHash: resolution.provenOutputHash,
         slashed: resolution.slashed,
+        burned: resolution.burned,
         resolver: resolution.resolver,
         blockNumber: resolution.blockNumber,
         proofValid,
       },
+      expired: expired && { blockNumber: expired.blockNumber },
       finalized: finalized && {
         blockNumber: finalized.blockNumber,
         operator: finalized.operator,
         outputHash: finalized.outputHash,
         challenged: finalized.challenged,
+        bondCredited: finalized.bondCredited,
       },
+      payouts,
     },
   });
 
   const paramsProblem = optimisticParamsProblem(job.params);
   const mode = modeCheck(job, VerityMode.optimistic, {
-    ok: `OPTIMISTIC: a ${window} s challenge window, bonds of ${bond}, ${slashAmount} slashed from a proposer proven wrong`,
+    ok: `OPTIMISTIC: a ${window} s challenge window, bonds of ${bond}, ${slashAmount} of stake locked per proposal`,
     problem: paramsProblem === undefined ? undefined : `OPTIMISTIC, but its params are not valid: ${paramsProblem}`,
   });
   checks.push(...openingChecks(data, mode, { wording }));
+  checks.push(pass("game", `settled by the dispute game ${game.address} (the job's verifier), whose challenges its ZK verifier ${game.zkVerifier} settles`));
 
   // ── The proposal ──
   if (!proposal) {
@@ -232,17 +339,17 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
       return report();
     }
     state = data.status === "refunded" ? "refunded" : state;
-    checks.push(fail("proposal", data.status === "refunded" ? "the job was refunded after its deadline without a proposal: it has no result" : `the hub says the job is ${data.status}, but no ResultProposed event was found`));
+    checks.push(fail("proposal", data.status === "refunded" ? "the job was refunded after its deadline without a proposal: it has no result" : `the hub says the job is ${data.status}, but the game has no ResultProposed event`));
     return report();
   }
-  const required = slashAmount === 0n ? 1n : slashAmount;
   const problems: string[] = [];
   if (proposal.bond !== bond) problems.push(`the bond posted is ${proposal.bond}, the job's is ${bond}`);
   if (proposal.challengeWindowEnd !== proposal.timestamp + window) {
     problems.push(`the window ends at ${proposal.challengeWindowEnd}, not the proposal's time ${proposal.timestamp} + ${window} s`);
   }
-  if (proposal.proposerStake !== undefined && proposal.proposerStake < required) {
-    problems.push(`the proposer's bonded stake at block ${proposal.blockNumber} is ${proposal.proposerStake}, below the ${required} required`);
+  const stake = proposal.proposerStake;
+  if (stake !== undefined && stake.locked < slashAmount) {
+    problems.push(`the proposer's locked stake at block ${proposal.blockNumber} is ${stake.locked}, below the ${slashAmount} the proposal locks`);
   }
   checks.push(
     problems.length > 0
@@ -250,8 +357,18 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
       : pass(
           "proposal",
           `operator ${proposal.proposer} proposed output ${proposal.outputHash} at block ${proposal.blockNumber} with a bond of ` +
-            `${proposal.bond}${proposal.proposerStake !== undefined ? ` (bonded stake ${proposal.proposerStake}, ${required} required)` : ""}`,
+            `${proposal.bond}${stake !== undefined ? `, ${slashAmount} of its stake locked (stake ${stake.stake}, locked ${stake.locked})` : ""}`,
         ),
+  );
+  const c = proposal.committed;
+  checks.push(
+    proposal.salt === undefined
+      ? { name: "reveal", ok: true, skipped: true, detail: "the reveal does not call the game's proposeResult directly: its salt (and so its commitment) is not in the calldata" }
+      : !c
+        ? fail("reveal", `no ProposalCommitted event of the game holds the commitment of the reveal (salt ${proposal.salt})`)
+        : c.blockNumber >= proposal.blockNumber
+          ? fail("reveal", `the commitment is from block ${c.blockNumber}, not earlier than the reveal's ${proposal.blockNumber}`)
+          : pass("reveal", `revealed commitment ${c.commitment} made by ${c.committer} at block ${c.blockNumber}, before the reveal (block ${proposal.blockNumber}): it names the proposer, so the answer could not be copied`),
   );
 
   // ── The window and the challenge ──
@@ -264,6 +381,7 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
           : fail("window", `finalized at ${finalized.timestamp}, before the window ended at ${windowEnd}`),
       );
       checks.push(pass("challenge", "nobody challenged the proposal within its window"));
+      outcome = "unchallenged";
     } else if (latest.timestamp <= windowEnd) {
       state = "challenge-window-open";
       wait(fail("window", `the challenge window is open until ${time(windowEnd)} (chain time ${latest.timestamp}): the result is not final yet`));
@@ -282,6 +400,7 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
     const cProblems: string[] = [];
     if (challenge.bond !== bond) cProblems.push(`the challenger's bond is ${challenge.bond}, the job's is ${bond}`);
     if (!isAddressEqual(challenge.proposer, proposal.proposer)) cProblems.push(`it names proposer ${challenge.proposer}, not ${proposal.proposer}`);
+    if (isAddressEqual(challenge.challenger, proposal.proposer)) cProblems.push("the proposer challenged itself from the same account");
     if (!same(challenge.outputHash, proposal.outputHash)) cProblems.push(`it challenges output ${challenge.outputHash}, not the proposed ${proposal.outputHash}`);
     if (challenge.resolveBy !== challenge.timestamp + window) cProblems.push(`its resolution period ends at ${challenge.resolveBy}, not ${challenge.timestamp} + ${window} s`);
     checks.push(
@@ -297,113 +416,150 @@ export async function verifyOptimisticJobData(data: OptimisticJobData): Promise<
     // ── The resolution ──
     if (!resolution) {
       if (expired) {
-        state = "expired";
+        outcome = "challenge-expired";
+        const eProblems: string[] = [];
+        if (expired.timestamp <= challenge.resolveBy) eProblems.push(`it expired at ${expired.timestamp}, within the resolution period that ended at ${challenge.resolveBy}`);
+        if (!isAddressEqual(expired.challenger, challenge.challenger) || !isAddressEqual(expired.proposer, proposal.proposer)) {
+          eProblems.push(`ChallengeExpired names proposer ${expired.proposer} and challenger ${expired.challenger}`);
+        }
         checks.push(
+          eProblems.length > 0
+            ? fail("resolution", eProblems.join("; "))
+            : pass(
+                "resolution",
+                `nobody proved the true output by ${time(challenge.resolveBy)}: the challenge expired at block ${expired.blockNumber} and the ` +
+                  `proposal stands (the proposer takes the fee and both bonds; the challenger ${challenge.challenger} lost its bond)`,
+              ),
+        );
+      } else {
+        state = latest.timestamp > challenge.resolveBy ? "expirable" : "challenged";
+        wait(
           fail(
             "resolution",
-            `nobody proved the true output by ${challenge.resolveBy}: the challenge expired at block ${expired.blockNumber}, both bonds ` +
-              "were returned and the fee refunded; the job has no result",
+            state === "challenged"
+              ? `awaiting a ZK proof of the true output until ${time(challenge.resolveBy)} (chain time ${latest.timestamp})`
+              : `no proof came by ${challenge.resolveBy}: anyone can expireChallenge (the proposal stands)`,
           ),
         );
         return report();
       }
-      state = latest.timestamp > challenge.resolveBy ? "expirable" : "challenged";
-      wait(
-        fail(
-          "resolution",
-          state === "challenged"
-            ? `awaiting a ZK proof of the true output until ${time(challenge.resolveBy)} (chain time ${latest.timestamp})`
-            : `no proof came by ${challenge.resolveBy}: anyone can expireChallenge (bonds returned, fee refunded)`,
-        ),
-      );
-      return report();
-    }
-    const upheld = same(resolution.provenOutputHash, proposal.outputHash);
-    const rProblems: string[] = [];
-    if (resolution.proposalUpheld !== upheld) {
-      rProblems.push(`the hub says the proposal was ${resolution.proposalUpheld ? "upheld" : "overturned"}, but the proven output ${resolution.provenOutputHash} ${upheld ? "is" : "is not"} the proposed ${proposal.outputHash}`);
-    }
-    if (!same(resolution.proposedOutputHash, proposal.outputHash)) rProblems.push(`it settles output ${resolution.proposedOutputHash}, not the proposed one`);
-    if (!isAddressEqual(resolution.challenger, challenge.challenger)) rProblems.push(`it names challenger ${resolution.challenger}, not ${challenge.challenger}`);
-    if (resolution.bondsAwarded !== 2n * bond) rProblems.push(`it awards ${resolution.bondsAwarded} of bonds, not both bonds (${2n * bond})`);
-    checks.push(
-      rProblems.length > 0
-        ? fail("resolution", rProblems.join("; "))
-        : pass(
-            "resolution",
-            `resolved by ${resolution.resolver} at block ${resolution.blockNumber} with a ZK proof of output ${resolution.provenOutputHash}: ` +
-              (upheld
-                ? `the proposal is upheld, the proposer ${proposal.proposer} wins both bonds`
-                : `the proposal was wrong, the challenger ${challenge.challenger} wins both bonds and the fee`),
-          ),
-    );
-
-    // The resolution's ZK attestation, re-verified as the ZK mode's verifier did.
-    const noCall = "the resolution transaction does not call hub.resolveChallenge directly: no proof in its calldata";
-    circuit = circuitOf(version);
-    const zkChecks = await zkAttestationChecks({
-      ...readZkAttestation(resolution.call, noCall),
-      job,
-      outputHash: resolution.provenOutputHash,
-      version,
-      circuit,
-      verifyingKey: data.verifyingKey,
-      at: atBlock(resolution.blockNumber),
-      source: "the resolveChallenge calldata",
-    });
-    checks.push(...zkChecks);
-    const proofCheck = zkChecks.find((c) => c.name === "proof");
-    proofValid = proofCheck?.ok === true ? true : proofCheck && !proofCheck.detail.startsWith("not checked") ? false : undefined;
-
-    // Slashing of a proposer proven wrong.
-    const slash = resolution.slashEvent;
-    if (upheld) {
-      checks.push(
-        resolution.slashed === 0n && !slash
-          ? pass("slashing", `the proposal was right: nothing slashed, the challenger ${challenge.challenger} lost its bond`)
-          : fail("slashing", `the proposal was upheld, yet ${resolution.slashed} was slashed`),
-      );
-    } else if (slashAmount === 0n) {
-      checks.push(
-        resolution.slashed === 0n
-          ? pass("slashing", "the job's slash amount is 0: the wrong proposer lost only its bond")
-          : fail("slashing", `the job's slash amount is 0, yet ${resolution.slashed} was slashed`),
-      );
     } else {
-      const sProblems: string[] = [];
-      if (resolution.slashed > slashAmount) sProblems.push(`${resolution.slashed} was slashed, more than the job's ${slashAmount}`);
-      if (resolution.slashed === 0n) sProblems.push("nothing was slashed (the proposer had no stake left)");
-      if (!slash) sProblems.push("the operator registry emitted no OperatorSlashed event in the resolution transaction");
-      else {
-        if (slash.amount !== resolution.slashed) sProblems.push(`the registry slashed ${slash.amount}, the hub reports ${resolution.slashed}`);
-        if (!isAddressEqual(slash.operator, proposal.proposer)) sProblems.push(`the registry slashed ${slash.operator}, not the proposer`);
-        if (!isAddressEqual(slash.recipient, challenge.challenger)) sProblems.push(`the slashed stake went to ${slash.recipient}, not the challenger`);
+      const upheld = same(resolution.provenOutputHash, proposal.outputHash);
+      outcome = upheld ? "upheld" : "overturned";
+      const rProblems: string[] = [];
+      if (resolution.proposalUpheld !== upheld) {
+        rProblems.push(`the game says the proposal was ${resolution.proposalUpheld ? "upheld" : "overturned"}, but the proven output ${resolution.provenOutputHash} ${upheld ? "is" : "is not"} the proposed ${proposal.outputHash}`);
       }
+      if (!same(resolution.proposedOutputHash, proposal.outputHash)) rProblems.push(`it settles output ${resolution.proposedOutputHash}, not the proposed one`);
+      if (!isAddressEqual(resolution.challenger, challenge.challenger)) rProblems.push(`it names challenger ${resolution.challenger}, not ${challenge.challenger}`);
+      if (resolution.timestamp > challenge.resolveBy) rProblems.push(`it came at ${resolution.timestamp}, after the resolution period ended at ${challenge.resolveBy}`);
       checks.push(
-        sProblems.length > 0
-          ? fail("slashing", sProblems.join("; "))
+        rProblems.length > 0
+          ? fail("resolution", rProblems.join("; "))
           : pass(
-              "slashing",
-              `the proposer ${proposal.proposer} was slashed ${resolution.slashed} of stake (the job's slash amount is ` +
-                `${slashAmount}), credited to the challenger ${challenge.challenger} (withdrawSlashCredit)`,
+              "resolution",
+              `resolved by ${resolution.resolver} at block ${resolution.blockNumber} with a ZK proof of output ${resolution.provenOutputHash}: ` +
+                (upheld
+                  ? `the proposal is upheld: the proposer ${proposal.proposer} takes the fee and its bond, the resolver the challenger's bond`
+                  : `the proposal was wrong: the resolver takes the fee and the proposer's bond, the challenger ${challenge.challenger} its bond back and half the slash`),
             ),
       );
+
+      // The resolution's ZK attestation, re-verified as the game's ZK verifier did.
+      const noCall = "the resolution transaction does not call the game's resolveChallenge directly: no proof in its calldata";
+      circuit = circuitOf(version);
+      const zkChecks = await zkAttestationChecks({
+        ...readZkAttestation(resolution.call, noCall),
+        jobId: data.jobId,
+        // The proof is bound to the account that called resolveChallenge.
+        submitter: resolution.resolver,
+        job,
+        outputHash: resolution.provenOutputHash,
+        version,
+        circuit,
+        verifyingKey: data.verifyingKey,
+        at: atBlock(resolution.blockNumber),
+        source: "the resolveChallenge calldata",
+      });
+      checks.push(...zkChecks);
+      const proofCheck = zkChecks.find((x) => x.name === "proof");
+      proofValid = proofCheck?.ok === true ? true : proofCheck && !proofCheck.detail.startsWith("not checked") ? false : undefined;
+
+      // Slashing of a proposer proven wrong: its locked slash amount, half to the challenger, half burned.
+      const slash = resolution.slashEvent;
+      if (upheld) {
+        checks.push(
+          resolution.slashed === 0n && resolution.burned === 0n && !slash
+            ? pass("slashing", `the proposal was right: nothing slashed, its locked stake unlocked; the challenger ${challenge.challenger} lost its bond`)
+            : fail("slashing", `the proposal was upheld, yet ${resolution.slashed} was slashed and ${resolution.burned} burned`),
+        );
+      } else {
+        const half = slashAmount / 2n;
+        const sProblems: string[] = [];
+        if (resolution.slashed !== half || resolution.burned !== slashAmount - half) {
+          sProblems.push(`${resolution.slashed} went to the challenger and ${resolution.burned} was burned, not ${half} and ${slashAmount - half} (half of the slash amount ${slashAmount} each)`);
+        }
+        if (!slash) sProblems.push("the operator registry emitted no OperatorSlashed event in the resolution transaction");
+        else {
+          if (slash.amount !== resolution.slashed || slash.burned !== resolution.burned) {
+            sProblems.push(`the registry slashed ${slash.amount} (burned ${slash.burned}), the game reports ${resolution.slashed} (burned ${resolution.burned})`);
+          }
+          if (!isAddressEqual(slash.operator, proposal.proposer)) sProblems.push(`the registry slashed ${slash.operator}, not the proposer`);
+          if (!isAddressEqual(slash.recipient, challenge.challenger)) sProblems.push(`the slashed stake went to ${slash.recipient}, not the challenger`);
+        }
+        checks.push(
+          sProblems.length > 0
+            ? fail("slashing", sProblems.join("; "))
+            : pass(
+                "slashing",
+                `the proposer ${proposal.proposer} lost its locked ${slashAmount} of stake: ${resolution.slashed} credited to the challenger ` +
+                  `${challenge.challenger} (withdrawSlashCredit), ${resolution.burned} burned`,
+              ),
+        );
+      }
     }
   }
 
   // ── The final result ──
-  if (!finalized || !fulfilled || data.status !== "fulfilled") {
+  if (!finalized || !fulfilled || data.status !== "fulfilled" || outcome === undefined) {
     if (state === "awaiting-proposal") state = data.status === "challenged" ? "challenged" : "challenge-window-open";
+    outcome = undefined;
     wait(fail("status", `the job is ${data.status}: no final result yet`));
     return report();
   }
   state = "final";
+
+  // Who was paid: the fee's operator share, and the bonds (the payout table).
+  const expectedOperator = outcome === "overturned" ? resolution!.resolver : proposal.proposer;
+  payouts = expectedPayouts(outcome, bond, { proposer: proposal.proposer, challenger: challenge?.challenger, resolver: resolution?.resolver });
+  const pProblems: string[] = [];
+  for (const want of payouts) {
+    const paid = data.payouts.filter((p) => isAddressEqual(p.account, want.account)).reduce((sum, p) => sum + p.amount, 0n);
+    if (paid !== want.amount) pProblems.push(`${want.account} was credited ${paid} of bonds, not ${want.amount} (${want.why})`);
+  }
+  const paidTotal = data.payouts.reduce((sum, p) => sum + p.amount, 0n);
+  const wantTotal = payouts.reduce((sum, p) => sum + p.amount, 0n);
+  if (paidTotal !== wantTotal) pProblems.push(`the game paid out ${paidTotal} of bonds in all, not ${wantTotal}`);
+  if (!isAddressEqual(finalized.operator, expectedOperator)) pProblems.push(`the fee went to ${finalized.operator}, not ${expectedOperator}`);
+  const credited = payouts.find((p) => isAddressEqual(p.account, finalized.operator))?.amount ?? 0n;
+  if (finalized.bondCredited !== credited) pProblems.push(`ResultFinalized says ${finalized.bondCredited} of bonds went to ${finalized.operator}, not ${credited}`);
+  const who = payouts.map((p) => `${p.account} ${p.amount} (${p.why})`).join("; ");
+  checks.push(
+    pProblems.length > 0
+      ? fail("payouts", pProblems.join("; "))
+      : pass("payouts", `the fee's operator share went to ${finalized.operator}${outcome === "overturned" ? " (the resolver)" : " (the proposer)"}; bonds credited at the hub: ${who}`),
+  );
+
   const at = atBlock(fulfilled.blockNumber);
   const stored = splitStoredCommitment(data.storedCommitment);
+  const how = { unchallenged: "unchallenged after the window", "challenge-expired": "by an expired challenge", upheld: "by a resolved challenge (upheld)", overturned: "by a resolved challenge (overturned)" }[outcome];
   checks.push(
-    stored.status === "fulfilled" && finalized.blockNumber === fulfilled.blockNumber
-      ? pass("status", `final ${at} (${finalized.challenged ? "by a resolved challenge" : "unchallenged after the window"}); operator ${finalized.operator} credited`)
-      : fail("status", `InferenceFulfilled is ${at}, ResultFinalized at block ${finalized.blockNumber}, stored status "${stored.status}"`),
+    stored.status === "fulfilled" && finalized.blockNumber === fulfilled.blockNumber && isAddressEqual(fulfilled.operator, finalized.operator)
+      ? pass("status", `final ${at} (${how}); operator ${finalized.operator} credited`)
+      : fail(
+          "status",
+          `InferenceFulfilled is ${at} crediting ${fulfilled.operator}, ResultFinalized at block ${finalized.blockNumber} names ${finalized.operator}, stored status "${stored.status}"`,
+        ),
   );
   const expected = resolution ? resolution.provenOutputHash : proposal.outputHash;
   const outputSources = { inline: fulfilled.output, uri: fulfilled.outputURI, given: data.offchain?.output };

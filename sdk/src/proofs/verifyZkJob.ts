@@ -9,7 +9,8 @@ import {
 } from "./checks.js";
 import type { NoEnclave, VerifyCheck, VerifyJobReport } from "./report.js";
 import {
-  BN254_SCALAR_FIELD, type Groth16VerifyingKey, ZK_PUBLIC_SIGNALS, packInput, packOutput, verifyMlpProof, vkeyHash,
+  BN254_SCALAR_FIELD, type Groth16VerifyingKey, ZK_PUBLIC_SIGNALS, jobBindingSignals, packInput, packOutput,
+  verifyMlpProof, vkeyHash,
 } from "./zk.js";
 import { type ZkAttestation, parseZkAttestation, snarkjsProofFromSolidity } from "./zkAttestation.js";
 
@@ -106,14 +107,21 @@ function packTensors(att: ZkAttestation): { packedInput: bigint; packedOutput: b
 /**
  * The checks of a ZK attestation against a job, a recorded output and the model version's circuit: the
  * attestation's tensors (the job's input, the recorded output), their dtypes and shapes, the version's circuit, the
- * verifying key against the hash on chain, and the Groth16 proof (snarkjs). Shared by ZK jobs (the `fulfill`
- * attestation) and OPTIMISTIC jobs (the `resolveChallenge` attestation). `at` says where the state was read
- * ("at block N").
+ * verifying key against the hash on chain, and the Groth16 proof (snarkjs) for the job and the account that
+ * submitted it. Shared by ZK jobs (the `fulfill` attestation) and OPTIMISTIC jobs (the `resolveChallenge`
+ * attestation). `at` says where the state was read ("at block N").
  */
 export async function zkAttestationChecks(args: {
   att: ZkAttestation | undefined;
   /** Why there is no decoded attestation. */
   attError: string | undefined;
+  /** The hub's job id: the proof's `jobId` signal. */
+  jobId: bigint;
+  /**
+   * The account that sent the attestation to the hub (the proof's `submitter` signal): a ZK job's credited
+   * operator (`InferenceFulfilled.operator`), an OPTIMISTIC resolution's `resolver`.
+   */
+  submitter: Address;
   job: JobStruct;
   /** The output hash the proof must be for. */
   outputHash: Hex;
@@ -222,7 +230,7 @@ export async function zkAttestationChecks(args: {
     }
   }
 
-  // The proof, for [commitment, packedInput, packedOutput], under that key.
+  // The proof, for [commitment, packedInput, packedOutput, jobId, submitter], under that key.
   const notChecked = (why: string) => fail("proof", `not checked: ${why}`);
   if (!att) {
     checks.push(notChecked("there is no attestation"));
@@ -235,10 +243,10 @@ export async function zkAttestationChecks(args: {
   } else if (vkey.nPublic !== ZK_PUBLIC_SIGNALS) {
     checks.push(fail("proof", `the verifying key takes ${vkey.nPublic} public signals, the circuit has ${ZK_PUBLIC_SIGNALS}`));
   } else {
-    const signals = [commitment, packed.packedInput, packed.packedOutput] as const;
+    const signals = [commitment, packed.packedInput, packed.packedOutput, ...jobBindingSignals(args)] as const;
     const statement =
-      `[commitment ${signals[0]}, packedInput ${signals[1]}, packedOutput ${signals[2]}] under verifying key ` +
-      circuit.verifyingKeyHash;
+      `[commitment ${signals[0]}, packedInput ${signals[1]}, packedOutput ${signals[2]}, jobId ${signals[3]}, ` +
+      `submitter ${args.submitter}] under verifying key ${circuit.verifyingKeyHash}`;
     let ok = false;
     let problem: string | undefined;
     try {
@@ -254,7 +262,8 @@ export async function zkAttestationChecks(args: {
         : fail(
             "proof",
             problem ??
-              `the Groth16 proof does not verify for ${statement}: it proves another model, input or output, or was altered`,
+              `the Groth16 proof does not verify for ${statement}: it proves another model, input, output, job or ` +
+                "submitter, or was altered",
           ),
     );
   }
@@ -267,7 +276,8 @@ export async function zkAttestationChecks(args: {
  * commitment, input and output hashes, the attestation in the fulfil calldata (its tensors are the job's input
  * and the recorded output), the tensors' dtypes and shapes, the model version's circuit at the recording block,
  * the verifying key against the hash on chain, the Groth16 proof (snarkjs, loaded on first use) for
- * `[commitment, packedInput, packedOutput]`, and finality.
+ * `[commitment, packedInput, packedOutput, jobId, submitter]` (the submitter is the operator the hub credited, the
+ * sender of `fulfill`), and finality.
  *
  * @example
  * ```ts
@@ -294,6 +304,9 @@ export async function verifyZkJobData(data: ZkJobData): Promise<VerifyZkJobRepor
   const zkChecks = await zkAttestationChecks({
     att,
     attError,
+    jobId: data.jobId,
+    // The hub credits a ZK result to the account that called fulfill: the proof's submitter.
+    submitter: fulfilled.operator,
     job,
     outputHash: fulfilled.outputHash,
     version: data.version,

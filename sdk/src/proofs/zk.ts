@@ -1,4 +1,4 @@
-import { type Hex, encodeAbiParameters, keccak256 } from "viem";
+import { type Address, type Hex, encodeAbiParameters, isAddress, keccak256 } from "viem";
 import type { Tensor } from "../encoding/tensor.js";
 import {
   ZkProofFormatError,
@@ -15,7 +15,7 @@ import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights } 
  * a dApp that never verifies a ZK job never loads it. Proving and the Poseidon model commitment (circomlibjs) live
  * in sdk/src/prover/ behind the `verity/operator` entry.
  *
- * Public signals, in this order (the circuit's outputs):
+ * Public signals, in this order (the circuit's three outputs, then its two public inputs):
  * ```
  * commitment   = Poseidon([e0, e1, e2])             circomlib Poseidon with 3 inputs
  *                w  = W1 row-major then W2 row-major (56 int8: w[i*8+j] = W1[i][j], w[32+j*3+k] = W2[j][k])
@@ -25,7 +25,11 @@ import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights } 
  *                e2 = sum_{m=0..10}  (b[m] + 2^20) * 2^(21m)
  * packedInput  = sum_{i=0..3} (x[i] + 128)  * 2^(8i)      x: int8 tensor of shape [1,4]
  * packedOutput = sum_{k=0..2} (y[k] + 2^31) * 2^(32k)     y: int32 tensor of shape [1,3]
+ * jobId        = the hub's job id
+ * submitter    = uint160(the account that calls the hub: `fulfill`, or `resolveChallenge` for OPTIMISTIC)
  * ```
+ * The last two bind a proof to one job and one submitting account: a proof copied from a pending transaction does
+ * not hold for the copier's account, and one read from an old fulfilment does not hold for another job.
  */
 
 /** The BN254 scalar field modulus r: every public signal is in 0..r-1. */
@@ -36,8 +40,8 @@ export const BN254_BASE_FIELD = 218882428718392752222464057452572750886963111572
 export const ZK_CIRCUIT_NAME = "mlp_4_8_3" as const;
 export const ZK_INPUT_SHAPE = [1, MLP_INPUTS] as const;
 export const ZK_OUTPUT_SHAPE = [1, MLP_OUTPUTS] as const;
-/** Number of public signals: commitment, packedInput, packedOutput. */
-export const ZK_PUBLIC_SIGNALS = 3;
+/** Number of public signals: commitment, packedInput, packedOutput, jobId, submitter. */
+export const ZK_PUBLIC_SIGNALS = 5;
 
 const WEIGHT_OFFSET = 128n;
 const WEIGHTS_PER_ELEMENT = 31;
@@ -66,8 +70,15 @@ export type Groth16VerifyingKey = {
   IC: readonly (readonly string[])[];
 };
 
-/** [commitment, packedInput, packedOutput] */
-export type ZkPublicSignals = readonly [bigint, bigint, bigint];
+/** [commitment, packedInput, packedOutput, jobId, submitter] */
+export type ZkPublicSignals = readonly [bigint, bigint, bigint, bigint, bigint];
+
+/**
+ * What a proof is bound to besides the model, input and output: the hub's job id and the account that submits the
+ * proof to the hub (the sender of `fulfill`, or of `resolveChallenge` for an OPTIMISTIC challenge). The hub
+ * credits that account, so a proof made for one operator holds for no other.
+ */
+export type ZkJobBinding = { jobId: bigint; submitter: Address };
 
 /** Proof calldata in the order of the snarkjs Solidity verifier's `verifyProof(a, b, c, pubSignals)`. */
 export type SolidityGroth16Proof = {
@@ -172,19 +183,43 @@ export function packModelWeights(weights: MlpWeights): [bigint, bigint, bigint] 
   ];
 }
 
-/** The public signals a proof for this input, output and commitment must carry, in the circuit's order. */
-export function zkPublicSignals(args: { input: Tensor; output: Tensor; commitment: bigint }): ZkPublicSignals {
+/**
+ * The job binding as the circuit's last two public signals: [jobId, uint160(submitter)]. Throws
+ * {@link ZkPublicSignalsError} for a job id that is not a bigint in 0..r-1 or a submitter that is not an address.
+ */
+export function jobBindingSignals({ jobId, submitter }: ZkJobBinding): readonly [bigint, bigint] {
+  if (typeof jobId !== "bigint" || jobId < 0n || jobId >= BN254_SCALAR_FIELD)
+    throw new ZkPublicSignalsError(`jobId ${String(jobId)} is not a bigint in 0..r-1`);
+  if (typeof submitter !== "string" || !isAddress(submitter, { strict: false }))
+    throw new ZkPublicSignalsError(`submitter ${String(submitter)} is not an address`);
+  return [jobId, BigInt(submitter)];
+}
+
+/** The public signals a proof for this input, output, commitment and job binding must carry, in the circuit's order. */
+export function zkPublicSignals(
+  args: { input: Tensor; output: Tensor; commitment: bigint } & ZkJobBinding,
+): ZkPublicSignals {
   const { commitment } = args;
   if (typeof commitment !== "bigint" || commitment < 0n || commitment >= BN254_SCALAR_FIELD)
     throw new ZkPublicSignalsError(`commitment ${String(commitment)} is not in 0..r-1`);
-  return [commitment, packInput(args.input), packOutput(args.output)];
+  return [commitment, packInput(args.input), packOutput(args.output), ...jobBindingSignals(args)];
 }
 
-/** The circuit's input object (private signals) for snarkjs or a witness calculator. */
-export function mlpCircuitInput(weights: MlpWeights, input: Tensor): Record<string, bigint[] | bigint[][]> {
+/**
+ * The circuit's input object for snarkjs or a witness calculator: the private signals (weights, biases, input) and
+ * the job binding's two public inputs.
+ */
+export function mlpCircuitInput(
+  weights: MlpWeights,
+  input: Tensor,
+  binding: ZkJobBinding,
+): Record<string, bigint | bigint[] | bigint[][]> {
   validateMlpWeights(weights);
   packInput(input);
+  const [jobId, submitter] = jobBindingSignals(binding);
   return {
+    jobId,
+    submitter,
     x: [...input.values],
     w1: weights.w1.map((r) => [...r]),
     b1: [...weights.b1],
@@ -317,7 +352,7 @@ export function loadSnarkjs(): Promise<typeof import("snarkjs")> {
 
 export type VerifyMlpProofParameters = {
   proof: Groth16Proof;
-  /** [commitment, packedInput, packedOutput], bigints or decimal strings. */
+  /** [commitment, packedInput, packedOutput, jobId, submitter], bigints or decimal strings. */
   publicSignals: readonly (bigint | string)[];
   vkey: Groth16VerifyingKey;
 };
@@ -325,11 +360,12 @@ export type VerifyMlpProofErrorType = ZkPublicSignalsError | ZkProofFormatError 
 
 /**
  * Verifies a Groth16 proof against the verifying key and public signals. Returns false for a proof that does not
- * verify (wrong input, output, commitment, tampered point); throws for malformed arguments, including a public
+ * verify (wrong input, output, commitment, job or submitter, tampered point); throws for malformed arguments, including a public
  * signal that is not below the field modulus (it would alias another value).
  *
  * @example
- * const ok = await verifyMlpProof({ proof, publicSignals: zkPublicSignals({ input, output, commitment }), vkey });
+ * const publicSignals = zkPublicSignals({ input, output, commitment, jobId, submitter: operator });
+ * const ok = await verifyMlpProof({ proof, publicSignals, vkey });
  */
 export async function verifyMlpProof({ proof, publicSignals, vkey }: VerifyMlpProofParameters): Promise<boolean> {
   checkVkey(vkey);

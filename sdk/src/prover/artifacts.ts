@@ -20,7 +20,7 @@ export function zkArtifactsIn(dir: string = DEFAULT_ZK_ARTIFACTS_DIR): ZkArtifac
  *
  * @example
  * ```ts
- * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn() });
+ * const proved = await proveMlp({ weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(), jobId, submitter });
  * const attestation = encodeZkAttestation({ proof: proved.proof, input: inputBytes, output: encodeTensor(proved.output) });
  * ```
  */

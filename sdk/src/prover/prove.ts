@@ -1,12 +1,14 @@
 import type { Tensor } from "../encoding/tensor.js";
-import { ZkProvingError, type ZkTensorError, type ZkWeightsError } from "../errors/zk.js";
+import { ZkProvingError, type ZkPublicSignalsError, type ZkTensorError, type ZkWeightsError } from "../errors/zk.js";
 import { type MlpWeights, mlpForward } from "../model/mlp.js";
 import {
   type Groth16Proof,
   type ZkArtifacts,
+  type ZkJobBinding,
   type ZkPublicSignals,
   ZK_OUTPUT_SHAPE,
   ZK_PUBLIC_SIGNALS,
+  jobBindingSignals,
   loadSnarkjs,
   mlpCircuitInput,
   packInput,
@@ -37,7 +39,12 @@ export async function modelCommitment(weights: MlpWeights): Promise<bigint> {
   return poseidon.F.toObject(poseidon(elements));
 }
 
-export type ProveMlpParameters = { weights: MlpWeights; input: Tensor; artifacts: ZkArtifacts };
+/**
+ * The model, the input, the circuit artifacts, and the job binding: `jobId` and `submitter`, the account that will
+ * send the proof to the hub (`fulfill`, or `resolveChallenge` for an OPTIMISTIC challenge). The proof holds for
+ * that job and that sender only.
+ */
+export type ProveMlpParameters = { weights: MlpWeights; input: Tensor; artifacts: ZkArtifacts } & ZkJobBinding;
 export type ProveMlpReturnType = {
   proof: Groth16Proof;
   publicSignals: ZkPublicSignals;
@@ -45,20 +52,23 @@ export type ProveMlpReturnType = {
   output: Tensor;
   commitment: bigint;
 };
-export type ProveMlpErrorType = ZkWeightsError | ZkTensorError | ZkProvingError;
+export type ProveMlpErrorType = ZkWeightsError | ZkTensorError | ZkPublicSignalsError | ZkProvingError;
 
 /**
  * Runs the model inside the circuit and proves it (snarkjs Groth16 fullProve: witness from the wasm, proof from
- * the zkey). Checks that the proven output is mlpForward's.
+ * the zkey), bound to `jobId` and `submitter`. Checks that the proven output is mlpForward's and that the proof's
+ * public signals carry the binding.
  *
  * @example
  * const { proof, publicSignals, output } = await proveMlp({
  *   weights, input: tensor("int8", [1, 4], [5, -3, 127, 0]),
  *   artifacts: { wasm: "circuits/build/mlp_4_8_3.wasm", zkey: "circuits/build/mlp_4_8_3.zkey" },
+ *   jobId, submitter: walletClient.account.address,
  * });
  */
-export async function proveMlp({ weights, input, artifacts }: ProveMlpParameters): Promise<ProveMlpReturnType> {
-  const circuitInput = mlpCircuitInput(weights, input);
+export async function proveMlp({ weights, input, artifacts, jobId, submitter }: ProveMlpParameters): Promise<ProveMlpReturnType> {
+  const binding = jobBindingSignals({ jobId, submitter });
+  const circuitInput = mlpCircuitInput(weights, input, { jobId, submitter });
   const expected = mlpForward(weights, input.values);
   const snarkjs = await loadSnarkjs();
   let result: Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>;
@@ -69,9 +79,14 @@ export async function proveMlp({ weights, input, artifacts }: ProveMlpParameters
   }
   const publicSignals = parseSignals(result.publicSignals, ZK_PUBLIC_SIGNALS);
   const output: Tensor = { dtype: "int32", shape: [...ZK_OUTPUT_SHAPE], values: expected };
-  if (publicSignals[1] !== packInput(input) || publicSignals[2] !== packOutput(output))
+  if (
+    publicSignals[1] !== packInput(input) ||
+    publicSignals[2] !== packOutput(output) ||
+    publicSignals[3] !== binding[0] ||
+    publicSignals[4] !== binding[1]
+  )
     throw new ZkProvingError(
-      "the circuit's public signals differ from the reference model (wasm from another circuit?)"
+      "the circuit's public signals differ from the reference model and job binding (wasm from another circuit?)"
     );
   return { proof: result.proof as Groth16Proof, publicSignals, output, commitment: publicSignals[0] };
 }

@@ -32,7 +32,7 @@ export type FileDigest = { path: string; bytes: number; sha256: Hex; keccak256: 
 export type ZkManifest = {
   circuit: typeof ZK_CIRCUIT_NAME;
   architecture: "mlp-4-8-3-int8";
-  publicSignals: ["commitment", "packedInput", "packedOutput"];
+  publicSignals: ["commitment", "packedInput", "packedOutput", "jobId", "submitter"];
   constraints: number;
   toolchain: { circom: string; snarkjs: string; circomlib: string };
   compile: { command: string };
@@ -206,7 +206,7 @@ export function renderVerifier(
     `//   r1cs sha256 ${m.r1cs.sha256}`,
     `// zkey:      sha256 ${m.zkey.sha256}`,
     `// vkeyHash:  ${m.verificationKey.vkeyHash} (sdk/src/proofs/zk.ts vkeyHash)`,
-    "// Public signals: [commitment, packedInput, packedOutput] (see circuits/README.md).",
+    "// Public signals: [commitment, packedInput, packedOutput, jobId, submitter] (see circuits/README.md).",
     "// ----------------------------------------------------------------------------------------------------------",
   ].join("\n");
   let out = raw.replace(/^pragma solidity [^;]+;/m, `pragma solidity ${ZK_VERIFIER_PRAGMA};`);
@@ -359,7 +359,7 @@ export async function runZkSetup(opts: ZkSetupOptions): Promise<ZkManifest> {
     const manifest: ZkManifest = {
       circuit: ZK_CIRCUIT_NAME,
       architecture: "mlp-4-8-3-int8",
-      publicSignals: ["commitment", "packedInput", "packedOutput"],
+      publicSignals: ["commitment", "packedInput", "packedOutput", "jobId", "submitter"],
       constraints: info.nConstraints,
       toolchain: {
         circom: compiled.circomVersion,

@@ -24,12 +24,22 @@ export type NodeMode = {
   problem(ctx: NodeContext, model: ServedModel): string | undefined;
   /** The least operator reward one job of this mode pays this node (default: the whole operator share). */
   reward?: ((job: JobStruct) => bigint) | undefined;
-  /** The bonded stake the job needs, and whose (undefined: none). */
-  stake?: ((ctx: NodeContext, job: JobStruct) => { who: Address; required: bigint; purpose: string } | undefined) | undefined;
+  /**
+   * The bonded stake the job needs, and whose (undefined: none); `free`: stake not locked for other jobs (an
+   * OPTIMISTIC proposal locks its slash amount).
+   */
+  stake?:
+    | ((ctx: NodeContext, job: JobStruct) => { who: Address; required: bigint; purpose: string; free?: boolean | undefined } | undefined)
+    | undefined;
+  /**
+   * Why this node refuses the job's verifier (undefined when it trusts it): checked before the model runs, e.g. the
+   * OPTIMISTIC dispute game and its ZK verifier. The job is skipped (`untrusted-verifier`).
+   */
+  vet?: ((ctx: NodeContext, job: JobStruct) => Promise<string | undefined>) | undefined;
   /** Delivers this node's computed output for a `running` job: to `submitted` (and settled), or `voted`, ... */
   deliver(ctx: NodeContext, job: ServingJob): Promise<void>;
-  /** Resumes a job this mode left waiting in an open state of its own (QUORUM `voted`, OPTIMISTIC `proposed`). */
-  resume?: Partial<Record<"voted" | "proposed", (ctx: NodeContext, jobId: bigint) => Promise<void>>> | undefined;
+  /** Resumes a job this mode left waiting in an open state of its own (QUORUM `voted`, OPTIMISTIC `committed`, `proposed`). */
+  resume?: Partial<Record<ResumableState, (ctx: NodeContext, jobId: bigint) => Promise<void>>> | undefined;
   /** Settling: this node's recorded transaction succeeded (default: the job is fulfilled). */
   mined?: ((ctx: NodeContext, jobId: bigint, txHash: Hash, gasUsed: bigint, output: Tensor | undefined) => Promise<void>) | undefined;
   /**
@@ -40,6 +50,9 @@ export type NodeMode = {
     | ((ctx: NodeContext, jobId: bigint, rec: JobRecord, status: JobStatus, output: Tensor | undefined) => Promise<"wait" | "settled" | undefined>)
     | undefined;
 };
+
+/** The open states a mode resumes itself. */
+export type ResumableState = "voted" | "committed" | "proposed";
 
 /** A job being served: its request, the served model version, and this node's execution of it. */
 export type ServingJob = { jobId: bigint; req: RequestedJob; model: ServedModel; computed: Execution };
@@ -56,6 +69,11 @@ export type NodeContext = {
   votesDir: string | undefined;
   quorumFallbackMs: number;
   pollMs: number;
+  /**
+   * OPTIMISTIC: the dispute game this node proposes to and the ZK verifier that game must settle challenges with
+   * (configured, or the hub's verifiers of modes 4 and 2 when the node started; read once).
+   */
+  trustedDispute: () => Promise<{ game: Address; zkVerifier: Address }>;
   /** Blocks a transaction or event must have (its own included) before it counts. */
   confirmations: number;
   chain: ChainReader;

@@ -8,6 +8,8 @@ export const zkMode: NodeMode = {
   problem: (_ctx, model) => (model.zk ? undefined : "no ZK weights are configured for this version"),
   async deliver(ctx, { jobId, req, model, computed }) {
     const proven = await ctx.exec.prove(req, model.zk!, {
+      // The proof is bound to the account that sends fulfill: this node's.
+      submitter: ctx.operator,
       inputBytes: computed.inputBytes,
       expected: computed.output,
       checkStop: () => ctx.loop.checkStop(),
