@@ -109,11 +109,16 @@ describe("verity: QUORUM and OPTIMISTIC jobs, operator watch", function () {
       await refused(["--mode", "quorum", "--quorum-k", "2", "--min-stake", "lots"], /--min-stake "lots" is not an amount/);
     });
 
-    it("refuses a challenge window too short or too long, a zero bond, and optimistic without its options", async () => {
-      await refused(["--mode", "optimistic", "--window", "5m", "--bond", "0.01"], /--window 5m \(5m\) is outside 10m\.\.7d/);
-      await refused(["--mode", "optimistic", "--window", "8d", "--bond", "0.01"], /--window 8d \(8d\) is outside 10m\.\.7d/);
-      await refused(["--mode", "optimistic", "--window", "1h", "--bond", "0"], /--bond must be above zero/);
-      await refused(["--mode", "optimistic", "--window", "1h"], /--mode optimistic needs --window <duration> and --bond <amount>/);
+    it("refuses a challenge window too short or too long, a zero bond or slash, and optimistic without its options", async () => {
+      await refused(["--mode", "optimistic", "--window", "5m", "--bond", "0.01", "--slash", "0.1"], /--window 5m \(5m\) is outside 10m\.\.3d/);
+      await refused(["--mode", "optimistic", "--window", "4d", "--bond", "0.01", "--slash", "0.1"], /--window 4d \(4d\) is outside 10m\.\.3d/);
+      await refused(["--mode", "optimistic", "--window", "1h", "--bond", "0", "--slash", "0.1"], /--bond must be above zero/);
+      await refused(["--mode", "optimistic", "--window", "1h", "--bond", "0.01", "--slash", "0"], /--slash must be above zero/);
+      await refused(["--mode", "optimistic", "--window", "1h", "--bond", "0.01"], /--mode optimistic needs --window <duration>, --bond <amount> and --slash <amount>/);
+    });
+
+    it("refuses, at request time, a bond below the dispute game's minimum (GameBondTooLow)", async () => {
+      await refused(["--mode", "optimistic", "--window", "1h", "--bond", "0.001", "--slash", "0.1"], /GameBondTooLow\(bond: 1000000000000000, minimum: 10000000000000000\)/);
     });
 
     it("refuses one mode's options with another mode", async () => {

@@ -19,7 +19,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { deployContract, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
-import { erc20Abi, inferenceHubAbi } from "../../sdk/src/abis.js";
+import { erc20Abi, inferenceHubAbi, operatorRegistryAbi } from "../../sdk/src/abis.js";
 import { fulfillTee } from "../../sdk/src/actions/fulfillTee.js";
 import { getJob } from "../../sdk/src/actions/getJob.js";
 import { testTokenBytecode } from "../../sdk/src/bytecode.js";
@@ -84,13 +84,24 @@ describe("verity CLI against a hardhat node", function () {
 
   describe("set-up", () => {
     it("deploys the system with the Ignition module and writes deployments/<chainId>.json", async () => {
-      const run = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "1h", "--json"], as(KEYS.governance));
-      const out = json<{ hub: Address; operatorRegistry: Address; chainId: number; reused: boolean }>(run);
+      const run = await verity(
+        ["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "7d", "--governance-delay", "1h", "--json"],
+        as(KEYS.governance),
+      );
+      const out = json<{ hub: Address; operatorRegistry: Address; optimisticGame: Address; timelock: Address; chainId: number; reused: boolean }>(run);
       expect(out.chainId).to.equal(31337);
       expect(out.reused).to.equal(false);
       hub = out.hub;
       const file = JSON.parse(await readFile(path.join(tmp.dir, "31337.json"), "utf8"));
-      expect(file).to.include({ chainId: 31337, hub: out.hub, operatorRegistry: out.operatorRegistry });
+      expect(file).to.include({
+        chainId: 31337,
+        hub: out.hub,
+        operatorRegistry: out.operatorRegistry,
+        optimisticGame: out.optimisticGame,
+        timelock: out.timelock,
+      });
+      expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [4] })).to.equal(out.optimisticGame);
+      expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "owner" })).to.equal(out.timelock);
       expect(BigInt(file.blockNumber)).to.be.greaterThan(0n);
       // The addresses are Ignition's own record of the deployment.
       const ignition = JSON.parse(
@@ -103,10 +114,10 @@ describe("verity CLI against a hardhat node", function () {
     });
 
     it("deploying again reuses the recorded deployment, and refuses other options for it", async () => {
-      const run = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "3600"], as(KEYS.governance));
+      const run = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "604800", "--governance-delay", "3600"], as(KEYS.governance));
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.contain("already deployed").and.contain(hub);
-      const changed = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "2h"], as(KEYS.governance));
+      const changed = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "8d", "--governance-delay", "1h"], as(KEYS.governance));
       expect(changed.code).to.equal(1);
       expect(changed.stderr).to.contain("reconciliation").and.contain("--reset");
     });
@@ -134,10 +145,37 @@ describe("verity CLI against a hardhat node", function () {
       }
     });
 
-    it("approves an enclave measurement as governance", async () => {
-      const run = await verity(["governance", "approve-measurement", MEASUREMENT], as(KEYS.governance));
+    it("schedules a governance call through the timelock, refuses to execute it early, and executes it once ready", async () => {
+      const measurement = keccak256(toHex(MEASUREMENT));
+      const registry = await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" });
+      const status = () => readContract(publicClient, { address: registry, abi: operatorRegistryAbi, functionName: "measurementStatus", args: [measurement] });
+      const out = json<{ status: string; operationId: Hex; timelock: Address; delay: string; readyAt: string; scheduleBlockNumber: string }>(
+        await verity(["governance", "approve-measurement", MEASUREMENT, "--json"], as(KEYS.governance)),
+      );
+      expect(out.status).to.equal("scheduled");
+      expect(out.operationId).to.match(/^0x[0-9a-f]{64}$/);
+      expect(BigInt(out.delay)).to.equal(3600n);
+      const scheduledAt = (await publicClient.getBlock({ blockNumber: BigInt(out.scheduleBlockNumber) })).timestamp;
+      expect(BigInt(out.readyAt)).to.equal(scheduledAt + 3600n);
+      expect(await status()).to.equal(0); // not approved yet
+      const early = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
+      expect(early.code).to.equal(1);
+      expect(early.stderr).to.contain(`operation ${out.operationId} is not ready: it can be executed from`);
+      // Humans see the operation and when it can run.
+      const again = await verity(["governance", "revoke-measurement", "another-measurement"], as(KEYS.governance));
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.contain(`scheduled through timelock ${out.timelock}`).and.match(/earliest execution\s+\d{4}-/).and.contain("verity governance execute 0x");
+
+      await publicClient.request({ method: "evm_increaseTime" as never, params: [3601] as never });
+      await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+      // Anyone executes a ready operation (the executor role is open).
+      const run = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.contain(keccak256(toHex(MEASUREMENT))).and.contain("approved");
+      expect(run.stdout).to.contain(`operation ${out.operationId} executed through timelock ${out.timelock}`);
+      expect(await status()).to.equal(1); // approved
+      const twice = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
+      expect(twice.code).to.equal(1);
+      expect(twice.stderr).to.contain("was already executed");
     });
 
     it("registers a model and publishes a version with the artifact hash of its file", async () => {
@@ -447,6 +485,8 @@ describe("verity --help", () => {
       "zk prove",
       "zk verify <proof.json>",
       "governance approve-measurement <measurement>",
+      "governance set-verifier <mode> <verifier>",
+      "governance execute <operationId>",
     ]) {
       expect(run.stdout).to.contain(`verity ${command}`);
     }

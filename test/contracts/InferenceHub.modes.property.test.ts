@@ -11,6 +11,8 @@ import { BPS, NATIVE } from "../helpers/hub.js";
 import { IRIS_INPUT, prove } from "../helpers/zk.js";
 import {
   FEE,
+  MIN_BOND,
+  SALT,
   TOKEN_FEE,
   WRONG_OUTPUT,
   ascending,
@@ -20,16 +22,17 @@ import {
   optimisticParams,
   quorumFulfillArgs,
   quorumParams,
-  resolution,
+  resolutionFor,
   type ModesSetup,
 } from "../helpers/modes.js";
 
 /**
- * Money conservation across the QUORUM and OPTIMISTIC modes: fees split among quorum signers, bonds, challenges,
- * ZK-settled resolutions, slashing (bonded and unbonding stake), expired challenges, refunds and withdrawals from
- * both the hub and the operator registry. After every step, every on-chain credit, earning, stake and slash
- * credit equals the model's, the hub holds exactly escrow + open bonds + credits + earnings, the registry exactly
- * stakes + unbonding + slash credits, and what came in (fees, bonds, stakes) equals what is held plus what left.
+ * Money conservation across the QUORUM and OPTIMISTIC modes: fees split among quorum signers, committed proposals
+ * with their bonds and stake locks, challenges, ZK-settled resolutions, slashing (half credited, half burned),
+ * expired challenges, refunds and withdrawals from both the hub and the operator registry. After every step, every
+ * on-chain credit, earning, stake, lock and slash credit equals the model's, the game holds exactly the open bonds,
+ * the hub exactly escrow + credits + earnings, the registry exactly stakes + unbonding + slash credits + the burn,
+ * and what came in (fees, bonds, stakes) equals what is held plus what left.
  */
 
 const { ethers, networkHelpers } = await network.create();
@@ -60,10 +63,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       by: fc.integer({ min: 0, max: 1 }),
       k: fc.integer({ min: 1, max: 3 }),
       w: fc.integer({ min: 0, max: 1 }),
-      bond: fc.bigInt({ min: 1n, max: 10n ** 17n }),
-      // Mostly within a proposer's 1 ETH, sometimes beyond it (the proposal is then refused for lack of stake).
+      // Mostly at least the game's minimum, sometimes below it (the request is then refused).
+      bond: fc.oneof(
+        { weight: 6, arbitrary: fc.bigInt({ min: MIN_BOND, max: 10n ** 17n }) },
+        { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: MIN_BOND - 1n }) },
+      ),
+      // Mostly within a proposer's 1 ETH, sometimes beyond it (the proposal is then refused for lack of free stake).
       slash: fc.oneof(
-        { weight: 5, arbitrary: fc.bigInt({ min: 0n, max: 5n * 10n ** 17n }) },
+        { weight: 5, arbitrary: fc.bigInt({ min: 1n, max: 5n * 10n ** 17n }) },
         { weight: 1, arbitrary: fc.bigInt({ min: 10n ** 18n, max: 2n * 10n ** 18n }) },
       ),
       deadlineDelay: fc.integer({ min: 60, max: 4 * 3600 }),
@@ -111,12 +118,15 @@ class Ledger {
   jobs = new Map<bigint, OpenJob>();
   credits = new Map<string, bigint>(); // `${account}/${currency}`
   earnings = new Map<string, bigint>();
-  stakes = new Map<string, { stake: bigint; unbonding: bigint }>();
+  stakes = new Map<string, { stake: bigint; locked: bigint; unbonding: bigint }>();
   slashCredits = new Map<string, bigint>();
-  hubIn = new Map<string, bigint>(); // fees and bonds, per currency
+  hubIn = new Map<string, bigint>(); // fees, and bonds the game paid out, per currency
   hubOut = new Map<string, bigint>();
+  gameIn = 0n; // bonds posted
+  gameOut = 0n; // bonds paid out (into the hub)
   staked = 0n;
   slashOut = 0n;
+  burned = 0n;
 
   static add(m: Map<string, bigint>, k: string, v: bigint) {
     m.set(k, (m.get(k) ?? 0n) + v);
@@ -128,7 +138,7 @@ class Ledger {
     return this.credits.get(`${account}/${currency}`) ?? 0n;
   }
   stakeOf(a: string) {
-    return this.stakes.get(a) ?? { stake: 0n, unbonding: 0n };
+    return this.stakes.get(a) ?? { stake: 0n, locked: 0n, unbonding: 0n };
   }
   escrow(currency: string) {
     let sum = 0n;
@@ -139,6 +149,16 @@ class Ledger {
     let sum = 0n;
     for (const j of this.jobs.values()) sum += j.phase === "proposed" ? j.bond : j.phase === "challenged" ? 2n * j.bond : 0n;
     return sum;
+  }
+  /** A bond the game credits at the hub. */
+  payBond(account: string, amount: bigint) {
+    this.credit(account, NATIVE, amount);
+    Ledger.add(this.hubIn, NATIVE, amount);
+    this.gameOut += amount;
+  }
+  lock(a: string, delta: bigint) {
+    const s = this.stakeOf(a);
+    this.stakes.set(a, { ...s, locked: s.locked + delta });
   }
   /** Fee split of a final job: model, protocol, operators (first gets the dust). */
   distribute(job: JobStruct, currency: string, operators: string[], treasury: string) {
@@ -165,7 +185,8 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
 
   before(async function () {
     const c = await networkHelpers.loadFixture(fixture);
-    proved = await prove(c.weights, IRIS_INPUT);
+    // The true output (a resolution's proof is made per job and resolver, below).
+    proved = await prove(c.weights, IRIS_INPUT, { jobId: 1n, submitter: c.other.address });
   });
   after(releaseZkWorkers);
 
@@ -176,7 +197,6 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
     const seen = new Set<string>();
     const trueOutput = encodeTensor(proved.output);
     const wrongOutput = encodeTensor(WRONG_OUTPUT);
-    const { result: proofResult, attestation: proofAttestation } = resolution(proved);
 
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: STEPS, maxLength: STEPS }), async (sequence) => {
@@ -191,7 +211,7 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
         // Stakes the fixture made, as the model's starting point.
         for (const a of [c.operator, ...c.quorum, c.smallStake, c.unbonding]) {
           const op = await c.operators.getOperator(a.address);
-          model.stakes.set(a.address, { stake: op.stake, unbonding: op.unbonding });
+          model.stakes.set(a.address, { stake: op.stake, locked: op.locked, unbonding: op.unbonding });
           model.staked += op.stake + op.unbonding;
         }
         model.hubIn.set(NATIVE, await ethers.provider.getBalance(await c.hub.getAddress()));
@@ -217,12 +237,18 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
               const window = WINDOWS[step.w]!;
               const params = step.optimistic ? optimisticParams(window, step.bond, step.slash) : quorumParams(step.k, MIN_STAKE);
               const t = await at();
-              const { jobId, job } = await modeRequest(c, step.optimistic ? MODE_OPTIMISTIC : MODE_QUORUM, params, {
-                token: step.inToken,
-                fee,
-                from,
-                deadline: t + BigInt(step.deadlineDelay),
-              });
+              const send = () =>
+                modeRequest(c, step.optimistic ? MODE_OPTIMISTIC : MODE_QUORUM, params, {
+                  token: step.inToken,
+                  fee,
+                  from,
+                  deadline: t + BigInt(step.deadlineDelay),
+                });
+              if (step.optimistic && step.bond < MIN_BOND) {
+                await expect(send()).to.be.revertedWithCustomError(c.game, "GameBondTooLow").withArgs(step.bond, MIN_BOND);
+                return "request refused (bond)";
+              }
+              const { jobId, job } = await send();
               model.jobs.set(jobId, {
                 job,
                 currency: currencyOf(step.inToken),
@@ -255,61 +281,75 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
                 return chosen.length > 1 ? "quorum fulfil (split)" : "quorum fulfil";
               }
               if (j.phase === "pending") {
+                // Committed at t, revealed at t + 1, which must still be by the deadline.
+                if ((j.job.deadline as bigint) === t) return "skip";
                 const who = proposers[step.who]!;
-                const stake = model.stakeOf(who.address).stake;
-                const required = j.slash === 0n ? 1n : j.slash;
-                const send = () =>
-                  c.hub.connect(who).proposeResult(jobId, j.job, inline(step.wrong ? wrongOutput : trueOutput), { value: j.bond });
-                if (stake < required) {
+                const s = model.stakeOf(who.address);
+                const free = s.stake - s.locked;
+                const output = step.wrong ? wrongOutput : trueOutput;
+                const commitment = await c.game.proposalCommitment(jobId, who.address, ethersLib.keccak256(output), SALT);
+                await c.game.connect(who).commitProposal(jobId, commitment);
+                await networkHelpers.time.setNextBlockTimestamp(t + 1n);
+                const send = () => c.game.connect(who).proposeResult(jobId, j.job, inline(output), SALT, { value: j.bond });
+                if (free < j.slash) {
                   await expect(send())
-                    .to.be.revertedWithCustomError(c.hub, "HubProposerStakeTooLow")
-                    .withArgs(jobId, who.address, stake, required);
+                    .to.be.revertedWithCustomError(c.operators, "OperatorInsufficientStake")
+                    .withArgs(who.address, j.slash, free);
                   return "propose refused (stake)";
                 }
                 await send();
-                Object.assign(j, { phase: "proposed", proposer: who, wrong: step.wrong, closesAt: t + j.window });
-                Ledger.add(model.hubIn, NATIVE, j.bond);
+                Object.assign(j, { phase: "proposed", proposer: who, wrong: step.wrong, closesAt: t + 1n + j.window });
+                model.lock(who.address, j.slash);
+                model.gameIn += j.bond;
                 return step.wrong ? "propose wrong" : "propose right";
               }
+              const output = j.wrong ? wrongOutput : trueOutput;
               if (j.phase === "proposed" && t > j.closesAt!) {
-                await c.hub.connect(c.other).finalize(jobId, j.job, inline(j.wrong ? wrongOutput : trueOutput));
-                model.credit(j.proposer!.address, NATIVE, j.bond);
+                await c.game.connect(c.other).finalize(jobId, j.job, inline(output));
+                model.payBond(j.proposer!.address, j.bond);
+                model.lock(j.proposer!.address, -j.slash);
                 settle(jobId, j.proposer!.address);
                 return j.wrong ? "finalize (an unchallenged wrong result stands)" : "finalize";
               }
               if (j.phase === "proposed") {
                 const who = challengers.find((x) => x !== j.proposer && (step.challenge || x === challengers[step.who]))!;
                 if (!step.challenge && !j.wrong) return "let it ride";
-                await c.hub.connect(who).challenge(jobId, j.job, { value: j.bond });
+                await c.game.connect(who).challenge(jobId, j.job, { value: j.bond });
                 Object.assign(j, { phase: "challenged", challenger: who, closesAt: t + j.window });
-                Ledger.add(model.hubIn, NATIVE, j.bond);
+                model.gameIn += j.bond;
                 return "challenge";
               }
-              // Challenged: expire once the resolution period is over (when the step says so), else resolve.
-              if (t > j.closesAt! && step.challenge) {
-                await c.hub.connect(c.other).expireChallenge(jobId, j.job);
-                model.credit(j.proposer!.address, NATIVE, j.bond);
-                model.credit(j.challenger!.address, NATIVE, j.bond);
-                model.credit(j.job.requester as string, j.currency, j.job.fee as bigint);
-                model.jobs.delete(jobId);
+              // Challenged: once the resolution period is over the proposal can only expire (when the step says so).
+              if (t > j.closesAt!) {
+                if (!step.challenge) return "leave expired";
+                await c.game.connect(c.other).expireChallenge(jobId, j.job, inline(output));
+                model.payBond(j.proposer!.address, 2n * j.bond);
+                model.lock(j.proposer!.address, -j.slash);
+                settle(jobId, j.proposer!.address);
                 return "expire";
               }
-              if (!step.wrong && t <= j.closesAt!) return "leave unresolved";
-              await c.hub.connect(c.other).resolveChallenge(jobId, j.job, proofResult, proofAttestation);
-              const winner = j.wrong ? j.challenger! : j.proposer!;
-              model.credit(winner.address, NATIVE, 2n * j.bond);
-              let label = "resolve upheld";
-              if (j.wrong) {
-                const s = model.stakeOf(j.proposer!.address);
-                const fromStake = j.slash < s.stake ? j.slash : s.stake;
-                const rest = j.slash - fromStake;
-                const fromUnbonding = rest < s.unbonding ? rest : s.unbonding;
-                model.stakes.set(j.proposer!.address, { stake: s.stake - fromStake, unbonding: s.unbonding - fromUnbonding });
-                Ledger.add(model.slashCredits, j.challenger!.address, fromStake + fromUnbonding);
-                label = fromUnbonding > 0n ? "resolve overturned (slash reaches unbonding)" : "resolve overturned";
+              if (!step.wrong) return "leave unresolved";
+              const { result: proofResult, attestation: proofAttestation } = await resolutionFor(c, jobId, c.other.address);
+              await c.game.connect(c.other).resolveChallenge(jobId, j.job, proofResult, proofAttestation);
+              if (!j.wrong) {
+                // Upheld: the proposer keeps its bond, the resolver takes the challenger's.
+                model.payBond(j.proposer!.address, j.bond);
+                model.payBond(c.other.address, j.bond);
+                model.lock(j.proposer!.address, -j.slash);
+                settle(jobId, j.proposer!.address);
+                return "resolve upheld";
               }
-              settle(jobId, winner.address);
-              return label;
+              // Overturned: the resolver takes the fee and the proposer's bond, the challenger gets its bond back and
+              // half the slash; the other half is burned.
+              model.payBond(j.challenger!.address, j.bond);
+              model.payBond(c.other.address, j.bond);
+              const s = model.stakeOf(j.proposer!.address);
+              model.stakes.set(j.proposer!.address, { stake: s.stake - j.slash, locked: s.locked - j.slash, unbonding: s.unbonding });
+              const toChallenger = j.slash / 2n;
+              Ledger.add(model.slashCredits, j.challenger!.address, toChallenger);
+              model.burned += j.slash - toChallenger;
+              settle(jobId, c.other.address);
+              return "resolve overturned";
             }
             case "withdraw": {
               const currency = currencyOf(step.inToken);
@@ -350,15 +390,22 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
               return "stake";
             }
             case "unstake": {
-              // Often a proposer with an open proposal, so that a later slash can reach its unbonding stake.
+              // Often a proposer with an open proposal: its locked stake cannot leave.
               const proposing = [...model.jobs.values()].filter((j) => j.proposer).map((j) => j.proposer!);
               const who = proposing.length > 0 && step.permille % 2 === 1 ? choose(proposing, step.permille) : proposers[step.who]!;
               const s = model.stakeOf(who.address);
-              const amount = (s.stake * BigInt(step.permille)) / 1000n;
-              if (amount === 0n) return "skip";
+              const free = s.stake - s.locked;
               await at();
+              if (s.locked > 0n && step.permille % 3 === 0) {
+                await expect(c.operators.connect(who).requestUnstake(s.stake))
+                  .to.be.revertedWithCustomError(c.operators, "OperatorInsufficientStake")
+                  .withArgs(who.address, s.stake, free);
+                return "unstake refused (locked)";
+              }
+              const amount = (free * BigInt(step.permille)) / 1000n;
+              if (amount === 0n) return "skip";
               await c.operators.connect(who).requestUnstake(amount);
-              model.stakes.set(who.address, { stake: s.stake - amount, unbonding: s.unbonding + amount });
+              model.stakes.set(who.address, { ...s, stake: s.stake - amount, unbonding: s.unbonding + amount });
               return "unstake";
             }
             case "protocolFee":
@@ -373,7 +420,7 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
         const check = async () => {
           const hub = await c.hub.getAddress();
           for (const currency of [NATIVE, token]) {
-            let held = model.escrow(currency) + (currency === NATIVE ? model.openBonds() : 0n);
+            let held = model.escrow(currency);
             for (const a of everyone) {
               const onChain = await c.hub.creditOf(a.address, currency);
               expect(onChain, `credit of ${a.address} in ${currency}`).to.equal(model.creditOf(a.address, currency));
@@ -386,10 +433,14 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
             expect(balance, `hub balance in ${currency}`).to.equal(held);
             expect(model.hubIn.get(currency) ?? 0n, `hub in = held + out (${currency})`).to.equal(balance + (model.hubOut.get(currency) ?? 0n));
           }
-          let inRegistry = 0n;
+          const gameBalance = await ethers.provider.getBalance(await c.game.getAddress());
+          expect(gameBalance, "game balance = open bonds").to.equal(model.openBonds());
+          expect(model.gameIn, "bonds in = held + paid out").to.equal(gameBalance + model.gameOut);
+          let inRegistry = model.burned;
+          expect(await c.operators.burned()).to.equal(model.burned);
           for (const [a, s] of model.stakes) {
             const op = await c.operators.getOperator(a);
-            expect([op.stake, op.unbonding], `stake of ${a}`).to.deep.equal([s.stake, s.unbonding]);
+            expect([op.stake, op.locked, op.unbonding], `stake of ${a}`).to.deep.equal([s.stake, s.locked, s.unbonding]);
             inRegistry += s.stake + s.unbonding;
           }
           for (const ch of challengers) {
@@ -400,6 +451,11 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
           const registryBalance = await ethers.provider.getBalance(await c.operators.getAddress());
           expect(registryBalance, "registry balance").to.equal(inRegistry);
           expect(model.staked, "staked = held + slash credits withdrawn").to.equal(registryBalance + model.slashOut);
+          // Every open proposal's slash amount is locked.
+          for (const p of proposers) {
+            const locked = [...model.jobs.values()].filter((j) => j.proposer === p).reduce((sum, j) => sum + j.slash, 0n);
+            expect((await c.operators.getOperator(p.address)).locked).to.equal(locked);
+          }
           for (const [jobId, j] of model.jobs) {
             const status = { pending: 1n, proposed: 4n, challenged: 5n }[j.phase];
             expect((await c.hub.getJob(jobId)).status).to.equal(status);
@@ -419,6 +475,7 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
     for (const path of [
       "request quorum",
       "request optimistic",
+      "request refused (bond)",
       "quorum fulfil (split)",
       "propose right",
       "propose wrong",
@@ -426,12 +483,12 @@ describe("InferenceHub and OperatorRegistry money conservation across QUORUM and
       "challenge",
       "resolve upheld",
       "resolve overturned",
-      "resolve overturned (slash reaches unbonding)",
       "finalize",
       "expire",
       "refund",
       "withdraw",
       "withdraw slash credit",
+      "unstake refused (locked)",
     ]) {
       expect(seen, `no step took the path "${path}"`).to.include(path);
     }

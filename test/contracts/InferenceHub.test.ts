@@ -137,6 +137,7 @@ describe("InferenceHub", function () {
         protocolFeeBps: 0n,
         inputHash: ethersLib.keccak256(INPUT),
         params: 0n,
+        verifier: await c.operators.getAddress(),
       });
       await expect(tx)
         .to.emit(c.hub, "InferenceRequested")
@@ -711,9 +712,10 @@ describe("InferenceHub", function () {
         ]);
       });
 
-      it("refuses a job whose mode has no verifier", async function () {
+      it("refuses a job whose mode has no verifier, at request time (HubNoVerifier)", async function () {
         // Mode 5 has no verifier until governance sets one (QUORUM, which this test used before, is now verified
-        // by the operator registry, built in like TEE).
+        // by the operator registry, built in like TEE). The request is refused before the fee is taken, so no job
+        // is ever left that nobody can fulfil.
         const MODE_5 = 5;
         const c = await networkHelpers.loadFixture(teeHubFixture);
         await c.models
@@ -723,9 +725,9 @@ describe("InferenceHub", function () {
             versionParams({ artifactHash: ethersLib.id("mode 5"), modes: modeBit(MODE_5) }),
           );
         const req = await makeRequest(c, { version: 3, mode: MODE_5, params: 2n, fee: MODEL_FEE });
-        const receipt = await (await c.hub.connect(c.requester).requestInference(req, { value: MODEL_FEE })).wait();
-        const { jobId, job } = parseRequested(c, receipt!);
-        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.hub, "HubNoVerifier", [BigInt(MODE_5)]);
+        await expectRefused(c, () => c.hub.connect(c.requester).requestInference(req, { value: MODEL_FEE }), c.hub, "HubNoVerifier", [
+          BigInt(MODE_5),
+        ]);
       });
     });
   });
@@ -1278,7 +1280,7 @@ describe("InferenceHub", function () {
       expect(await c.hub.verifierOf(MODE_ZK)).to.equal(ethersLib.ZeroAddress);
     });
 
-    it("refuses verifiers for mode 0, modes above 7 and the built-in TEE mode", async function () {
+    it("refuses verifiers for mode 0, modes above 7 and the built-in TEE and QUORUM modes", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const v = await c.operators.getAddress();
       for (const mode of [0, 8]) {
@@ -1286,10 +1288,12 @@ describe("InferenceHub", function () {
           .to.be.revertedWithCustomError(c.hub, "HubModeNotSupported")
           .withArgs(ethersLib.ZeroHash, 0, mode);
       }
-      await expect(c.hub.setVerifier(MODE_TEE, c.other.address))
-        .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
-        .withArgs(MODE_TEE);
-      expect(await c.hub.verifierOf(MODE_TEE)).to.equal(v);
+      for (const mode of [MODE_TEE, 3]) {
+        await expect(c.hub.setVerifier(mode, c.other.address))
+          .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
+          .withArgs(mode);
+        expect(await c.hub.verifierOf(mode)).to.equal(v);
+      }
     });
 
     it("lets only the owner change verifiers, fees, treasury and pause", async function () {

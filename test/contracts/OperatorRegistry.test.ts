@@ -31,6 +31,8 @@ const { loadFixture, time } = networkHelpers;
 const ONE = ethersLib.parseEther("1");
 const HOUR = 3600n;
 const DAY = 24n * HOUR;
+/** The shortest unbonding delay: the longest OPTIMISTIC dispute, a 3-day window and its 3-day resolution period. */
+const MIN_DELAY = 6n * DAY;
 const JOB_ID = 42n;
 const enclave = new ethersLib.Wallet(ethersLib.id("enclave key 1"));
 const otherEnclave = new ethersLib.Wallet(ethersLib.id("enclave key 2"));
@@ -130,18 +132,20 @@ describe("OperatorRegistry", function () {
   describe("deployment", function () {
     it("starts with the given governance, stake token and unbonding delay, and no hub", async function () {
       const [governance] = await signersAt(ethers, 0);
-      const registry = await ethers.deployContract("OperatorRegistry", [governance.address, ethersLib.ZeroAddress, 2n * HOUR]);
-      await expect(registry.deploymentTransaction()).to.emit(registry, "UnbondingDelayUpdated").withArgs(0, 2n * HOUR);
+      const registry = await ethers.deployContract("OperatorRegistry", [governance.address, ethersLib.ZeroAddress, MIN_DELAY]);
+      await expect(registry.deploymentTransaction()).to.emit(registry, "UnbondingDelayUpdated").withArgs(0, MIN_DELAY);
       expect(await registry.owner()).to.equal(governance.address);
       expect(await registry.stakeToken()).to.equal(ethersLib.ZeroAddress);
-      expect(await registry.unbondingDelay()).to.equal(2n * HOUR);
+      expect(await registry.unbondingDelay()).to.equal(MIN_DELAY);
+      expect(await registry.MIN_UNBONDING_DELAY()).to.equal(MIN_DELAY);
+      expect(await registry.burned()).to.equal(0n);
       expect(await registry.hub()).to.equal(ethersLib.ZeroAddress);
     });
 
-    it("rejects an initial unbonding delay outside 1 hour .. 90 days", async function () {
+    it("rejects an initial unbonding delay outside 6 days (the longest dispute) .. 90 days", async function () {
       const [governance] = await signersAt(ethers, 0);
       const factory = await ethers.getContractFactory("OperatorRegistry");
-      for (const delay of [HOUR - 1n, 90n * DAY + 1n]) {
+      for (const delay of [0n, HOUR, MIN_DELAY - 1n, 90n * DAY + 1n]) {
         await expect(factory.deploy(governance.address, ethersLib.ZeroAddress, delay))
           .to.be.revertedWithCustomError(factory, "OperatorInvalidUnbondingDelay")
           .withArgs(delay);
@@ -277,14 +281,17 @@ describe("OperatorRegistry", function () {
     it("credits a slash in tokens and pays it in tokens on withdrawSlashCredit", async function () {
       const c = await loadFixture(erc20);
       await c.registry.connect(c.operator).stake(ONE);
-      await c.registry.connect(c.slasher).slash(c.operator.address, ONE / 4n, c.treasury.address, JOB_ID);
+      await c.registry.connect(c.slasher).lock(c.operator.address, ONE / 2n, JOB_ID);
+      await c.registry.connect(c.slasher).slash(c.operator.address, ONE / 4n, c.treasury.address, ONE / 8n, JOB_ID);
       expect(await c.registry.slashCreditOf(c.treasury.address)).to.equal(ONE / 4n);
       expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE);
       await expect(c.registry.connect(c.treasury).withdrawSlashCredit())
         .to.emit(c.registry, "SlashCreditWithdrawn")
         .withArgs(c.treasury.address, ONE / 4n);
       expect(await c.stakeToken.balanceOf(c.treasury.address)).to.equal(ONE / 4n);
+      // The burned part stays in the registry for ever.
       expect(await c.stakeToken.balanceOf(await c.registry.getAddress())).to.equal(ONE - ONE / 4n);
+      expect(await c.registry.burned()).to.equal(ONE / 8n);
     });
   });
 
@@ -311,9 +318,9 @@ describe("OperatorRegistry", function () {
 
     it("uses the delay in force when the request is made", async function () {
       const c = await loadFixture(staked);
-      await c.operators.setUnbondingDelay(HOUR);
+      await c.operators.setUnbondingDelay(MIN_DELAY);
       await c.operators.connect(c.operator).requestUnstake(ONE);
-      expect((await c.operators.getOperator(c.operator.address)).unbondingReleaseAt).to.equal((await now(c)) + HOUR);
+      expect((await c.operators.getOperator(c.operator.address)).unbondingReleaseAt).to.equal((await now(c)) + MIN_DELAY);
     });
 
     it("rejects more than the bonded stake", async function () {
@@ -422,35 +429,97 @@ describe("OperatorRegistry", function () {
     });
   });
 
-  describe("slash", function () {
-    it("rejects any caller but the hub, including governance, and keeps every balance", async function () {
+  describe("lock, unlock and slash (the hub's, for the claims its settlement modules hold)", function () {
+    const HALF = ethersLib.parseEther("0.5");
+    const BONDED = ethersLib.parseEther("0.6");
+
+    /** signerHub with 0.5 ETH of the operator's 0.6 ETH bonded stake locked for JOB_ID. */
+    async function locked() {
+      const c = await signerHub();
+      await c.registry.connect(c.slasher).lock(c.operator.address, HALF, JOB_ID);
+      return c;
+    }
+
+    it("rejects lock, unlock and slash from any caller but the hub, including governance, and keeps every balance", async function () {
       const c = await loadFixture(staked);
       for (const caller of [c.governance, c.operator, c.other]) {
-        await expectRefusedKeepingFunds(
-          c.operators,
-          [c.operator.address, c.other.address],
-          () => c.operators.connect(caller).slash(c.operator.address, ONE, c.other.address, JOB_ID),
-          c.operators,
-          "OperatorOnlyHub",
-          [caller.address],
-        );
+        for (const send of [
+          () => c.operators.connect(caller).lock(c.operator.address, ONE, JOB_ID),
+          () => c.operators.connect(caller).unlock(c.operator.address, 0n, JOB_ID),
+          () => c.operators.connect(caller).slash(c.operator.address, ONE, c.other.address, 0n, JOB_ID),
+        ]) {
+          await expectRefusedKeepingFunds(c.operators, [c.operator.address, c.other.address], send, c.operators, "OperatorOnlyHub", [caller.address]);
+        }
       }
+      expect(await c.operators.slashCreditOf(c.other.address)).to.equal(0n);
     });
 
-    it("takes bonded stake first, credits the recipient, emits OperatorSlashed, and pays on withdrawSlashCredit", async function () {
+    it("locks free bonded stake, adding up, and emits StakeLocked with the new total", async function () {
       const c = await loadFixture(signerHub);
-      const amount = ethersLib.parseEther("0.5");
+      await expect(c.registry.connect(c.slasher).lock(c.operator.address, HALF, JOB_ID))
+        .to.emit(c.registry, "StakeLocked")
+        .withArgs(c.operator.address, JOB_ID, HALF, HALF);
+      await expect(c.registry.connect(c.slasher).lock(c.operator.address, BONDED - HALF, JOB_ID + 1n))
+        .to.emit(c.registry, "StakeLocked")
+        .withArgs(c.operator.address, JOB_ID + 1n, BONDED - HALF, BONDED);
+      expect(plain(await c.registry.getOperator(c.operator.address))).to.deep.equal([BONDED, BONDED, ethersLib.parseEther("0.4"), (await c.registry.getOperator(c.operator.address)).unbondingReleaseAt]);
+      // Locked stake still counts as bonded (the QUORUM check reads it).
+      expect(await c.registry.bondedStakes([c.operator.address])).to.deep.equal([BONDED]);
+    });
+
+    it("refuses a lock beyond the free stake (unbonding stake is not free) and keeps every balance", async function () {
+      const c = await loadFixture(locked);
+      const free = BONDED - HALF;
+      await expectRefusedKeepingFunds(c.registry, [c.operator.address], () => c.registry.connect(c.slasher).lock(c.operator.address, free + 1n, JOB_ID), c.registry, "OperatorInsufficientStake", [
+        c.operator.address, free + 1n, free,
+      ]);
+      await expectRefusedKeepingFunds(c.registry, [c.other.address], () => c.registry.connect(c.slasher).lock(c.other.address, 1n, JOB_ID), c.registry, "OperatorInsufficientStake", [
+        c.other.address, 1n, 0n,
+      ]);
+    });
+
+    it("unlocks, emitting StakeUnlocked, and refuses more than is locked (OperatorLockTooSmall)", async function () {
+      const c = await loadFixture(locked);
+      await expectRefusedKeepingFunds(c.registry, [c.operator.address], () => c.registry.connect(c.slasher).unlock(c.operator.address, HALF + 1n, JOB_ID), c.registry, "OperatorLockTooSmall", [
+        c.operator.address, HALF + 1n, HALF,
+      ]);
+      await expect(c.registry.connect(c.slasher).unlock(c.operator.address, HALF, JOB_ID))
+        .to.emit(c.registry, "StakeUnlocked")
+        .withArgs(c.operator.address, JOB_ID, HALF, 0n);
+      expect((await c.registry.getOperator(c.operator.address)).locked).to.equal(0n);
+      // Now it can be unstaked.
+      await c.registry.connect(c.operator).requestUnstake(BONDED);
+      expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(0n);
+    });
+
+    it("keeps locked stake from unbonding: requestUnstake takes only the free part", async function () {
+      const c = await loadFixture(locked);
+      const free = BONDED - HALF;
+      await expectRefusedKeepingFunds(c.registry, [c.operator.address], () => c.registry.connect(c.operator).requestUnstake(free + 1n), c.registry, "OperatorInsufficientStake", [
+        c.operator.address, free + 1n, free,
+      ]);
+      await c.registry.connect(c.operator).requestUnstake(free);
+      const op = await c.registry.getOperator(c.operator.address);
+      expect([op.stake, op.locked, op.unbonding]).to.deep.equal([HALF, HALF, ethersLib.parseEther("0.5")]);
+    });
+
+    it("slashes locked stake: credits the recipient, burns the rest, emits OperatorSlashed, pays on withdrawSlashCredit", async function () {
+      const c = await loadFixture(locked);
+      const amount = ethersLib.parseEther("0.3");
+      const burn = ethersLib.parseEther("0.1");
       const registry = await c.registry.getAddress();
       const [recipientBefore, registryBefore] = await Promise.all([
         ethers.provider.getBalance(c.recipient.address),
         ethers.provider.getBalance(registry),
       ]);
-      expect(await c.registry.connect(c.slasher).slash.staticCall(c.operator.address, amount, c.recipient.address, JOB_ID)).to.equal(amount);
-      await expect(c.registry.connect(c.slasher).slash(c.operator.address, amount, c.recipient.address, JOB_ID))
+      expect(await c.registry.connect(c.slasher).slash.staticCall(c.operator.address, amount, c.recipient.address, burn, JOB_ID)).to.equal(amount + burn);
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, amount, c.recipient.address, burn, JOB_ID))
         .to.emit(c.registry, "OperatorSlashed")
-        .withArgs(c.operator.address, JOB_ID, amount, c.recipient.address);
+        .withArgs(c.operator.address, JOB_ID, amount, c.recipient.address, burn);
       const op = await c.registry.getOperator(c.operator.address);
-      expect([op.stake, op.unbonding]).to.deep.equal([ethersLib.parseEther("0.1"), ethersLib.parseEther("0.4")]);
+      // Taken from the locked stake only; the unbonding stake is untouched.
+      expect([op.stake, op.locked, op.unbonding]).to.deep.equal([BONDED - amount - burn, HALF - amount - burn, ethersLib.parseEther("0.4")]);
+      expect(await c.registry.burned()).to.equal(burn);
       // A pull payment: nothing moves until the recipient withdraws.
       expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(amount);
       expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
@@ -458,19 +527,52 @@ describe("OperatorRegistry", function () {
       const tx = await c.registry.connect(c.recipient).withdrawSlashCredit();
       await expect(tx).to.emit(c.registry, "SlashCreditWithdrawn").withArgs(c.recipient.address, amount);
       expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore + amount - (await gasCost(tx)));
+      // The burned part never leaves.
       expect(await ethers.provider.getBalance(registry)).to.equal(registryBefore - amount);
       expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(0n);
     });
 
-    it("adds up the slashes credited to one recipient", async function () {
-      const c = await loadFixture(signerHub);
-      await c.registry.connect(c.slasher).slash(c.operator.address, 1n, c.recipient.address, JOB_ID);
-      await c.registry.connect(c.slasher).slash(c.operator.address, 2n, c.recipient.address, JOB_ID + 1n);
+    it("refuses a slash beyond the locked stake, the burned part included (OperatorLockTooSmall), and keeps every balance", async function () {
+      const c = await loadFixture(locked);
+      for (const [amount, burn] of [[HALF + 1n, 0n], [HALF, 1n], [0n, HALF + 1n]] as const) {
+        await expectRefusedKeepingFunds(
+          c.registry, [c.operator.address, c.recipient.address],
+          () => c.registry.connect(c.slasher).slash(c.operator.address, amount, c.recipient.address, burn, JOB_ID),
+          c.registry, "OperatorLockTooSmall", [c.operator.address, amount + burn, HALF],
+        );
+      }
+      // An operator with nothing locked cannot be slashed at all, whatever its stake.
+      await expectRefusedKeepingFunds(
+        c.registry, [c.other.address],
+        () => c.registry.connect(c.slasher).slash(c.other.address, 1n, c.recipient.address, 0n, JOB_ID),
+        c.registry, "OperatorLockTooSmall", [c.other.address, 1n, 0n],
+      );
+      expect(await c.registry.burned()).to.equal(0n);
+    });
+
+    it("adds up the slashes credited to one recipient, and records a slash that only burns", async function () {
+      const c = await loadFixture(locked);
+      await c.registry.connect(c.slasher).slash(c.operator.address, 1n, c.recipient.address, 0n, JOB_ID);
+      await c.registry.connect(c.slasher).slash(c.operator.address, 2n, c.recipient.address, 0n, JOB_ID + 1n);
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, 0n, c.recipient.address, 4n, JOB_ID + 2n))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.operator.address, JOB_ID + 2n, 0n, c.recipient.address, 4n);
       expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(3n);
+      expect(await c.registry.burned()).to.equal(4n);
+      expect((await c.registry.getOperator(c.operator.address)).locked).to.equal(HALF - 7n);
+    });
+
+    it("records a zero slash and pays nothing", async function () {
+      const c = await loadFixture(signerHub);
+      await expect(c.registry.connect(c.slasher).slash(c.other.address, 0n, c.recipient.address, 0n, JOB_ID))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.other.address, JOB_ID, 0n, c.recipient.address, 0n);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(0n);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
     });
 
     it("refuses withdrawSlashCredit with nothing credited, and a second withdrawal", async function () {
-      const c = await loadFixture(signerHub);
+      const c = await loadFixture(locked);
       await expectRefusedKeepingFunds(
         c.registry,
         [c.operator.address, c.recipient.address],
@@ -479,67 +581,34 @@ describe("OperatorRegistry", function () {
         "OperatorNoSlashCredit",
         [c.recipient.address],
       );
-      await c.registry.connect(c.slasher).slash(c.operator.address, 5n, c.recipient.address, JOB_ID);
+      await c.registry.connect(c.slasher).slash(c.operator.address, 5n, c.recipient.address, 0n, JOB_ID);
       await c.registry.connect(c.recipient).withdrawSlashCredit();
       await expect(c.registry.connect(c.recipient).withdrawSlashCredit())
         .to.be.revertedWithCustomError(c.registry, "OperatorNoSlashCredit")
         .withArgs(c.recipient.address);
     });
 
-    it("takes unbonding stake once the bonded stake is gone", async function () {
-      const c = await loadFixture(signerHub);
-      await c.registry.connect(c.slasher).slash(c.operator.address, ethersLib.parseEther("0.8"), c.recipient.address, JOB_ID);
-      const op = await c.registry.getOperator(c.operator.address);
-      expect([op.stake, op.unbonding]).to.deep.equal([0n, ethersLib.parseEther("0.2")]);
-    });
-
-    it("caps the slash at what the operator has and returns the amount taken", async function () {
-      const c = await loadFixture(signerHub);
-      const recipientBefore = await ethers.provider.getBalance(c.recipient.address);
-      const asked = 5n * ONE;
-      expect(await c.registry.connect(c.slasher).slash.staticCall(c.operator.address, asked, c.recipient.address, JOB_ID)).to.equal(ONE);
-      await expect(c.registry.connect(c.slasher).slash(c.operator.address, asked, c.recipient.address, JOB_ID))
-        .to.emit(c.registry, "OperatorSlashed")
-        .withArgs(c.operator.address, JOB_ID, ONE, c.recipient.address);
-      const op = await c.registry.getOperator(c.operator.address);
-      expect([op.stake, op.unbonding]).to.deep.equal([0n, 0n]);
-      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(ONE);
-      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
-      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
-    });
-
-    it("records a zero slash and pays nothing when the operator has no stake", async function () {
-      const c = await loadFixture(signerHub);
-      const recipientBefore = await ethers.provider.getBalance(c.recipient.address);
-      await expect(c.registry.connect(c.slasher).slash(c.other.address, ONE, c.recipient.address, JOB_ID))
-        .to.emit(c.registry, "OperatorSlashed")
-        .withArgs(c.other.address, JOB_ID, 0n, c.recipient.address);
-      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(0n);
-      expect(await ethers.provider.getBalance(c.recipient.address)).to.equal(recipientBefore);
-      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ONE);
-    });
-
-    it("reduces what the operator can withdraw after unbonding", async function () {
-      const c = await loadFixture(signerHub);
-      await c.registry.connect(c.slasher).slash(c.operator.address, ethersLib.parseEther("0.7"), c.recipient.address, JOB_ID);
+    it("never reduces what the operator has unbonding", async function () {
+      const c = await loadFixture(locked);
+      await c.registry.connect(c.slasher).slash(c.operator.address, HALF, c.recipient.address, 0n, JOB_ID);
       await time.increase(UNBONDING_DELAY);
       await expect(c.registry.connect(c.operator).withdrawStake())
         .to.emit(c.registry, "StakeWithdrawn")
-        .withArgs(c.operator.address, ethersLib.parseEther("0.3"));
-      // What is left is the recipient's credit.
-      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(ethersLib.parseEther("0.7"));
+        .withArgs(c.operator.address, ethersLib.parseEther("0.4"));
+      // What is left is the free bonded stake and the recipient's credit.
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(BONDED);
       await c.registry.connect(c.recipient).withdrawSlashCredit();
-      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(0n);
+      expect(await ethers.provider.getBalance(await c.registry.getAddress())).to.equal(BONDED - HALF);
     });
 
     it("is never blocked by a recipient that refuses the native currency: the slash is credited", async function () {
-      const c = await loadFixture(signerHub);
+      const c = await loadFixture(locked);
       const refuser = (await ethers.deployContract("NativeRefuser")) as unknown as NativeRefuser;
       const refuserAddress = await refuser.getAddress();
       const registry = await c.registry.getAddress();
-      await expect(c.registry.connect(c.slasher).slash(c.operator.address, ONE / 2n, refuserAddress, JOB_ID))
+      await expect(c.registry.connect(c.slasher).slash(c.operator.address, ONE / 2n, refuserAddress, 0n, JOB_ID))
         .to.emit(c.registry, "OperatorSlashed")
-        .withArgs(c.operator.address, JOB_ID, ONE / 2n, refuserAddress);
+        .withArgs(c.operator.address, JOB_ID, ONE / 2n, refuserAddress, 0n);
       expect((await c.registry.getOperator(c.operator.address)).stake).to.equal(ethersLib.parseEther("0.1"));
       expect(await c.registry.slashCreditOf(refuserAddress)).to.equal(ONE / 2n);
       // Its own withdrawal fails (it cannot receive), and the credit stays for a later attempt.
@@ -552,14 +621,14 @@ describe("OperatorRegistry", function () {
     });
 
     it("lets only the hub slash: governance cannot point the registry at another hub", async function () {
-      const c = await loadFixture(signerHub);
+      const c = await loadFixture(locked);
       await expect(c.registry.setHub(c.other.address))
         .to.be.revertedWithCustomError(c.registry, "OperatorHubAlreadySet")
         .withArgs(c.slasher.address);
       await expectRefusedKeepingFunds(
         c.registry,
         [c.operator.address, c.recipient.address],
-        () => c.registry.connect(c.other).slash(c.operator.address, ONE, c.recipient.address, JOB_ID),
+        () => c.registry.connect(c.other).slash(c.operator.address, HALF, c.recipient.address, 0n, JOB_ID),
         c.registry,
         "OperatorOnlyHub",
         [c.other.address],
@@ -846,14 +915,14 @@ describe("OperatorRegistry", function () {
   });
 
   describe("setUnbondingDelay", function () {
-    it("accepts 1 hour and 90 days and emits UnbondingDelayUpdated with the old and new delay", async function () {
+    it("accepts 6 days and 90 days and emits UnbondingDelayUpdated with the old and new delay", async function () {
       const c = await loadFixture(core);
-      await expect(c.operators.setUnbondingDelay(HOUR)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(UNBONDING_DELAY, HOUR);
-      await expect(c.operators.setUnbondingDelay(90n * DAY)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(HOUR, 90n * DAY);
+      await expect(c.operators.setUnbondingDelay(MIN_DELAY)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(UNBONDING_DELAY, MIN_DELAY);
+      await expect(c.operators.setUnbondingDelay(90n * DAY)).to.emit(c.operators, "UnbondingDelayUpdated").withArgs(MIN_DELAY, 90n * DAY);
       expect(await c.operators.unbondingDelay()).to.equal(90n * DAY);
     });
 
-    for (const delay of [0n, HOUR - 1n, 90n * DAY + 1n]) {
+    for (const delay of [0n, HOUR, MIN_DELAY - 1n, 90n * DAY + 1n]) {
       it(`rejects a delay of ${delay} seconds`, async function () {
         const c = await loadFixture(core);
         await expect(c.operators.setUnbondingDelay(delay))
@@ -865,7 +934,7 @@ describe("OperatorRegistry", function () {
 
     it("rejects anyone but governance", async function () {
       const c = await loadFixture(core);
-      await expect(c.operators.connect(c.operator).setUnbondingDelay(HOUR))
+      await expect(c.operators.connect(c.operator).setUnbondingDelay(MIN_DELAY))
         .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
         .withArgs(c.operator.address);
       expect(await c.operators.unbondingDelay()).to.equal(UNBONDING_DELAY);
@@ -875,9 +944,16 @@ describe("OperatorRegistry", function () {
   describe("setHub", function () {
     it("sets the hub once and emits HubUpdated from the zero address", async function () {
       const c = await loadFixture(core);
-      const fresh = (await ethers.deployContract("OperatorRegistry", [c.governance.address, ethersLib.ZeroAddress, 3_600n])) as unknown as typeof c.operators;
+      const fresh = (await ethers.deployContract("OperatorRegistry", [c.governance.address, ethersLib.ZeroAddress, MIN_DELAY])) as unknown as typeof c.operators;
       await expect(fresh.setHub(c.other.address)).to.emit(fresh, "HubUpdated").withArgs(ethersLib.ZeroAddress, c.other.address);
       expect(await fresh.hub()).to.equal(c.other.address);
+    });
+
+    it("refuses the zero address as hub", async function () {
+      const c = await loadFixture(core);
+      const fresh = (await ethers.deployContract("OperatorRegistry", [c.governance.address, ethersLib.ZeroAddress, MIN_DELAY])) as unknown as typeof c.operators;
+      await expect(fresh.setHub(ethersLib.ZeroAddress)).to.be.revertedWithCustomError(fresh, "OperatorOnlyHub").withArgs(ethersLib.ZeroAddress);
+      expect(await fresh.hub()).to.equal(ethersLib.ZeroAddress);
     });
 
     it("refuses to change the hub once set, and keeps it", async function () {
@@ -1023,7 +1099,7 @@ describe("OperatorRegistry with a fee-on-transfer stake token", () => {
     const { ethers: e } = await network.create();
     const [gov, op] = await e.getSigners();
     const fot = await e.deployContract("FeeOnTransferToken");
-    const registry = await e.deployContract("OperatorRegistry", [gov!.address, await fot.getAddress(), 3600]);
+    const registry = await e.deployContract("OperatorRegistry", [gov!.address, await fot.getAddress(), MIN_DELAY]);
     await fot.getFunction("mint")(op!.address, 1000n);
     await fot.connect(op!).getFunction("approve")(await registry.getAddress(), 1000n);
     await expect(registry.connect(op!).getFunction("stake")(1000n))

@@ -5,6 +5,7 @@ import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { BN254_BASE_FIELD, BN254_SCALAR_FIELD, encodeProofForSolidity, releaseZkWorkers, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment } from "../../sdk/src/prover/prove.js";
+import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
 import { INPUT, MODEL_FEE, MODE_ZK, OPERATOR_REWARD } from "../helpers/verity.js";
 import {
   IRIS_INPUT,
@@ -74,6 +75,19 @@ async function expectRefused(
   return receipt;
 }
 
+/**
+ * Expects a ZK request for `input` (and `version`) to be refused at request time with the ZkVerifier custom error
+ * (the hub asks the mode's verifier, `checkRequest`), escrowing nothing and creating no job.
+ */
+async function expectRequestRefused(c: ZkSetup, input: string, error: string, errorArgs: unknown[], version?: number) {
+  const hub = await c.hub.getAddress();
+  const before = [await ethers.provider.getBalance(hub), await c.hub.jobCount()];
+  await expect(zkRequest(c, input, version === undefined ? {} : { version }))
+    .to.be.revertedWithCustomError(c.zk, error)
+    .withArgs(...errorArgs);
+  expect([await ethers.provider.getBalance(hub), await c.hub.jobCount()]).to.deep.equal(before);
+}
+
 async function lastReceipt() {
   const block = await ethers.provider.getBlock("latest");
   return (await ethers.provider.getTransactionReceipt(block!.transactions.at(-1)!))!;
@@ -81,8 +95,12 @@ async function lastReceipt() {
 
 const int32Output = (values: (number | bigint)[]) => tensor("int32", [1, 3], values);
 
+/** The first job id of a fresh fixture (the TEE and ZK fixtures request nothing). */
+const FIRST_JOB = 1n;
+
 describe("ZkVerifier (ZK mode through the hub)", function () {
   this.timeout(60_000);
+  // Each proof is for the first job of a fresh fixture, submitted by the fixture's operator.
   let irisProof: ProveMlpReturnType; // Iris weights, IRIS_INPUT
   let otherInputProof: ProveMlpReturnType; // Iris weights, OTHER_INPUT
   let otherModelProof: ProveMlpReturnType; // OTHER_WEIGHTS, IRIS_INPUT
@@ -90,18 +108,21 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
 
   before(async function () {
     const c = await networkHelpers.loadFixture(zkFixture);
+    const binding = { jobId: FIRST_JOB, submitter: c.operator!.address };
     // One after the other: concurrent first proofs would each build a snarkjs curve (and its worker threads),
     // and releaseZkWorkers can only end the one that ends up global.
-    irisProof = await prove(c.weights, IRIS_INPUT);
-    otherInputProof = await prove(c.weights, OTHER_INPUT);
-    otherModelProof = await prove(OTHER_WEIGHTS, IRIS_INPUT);
+    irisProof = await prove(c.weights, IRIS_INPUT, binding);
+    otherInputProof = await prove(c.weights, OTHER_INPUT, binding);
+    otherModelProof = await prove(OTHER_WEIGHTS, IRIS_INPUT, binding);
     proof = proofTuple(encodeProofForSolidity(irisProof.proof));
   });
   after(releaseZkWorkers);
 
+  /** A fresh fixture and its first job, for IRIS_INPUT: the job the `before` proofs are bound to. */
   async function irisJob() {
     const c = await networkHelpers.loadFixture(zkFixture);
     const { jobId, job } = await zkRequest(c, IRIS_INPUT);
+    expect(jobId).to.equal(FIRST_JOB);
     return { c, jobId, job };
   }
 
@@ -127,22 +148,34 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       expect(v.zkModelCommitment).to.equal(bytes32(irisProof.commitment));
       expect(v.zkVerifyingKeyHash).to.equal(c.vkHash);
       expect(await c.hub.verifierOf(MODE_ZK)).to.equal(await c.zk.getAddress());
+      // Governance allowed that verifier's code for that key; the SDK's generated constants name the same pair.
+      expect(await c.zk.isCircuitAllowed(c.groth16CodeHash, c.vkHash)).to.equal(true);
+      expect(c.groth16CodeHash).to.equal(groth16VerifierMlpCodeHash);
+      expect(c.vkHash).to.equal(groth16VerifierMlpVkeyHash);
+      expect(await c.zk.owner()).to.equal(c.governance.address);
     });
 
-    it("credits whoever submits it: the proof does not bind the submitter (documented front-running caveat)", async function () {
+    it("credits the account it was made for, whoever that is: a proof for another submitter lands from that account only", async function () {
       const { c, jobId, job } = await irisJob();
-      await expect(c.hub.connect(c.other!).fulfill(...zkFulfillArgs(jobId, job, irisProof)))
+      const forOther = await prove(c.weights, IRIS_INPUT, { jobId, submitter: c.other!.address });
+      await expectRefused(c, zkFulfillArgs(jobId, job, forOther), "ZkProofInvalid", [jobId, await c.groth16.getAddress()]);
+      await expect(c.hub.connect(c.other!).fulfill(...zkFulfillArgs(jobId, job, forOther)))
         .to.emit(c.hub, "InferenceFulfilled")
         .withArgs(jobId, c.other!.address, anyValue, anyValue, "");
       expect(await c.hub.creditOf(c.other!.address, NATIVE)).to.equal(OPERATOR_REWARD);
       expect(await c.hub.creditOf(c.operator!.address, NATIVE)).to.equal(0n);
     });
 
-    it("serves every job with the same model version and input: a proof binds model, input and output, not the job", async function () {
+    it("serves the one job it was made for: each job with the same version and input needs its own proof", async function () {
       const { c, jobId, job } = await irisJob();
       const second = await zkRequest(c, IRIS_INPUT);
       await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(jobId, job, irisProof));
-      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(second.jobId, second.job, irisProof));
+      await expectRefused(
+        c, zkFulfillArgs(second.jobId, second.job, irisProof),
+        "ZkProofInvalid", [second.jobId, await c.groth16.getAddress()],
+      );
+      const own = await prove(c.weights, IRIS_INPUT, { jobId: second.jobId, submitter: c.operator!.address });
+      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(second.jobId, second.job, own));
       expect((await c.hub.getJob(second.jobId))[0]).to.equal(FULFILLED);
       expect(await c.hub.creditOf(c.operator!.address, NATIVE)).to.equal(2n * OPERATOR_REWARD);
     });
@@ -160,7 +193,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
   });
 
   describe("public signals", function () {
-    it("packs input and output exactly like the SDK's zkPublicSignals, on hundreds of tensors with edge values", async function () {
+    it("packs input, output and job binding exactly like the SDK's zkPublicSignals, on hundreds of cases with edge values", async function () {
       const c = await networkHelpers.loadFixture(zkFixture);
       const r = rng(99);
       const i8 = [-128n, -1n, 0n, 1n, 127n];
@@ -179,10 +212,16 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         ]);
       }
       const commitment = irisProof.commitment;
+      const jobIds = [0n, 1n, 2n ** 64n, BN254_SCALAR_FIELD - 1n];
+      const submitters = [ethersLib.ZeroAddress, "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF", c.operator!.address];
+      let k = 0;
       for (const [x, y] of cases) {
-        const onChain = await c.zk.publicSignals(encodeTensor(x), encodeTensor(y), bytes32(commitment));
+        const jobId = k < 12 ? jobIds[k % 4]! : r(1n << 64n);
+        const submitter = k < 12 ? submitters[k % 3]! : ethersLib.getAddress(bytes32(r(1n << 160n)).slice(26));
+        k++;
+        const onChain = await c.zk.publicSignals(encodeTensor(x), encodeTensor(y), bytes32(commitment), jobId, submitter);
         expect([...onChain], `x=${x.values} y=${y.values}`).to.deep.equal([
-          ...zkPublicSignals({ input: x, output: y, commitment }),
+          ...zkPublicSignals({ input: x, output: y, commitment, jobId, submitter: submitter as `0x${string}` }),
         ]);
       }
       expect(cases.length).to.equal(200);
@@ -194,33 +233,40 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         encodeTensor(IRIS_INPUT),
         encodeTensor(irisProof.output),
         bytes32(irisProof.commitment),
+        FIRST_JOB,
+        c.operator!.address,
       );
       expect([...onChain]).to.deep.equal([...irisProof.publicSignals]);
+      expect(onChain[3]).to.equal(FIRST_JOB);
+      expect(onChain[4]).to.equal(BigInt(c.operator!.address));
     });
 
     it("refuses a version whose commitment is not below the field modulus (an alias of a valid one)", async function () {
       const c = await networkHelpers.loadFixture(zkFixture);
       const aliased = irisProof.commitment + BN254_SCALAR_FIELD;
       const version = await c.zkVersion({ artifactHash: ethersLib.id("aliased"), zkModelCommitment: bytes32(aliased) });
-      const { jobId, job } = await zkRequest(c, IRIS_INPUT, { version });
-      await expectRefused(
-        c, zkFulfillArgs(jobId, job, irisProof),
-        "ZkPublicSignalOutOfField", [0n, aliased],
-      );
+      // Refused at request: no proof could ever settle the job.
+      await expectRequestRefused(c, encodeTensor(IRIS_INPUT), "ZkPublicSignalOutOfField", [0n, aliased], version);
     });
 
     it("guards every signal against the modulus; the packed tensors cannot reach it (tested by direct call)", async function () {
-      // Only the commitment (a free bytes32 in the registry) can be >= r. packedInput < 2^32 and
-      // packedOutput < 2^96 by construction, so their guard is unreachable: show the largest packings are < r.
+      // Only the commitment (a free bytes32 in the registry) and the job id can be >= r. packedInput < 2^32,
+      // packedOutput < 2^96 and the submitter < 2^160 by construction: show the largest values are < r.
       const c = await networkHelpers.loadFixture(zkFixture);
       const maxIn = encodeTensor(tensor("int8", [1, 4], [127, 127, 127, 127]));
       const maxOut = encodeTensor(int32Output([(1n << 31n) - 1n, (1n << 31n) - 1n, (1n << 31n) - 1n]));
-      const top = await c.zk.publicSignals(maxIn, maxOut, bytes32(BN254_SCALAR_FIELD - 1n));
-      expect([...top]).to.deep.equal([BN254_SCALAR_FIELD - 1n, (1n << 32n) - 1n, (1n << 96n) - 1n]);
+      const maxAddress = "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF";
+      const top = await c.zk.publicSignals(maxIn, maxOut, bytes32(BN254_SCALAR_FIELD - 1n), BN254_SCALAR_FIELD - 1n, maxAddress);
+      expect([...top]).to.deep.equal([
+        BN254_SCALAR_FIELD - 1n, (1n << 32n) - 1n, (1n << 96n) - 1n, BN254_SCALAR_FIELD - 1n, (1n << 160n) - 1n,
+      ]);
       for (const bad of [BN254_SCALAR_FIELD, ethersLib.MaxUint256]) {
-        await expect(c.zk.publicSignals(maxIn, maxOut, bytes32(bad)))
+        await expect(c.zk.publicSignals(maxIn, maxOut, bytes32(bad), 1n, maxAddress))
           .to.be.revertedWithCustomError(c.zk, "ZkPublicSignalOutOfField")
           .withArgs(0n, bad);
+        await expect(c.zk.publicSignals(maxIn, maxOut, bytes32(1n), bad, maxAddress))
+          .to.be.revertedWithCustomError(c.zk, "ZkPublicSignalOutOfField")
+          .withArgs(3n, bad);
       }
     });
   });
@@ -270,8 +316,10 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         "ZkProofInvalid", [other.jobId, groth16],
       );
       const iris = await zkRequest(c, IRIS_INPUT);
+      // The other model's proof, made for this job and submitter: only the commitment differs.
+      const otherModel = await prove(OTHER_WEIGHTS, IRIS_INPUT, { jobId: iris.jobId, submitter: c.operator!.address });
       await expectRefused(
-        c, zkFulfillArgs(iris.jobId, iris.job, otherModelProof),
+        c, zkFulfillArgs(iris.jobId, iris.job, otherModel),
         "ZkProofInvalid", [iris.jobId, groth16],
       );
     });
@@ -321,13 +369,9 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       ["uint8 [1,4]", encodeTensor(tensor("uint8", [1, 4], [82, 56, 22, 3])), 5n, [1n, 4n]],
     ];
     for (const [name, bytes, dtype, shape] of wrongInputs) {
-      it(`an input tensor of the wrong type: ${name}`, async function () {
+      it(`an input tensor of the wrong type: ${name} (already at request)`, async function () {
         const c = await networkHelpers.loadFixture(zkFixture);
-        const { jobId, job } = await zkRequest(c, bytes);
-        await expectRefused(
-        c, zkFulfillArgs(jobId, job, irisProof, { input: bytes }),
-          "ZkUnexpectedTensorType", [Role.Input, dtype, shape, 1n, [1n, 4n]],
-        );
+        await expectRequestRefused(c, bytes, "ZkUnexpectedTensorType", [Role.Input, dtype, shape, 1n, [1n, 4n]]);
       });
     }
 
@@ -356,12 +400,9 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
         "0x02" + canonical.slice(4), // format version 2
         "0x0109" + canonical.slice(6), // unknown dtype code 9
       ];
+      // Inputs are refused at request already.
       for (const bytes of badInputs) {
-        const { jobId, job } = await zkRequest(c, bytes);
-        await expectRefused(
-        c, zkFulfillArgs(jobId, job, irisProof, { input: bytes }),
-          "ZkTensorNotCanonical", [Role.Input, BigInt(ethersLib.dataLength(bytes))],
-        );
+        await expectRequestRefused(c, bytes, "ZkTensorNotCanonical", [Role.Input, BigInt(ethersLib.dataLength(bytes))]);
       }
       const { jobId, job } = await zkRequest(c, IRIS_INPUT);
       const truncated = encodeTensor(irisProof.output).slice(0, -2);
@@ -393,6 +434,64 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
           "ZkMalformedAttestation", [BigInt(ethersLib.dataLength(attestation))],
         );
       }
+    });
+  });
+
+  describe("circuit allow-list (governance)", function () {
+    it("allows and disallows a verifier's code for a key hash, with an event; a disallowed circuit verifies nothing", async function () {
+      const { c, jobId, job } = await irisJob();
+      const groth16 = await c.groth16.getAddress();
+      await expect(c.zk.connect(c.governance).setCircuitAllowed(c.groth16CodeHash, c.vkHash, false))
+        .to.emit(c.zk, "ZkCircuitPolicyUpdated")
+        .withArgs(c.groth16CodeHash, c.vkHash, false);
+      expect(await c.zk.isCircuitAllowed(c.groth16CodeHash, c.vkHash)).to.equal(false);
+      await expectRefused(c, zkFulfillArgs(jobId, job, irisProof), "ZkCircuitNotAllowed", [groth16, c.groth16CodeHash, c.vkHash]);
+      await expect(c.zk.connect(c.governance).setCircuitAllowed(c.groth16CodeHash, c.vkHash, true))
+        .to.emit(c.zk, "ZkCircuitPolicyUpdated")
+        .withArgs(c.groth16CodeHash, c.vkHash, true);
+      await c.hub.connect(c.operator!).fulfill(...zkFulfillArgs(jobId, job, irisProof));
+      expect((await c.hub.getJob(jobId))[0]).to.equal(FULFILLED);
+    });
+
+    it("refuses a zero code hash, the code hash of an account without code, a zero key hash, and an update that changes nothing", async function () {
+      const c = await networkHelpers.loadFixture(zkFixture);
+      const gov = c.zk.connect(c.governance);
+      const emptyCode = ethersLib.keccak256("0x");
+      for (const [codehash, vk] of [
+        [ethersLib.ZeroHash, c.vkHash],
+        [emptyCode, c.vkHash],
+        [c.groth16CodeHash, ethersLib.ZeroHash],
+      ] as const) {
+        await expect(gov.setCircuitAllowed(codehash, vk, true))
+          .to.be.revertedWithCustomError(c.zk, "ZkInvalidCircuit")
+          .withArgs(codehash, vk);
+      }
+      await expect(gov.setCircuitAllowed(c.groth16CodeHash, c.vkHash, true))
+        .to.be.revertedWithCustomError(c.zk, "ZkCircuitPolicyUnchanged")
+        .withArgs(c.groth16CodeHash, c.vkHash, true);
+      const other = ethersLib.id("another key");
+      await expect(gov.setCircuitAllowed(c.groth16CodeHash, other, false))
+        .to.be.revertedWithCustomError(c.zk, "ZkCircuitPolicyUnchanged")
+        .withArgs(c.groth16CodeHash, other, false);
+      expect(await c.zk.isCircuitAllowed(c.groth16CodeHash, c.vkHash)).to.equal(true);
+      expect(await c.zk.isCircuitAllowed(c.groth16CodeHash, other)).to.equal(false);
+    });
+
+    it("checkRequest accepts an allowed version with a canonical int8 [1,4] input, reading the registry it is given", async function () {
+      const c = await networkHelpers.loadFixture(zkFixture);
+      const hub = await c.hub.getAddress();
+      await c.zk["checkRequest(address,bytes32,uint32,bytes)"](hub, c.modelId, ZK_VERSION, encodeTensor(IRIS_INPUT));
+      await c.zk["checkRequest(address,bytes32,uint32,bytes)"](hub, c.modelId, ZK_VERSION, encodeTensor(OTHER_INPUT));
+      // A version without a ZK circuit (the TEE fixture's version 1): all zeros, never allowed.
+      await expect(c.zk["checkRequest(address,bytes32,uint32,bytes)"](hub, c.modelId, 1, encodeTensor(IRIS_INPUT)))
+        .to.be.revertedWithCustomError(c.zk, "ZkCircuitNotAllowed")
+        .withArgs(ethersLib.ZeroAddress, ethersLib.ZeroHash, ethersLib.ZeroHash);
+      // A commitment that is not a field element could never be proven against.
+      const aliased = irisProof.commitment + BN254_SCALAR_FIELD;
+      const version = await c.zkVersion({ artifactHash: ethersLib.id("aliased"), zkModelCommitment: bytes32(aliased) });
+      await expect(c.zk["checkRequest(address,bytes32,uint32,bytes)"](hub, c.modelId, version, encodeTensor(IRIS_INPUT)))
+        .to.be.revertedWithCustomError(c.zk, "ZkPublicSignalOutOfField")
+        .withArgs(0n, aliased);
     });
   });
 

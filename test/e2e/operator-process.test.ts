@@ -80,11 +80,13 @@ describe("end to end on a hardhat node with the operator as a separate process",
     };
 
     // Deploy with the Ignition module, then set up a model, a measurement and an operator, all through the CLI.
-    await ok(["deploy", "--deployment-id", `e2e-${node.port}`], gov);
+    // A zero governance delay: each governance call is scheduled through the timelock and executed at once.
+    await ok(["deploy", "--deployment-id", `e2e-${node.port}`, "--governance-delay", "0"], gov);
     const deployment = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex; zkVerifier: Hex };
     const hub = deployment.hub;
     expect(deployment.zkVerifier).to.match(/^0x[0-9a-fA-F]{40}$/);
-    await ok(["governance", "approve-measurement", "e2e-enclave-v1"], gov);
+    const approved = await ok(["governance", "approve-measurement", "e2e-enclave-v1"], gov);
+    expect(approved.stdout).to.contain("scheduled through timelock").and.contain("(operation 0x").and.contain("and executed");
     await ok(["model", "register", "iris-mlp"], owner);
     const modelId = modelIdOf(privateKeyToAccount(owner).address, "iris-mlp");
     await ok(["model", "publish", modelId, "--file", "models/iris-mlp.onnx", "--uri", "file:models/iris-mlp.onnx",

@@ -1,6 +1,6 @@
 /**
  * End to end, over real JSON-RPC on a `hardhat node` process: the system deployed with the Ignition module
- * (`verity deploy`, which plugs in the ZkVerifier that settles OPTIMISTIC challenges), the model published and the
+ * (`verity deploy`: the OPTIMISTIC dispute game and the ZkVerifier that settles its challenges), the model published and the
  * operators staked through the CLI. A dishonest staked operator proposes a wrong OPTIMISTIC result with the SDK;
  * the watcher re-executes the model, challenges with its bond, proves the true output and settles the challenge:
  * the dishonest operator is slashed, the challenger withdraws the slashed stake, the job is final with ONNX
@@ -73,7 +73,7 @@ describe("end to end on a hardhat node: a dishonest optimistic result is challen
     // Deploy with Ignition (hub, registry, ZkVerifier on mode 2, the circuit's Groth16 verifier); publish the model
     // for ZK and OPTIMISTIC (the circuit is the deployment's); the two proposers stake.
     await ok(["deploy", "--deployment-id", `e2e-optimistic-${node.port}`], gov);
-    const deployment = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex; operatorRegistry: Hex };
+    const deployment = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex; operatorRegistry: Hex; optimisticGame: Hex };
     const { hub, operatorRegistry } = deployment;
     await ok(["model", "register", "iris-mlp"], owner);
     const modelId = modelIdOf(privateKeyToAccount(owner).address, "iris-mlp");
@@ -127,11 +127,12 @@ describe("end to end on a hardhat node: a dishonest optimistic result is challen
     const [fulfilled] = await publicClient.getContractEvents({ address: hub, abi: inferenceHubAbi, eventName: "InferenceFulfilled", args: { jobId }, fromBlock: 0n });
     expect(fulfilled!.args.output).to.equal(trueOutput);
 
-    // The liar lost its slash amount of stake; the challenger's slash credit was withdrawn by the watcher.
+    // The liar lost its locked slash amount of stake (half to the challenger, half burned); the challenger's slash
+    // credit was withdrawn by the watcher.
     expect(dishonestStake - (await stakeOf(dishonest.account.address))).to.equal(SLASH);
     for (let i = 0; i < 100 && !watcherEvents.some((e) => e.type === "credits-withdrawn"); i++) await new Promise((r) => setTimeout(r, 100));
     const withdrawn = watcherEvents.find((e) => e.type === "credits-withdrawn") as Extract<WatcherEvent, { type: "credits-withdrawn" }>;
-    expect(withdrawn.slashCredit).to.equal(SLASH);
+    expect(withdrawn.slashCredit).to.equal(SLASH / 2n);
     const [slashWithdrawal] = await publicClient.getContractEvents({
       address: operatorRegistry,
       abi: operatorRegistryAbi,
@@ -139,7 +140,8 @@ describe("end to end on a hardhat node: a dishonest optimistic result is challen
       args: { account: challenger.account.address },
       fromBlock: 0n,
     });
-    expect(slashWithdrawal!.args.amount).to.equal(SLASH);
+    expect(slashWithdrawal!.args.amount).to.equal(SLASH / 2n);
+    expect(await publicClient.readContract({ address: operatorRegistry, abi: operatorRegistryAbi, functionName: "burned" })).to.equal(SLASH / 2n);
     expect(await publicClient.readContract({ address: operatorRegistry, abi: operatorRegistryAbi, functionName: "slashCreditOf", args: [challenger.account.address] })).to.equal(0n);
 
     // verifyJob tells the story from chain data, re-verifying the resolution's proof against the on-chain vkey hash.
@@ -149,10 +151,28 @@ describe("end to end on a hardhat node: a dishonest optimistic result is challen
     expect(report.optimistic!.state).to.equal("final");
     expect(report.optimistic!.proposal!.proposer).to.equal(dishonest.account.address);
     expect(report.optimistic!.challenge!.challenger).to.equal(challenger.account.address);
-    expect(report.optimistic!.resolution).to.deep.include({ proposalUpheld: false, slashed: SLASH, proofValid: true });
+    expect(report.optimistic!.resolution).to.deep.include({
+      proposalUpheld: false,
+      slashed: SLASH / 2n,
+      burned: SLASH / 2n,
+      resolver: challenger.account.address,
+      proofValid: true,
+    });
+    expect(report.optimistic!.game).to.equal(deployment.optimisticGame);
     const cli = await verity(["job", "verify", `${jobId}`], env(requesterKey));
     expect(cli.code, cli.stderr).to.equal(0);
-    expect(cli.stdout).to.match(/slashing/);
+    expect(cli.stdout).to.match(/slashing/).and.match(/reveal/).and.match(/payouts/);
+    // The audit tells the dispute at the game: the commitment, the proposal, the challenge, the resolution, who was paid.
+    const audit = await verity(["job", "audit", `${jobId}`], env(requesterKey));
+    expect(audit.code, audit.stderr).to.equal(0);
+    expect(audit.stdout, audit.stdout)
+      .to.contain("Dispute (the job's OPTIMISTIC game)")
+      .and.match(new RegExp(`game\\s+${deployment.optimisticGame}, challenges settled by ZK verifier`))
+      .and.match(new RegExp(`committed\\s+block \\d+ by ${dishonest.account.address}`))
+      .and.match(new RegExp(`challenged\\s+block \\d+ .* by ${challenger.account.address}`))
+      .and.match(new RegExp(`resolved\\s+block \\d+ by ${challenger.account.address} .*OVERTURNED`))
+      .and.match(/slashed\s+0\.25 ETH of the proposer's stake to the challenger \(slash credit\), 0\.25 ETH burned/)
+      .and.match(new RegExp(`bond\\s+0\\.2 ETH to ${challenger.account.address}`));
 
     // An honest operator node proposes a second job; the window passes on the node's clock; the node finalizes it.
     const nodeEvents: OperatorEvent[] = [];

@@ -9,6 +9,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { encodeProofForSolidity } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType } from "../../sdk/src/prover/prove.js";
+import type { OptimisticGame } from "../../types/ethers-contracts/index.js";
 import {
   MODEL_FEE,
   MODE_OPTIMISTIC,
@@ -22,7 +23,7 @@ import {
   now,
   parseRequested,
 } from "./verity.js";
-import { IRIS_INPUT, deployWithZkModel, proofTuple, zkAttestation } from "./zk.js";
+import { IRIS_INPUT, deployWithZkModel, proofTuple, prove, zkAttestation } from "./zk.js";
 
 /** Every job status, including the OPTIMISTIC ones (`JobStatus` in ./hub.ts has the first four). */
 export const Status = { None: 0n, Pending: 1n, Fulfilled: 2n, Refunded: 3n, Proposed: 4n, Challenged: 5n } as const;
@@ -35,7 +36,9 @@ export const FEE = MODEL_FEE + OPERATOR_REWARD;
 export const TOKEN_FEE = TOKEN_MODEL_FEE + 1_000_000n;
 export const QUORUM_STAKE = ethersLib.parseEther("1");
 export const MIN_CHALLENGE_WINDOW = 600n;
-export const MAX_CHALLENGE_WINDOW = 7n * 24n * 3600n;
+export const MAX_CHALLENGE_WINDOW = 3n * 24n * 3600n;
+/** The fixture game's least OPTIMISTIC bond. */
+export const MIN_BOND = ethersLib.parseEther("0.01");
 export const WINDOW = 3600n;
 export const BOND = ethersLib.parseEther("0.1");
 export const SLASH = ethersLib.parseEther("0.5");
@@ -93,7 +96,16 @@ export async function deployWithAllModes(ethers: HardhatEthers) {
   await c.operators.connect(smallStake).stake(ethersLib.parseEther("0.1"), { value: ethersLib.parseEther("0.1") });
   await c.operators.connect(unbonding).stake(QUORUM_STAKE, { value: QUORUM_STAKE });
   await c.operators.connect(unbonding).requestUnstake(QUORUM_STAKE);
-  return { ...c, quorum, unstaked, smallStake, unbonding, challenger };
+  // OPTIMISTIC mode: the dispute game, settled by the fixture's ZK verifier.
+  const game = (await ethers.deployContract("OptimisticGame", [
+    await c.hub.getAddress(),
+    await c.zk.getAddress(),
+    MIN_BOND,
+  ])) as unknown as OptimisticGame;
+  await c.hub.setVerifier(MODE_OPTIMISTIC, await game.getAddress());
+  // QUORUM disputes: a ZK proof of the true output slashes the signers of a wrong vote.
+  await c.operators.setDisputeVerifier(await c.zk.getAddress());
+  return { ...c, quorum, unstaked, smallStake, unbonding, challenger, game };
 }
 
 export type ModesSetup = Awaited<ReturnType<typeof deployWithAllModes>>;
@@ -218,7 +230,38 @@ export function resolution(proved: ProveMlpReturnType) {
   return { result: inline(output), attestation, output };
 }
 
+/**
+ * The resolution of job `jobId` (input IRIS_INPUT) by `resolver`, the account that will call `resolveChallenge`:
+ * the proof is bound to both (memoized, see `prove`).
+ */
+export async function resolutionFor(c: ModesSetup, jobId: bigint, resolver: string) {
+  return resolution(await prove(c.weights, IRIS_INPUT, { jobId, submitter: resolver }));
+}
+
 /** Bond, window and slash amount of an optimistic job's params. */
 export function unpackOptimistic(params: bigint) {
   return { window: params & 0xffffffffn, bond: (params >> 32n) & ((1n << 96n) - 1n), slash: params >> 128n };
+}
+
+/** The fixture's default proposal salt. */
+export const SALT = ethersLib.id("verity proposal salt");
+
+/**
+ * Commits to `output` for an OPTIMISTIC job from `from` (default: the fixture's operator), then reveals it with the
+ * job's bond in the next block (the game's commit-reveal). Returns the reveal's transaction.
+ */
+export async function commitAndPropose(
+  c: ModesSetup,
+  jobId: bigint,
+  job: JobStruct,
+  output: string,
+  from: HardhatEthersSigner = c.operator,
+  opts: { salt?: string; value?: bigint } = {},
+) {
+  const salt = opts.salt ?? SALT;
+  const commitment = await c.game.proposalCommitment(jobId, from.address, ethersLib.keccak256(output), salt);
+  await (await c.game.connect(from).commitProposal(jobId, commitment)).wait();
+  return c.game.connect(from).proposeResult(jobId, job, inline(output), salt, {
+    value: opts.value ?? unpackOptimistic(BigInt(job.params)).bond,
+  });
 }

@@ -197,6 +197,7 @@ export function jobToStruct(j: JobTuple): JobStruct {
     protocolFeeBps: j.protocolFeeBps,
     inputHash: j.inputHash,
     params: j.params,
+    verifier: j.verifier,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * ZK-mode fixtures on top of the shared ones (./verity.ts): deploys the generated Groth16 verifier and the
- * ZkVerifier, plugs it into the hub for mode 2, publishes the Iris model as a ZK version (real weights commitment
- * and verifying-key hash), and builds requests, proofs and attestations for it.
+ * ZkVerifier (owned by governance, which allows the Groth16 verifier's code hash for its verifying key hash), plugs
+ * it into the hub for mode 2, publishes the Iris model as a ZK version (real weights commitment and verifying-key
+ * hash), and builds requests, proofs (bound to a job and a submitter) and attestations for it.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +13,13 @@ import type { Groth16VerifierMlp, ZkVerifier } from "../../types/ethers-contract
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { loadIrisModel, loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import type { MlpWeights } from "../../sdk/src/model/mlp.js";
-import { type Groth16VerifyingKey, type SolidityGroth16Proof, encodeProofForSolidity, vkeyHash } from "../../sdk/src/proofs/zk.js";
+import {
+  type Groth16VerifyingKey,
+  type SolidityGroth16Proof,
+  type ZkJobBinding,
+  encodeProofForSolidity,
+  vkeyHash,
+} from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
 import {
   MODEL_FEE,
@@ -42,15 +49,25 @@ export const bytes32 = (v: bigint) => ethersLib.toBeHex(v, 32);
 /** The fixture's Iris sample: quantized [5.1, 3.5, 1.4, 0.2] cm (setosa). */
 export const IRIS_INPUT: Tensor = tensor("int8", [1, 4], [82, 56, 22, 3]);
 
-/** The TEE fixture plus the ZK mode: Groth16 verifier, ZkVerifier on mode 2, the Iris model as a ZK version. */
+/** The runtime code hash of a deployed contract (what `ZkVerifier.setCircuitAllowed` takes). */
+export async function codeHashOf(ethers: HardhatEthers, address: string): Promise<string> {
+  return ethersLib.keccak256(await ethers.provider.getCode(address));
+}
+
+/**
+ * The TEE fixture plus the ZK mode: Groth16 verifier, ZkVerifier on mode 2 (owned by governance, the Groth16
+ * verifier allowed for the repo's verifying key hash), the Iris model as a ZK version.
+ */
 export async function deployWithZkModel(ethers: HardhatEthers) {
   const c = await deployWithTeeModel(ethers);
   const groth16 = (await ethers.deployContract("Groth16VerifierMlp")) as unknown as Groth16VerifierMlp;
-  const zk = (await ethers.deployContract("ZkVerifier")) as unknown as ZkVerifier;
+  const zk = (await ethers.deployContract("ZkVerifier", [c.governance.address])) as unknown as ZkVerifier;
   await c.hub.setVerifier(MODE_ZK, await zk.getAddress());
   const iris = loadIrisModel();
   const commitment = await modelCommitment(iris.weights);
   const vkHash = vkeyHash(loadZkVkey());
+  const groth16CodeHash = await codeHashOf(ethers, await groth16.getAddress());
+  await zk.connect(c.governance).setCircuitAllowed(groth16CodeHash, vkHash, true);
   const zkVersion = async (overrides: Parameters<typeof versionParams>[0] = {}) => {
     const params = versionParams({
       artifactHash: ethersLib.keccak256(loadIrisOnnx()),
@@ -67,7 +84,7 @@ export async function deployWithZkModel(ethers: HardhatEthers) {
   };
   const version = await zkVersion();
   if (version !== ZK_VERSION) throw new Error(`the ZK version is ${version}, expected ${ZK_VERSION}`);
-  return { ...c, groth16, zk, iris, weights: iris.weights, commitment, vkHash, zkVersion };
+  return { ...c, groth16, zk, iris, weights: iris.weights, commitment, vkHash, groth16CodeHash, zkVersion };
 }
 
 export type ZkSetup = Awaited<ReturnType<typeof deployWithZkModel>>;
@@ -105,12 +122,18 @@ export function proofTuple(p: SolidityGroth16Proof): ProofTuple {
 }
 
 const proofCache = new Map<string, Promise<ProveMlpReturnType>>();
-/** proveMlp, memoized per (weights, input): a proof does not depend on the job, only on model, input and output. */
-export function prove(weights: MlpWeights, input: Tensor): Promise<ProveMlpReturnType> {
-  const key = JSON.stringify([weights, input.values], (_, v) => (typeof v === "bigint" ? v.toString() : v));
+/**
+ * proveMlp, memoized per (weights, input, jobId, submitter): a proof holds for one model, input and output, and for
+ * one job and the one account that submits it. Fixtures reset the chain, so the same job ids come back.
+ */
+export function prove(weights: MlpWeights, input: Tensor, binding: { jobId: bigint; submitter: string }): Promise<ProveMlpReturnType> {
+  const { jobId, submitter } = binding;
+  const key = JSON.stringify([weights, input.values, jobId, submitter.toLowerCase()], (_, v) =>
+    typeof v === "bigint" ? v.toString() : v,
+  );
   let p = proofCache.get(key);
   if (!p) {
-    p = proveMlp({ weights, input, artifacts: ZK_ARTIFACTS });
+    p = proveMlp({ weights, input, artifacts: ZK_ARTIFACTS, jobId, submitter: submitter as ZkJobBinding["submitter"] });
     proofCache.set(key, p);
   }
   return p;

@@ -21,13 +21,12 @@ import {
   zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployContract, getContractEvents, getTransactionCount, writeContract } from "viem/actions";
+import { getContractEvents, getTransactionCount } from "viem/actions";
 import {
   type Tensor,
   approveMeasurement,
   decodeTensor,
   deployVerity,
-  groth16VerifierMlpAbi,
   inferenceHubAbi,
   publishVersionSync,
   registerEnclaveKey,
@@ -35,11 +34,9 @@ import {
   requestInferenceSync,
   setMeasurementAllowed,
   stake,
-  zkVerifierAbi,
 } from "../../sdk/src/index.js";
-import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/model/iris.js";
-import { type Groth16VerifyingKey, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { type Groth16VerifyingKey, type ZkJobBinding, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
 import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import {
   type OperatorEvent,
@@ -70,7 +67,7 @@ export const FLOWERS: Tensor[] = [
 export { connect, mined, type Connection };
 
 /**
- * Deploys with the SDK: version 1 of "iris-mlp" is the real ONNX file (TEE and ZK, with the real weights'
+ * Deploys with the SDK (hub, registry, ZK verifier and reference circuit, OPTIMISTIC game): version 1 of "iris-mlp" is the real ONNX file (TEE and ZK, with the real weights'
  * commitment and the circuit's verifier), version 2 names the same file with a wrong artifact hash, version 3 is a
  * valid version the node does not serve; "other-model" is a model the node does not serve at all.
  */
@@ -78,12 +75,9 @@ export async function deployOperatorSystem(c: Connection) {
   const deployment = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address });
   const { hub, operatorRegistry } = deployment;
 
-  const groth16 = await mined(c, await deployContract(c.governance, { abi: groth16VerifierMlpAbi, bytecode: groth16VerifierMlpBytecode }));
-  const zk = await mined(c, await deployContract(c.governance, { abi: zkVerifierAbi, bytecode: zkVerifierBytecode }));
-  await mined(
-    c,
-    await writeContract(c.governance, { address: hub, abi: inferenceHubAbi, functionName: "setVerifier", args: [2, zk.contractAddress!] }),
-  );
+  // deployVerity plugs in the ZK verifier (mode 2) with the reference circuit's Groth16 verifier allowed, and the
+  // OPTIMISTIC dispute game (mode 4) settled by it.
+  const groth16 = { contractAddress: deployment.groth16VerifierMlp };
 
   const { modelId } = await registerModelSync(c.modelOwner, { hub, name: "iris-mlp" });
   const vkey = JSON.parse(readFileSync(path.join(ROOT, "circuits/build/verification_key.json"), "utf8")) as Groth16VerifyingKey;
@@ -244,8 +238,11 @@ export function countingEnclave(base: LocalAccount): { enclave: LocalAccount; si
 
 export const NATIVE = zeroAddress;
 
-/** Re-checks a ZK attestation's Groth16 proof in TypeScript against the circuit's verifying key. */
-export async function proofFromAttestationIsValid(attestation: Hex): Promise<boolean> {
+/**
+ * Re-checks a ZK attestation's Groth16 proof in TypeScript against the circuit's verifying key, for the job and the
+ * account that submitted (or will submit) it.
+ */
+export async function proofFromAttestationIsValid(attestation: Hex, binding: ZkJobBinding): Promise<boolean> {
   const [a, b, cc, input, output] = decodeAbiParameters(
     [{ type: "uint256[2]" }, { type: "uint256[2][2]" }, { type: "uint256[2]" }, { type: "bytes" }, { type: "bytes" }],
     attestation,
@@ -264,6 +261,7 @@ export async function proofFromAttestationIsValid(attestation: Hex): Promise<boo
     input: decodeTensor(input),
     output: decodeTensor(output),
     commitment: await modelCommitment(IRIS.weights),
+    ...binding,
   });
   return verifyMlpProof({ proof, publicSignals, vkey });
 }

@@ -26,7 +26,14 @@ import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { vkeyHash } from "../../sdk/src/proofs/zk.js";
 import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
-import { type OperatorEvent, type OperatorNodeOptions, createOperatorNode } from "../../sdk/src/operator/index.js";
+import {
+  type OperatorEvent,
+  type OperatorNodeOptions,
+  type WatcherEvent,
+  type WatcherOptions,
+  createOperatorNode,
+  createWatcher,
+} from "../../sdk/src/operator/index.js";
 import { type Connection, FEE, IRIS, MODEL_FEE, ROOT, deployOperatorSystem, mined, tempStateFile } from "./helpers.js";
 
 export const QUORUM_STAKE = parseEther("1");
@@ -130,6 +137,23 @@ export function makeModesNode(
     ...overrides,
   };
   return { node: createOperatorNode(options), events, options };
+}
+
+/** The fixture challenger's watcher of the consensus model, with its events; override any option. */
+export function makeWatcher(c: Connection, s: ModesSystem, overrides: Partial<WatcherOptions> = {}) {
+  const events: WatcherEvent[] = [];
+  const watcher = createWatcher({
+    publicClient: c.publicClient,
+    walletClient: s.challenger.wallet,
+    hub: s.hub,
+    models: [{ modelId: s.consensusModelId, version: s.consensusVersion, weights: IRIS.weights }],
+    modelDir: ROOT,
+    fromBlock: s.startBlock,
+    pollingIntervalMs: 20,
+    logger: (e) => events.push(e),
+    ...overrides,
+  });
+  return { watcher, events };
 }
 
 /** An account's bonded stake. */

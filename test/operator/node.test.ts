@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type LocalAccount, decodeAbiParameters, decodeFunctionData, keccak256, parseEther, toHex } from "viem";
+import { type LocalAccount, decodeAbiParameters, decodeFunctionData, isAddressEqual, keccak256, parseEther, toHex } from "viem";
 import {
   type Tensor,
   decodeTensor,
@@ -118,7 +118,11 @@ describe("operator node", function () {
     );
     expect(keccak256(attInput)).to.equal(job.job.inputHash);
     expect(attOutput).to.equal(encodeTensor(output));
-    expect(await proofFromAttestationIsValid(attestation)).to.equal(true);
+    // Bound to this job and to the node's account, which sent the fulfilment.
+    expect(isAddressEqual(tx.from, s.operatorAccount.address)).to.equal(true);
+    expect(await proofFromAttestationIsValid(attestation, { jobId, submitter: s.operatorAccount.address })).to.equal(true);
+    expect(await proofFromAttestationIsValid(attestation, { jobId: jobId + 1n, submitter: s.operatorAccount.address })).to.equal(false);
+    expect(await proofFromAttestationIsValid(attestation, { jobId, submitter: c.other.account.address })).to.equal(false);
   });
 
   it("refuses to prove with ZK weights that are not the version's commitment: the job fails, nothing is sent", async function () {

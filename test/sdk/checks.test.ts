@@ -54,6 +54,7 @@ const JOB: JobStruct = {
   protocolFeeBps: 0,
   inputHash: keccak256(INPUT),
   params: 0n,
+  verifier: zeroAddress,
 };
 
 const VERSION: ModelVersion = {

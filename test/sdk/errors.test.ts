@@ -17,6 +17,8 @@ import {
   requestInferenceSync,
   toVerityError,
   waitForResult,
+  optimisticGameAbi,
+  verityTimelockAbi,
   withdraw,
   zkVerifierAbi,
 } from "../../sdk/src/index.js";
@@ -107,6 +109,24 @@ describe("SDK errors", function () {
       const err = new ContractRevertError({ data });
       expect(err.errorName).to.equal("ZkProofInvalid");
       expect(err.args).to.deep.equal([3n, zeroAddress]);
+      // The OPTIMISTIC dispute game's errors and the governance timelock's decode the same way.
+      const game = new ContractRevertError({
+        data: encodeErrorResult({ abi: optimisticGameAbi, errorName: "GameNotCommitted", args: [7n, zeroAddress, keccak256("0x01")] }),
+      });
+      expect([game.errorName, game.args]).to.deep.equal(["GameNotCommitted", [7n, zeroAddress, keccak256("0x01")]]);
+      expect(game.shortMessage).to.equal(`Contract reverted: GameNotCommitted(jobId: 7, proposer: ${zeroAddress}, commitment: ${keccak256("0x01")}).`);
+      const every = optimisticGameAbi.filter((x) => x.type === "error").map((x) => x.name);
+      expect(every).to.include.members(["GameWrongBond", "GameSelfChallenge", "GameResolutionClosed", "GameUseProposals"]);
+      for (const name of every) {
+        const item = optimisticGameAbi.find((x) => x.type === "error" && x.name === name) as { inputs: readonly { type: string }[] };
+        const args = item.inputs.map((i) => (i.type === "address" ? zeroAddress : i.type === "bytes32" ? keccak256("0x") : 1n));
+        const decoded = new ContractRevertError({ data: encodeErrorResult({ abi: optimisticGameAbi, errorName: name, args } as never) });
+        expect(decoded.errorName, name).to.equal(name);
+      }
+      const timelock = new ContractRevertError({
+        data: encodeErrorResult({ abi: verityTimelockAbi, errorName: "TimelockUnexpectedOperationState", args: [keccak256("0x"), toHex(4, { size: 32 })] }),
+      });
+      expect(timelock.errorName).to.equal("TimelockUnexpectedOperationState");
       const unknown = new ContractRevertError({ data: "0xdeadbeef" });
       expect(unknown.errorName).to.equal(undefined);
       expect(unknown.shortMessage).to.equal("Contract reverted: unknown error 0xdeadbeef.");

@@ -1,11 +1,12 @@
 /**
  * The SDK's QUORUM and OPTIMISTIC actions and their re-verification, on the in-process network with the real Iris
  * model and circuit: params packing, votes and attestations, fulfillQuorum (and its refusals), verifyJob's quorum
- * report; proposals finalized after the window, a wrong proposal challenged and settled by a ZK proof (the proposer
- * slashed), a challenge that expires; each with verifyJob's story of it.
+ * report; proposals (committed, then revealed at the job's dispute game) finalized after the window, a wrong
+ * proposal challenged and settled by a ZK proof (the proposer's locked stake slashed, half burned), a challenge that
+ * expires (the proposal stands); each with verifyJob's story of it, who was paid and why.
  */
 import { expect } from "chai";
-import { type Hex, encodeAbiParameters, keccak256, parseEther, zeroHash } from "viem";
+import { type Hex, encodeAbiParameters, encodeFunctionData, getAddress, keccak256, parseEther, zeroAddress, zeroHash } from "viem";
 import { readContract } from "viem/actions";
 import {
   ContractRevertError,
@@ -13,9 +14,11 @@ import {
   InvalidQuorumVoteError,
   JobModeMismatchError,
   QuorumNotReachedError,
+  UnknownDisputeGameError,
   type QuorumVote,
   type VerifyJobReport,
   challengeResult,
+  commitProposal,
   decodeOptimisticParams,
   decodeQuorumParams,
   encodeQuorumAttestation,
@@ -24,11 +27,16 @@ import {
   finalizeResult,
   fulfillQuorumSync,
   getJob,
+  getOptimisticJobData,
+  getProposal,
   getQuorumJobData,
   inferenceHubAbi,
   operatorRegistryAbi,
+  optimisticGameAbi,
   optimisticParams,
   parseQuorumAttestation,
+  proposalCommitment,
+  proposeResult,
   proposeResultSync,
   quorumParams,
   quorumVoteDigest,
@@ -36,6 +44,7 @@ import {
   requestInference,
   resolveChallenge,
   signQuorumVote,
+  toVerityError,
   verifyJob,
   verifyQuorumJobData,
   verityActions,
@@ -43,6 +52,7 @@ import {
   withdrawSlashCredit,
 } from "../../sdk/src/index.js";
 import { loadModel, proveMlp, releaseZkWorkers, runMlp, zkArtifactsIn } from "../../sdk/src/operator/index.js";
+import { verifyOptimisticJobData } from "../../sdk/src/proofs/verifyOptimisticJob.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { type Connection, FLOWERS, IRIS, connect } from "../operator/helpers.js";
@@ -98,10 +108,11 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
         expect(() => quorumParams(bad)).to.throw(InvalidParamsError);
       }
       for (const bad of [
-        { window: 599, bond: 1n },
-        { window: 7 * 24 * 3600 + 1, bond: 1n },
-        { window: 600, bond: 0n },
-        { window: 600, bond: 1n << 96n },
+        { window: 599, bond: 1n, slashAmount: 1n },
+        { window: 3 * 24 * 3600 + 1, bond: 1n, slashAmount: 1n },
+        { window: 600, bond: 0n, slashAmount: 1n },
+        { window: 600, bond: 1n << 96n, slashAmount: 1n },
+        { window: 600, bond: 1n, slashAmount: 0n },
         { window: 600, bond: 1n, slashAmount: 1n << 128n },
       ]) {
         expect(() => optimisticParams(bad)).to.throw(InvalidParamsError);
@@ -118,7 +129,7 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       const e2 = await rejectsWith(requestInference(c.requester, { ...base, mode: "optimistic", params: 10n | (1n << 32n) }), InvalidParamsError);
       expect(e2.shortMessage).to.include("window of 10 s");
       await rejectsWith(requestInference(c.requester, { ...base, mode: "optimistic", params: { k: 2 } }), InvalidParamsError);
-      await rejectsWith(requestInference(c.requester, { ...base, mode: "zk", params: { window: 600, bond: 1n } }), InvalidParamsError);
+      await rejectsWith(requestInference(c.requester, { ...base, mode: "zk", params: { window: 600, bond: 1n, slashAmount: 1n } }), InvalidParamsError);
       expect(await sentState(c, c.requester.account.address)).to.deep.equal(before);
       // Params as objects are packed for the request.
       const hash = await requestInference(c.requester, { ...base, mode: "quorum", params: { k: 2, minStake: 7n } });
@@ -254,7 +265,8 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       expect(open.optimistic!.state).to.equal("challenge-window-open");
       expect(check(open, "window").detail).to.include(`open until ${proposed.challengeWindowEnd}`);
       const early = await rejectsWith(finalizeResult(c.other, { hub: s.hub, jobId }), ContractRevertError);
-      expect(early.errorName).to.equal("HubChallengeWindowOpen");
+      expect(early.errorName).to.equal("GameChallengeWindowOpen");
+      expect(early.args).to.deep.equal([jobId, proposed.challengeWindowEnd]);
 
       await c.networkHelpers.time.increase(WINDOW + 1n);
       expect((await verifyJob(c.publicClient, { hub: s.hub, jobId })).optimistic!.state).to.equal("finalizable");
@@ -265,11 +277,66 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
 
       const report = await verifyJob(c.publicClient, { hub: s.hub, jobId, zkVerifyingKeys: ZK_KEYS });
       expect(report.verdict, JSON.stringify(report.checks.filter((x) => !x.ok))).to.equal("valid");
-      expect(report.optimistic).to.deep.include({ state: "final", challenge: undefined, resolution: undefined });
+      expect(report.optimistic).to.deep.include({ state: "final", outcome: "unchallenged", challenge: undefined, resolution: undefined, game: getAddress(s.optimisticGame) });
       expect(check(report, "challenge").detail).to.equal("nobody challenged the proposal within its window");
+      expect(check(report, "reveal").detail).to.include(`revealed commitment ${proposed.commitment}`);
+      expect(report.optimistic!.proposal!.committedAt).to.be.lessThan(proposed.receipt.blockNumber);
+      expect(report.optimistic!.payouts).to.deep.equal([{ account: s.operatorAccount.address, amount: BOND, why: "its own bond back" }]);
+
+      // The pure check says which check fails for a tampered story, and gives no verdict for a dispute it cannot read.
+      const data = await getOptimisticJobData(c.publicClient, { hub: s.hub, jobId });
+      const stolen = await verifyOptimisticJobData({ ...data, payouts: [{ account: s.challenger.account.address, amount: BOND }] });
+      expect([stolen.verdict, failing(stolen)]).to.deep.equal(["invalid", ["payouts"]]);
+      await rejectsWith(verifyOptimisticJobData({ ...data, game: { ...data.game, hub: s.operatorRegistry } }), UnknownDisputeGameError);
+      await rejectsWith(verifyOptimisticJobData({ ...data, game: { ...data.game, address: s.zkVerifier } }), UnknownDisputeGameError);
     });
 
-    it("settles a wrong proposal with a ZK proof: the proposer is slashed, the challenger wins and withdraws, the true output is recorded", async function () {
+    it("commits with a fresh random salt and reveals in a later block; commitProposal + proposeResult({ salt }) split the two; a copied reveal is refused", async function () {
+      const s = await c.networkHelpers.loadFixture(system);
+      const first = await requestMode(c, s, "optimistic", FLOWERS[5]!);
+      const second = await requestMode(c, s, "optimistic", FLOWERS[6]!);
+      const a = await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId: first.jobId, output: trueOutputs[5]! });
+      expect(a.salt).to.match(/^0x[0-9a-f]{64}$/);
+      expect(a.commitHash).to.match(/^0x[0-9a-f]{64}$/);
+      const commitReceipt = await c.publicClient.getTransactionReceipt({ hash: a.commitHash! });
+      expect(commitReceipt.blockNumber).to.be.lessThan(a.receipt.blockNumber);
+      expect(a.commitment).to.equal(
+        proposalCommitment({ jobId: first.jobId, proposer: s.operatorAccount.address, outputHash: keccak256(trueOutputs[5]!), salt: a.salt }),
+      );
+      expect(getAddress(a.game)).to.equal(getAddress(s.optimisticGame));
+
+      // The split: the commitment alone (nothing staked or paid), then its reveal with the returned salt.
+      const committed = await commitProposal(s.operatorWallet, { hub: s.hub, jobId: second.jobId, output: trueOutputs[6]! });
+      await c.publicClient.waitForTransactionReceipt({ hash: committed.hash });
+      expect(committed.salt).to.not.equal(a.salt);
+      expect((await getProposal(c.publicClient, { hub: s.hub, jobId: second.jobId })).proposer).to.equal(zeroAddress);
+      // Another account sending the same reveal: its commitment would name it, and there is none.
+      const copier = await fundedWallet(c, "reveal copier");
+      const reveal = encodeFunctionData({
+        abi: optimisticGameAbi,
+        functionName: "proposeResult",
+        args: [second.jobId, second.job, { output: trueOutputs[6]!, outputURI: "", outputHash: zeroHash }, committed.salt],
+      });
+      const copied = await c.publicClient.call({ account: copier.account, to: s.optimisticGame, data: reveal, value: BOND }).then(
+        () => undefined,
+        (e: unknown) => toVerityError(e) as ContractRevertError,
+      );
+      const copierCommitment = proposalCommitment({ jobId: second.jobId, proposer: copier.account.address, outputHash: keccak256(trueOutputs[6]!), salt: committed.salt });
+      expect([copied?.errorName, copied?.args]).to.deep.equal(["GameNotCommitted", [second.jobId, copier.account.address, copierCommitment]]);
+      const b = await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId: second.jobId, output: trueOutputs[6]!, salt: committed.salt });
+      expect(b).to.deep.include({ commitHash: undefined, commitment: committed.commitment, salt: committed.salt, proposer: s.operatorAccount.address });
+      // The stake is locked while the proposals are open: two slash amounts.
+      const operator = await readContract(c.publicClient, { address: s.operatorRegistry, abi: operatorRegistryAbi, functionName: "getOperator", args: [s.operatorAccount.address] });
+      expect(operator.locked).to.equal(2n * SLASH);
+      // A second proposal of a job (its commitment was spent by the reveal: it is committed again, then refused).
+      const again = await rejectsWith(
+        proposeResult(s.operatorWallet, { hub: s.hub, jobId: first.jobId, output: trueOutputs[5]!, salt: a.salt }),
+        ContractRevertError,
+      );
+      expect([again.errorName, again.args]).to.deep.equal(["GameAlreadyProposed", [first.jobId, s.operatorAccount.address]]);
+    });
+
+    it("settles a wrong proposal with a ZK proof: the proposer's locked stake is slashed (half to the challenger, half burned), the resolver is paid, the true output is recorded", async function () {
       const s = await c.networkHelpers.loadFixture(system);
       const input = FLOWERS[1]!;
       const { jobId } = await requestMode(c, s, "optimistic", input);
@@ -281,7 +348,10 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       expect([waiting.verdict, waiting.optimistic!.state]).to.deep.equal(["pending", "challenged"]);
       expect(waiting.optimistic!.challenge!.challenger).to.equal(challenger.account.address);
 
-      const proved = await proveMlp({ weights: IRIS.weights, input, artifacts: zkArtifactsIn() });
+      // Bound to the job and to the challenger, who sends resolveChallenge.
+      const proved = await proveMlp({
+        weights: IRIS.weights, input, artifacts: zkArtifactsIn(), jobId, submitter: challenger.account.address,
+      });
       expect(encodeTensor(proved.output)).to.equal(trueOutputs[1]);
       await c.publicClient.waitForTransactionReceipt({
         hash: await resolveChallenge(challenger.wallet, { hub: s.hub, jobId, output: proved.output, proof: proved.proof }),
@@ -294,13 +364,14 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
         functionName: "slashCreditOf",
         args: [challenger.account.address],
       });
-      expect(credit).to.equal(SLASH);
+      expect(credit).to.equal(SLASH / 2n);
+      expect(await readContract(c.publicClient, { address: s.operatorRegistry, abi: operatorRegistryAbi, functionName: "burned" })).to.equal(SLASH / 2n);
       const balance = await c.publicClient.getBalance({ address: challenger.account.address });
       const receipt = await c.publicClient.waitForTransactionReceipt({
         hash: await withdrawSlashCredit(challenger.wallet, { operatorRegistry: s.operatorRegistry }),
       });
       expect(await c.publicClient.getBalance({ address: challenger.account.address })).to.equal(
-        balance + SLASH - receipt.gasUsed * receipt.effectiveGasPrice,
+        balance + SLASH / 2n - receipt.gasUsed * receipt.effectiveGasPrice,
       );
 
       const result = await waitForResult(c.publicClient, { hub: s.hub, jobId, timeout: 5_000 });
@@ -309,25 +380,41 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       const report = await verifyJob(c.publicClient, { hub: s.hub, jobId, zkVerifyingKeys: ZK_KEYS });
       expect(report.verdict, JSON.stringify(report.checks.filter((x) => !x.ok))).to.equal("valid");
       expect(report.optimistic!.state).to.equal("final");
-      expect(report.optimistic!.resolution).to.deep.include({ proposalUpheld: false, slashed: SLASH, proofValid: true });
+      expect(report.optimistic!.resolution).to.deep.include({
+        proposalUpheld: false,
+        slashed: SLASH / 2n,
+        burned: SLASH / 2n,
+        resolver: challenger.account.address,
+        proofValid: true,
+      });
+      expect(report.optimistic!.outcome).to.equal("overturned");
       expect(check(report, "proof").detail).to.include("verifies (snarkjs)");
-      expect(check(report, "slashing").detail).to.include(`slashed ${SLASH}`);
+      expect(check(report, "slashing").detail).to.include(`lost its locked ${SLASH}`);
+      // The challenger resolved it too: its own bond back and the proposer's, in one credit.
+      expect(report.optimistic!.payouts.map((p) => [p.account, p.amount])).to.deep.equal([[challenger.account.address, 2n * BOND]]);
+      expect(check(report, "payouts").detail).to.include(`went to ${challenger.account.address} (the resolver)`);
       // Without the verifying key the proof cannot be re-checked: the report says so.
       const noKey = await verifyJob(c.publicClient, { hub: s.hub, jobId });
       expect(failing(noKey)).to.deep.equal(["verifyingKey", "proof"]);
     });
 
-    it("refunds an unresolved challenge after its resolution period; verifyJob reports no result", async function () {
+    it("lets the proposal stand when nobody resolves a challenge in time: the proposer takes the fee and both bonds", async function () {
       const s = await c.networkHelpers.loadFixture(system);
       const { jobId } = await requestMode(c, s, "optimistic", FLOWERS[2]!, { params: OPTIMISTIC });
       await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId, output: trueOutputs[2]! });
       await c.publicClient.waitForTransactionReceipt({ hash: await challengeResult(s.challenger.wallet, { hub: s.hub, jobId }) });
       await c.networkHelpers.time.increase(WINDOW + 1n);
       expect((await verifyJob(c.publicClient, { hub: s.hub, jobId })).optimistic!.state).to.equal("expirable");
+      const early = await rejectsWith(challengeResult(c.other, { hub: s.hub, jobId }), ContractRevertError);
+      expect(early.errorName).to.equal("GameAlreadyChallenged");
       await c.publicClient.waitForTransactionReceipt({ hash: await expireChallenge(c.other, { hub: s.hub, jobId }) });
+      const result = await waitForResult(c.publicClient, { hub: s.hub, jobId, timeout: 5_000 });
+      expect([result.outputBytes, result.operator]).to.deep.equal([trueOutputs[2], s.operatorAccount.address]);
       const report = await verifyJob(c.publicClient, { hub: s.hub, jobId });
-      expect([report.verdict, report.optimistic!.state]).to.deep.equal(["invalid", "expired"]);
+      expect(report.verdict, JSON.stringify(report.checks.filter((x) => !x.ok))).to.equal("valid");
+      expect(report.optimistic).to.deep.include({ state: "final", outcome: "challenge-expired" });
       expect(check(report, "resolution").detail).to.include("the challenge expired");
+      expect(report.optimistic!.payouts.map((p) => [p.account, p.amount])).to.deep.equal([[s.operatorAccount.address, 2n * BOND]]);
     });
 
     it("refuses to propose a job of another mode, and a proposal the registry does not back, with decoded errors", async function () {
@@ -336,11 +423,14 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       await rejectsWith(proposeResultSync(s.operatorWallet, { hub: s.hub, jobId: quorumJob, output: trueOutputs[4]! }), JobModeMismatchError);
       const { jobId } = await requestMode(c, s, "optimistic", FLOWERS[4]!);
       const err = await rejectsWith(proposeResultSync(s.challenger.wallet, { hub: s.hub, jobId, output: trueOutputs[4]! }), ContractRevertError);
-      expect(err.errorName).to.equal("HubProposerStakeTooLow");
+      expect(err.errorName).to.equal("OperatorInsufficientStake");
+      expect(err.args).to.deep.equal([s.challenger.account.address, SLASH, 0n]);
       // A proof of another output does not resolve: the ZK verifier refuses it.
       await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId, output: trueOutputs[4]! });
       await c.publicClient.waitForTransactionReceipt({ hash: await challengeResult(s.challenger.wallet, { hub: s.hub, jobId }) });
-      const proved = await proveMlp({ weights: IRIS.weights, input: FLOWERS[5]!, artifacts: zkArtifactsIn() });
+      const proved = await proveMlp({
+        weights: IRIS.weights, input: FLOWERS[5]!, artifacts: zkArtifactsIn(), jobId, submitter: s.challenger.account.address,
+      });
       const bad = await rejectsWith(
         resolveChallenge(s.challenger.wallet, {
           hub: s.hub,

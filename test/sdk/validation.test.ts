@@ -136,8 +136,10 @@ const without = (base: Params, ...keys: string[]) => Object.fromEntries(Object.e
 type Fixture = Awaited<ReturnType<typeof fulfilledJob>>;
 type Table = Record<string, { base: (s: Fixture) => Params; fields: Fields; special?: Case[] }>;
 
-const MODE_PARAMS = { zk: 0n, quorum: quorumParams({ k: 1 }), optimistic: optimisticParams({ window: 3600, bond: 1n }) };
+const MODE_PARAMS = { zk: 0n, quorum: quorumParams({ k: 1 }), optimistic: optimisticParams({ window: 3600, bond: 1n, slashAmount: 1n }) };
 const JOB_WRITE: Fields = { hub: "address", jobId: "bigint", job: "job?", account: "account?" };
+/** An OPTIMISTIC proposal (`proposeResult` and its Sync variant): a job write, the output, a salt, the waiting options. */
+const PROPOSAL: Fields = { ...JOB_WRITE, output: "tensor", salt: "bytes32?", pollingInterval: "number?", timeout: "number?" };
 const JOB_DATA: Fields = { hub: "address", jobId: "bigint", confirmations: "bigint?", chainId: "integer?", fromBlock: "bigint?" };
 /** A job write's parameters; the job struct in `mode` (with valid params) for the actions that refuse other modes. */
 const jobWrite = (s: Fixture, mode?: "zk" | "quorum" | "optimistic") => ({
@@ -181,6 +183,7 @@ const REQUEST_CASES: Case[] = [
   special("params.minStake", (b) => ({ ...b, mode: "quorum", params: { k: 2, minStake: 1 } })),
   special("params.bond", (b) => ({ ...b, mode: "optimistic", params: { window: 3600, bond: 1 } })),
   special("params.window", (b) => ({ ...b, mode: "optimistic", params: { window: "1h", bond: 1n } })),
+  special("params.slashAmount", (b) => ({ ...b, mode: "optimistic", params: { window: 3600, bond: 1n } })),
 ];
 const PUBLISH_CASES: Case[] = [
   special("modes", (b) => ({ ...b, modes: "tee" })),
@@ -206,7 +209,12 @@ const TABLE: Table = {
     base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
     fields: { hub: "address", modelId: "bytes32", version: "version", account: "account?" },
   },
-  expireChallenge: { base: (s) => jobWrite(s, "optimistic"), fields: JOB_WRITE, special: JOB_FIELD_CASES },
+  commitProposal: {
+    base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }),
+    fields: { ...JOB_WRITE, output: "tensor", salt: "bytes32?" },
+    special: JOB_FIELD_CASES,
+  },
+  expireChallenge: { base: (s) => jobWrite(s, "optimistic"), fields: { ...JOB_WRITE, output: "tensor?", fromBlock: "bigint?" }, special: JOB_FIELD_CASES },
   finalizeResult: { base: (s) => jobWrite(s, "optimistic"), fields: { ...JOB_WRITE, output: "tensor?", fromBlock: "bigint?" }, special: JOB_FIELD_CASES },
   fulfillQuorum: { base: (s) => ({ ...jobWrite(s, "quorum"), output: OUTPUT }), fields: { ...JOB_WRITE, output: "tensor" }, special: QUORUM_CASES },
   fulfillQuorumSync: { base: (s) => ({ ...jobWrite(s, "quorum"), output: OUTPUT }), fields: { ...JOB_WRITE, output: "tensor" }, special: QUORUM_CASES },
@@ -231,12 +239,12 @@ const TABLE: Table = {
     fields: { hub: "address", modelId: "bytes32", version: "version", blockNumber: "bigint?" },
   },
   getOptimisticJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
-  getProposal: { base: jobData, fields: { hub: "address", jobId: "bigint", blockNumber: "bigint?" } },
+  getProposal: { base: jobData, fields: { hub: "address", jobId: "bigint", game: "address?", blockNumber: "bigint?" } },
   getQuorumJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
   getTeeJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
   getZkJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
-  proposeResult: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: { ...JOB_WRITE, output: "tensor" }, special: JOB_FIELD_CASES },
-  proposeResultSync: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: { ...JOB_WRITE, output: "tensor" }, special: JOB_FIELD_CASES },
+  proposeResult: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: PROPOSAL, special: JOB_FIELD_CASES },
+  proposeResultSync: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: PROPOSAL, special: JOB_FIELD_CASES },
   publishVersion: {
     base: (s) => ({ hub: s.hub, modelId: s.modelId, artifactHash: MEASUREMENT, uri: "file:m.onnx", modes: ["tee"] }),
     fields: { hub: "address", modelId: "bytes32", artifactHash: "bytes32", uri: "string", feeToken: "address?", fee: "bigint?", account: "account?" },

@@ -17,7 +17,12 @@ import {
   verifyJob,
   zkVerifierAbi,
 } from "../../sdk/src/index.js";
-import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../../sdk/src/bytecode.js";
+import {
+  groth16VerifierMlpBytecode,
+  groth16VerifierMlpCodeHash,
+  groth16VerifierMlpVkeyHash,
+  zkVerifierBytecode,
+} from "../../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { verifyZkJobData } from "../../sdk/src/proofs/verifyZkJob.js";
 import { BN254_BASE_FIELD, encodeProofForSolidity, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
@@ -34,6 +39,8 @@ const ARTIFACTS = {
 const KEYS = zkVerifyingKeysFromFiles(REPO_VERIFYING_KEY_FILE);
 const VKEY = Object.values(KEYS)[0]!;
 const VKEY_HASH = vkeyHash(VKEY);
+/** Every fixture deploys a fresh hub, so its one job is job 1. */
+const JOB_ID = 1n;
 
 const check = (report: VerifyJobReport, name: string) => {
   const found = report.checks.find((c) => c.name === name);
@@ -53,25 +60,38 @@ describe("verifyJob (ZK mode)", function () {
     // The commitment first: circomlibjs loads its own ffjavascript, whose first load clears the global curve that
     // snarkjs builds, which would leave that curve's worker threads running past releaseZkWorkers.
     commitment = toHex(await modelCommitment(loadIrisModel().weights), { size: 32 });
-    proved = await proveMlp({ weights: loadIrisModel().weights, input: IRIS_INPUT, artifacts: ARTIFACTS });
+    // For the fixture's job, fulfilled by the operator.
+    proved = await proveMlp({
+      weights: loadIrisModel().weights, input: IRIS_INPUT, artifacts: ARTIFACTS, jobId: JOB_ID, submitter: c.operator.account.address,
+    });
   });
   after(releaseZkWorkers);
 
   /**
-   * The system deployed with the SDK, the generated Groth16 verifier and ZkVerifier plugged into the hub for mode
-   * 2, the Iris model published as a ZK version (its Poseidon commitment and the repo's verifying-key hash), and one
-   * ZK job requested and fulfilled with a real proof.
+   * The system deployed with the SDK, the generated Groth16 verifier and ZkVerifier (governance allowing that
+   * verifier for the repo's key) plugged into the hub for mode 2, the Iris model published as a ZK version (its
+   * Poseidon commitment and the repo's verifying-key hash), and one ZK job requested and fulfilled with a real proof.
    */
   async function fulfilledZkJob() {
     const { hub } = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address });
-    const deployed = async (abi: typeof zkVerifierAbi | typeof groth16VerifierMlpAbi, bytecode: Hex) =>
-      (await waitForTransactionReceipt(c.publicClient, { hash: await deployContract(c.governance, { abi, bytecode }) }))
-        .contractAddress as Address;
-    const groth16 = await deployed(groth16VerifierMlpAbi, groth16VerifierMlpBytecode);
-    const zkVerifier = await deployed(zkVerifierAbi, zkVerifierBytecode);
+    const deployed = async (hash: Hex) =>
+      (await waitForTransactionReceipt(c.publicClient, { hash })).contractAddress as Address;
+    const groth16 = await deployed(await deployContract(c.governance, { abi: groth16VerifierMlpAbi, bytecode: groth16VerifierMlpBytecode }));
+    const zkVerifier = await deployed(
+      await deployContract(c.governance, { abi: zkVerifierAbi, bytecode: zkVerifierBytecode, args: [c.governance.account.address] }),
+    );
     await mined(
       c,
       await writeContract(c.governance, { address: hub, abi: inferenceHubAbi, functionName: "setVerifier", args: [2, zkVerifier] }),
+    );
+    await mined(
+      c,
+      await writeContract(c.governance, {
+        address: zkVerifier,
+        abi: zkVerifierAbi,
+        functionName: "setCircuitAllowed",
+        args: [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, true],
+      }),
     );
     const { modelId } = await registerModelSync(c.modelOwner, { hub, name: "iris-mlp" });
     const { version } = await publishVersionSync(c.modelOwner, {
@@ -84,6 +104,7 @@ describe("verifyJob (ZK mode)", function () {
       zk: { verifier: groth16, modelCommitment: commitment, verifyingKeyHash: VKEY_HASH },
     });
     const { jobId, job } = await requestInferenceSync(c.requester, { hub, modelId, version, mode: "zk", input: IRIS_INPUT, fee: FEE });
+    expect(jobId).to.equal(JOB_ID);
     const output = encodeTensor(proved.output);
     const attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(proved.proof), input: encodeTensor(IRIS_INPUT), output });
     const receipt = await mined(
@@ -123,6 +144,8 @@ describe("verifyJob (ZK mode)", function () {
     expect(report.enclaveKey).to.equal(undefined);
     expect(check(report, "chain").detail).to.equal("chain 31337");
     expect(check(report, "proof").detail).to.include(`the Groth16 proof verifies (snarkjs) for [commitment ${BigInt(s.commitment)}`);
+    // The job binding it was checked for: this job, and the operator the hub credited (who sent fulfill).
+    expect(check(report, "proof").detail).to.include(`jobId ${s.jobId}, submitter ${report.operator}]`);
     expect(check(report, "verifyingKey").detail).to.include(`hashes to ${VKEY_HASH}`);
   });
 
@@ -206,9 +229,16 @@ describe("verifyJob (ZK mode)", function () {
       for (const bad of tampered) {
         const report = await verifyZkJobData(withAttestation(attested({ proof: bad })));
         expect(failing(report), JSON.stringify(bad, (_, v) => (typeof v === "bigint" ? String(v) : v))).to.deep.equal(["proof"]);
-        expect(check(report, "proof").detail).to.match(/^the Groth16 proof does not verify for \[commitment \d+, packedInput \d+, packedOutput \d+\] under verifying key 0x[0-9a-f]{64}: it proves another model, input or output, or was altered$/);
+        expect(check(report, "proof").detail).to.match(/^the Groth16 proof does not verify for \[commitment \d+, packedInput \d+, packedOutput \d+, jobId 1, submitter 0x[0-9a-fA-F]{40}\] under verifying key 0x[0-9a-f]{64}: it proves another model, input, output, job or submitter, or was altered$/);
         expect(report.verdict).to.equal("invalid");
       }
+    });
+
+    it("fails the proof check for a fulfilment credited to an account other than the one the proof was made for", async function () {
+      const report = await verifyZkJobData({ ...data, fulfilled: { ...data.fulfilled!, operator: c.other.account.address } });
+      expect(failing(report)).to.deep.equal(["proof"]);
+      expect(check(report, "proof").detail).to.include(`submitter ${c.other.account.address}]`).and.include("does not verify");
+      expect(report.verdict).to.equal("invalid");
     });
 
     it("fails the proof check as malformed for a coordinate not below the base field modulus", async function () {
@@ -276,6 +306,7 @@ describe("verifyJob (ZK mode)", function () {
 
 /** A well-formed verifying key that is not the repo's: its two last IC points swapped. */
 function otherVkey(): Groth16VerifyingKey {
-  const [ic0, ic1, ic2, ic3] = VKEY.IC;
-  return { ...VKEY, IC: [ic0!, ic1!, ic3!, ic2!] };
+  const ic = [...VKEY.IC];
+  [ic[ic.length - 2], ic[ic.length - 1]] = [ic[ic.length - 1]!, ic[ic.length - 2]!];
+  return { ...VKEY, IC: ic };
 }

@@ -1,7 +1,8 @@
 import { expect } from "chai";
-import { keccak256, parseEther, toHex, zeroAddress } from "viem";
+import { type Abi, getAddress, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  DEFAULT_MIN_BOND,
   type RequestedJob,
   decodeTensor,
   deployVerity,
@@ -9,9 +10,12 @@ import {
   inferenceHubAbi,
   modelIdOf,
   operatorRegistryAbi,
+  optimisticGameAbi,
   verityActions,
   watchJobs,
+  zkVerifierAbi,
 } from "../../sdk/src/index.js";
+import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
 import { ATTESTATION_DOC_HASH, type Connection, INPUT, MEASUREMENT, MODEL_FEE, OUTPUT, connect, mined } from "./helpers.js";
 
 describe("verityActions: a whole TEE job from each party's client", function () {
@@ -128,6 +132,17 @@ describe("deployVerity", function () {
     expect(d.testToken).to.match(/^0x[0-9a-fA-F]{40}$/);
     expect(d.exampleConsumer).to.match(/^0x[0-9a-fA-F]{40}$/);
     expect(d.registryOwnershipPending).to.equal(false);
+    expect(d.ownershipPending).to.equal(false);
+    // The ZK mode (the reference circuit allowed) and the OPTIMISTIC dispute game, settled by that ZK verifier.
+    const read = (address: `0x${string}`, abi: Abi, functionName: string, args: readonly unknown[] = []) =>
+      c.publicClient.readContract({ address, abi, functionName, args }) as Promise<unknown>;
+    expect(await read(d.hub, inferenceHubAbi, "verifierOf", [2])).to.equal(getAddress(d.zkVerifier));
+    expect(await read(d.hub, inferenceHubAbi, "verifierOf", [4])).to.equal(getAddress(d.optimisticGame));
+    expect(await read(d.optimisticGame, optimisticGameAbi, "zkVerifier")).to.equal(getAddress(d.zkVerifier));
+    expect(await read(d.optimisticGame, optimisticGameAbi, "hub")).to.equal(getAddress(d.hub));
+    expect(await read(d.optimisticGame, optimisticGameAbi, "minBond")).to.equal(DEFAULT_MIN_BOND);
+    expect(await read(d.zkVerifier, zkVerifierAbi, "isCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash])).to.equal(true);
+    expect(await c.publicClient.getCode({ address: d.groth16VerifierMlp })).to.not.equal(undefined);
   });
 
   it("hands the registry to a separate governance in two steps after linking it", async function () {
@@ -138,5 +153,17 @@ describe("deployVerity", function () {
     await mined(c, await c.governance.writeContract({ address: d.operatorRegistry, abi: operatorRegistryAbi, functionName: "acceptOwnership" }));
     const owner = await c.publicClient.readContract({ address: d.operatorRegistry, abi: operatorRegistryAbi, functionName: "owner" });
     expect(owner.toLowerCase()).to.equal(c.governance.account.address);
+    // The hub and the ZK verifier too: the deployer wired them, then started the transfers.
+    expect(d.ownershipPending).to.equal(true);
+    for (const [address, abi] of [[d.hub, inferenceHubAbi], [d.zkVerifier, zkVerifierAbi]] as const) {
+      expect((await c.publicClient.readContract({ address, abi: abi as Abi, functionName: "pendingOwner" }) as string).toLowerCase()).to.equal(
+        c.governance.account.address,
+      );
+    }
+  });
+
+  it("deploys the dispute game with the minimum bond asked for", async function () {
+    const d = await deployVerity(c.governance, c.publicClient, { minBond: 123n });
+    expect(await c.publicClient.readContract({ address: d.optimisticGame, abi: optimisticGameAbi, functionName: "minBond" })).to.equal(123n);
   });
 });

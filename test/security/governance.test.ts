@@ -4,11 +4,20 @@
  * registry's owner can renounce ownership (renouncing while paused froze requests for ever).
  * Finding 11 (smaller items): the hub has one `transferOwnership` and one `acceptOwnership` (its governance's);
  * a model's two-step transfer is `transferModelOwnership` / `acceptModelOwnership`.
+ * Finding 8, verifiers: `setVerifier` changed the verifier of every pending job at once, so governance (or whoever
+ * held its key) could plug in a verifier that accepts anything and fulfil requests already paid for with answers of
+ * its choosing. Every job is now committed to the verifier of its mode at request time (`Job.verifier`, part of the
+ * commitment): a new verifier only sees jobs requested after it, and TEE and QUORUM stay with the registry.
  */
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ethers as E } from "ethers";
-import { deployWithTeeModel } from "../helpers/verity.js";
+import type { TestModule } from "../../types/ethers-contracts/index.js";
+import { encodeTensor } from "../../sdk/src/encoding/tensor.js";
+import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
+import { JobStatus, expectRefused, jobLedger } from "../helpers/hub.js";
+import { MODE_QUORUM, MODE_TEE, MODE_ZK, OUTPUT, deployWithTeeModel, inlineResult, type TeeSetup } from "../helpers/verity.js";
+import { IRIS_INPUT, deployWithZkModel, prove, zkFulfillArgs, zkRequest } from "../helpers/zk.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -16,7 +25,65 @@ async function system() {
   return deployWithTeeModel(ethers);
 }
 
+/** The ZK system and an "evil" verifier that accepts every request and every result (TestModule). */
+async function zkSystem() {
+  const c = await deployWithZkModel(ethers);
+  const evil = (await ethers.deployContract("TestModule")) as unknown as TestModule;
+  return { ...c, evil };
+}
+
 describe("security: governance powers (findings 8 and 11)", function () {
+  this.timeout(120_000);
+  after(releaseZkWorkers);
+
+  describe("a pending job keeps the verifier it was requested under (F8)", function () {
+    it("refuses to fulfil a ZK job requested before setVerifier(2, evil) with the evil verifier's blessing; its proof still lands", async function () {
+      const c = await networkHelpers.loadFixture(zkSystem);
+      const { jobId, job } = await zkRequest(c, IRIS_INPUT);
+      expect(job.verifier).to.equal(await c.zk.getAddress());
+      // Governance (or whoever holds its key) plugs in a verifier that accepts anything...
+      await c.hub.connect(c.governance).setVerifier(MODE_ZK, await c.evil.getAddress());
+      expect(await c.hub.verifierOf(MODE_ZK)).to.equal(await c.evil.getAddress());
+      // ...and tries to fulfil the paid, pending job with an answer of its choosing and no proof.
+      const before = await jobLedger(c as unknown as TeeSetup, jobId, job);
+      await expectRefused(
+        c as unknown as TeeSetup,
+        () => c.hub.connect(c.governance).fulfill(jobId, job, inlineResult(OUTPUT), "0x"),
+        c.zk, "ZkMalformedAttestation", [0n],
+        [c.requester.address, c.governance.address, c.operator.address],
+      );
+      // Rewriting the job's verifier field to the evil one does not match the commitment.
+      const evil = await c.evil.getAddress();
+      await expectRefused(
+        c as unknown as TeeSetup,
+        () => c.hub.connect(c.governance).fulfill(jobId, { ...job, verifier: evil }, inlineResult(OUTPUT), "0x"),
+        c.hub, "HubCommitmentMismatch", [jobId],
+        [c.requester.address, c.governance.address, c.operator.address],
+      );
+      expect(await jobLedger(c as unknown as TeeSetup, jobId, job)).to.deep.equal(before);
+      expect(await c.hub.creditOf(c.governance.address, E.ZeroAddress)).to.equal(0n);
+      // The job is still the ZK verifier's: the operator's proof fulfils it.
+      const proved = await prove(c.weights, IRIS_INPUT, { jobId, submitter: c.operator.address });
+      await expect(c.hub.connect(c.operator).fulfill(...zkFulfillArgs(jobId, job, proved)))
+        .to.emit(c.hub, "InferenceFulfilled")
+        .withArgs(jobId, c.operator.address, E.keccak256(encodeTensor(proved.output)), encodeTensor(proved.output), "");
+      expect((await c.hub.getJob(jobId))[0]).to.equal(JobStatus.Fulfilled);
+      // Only a job requested after the change, in full view of the requester, is the new verifier's.
+      const later = await zkRequest(c, IRIS_INPUT);
+      expect(later.job.verifier).to.equal(await c.evil.getAddress());
+    });
+
+    it("refuses to move TEE and QUORUM away from the registry (HubBuiltInMode)", async function () {
+      const c = await networkHelpers.loadFixture(zkSystem);
+      for (const mode of [MODE_TEE, MODE_QUORUM]) {
+        await expect(c.hub.connect(c.governance).setVerifier(mode, await c.evil.getAddress()))
+          .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
+          .withArgs(mode);
+        expect(await c.hub.verifierOf(mode)).to.equal(await c.operators.getAddress());
+      }
+    });
+  });
+
   it("refuses to point the registry at another hub (governance cannot slash stakes to itself)", async function () {
     const c = await networkHelpers.loadFixture(system);
     const hub = await c.hub.getAddress();
@@ -26,7 +93,7 @@ describe("security: governance powers (findings 8 and 11)", function () {
       .withArgs(hub);
     expect(await c.operators.hub()).to.equal(hub);
     // Governance is not the hub, so it cannot slash.
-    await expect(c.operators.connect(c.governance).slash(c.operator.address, stakeBefore, c.governance.address, 1n))
+    await expect(c.operators.connect(c.governance).slash(c.operator.address, stakeBefore, c.governance.address, 0n, 1n))
       .to.be.revertedWithCustomError(c.operators, "OperatorOnlyHub")
       .withArgs(c.governance.address);
     expect((await c.operators.getOperator(c.operator.address)).stake).to.equal(stakeBefore);

@@ -12,9 +12,9 @@ import { encodeTensor } from "../../sdk/src/encoding/tensor.js";
 import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import {
   ALL_MODES_VERSION,
-  BOND,
   Status,
   WINDOW,
+  commitAndPropose,
   consumerRequest,
   deployWithAllModes,
   inline,
@@ -66,7 +66,8 @@ describe("security: output stripping (finding 3)", function () {
   it("ZK: a proof's output cannot be delivered by URI (ZkOutputNotInline)", async function () {
     const c = await networkHelpers.loadFixture(fixture);
     const { jobId, job } = await zkRequest(c, IRIS_INPUT);
-    const proved = await prove(c.weights, IRIS_INPUT);
+    // Made for the sender itself, so only the delivery form is at fault.
+    const proved = await prove(c.weights, IRIS_INPUT, { jobId, submitter: c.other.address });
     const [, , , attestation] = zkFulfillArgs(jobId, job, proved);
     const output = encodeTensor(proved.output);
     const uri = { output: "0x", outputURI: "ipfs://attacker", outputHash: E.keccak256(output) };
@@ -76,14 +77,14 @@ describe("security: output stripping (finding 3)", function () {
     expect((await c.hub.getJob(jobId)).status).to.equal(Status.Pending);
   });
 
-  it("OPTIMISTIC: whoever finalizes cannot deliver the proposed output by URI (HubOutputNotInline)", async function () {
+  it("OPTIMISTIC: whoever finalizes cannot deliver the proposed output by URI (GameOutputNotInline)", async function () {
     const c = await networkHelpers.loadFixture(fixture);
     const { jobId, job } = await consumerRequest(c, MODE_OPTIMISTIC, optimisticParams());
-    await c.hub.connect(c.operator).proposeResult(jobId, job, inline(OUTPUT), { value: BOND });
+    await commitAndPropose(c, jobId, job, OUTPUT);
     await networkHelpers.time.increase(WINDOW + 1n);
-    await expect(c.hub.connect(c.other).finalize(jobId, job, STRIPPED)).to.be.revertedWithCustomError(c.hub, "HubOutputNotInline").withArgs(jobId);
+    await expect(c.game.connect(c.other).finalize(jobId, job, STRIPPED)).to.be.revertedWithCustomError(c.game, "GameOutputNotInline").withArgs(jobId);
     expect((await c.hub.getJob(jobId)).status).to.equal(Status.Proposed);
-    await c.hub.connect(c.other).finalize(jobId, job, inline(OUTPUT));
+    await c.game.connect(c.other).finalize(jobId, job, inline(OUTPUT));
     expect(await c.consumer.outputOf(jobId)).to.equal(OUTPUT);
   });
 

@@ -13,7 +13,7 @@ import {
   readZkManifest,
   renderVerifier,
 } from "../../sdk/src/prover/setup.js";
-import { type Groth16VerifyingKey, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
+import { type Groth16VerifyingKey, ZK_PUBLIC_SIGNALS, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
 import { ARTIFACTS, ROOT, loadVkey } from "./helpers.js";
 
 const RERUN = "run `npm run zk:setup` and commit circuits/build/ and contracts/zk/";
@@ -71,7 +71,8 @@ describe("zk committed artifacts", function () {
     const committed = loadVkey();
     expect(vkeyHash(committed), `verification_key.json does not match the zkey: ${RERUN}`).to.equal(vkeyHash(fromZkey));
     expect(vkeyHash(committed)).to.equal(manifest.verificationKey.vkeyHash);
-    expect(committed.nPublic).to.equal(3);
+    expect(committed.nPublic, "commitment, packedInput, packedOutput, jobId, submitter").to.equal(ZK_PUBLIC_SIGNALS);
+    expect(manifest.publicSignals).to.deep.equal(["commitment", "packedInput", "packedOutput", "jobId", "submitter"]);
   });
 
   it("have a Solidity verifier generated from the committed zkey", async function () {

@@ -8,6 +8,7 @@ import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import {
   ARTIFACTS,
   type R1cs,
+  TEST_BINDING,
   constantWeights,
   input,
   inputs,
@@ -53,6 +54,25 @@ describe("zk circuit mlp_4_8_3 (witness)", function () {
       }
     }
     expect(checked).to.be.greaterThanOrEqual(500);
+  });
+
+  it("carries the job binding as public signals 4 and 5 (jobId, submitter), unchanged, for any value", async function () {
+    const weights = randomWeights(3);
+    const x = input([5, -3, 127, 0]);
+    const reference = await witness(weights, x);
+    for (const binding of [
+      { jobId: 0n, submitter: "0x0000000000000000000000000000000000000000" },
+      { jobId: 1n, submitter: "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF" },
+      { jobId: BN254_SCALAR_FIELD - 1n, submitter: "0x00000000000000000000000000000000000000A1" },
+    ] as const) {
+      const w = await witness(weights, x, binding);
+      expect(w[4]).to.equal(binding.jobId);
+      expect(w[5]).to.equal(BigInt(binding.submitter));
+      // The binding takes no part in the model's arithmetic: commitment and tensors are the same.
+      expect(w.slice(1, 4)).to.deep.equal(reference.slice(1, 4));
+      expect(violatedConstraints(r1cs, w)).to.deep.equal([]);
+    }
+    expect(reference[4]).to.equal(TEST_BINDING.jobId);
   });
 
   it("computes the same model commitment as modelCommitment in TypeScript", async function () {
@@ -163,11 +183,13 @@ describe("zk public signal packing", function () {
   });
 
   it("refuses a commitment that is not a field element", function () {
-    const args = { input: input([1, 2, 3, 4]), output: tensor("int32", [1, 3], [1, 2, 3]) };
+    const args = { input: input([1, 2, 3, 4]), output: tensor("int32", [1, 3], [1, 2, 3]), ...TEST_BINDING };
     expect(zkPublicSignals({ ...args, commitment: 5n })).to.deep.equal([
       5n,
       packInput(args.input),
       packOutput(args.output),
+      TEST_BINDING.jobId,
+      BigInt(TEST_BINDING.submitter),
     ]);
     expect(() => zkPublicSignals({ ...args, commitment: BN254_SCALAR_FIELD })).to.throw(
       /commitment .* is not in 0..r-1/

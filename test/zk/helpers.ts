@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights } from "../../sdk/src/model/mlp.js";
-import type { Groth16VerifyingKey } from "../../sdk/src/proofs/zk.js";
+import type { Groth16VerifyingKey, ZkJobBinding } from "../../sdk/src/proofs/zk.js";
 import { mlpCircuitInput } from "../../sdk/src/proofs/zk.js";
 import { type Tensor, tensor } from "../../sdk/src/encoding/tensor.js";
 
@@ -73,10 +73,16 @@ export function inputs(seed: number, n: number): Tensor[] {
   ];
 }
 
-/** The full witness (index 0 is the constant 1; 1..3 are commitment, packedInput, packedOutput). */
-export async function witnessCalculator(): Promise<(w: MlpWeights, x: Tensor) => Promise<bigint[]>> {
+/** The job binding the witness tests use unless they give one. */
+export const TEST_BINDING: ZkJobBinding = { jobId: 1n, submitter: "0x00000000000000000000000000000000000000A1" };
+
+/**
+ * The full witness (index 0 is the constant 1; 1..5 are commitment, packedInput, packedOutput, jobId, submitter),
+ * for `binding` (default {@link TEST_BINDING}).
+ */
+export async function witnessCalculator(): Promise<(w: MlpWeights, x: Tensor, binding?: ZkJobBinding) => Promise<bigint[]>> {
   const wc = await WitnessCalculatorBuilder(new Uint8Array(readFileSync(ARTIFACTS.wasm)));
-  return (w, x) => wc.calculateWitness(mlpCircuitInput(w, x), true);
+  return (w, x, binding = TEST_BINDING) => wc.calculateWitness(mlpCircuitInput(w, x, binding), true);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import { ARTIFACTS, input, inputs, irisWeights, loadVkey, randomWeights, rejecti
 
 const weights = randomWeights(42);
 const artifacts = { wasm: ARTIFACTS.wasm, zkey: ARTIFACTS.zkey };
+/** The job binding of every proof here: a job id and the account that would submit it. */
+const binding = { jobId: 3n, submitter: "0x0000000000000000000000000000000000000B0b" } as const;
 
 describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   let vkey: Groth16VerifyingKey;
@@ -24,18 +26,18 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   before(async function () {
     vkey = loadVkey();
     commitment = await modelCommitment(weights);
-    sample = await proveMlp({ weights, input: x, artifacts });
+    sample = await proveMlp({ weights, input: x, artifacts, ...binding });
   });
   after(releaseZkWorkers);
 
   it("proves mlpForward's output for a sample of inputs, edge values included, and the proofs verify", async function () {
     for (const xi of inputs(3, 3)) {
-      const { proof, publicSignals, output, commitment: c } = await proveMlp({ weights, input: xi, artifacts });
+      const { proof, publicSignals, output, commitment: c } = await proveMlp({ weights, input: xi, artifacts, ...binding });
       expect(output.values).to.deep.equal(mlpForward(weights, xi.values));
       expect(c).to.equal(commitment);
-      expect(publicSignals).to.deep.equal(zkPublicSignals({ input: xi, output, commitment }));
+      expect(publicSignals).to.deep.equal(zkPublicSignals({ input: xi, output, commitment, ...binding }));
       expect(
-        await verifyMlpProof({ proof, publicSignals: zkPublicSignals({ input: xi, output, commitment }), vkey })
+        await verifyMlpProof({ proof, publicSignals: zkPublicSignals({ input: xi, output, commitment, ...binding }), vkey })
       ).to.equal(true);
     }
   });
@@ -43,9 +45,9 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   it("proves an inference of the trained Iris model under its own commitment", async function () {
     const iris = irisWeights();
     const flower = input([81, 56, 22, 3]); // 5.1, 3.5, 1.4, 0.2 cm at inputScale 16: a setosa
-    const { proof, output } = await proveMlp({ weights: iris, input: flower, artifacts });
+    const { proof, output } = await proveMlp({ weights: iris, input: flower, artifacts, ...binding });
     expect(output.values).to.deep.equal(mlpForward(iris, flower.values));
-    const signals = zkPublicSignals({ input: flower, output, commitment: await modelCommitment(iris) });
+    const signals = zkPublicSignals({ input: flower, output, commitment: await modelCommitment(iris), ...binding });
     expect(await verifyMlpProof({ proof, publicSignals: signals, vkey })).to.equal(true);
   });
 
@@ -54,7 +56,7 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
       wasm: new Uint8Array(readFileSync(ARTIFACTS.wasm)),
       zkey: new Uint8Array(readFileSync(ARTIFACTS.zkey)),
     };
-    const { proof, publicSignals } = await proveMlp({ weights, input: x, artifacts: bytes });
+    const { proof, publicSignals } = await proveMlp({ weights, input: x, artifacts: bytes, ...binding });
     expect(publicSignals).to.deep.equal(sample.publicSignals);
     expect(await verifyMlpProof({ proof, publicSignals, vkey })).to.equal(true);
   });
@@ -65,25 +67,57 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   });
 
   it("rejects the proof checked against another input", async function () {
-    const other = zkPublicSignals({ input: input([17, -128, 127, 1]), output: sample.output, commitment });
+    const other = zkPublicSignals({ input: input([17, -128, 127, 1]), output: sample.output, commitment, ...binding });
     expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
   });
 
   it("rejects the proof checked against another output", async function () {
     const values = [...sample.output.values];
     values[2] = values[2]! + 1n;
-    const other = zkPublicSignals({ input: x, output: tensor("int32", [1, 3], values), commitment });
+    const other = zkPublicSignals({ input: x, output: tensor("int32", [1, 3], values), commitment, ...binding });
     expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
   });
 
   it("rejects the proof checked against another model commitment", async function () {
     const otherCommitment = await modelCommitment(randomWeights(43));
-    const other = zkPublicSignals({ input: x, output: sample.output, commitment: otherCommitment });
+    const other = zkPublicSignals({ input: x, output: sample.output, commitment: otherCommitment, ...binding });
     expect(await verifyMlpProof({ proof: sample.proof, publicSignals: other, vkey })).to.equal(false);
   });
 
+  it("binds the job: its signals carry jobId and submitter, and it is rejected for another job or another submitter", async function () {
+    expect(sample.publicSignals[3]).to.equal(binding.jobId);
+    expect(sample.publicSignals[4]).to.equal(BigInt(binding.submitter));
+    const output = sample.output;
+    for (const other of [
+      { jobId: binding.jobId + 1n, submitter: binding.submitter },
+      { jobId: 0n, submitter: binding.submitter },
+      { jobId: binding.jobId, submitter: "0x0000000000000000000000000000000000000B0c" as const },
+      { jobId: binding.jobId, submitter: "0x0000000000000000000000000000000000000000" as const },
+    ]) {
+      const signals = zkPublicSignals({ input: x, output, commitment, ...other });
+      expect(await verifyMlpProof({ proof: sample.proof, publicSignals: signals, vkey }), JSON.stringify(other, (_, v) => String(v))).to.equal(false);
+    }
+  });
+
+  it("refuses a job binding that is not a field element and an address, before proving", async function () {
+    for (const [bad, pattern] of [
+      [{ jobId: BN254_SCALAR_FIELD, submitter: binding.submitter }, /jobId .* is not a bigint in 0..r-1/],
+      [{ jobId: -1n, submitter: binding.submitter }, /jobId -1 is not a bigint in 0..r-1/],
+      [{ jobId: 1, submitter: binding.submitter }, /jobId 1 is not a bigint/],
+      [{ jobId: 1n, submitter: "0x1234" }, /submitter 0x1234 is not an address/],
+    ] as const) {
+      const e = await rejection(proveMlp({ weights, input: x, artifacts, ...(bad as unknown as typeof binding) }));
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(pattern);
+      expect(() => zkPublicSignals({ input: x, output: sample.output, commitment, ...(bad as unknown as typeof binding) })).to.throw(
+        ZkPublicSignalsError,
+        pattern,
+      );
+    }
+  });
+
   it("rejects a tampered proof: a point swapped in from another proof, or moved off the curve", async function () {
-    const otherProof = (await proveMlp({ weights, input: input([1, 2, 3, 4]), artifacts })).proof;
+    const otherProof = (await proveMlp({ weights, input: input([1, 2, 3, 4]), artifacts, ...binding })).proof;
     const swapped: Groth16Proof = { ...sample.proof, pi_c: otherProof.pi_c };
     expect(await verifyMlpProof({ proof: swapped, publicSignals: sample.publicSignals, vkey })).to.equal(false);
     const offCurve: Groth16Proof = {
@@ -94,31 +128,37 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   });
 
   it("throws a clear error for public signals at or above the field modulus (they would alias smaller values)", async function () {
-    const aliased = [sample.publicSignals[0] + BN254_SCALAR_FIELD, sample.publicSignals[1], sample.publicSignals[2]];
+    const aliased = [sample.publicSignals[0] + BN254_SCALAR_FIELD, ...sample.publicSignals.slice(1)];
     const call = verifyMlpProof({ proof: sample.proof, publicSignals: aliased, vkey });
     {
       const e = await rejection(call);
       expect(e).to.be.instanceOf(ZkPublicSignalsError);
       expect(e.message).to.match(/signal 0 .* is not below the field modulus r/);
     }
-    const atR = [sample.publicSignals[0], BN254_SCALAR_FIELD, sample.publicSignals[2]];
+    const atR = [sample.publicSignals[0], BN254_SCALAR_FIELD, ...sample.publicSignals.slice(2)];
     {
       const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: atR, vkey }));
       expect(e).to.be.instanceOf(ZkPublicSignalsError);
       expect(e.message).to.match(/signal 1/);
+    }
+    const jobAtR = [...sample.publicSignals.slice(0, 3), BN254_SCALAR_FIELD, sample.publicSignals[4]];
+    {
+      const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: jobAtR, vkey }));
+      expect(e).to.be.instanceOf(ZkPublicSignalsError);
+      expect(e.message).to.match(/signal 3/);
     }
   });
 
   it("throws for the wrong number of public signals or non-integer signals", async function () {
     {
       const e = await rejection(
-        verifyMlpProof({ proof: sample.proof, publicSignals: sample.publicSignals.slice(0, 2), vkey })
+        verifyMlpProof({ proof: sample.proof, publicSignals: sample.publicSignals.slice(0, 3), vkey })
       );
       expect(e).to.be.instanceOf(ZkPublicSignalsError);
-      expect(e.message).to.match(/expected 3 values, got 2/);
+      expect(e.message).to.match(/expected 5 values, got 3/);
     }
     {
-      const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: ["1", "-2", "3"], vkey }));
+      const e = await rejection(verifyMlpProof({ proof: sample.proof, publicSignals: ["1", "-2", "3", "4", "5"], vkey }));
       expect(e).to.be.instanceOf(ZkPublicSignalsError);
       expect(e.message).to.match(/signal 1 \(-2\) is not a non-negative integer/);
     }
@@ -144,7 +184,7 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
   it("reports missing proving artifacts as a ZkProvingError", async function () {
     {
       const e = await rejection(
-        proveMlp({ weights, input: x, artifacts: { wasm: ARTIFACTS.wasm, zkey: "/nonexistent/mlp.zkey" } })
+        proveMlp({ weights, input: x, artifacts: { wasm: ARTIFACTS.wasm, zkey: "/nonexistent/mlp.zkey" }, ...binding })
       );
       expect(e).to.be.instanceOf(ZkProvingError);
       expect(e.message).to.match(/ZK proving failed/);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { getAddress, keccak256, parseEther } from "viem";
 import { UnknownModelVersionError } from "../../../sdk/src/errors/request.js";
+import { decodeOptimisticParams, encodeTensor, proposeResultSync } from "../../../sdk/src/index.js";
 import { loadIrisOnnx } from "../../../sdk/src/model/iris.js";
 import {
   type Connection,
@@ -12,11 +13,14 @@ import {
   fulfilTee,
   rejection,
   request,
+  trueOutput,
 } from "./helpers.js";
+import { deployModesSystem, requestMode } from "../modes-helpers.js";
 
 describe("operator parts: chain reader", function () {
   let c: Connection;
   const system = () => deployOperatorSystem(c);
+  const modes = () => deployModesSystem(c);
   before(async function () {
     c = await connect();
   });
@@ -76,5 +80,27 @@ describe("operator parts: chain reader", function () {
     const stakes = await chain.bondedStakes([c.requester.account.address, s.operatorAccount.address]);
     expect(stakes).to.deep.equal([0n, parseEther("1")]);
     expect(await chain.bondedStakes([])).to.deep.equal([]);
+  });
+
+  it("reads the hub's verifiers, the dispute game's hub and ZK verifier, a job's proposal, its commitment and its game events", async function () {
+    const s = await c.networkHelpers.loadFixture(modes);
+    const chain = chainOf(c, s);
+    expect(getAddress(await chain.verifierOf(4))).to.equal(getAddress(s.optimisticGame));
+    expect(getAddress(await chain.verifierOf(2))).to.equal(getAddress(s.zkVerifier));
+    const info = await chain.gameInfo(s.optimisticGame);
+    expect([getAddress(info.hub), getAddress(info.zkVerifier)]).to.deep.equal([getAddress(s.hub), getAddress(s.zkVerifier)]);
+    const req = await requestMode(c, s, "optimistic", FLOWERS[0]!);
+    expect(await chain.proposalEvent(s.optimisticGame, req.jobId, req.requested.blockNumber)).to.equal(undefined);
+    const output = encodeTensor(trueOutput(FLOWERS[0]!));
+    const proposed = await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId: req.jobId, output });
+    expect(await chain.commitmentBlock(s.optimisticGame, proposed.commitment)).to.equal(0n); // spent by the reveal
+    const event = await chain.proposalEvent(s.optimisticGame, req.jobId, req.requested.blockNumber);
+    expect(event).to.deep.include({ proposer: s.operatorAccount.address, output, challengeWindowEnd: proposed.challengeWindowEnd, transactionHash: proposed.hash });
+    expect((await chain.proposal(s.optimisticGame, req.jobId)).proposer).to.equal(s.operatorAccount.address);
+    const commits = await chain.gameEvents(s.optimisticGame, "ProposalCommitted", req.jobId, req.requested.blockNumber);
+    expect(commits.map((l) => l.args.commitment)).to.deep.equal([proposed.commitment]);
+    const listed = await chain.proposals(s.optimisticGame, req.requested.blockNumber, await c.publicClient.getBlockNumber());
+    expect(listed.map((p) => p.jobId)).to.deep.equal([req.jobId]);
+    expect(await chain.freeStake(s.operatorAccount.address)).to.equal(parseEther("1") - decodeOptimisticParams(req.job.params).slashAmount);
   });
 });

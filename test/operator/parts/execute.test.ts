@@ -70,22 +70,26 @@ describe("operator parts: executor", function () {
     expect(err).to.include({ expected: bad.job.inputHash, actual: keccak256(bytes) });
   });
 
-  it("proves the job's output with the version's weights: the attestation's Groth16 proof verifies", async function () {
+  it("proves the job's output with the version's weights, for the job and the submitter: the Groth16 proof verifies", async function () {
     const { s, exec } = await executorOn();
     const input = FLOWERS[4]!;
     const req = await request(c, s, input, { mode: "zk" });
     const { output } = await exec.run(req);
-    const proven = await exec.prove(req, { weights: IRIS.weights }, { expected: output });
+    const submitter = s.operatorAccount.address;
+    const proven = await exec.prove(req, { weights: IRIS.weights }, { submitter, expected: output });
     expect(proven.output).to.deep.equal(output);
     expect(proven.outputBytes).to.equal(encodeTensor(output));
-    expect(await proofFromAttestationIsValid(proven.attestation)).to.equal(true);
+    expect(await proofFromAttestationIsValid(proven.attestation, { jobId: req.jobId, submitter })).to.equal(true);
+    // Not for another account or another job.
+    expect(await proofFromAttestationIsValid(proven.attestation, { jobId: req.jobId, submitter: c.other.account.address })).to.equal(false);
+    expect(await proofFromAttestationIsValid(proven.attestation, { jobId: req.jobId + 1n, submitter })).to.equal(false);
   });
 
   it("refuses a proof whose output differs from the expected (ONNX Runtime's) one with ResultMismatchError", async function () {
     const { s, exec } = await executorOn();
     const req = await request(c, s, FLOWERS[5]!, { mode: "zk" });
     const expected = tensor("int32", [1, 3], [1, 2, 3]);
-    const err = await rejection(exec.prove(req, { weights: IRIS.weights }, { expected }));
+    const err = await rejection(exec.prove(req, { weights: IRIS.weights }, { submitter: s.operatorAccount.address, expected }));
     expect(err).to.be.instanceOf(ResultMismatchError);
     expect(err.message).to.include("[1, 2, 3]").and.to.include(`[${trueOutput(FLOWERS[5]!).values.join(", ")}]`);
   });
@@ -93,7 +97,7 @@ describe("operator parts: executor", function () {
   it("release() ends the prover's worker threads once it has proved, and leaves alone those it did not start", async function () {
     const { s, exec } = await executorOn();
     const req = await request(c, s, FLOWERS[6]!, { mode: "zk" });
-    await exec.prove(req, { weights: IRIS.weights });
+    await exec.prove(req, { weights: IRIS.weights }, { submitter: s.operatorAccount.address });
     const curve = bn128();
     expect(curve?.tm.workers.length).to.be.greaterThan(0);
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { type Hash, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { prepareTeeFulfillment } from "../../../sdk/src/actions/fulfillTee.js";
-import { encodeTensor } from "../../../sdk/src/index.js";
+import { encodeTensor, proposeResultSync } from "../../../sdk/src/index.js";
 import { ContractRevertError } from "../../../sdk/src/errors/contract.js";
 import type { RequestedJob } from "../../../sdk/src/internal/jobs.js";
 import { type FollowUpCall, type HubCall, type SignedSend, inlineResult } from "../../../sdk/src/operator/submitter.js";
@@ -20,10 +20,12 @@ import {
   trueOutput,
   withoutAutomine,
 } from "./helpers.js";
+import { deployModesSystem, requestMode } from "../modes-helpers.js";
 
 describe("operator parts: submitter", function () {
   let c: Connection;
   const system = () => deployOperatorSystem(c);
+  const modes = () => deployModesSystem(c);
   before(async function () {
     c = await connect();
   });
@@ -105,25 +107,32 @@ describe("operator parts: submitter", function () {
     }
   });
 
-  it("sends no follow-up the hub answers with HubUnexpectedJobStatus (finalize of a pending TEE job): undefined", async function () {
+  it("sends no follow-up the game answers with GameNoProposal (finalize of a job nobody proposed): undefined", async function () {
     const s = await c.networkHelpers.loadFixture(system);
     const req = await request(c, s, FLOWERS[0]!);
     const submitter = submitterOf(c, s);
-    const finalize: FollowUpCall = { functionName: "finalize", args: [req.jobId, req.job, inlineResult(encodeTensor(trueOutput(FLOWERS[0]!)))] };
-    // The hub's answer: the job is Pending (1), finalize expects Proposed (4).
+    const finalize: FollowUpCall = {
+      functionName: "finalize",
+      game: s.optimisticGame,
+      args: [req.jobId, req.job, inlineResult(encodeTensor(trueOutput(FLOWERS[0]!)))],
+    };
+    // The game's answer: it holds no proposal for the job (someone finalized it first, or nobody proposed).
     const refused = (await rejection(submitter.prepare(finalize))) as ContractRevertError;
-    expect([refused.errorName, refused.args]).to.deep.equal(["HubUnexpectedJobStatus", [req.jobId, 1, 4]]);
+    expect([refused.errorName, refused.args]).to.deep.equal(["GameNoProposal", [req.jobId]]);
     const before = await sentCount(c, s.operatorAccount.address);
     expect(await submitter.followUp(finalize)).to.equal(undefined);
     expect(await sentCount(c, s.operatorAccount.address)).to.equal(before);
   });
 
-  it("rejects a follow-up the hub refuses for another reason, with the decoded error", async function () {
-    const s = await c.networkHelpers.loadFixture(system);
-    const req = await request(c, s, FLOWERS[0]!);
-    const tampered = { ...req.job, fee: req.job.fee + 1n };
-    const err = await rejection(submitterOf(c, s).followUp({ functionName: "expireChallenge", args: [req.jobId, tampered] }));
+  it("rejects a follow-up the game refuses for another reason (finalize within the window), with the decoded error", async function () {
+    const s = await c.networkHelpers.loadFixture(modes);
+    const { jobId, job } = await requestMode(c, s, "optimistic", FLOWERS[0]!);
+    const output = encodeTensor(trueOutput(FLOWERS[0]!));
+    const { challengeWindowEnd } = await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId, output });
+    const before = await sentCount(c, s.operatorAccount.address);
+    const err = await rejection(submitterOf(c, s).followUp({ functionName: "finalize", game: s.optimisticGame, args: [jobId, job, inlineResult(output)] }));
     expect(err).to.be.instanceOf(ContractRevertError);
-    expect((err as ContractRevertError).errorName).to.equal("HubCommitmentMismatch");
+    expect([(err as ContractRevertError).errorName, (err as ContractRevertError).args]).to.deep.equal(["GameChallengeWindowOpen", [jobId, challengeWindowEnd]]);
+    expect(await sentCount(c, s.operatorAccount.address)).to.equal(before);
   });
 });
