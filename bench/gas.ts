@@ -96,7 +96,7 @@ function toStruct(j: any) {
   return {
     requester: j.requester, modelId: j.modelId, version: j.version, mode: j.mode, deadline: j.deadline,
     callback: j.callback, callbackGasLimit: j.callbackGasLimit, feeToken: j.feeToken, fee: j.fee,
-    modelFee: j.modelFee, protocolFeeBps: j.protocolFeeBps, inputHash: j.inputHash, params: j.params,
+    modelFee: j.modelFee, protocolFeeBps: j.protocolFeeBps, inputHash: j.inputHash, params: j.params, verifier: j.verifier,
   };
 }
 

@@ -38,7 +38,9 @@ export async function measureZkSdk(
       // A different input each run (same shape), so nothing is cached between runs.
       const input = tensor("int8", [1, 4], [82 - i, 56, 22 + i, 3]);
       let t = performance.now();
-      const { proof, publicSignals } = await proveMlp({ weights, input, artifacts });
+      const { proof, publicSignals } = await proveMlp({
+        weights, input, artifacts, jobId: BigInt(i + 1), submitter: "0x00000000000000000000000000000000000000A1",
+      });
       const proveMs = performance.now() - t;
       t = performance.now();
       const ok = await verifyMlpProof({ proof, publicSignals, vkey });

@@ -60,7 +60,12 @@ import {
   waitForResult,
   zkVerifierAbi,
 } from "../sdk/src/index.js";
-import { groth16VerifierMlpBytecode, zkVerifierBytecode } from "../sdk/src/bytecode.js";
+import {
+  groth16VerifierMlpBytecode,
+  groth16VerifierMlpCodeHash,
+  groth16VerifierMlpVkeyHash,
+  zkVerifierBytecode,
+} from "../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../sdk/src/model/iris.js";
 import { mlpForward } from "../sdk/src/model/mlp.js";
 import { type OperatorEvent, createOperatorNode } from "../sdk/src/operator/index.js";
@@ -121,20 +126,22 @@ async function deploySystem(c: Clients) {
   // The commitment before any proof: circomlibjs's own ffjavascript clears snarkjs's global curve when it loads.
   const commitment = toHex(await modelCommitment(IRIS.weights), { size: 32 });
   const { hub, operatorRegistry } = await deployVerity(c.governance, c.publicClient, {});
-  const deployed = async (abi: typeof zkVerifierAbi | typeof groth16VerifierMlpAbi, bytecode: Hex) =>
-    (await mined(c, await deployContract(c.governance, { abi, bytecode, account: c.governance.account!, chain: c.governance.chain })))
-      .contractAddress as Address;
-  const groth16 = await deployed(groth16VerifierMlpAbi, groth16VerifierMlpBytecode);
-  const zkVerifier = await deployed(zkVerifierAbi, zkVerifierBytecode);
+  const from = { account: c.governance.account!, chain: c.governance.chain };
+  const deployed = async (hash: Hex) => (await mined(c, hash)).contractAddress as Address;
+  const groth16 = await deployed(await deployContract(c.governance, { abi: groth16VerifierMlpAbi, bytecode: groth16VerifierMlpBytecode, ...from }));
+  const zkVerifier = await deployed(
+    await deployContract(c.governance, { abi: zkVerifierAbi, bytecode: zkVerifierBytecode, args: [c.governance.account!.address], ...from }),
+  );
+  await mined(c, await writeContract(c.governance, { address: hub, abi: inferenceHubAbi, functionName: "setVerifier", args: [2, zkVerifier], ...from }));
+  // Governance allows the circuit's Groth16 verifier (by code hash) for the key it embeds.
   await mined(
     c,
     await writeContract(c.governance, {
-      address: hub,
-      abi: inferenceHubAbi,
-      functionName: "setVerifier",
-      args: [2, zkVerifier],
-      account: c.governance.account!,
-      chain: c.governance.chain,
+      address: zkVerifier,
+      abi: zkVerifierAbi,
+      functionName: "setCircuitAllowed",
+      args: [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, true],
+      ...from,
     }),
   );
   const { modelId } = await registerModelSync(c.modelOwner, { hub, name: "iris-mlp" });
@@ -206,18 +213,20 @@ const results: Record<string, number> = {};
   }
   results["verifyJobPerSecond(tee)"] = await verifyRate(c, s.hub, teeJobs);
 
-  // One proof serves every job with the same model version and input (it binds model, input and output).
+  // One proof per job: a proof binds the job and the operator that submits it.
   const input = FLOWERS[0]!;
-  const proved = await proveMlp({
-    weights: IRIS.weights,
-    input,
-    artifacts: { wasm: path.join(ROOT, "circuits/build/mlp_4_8_3.wasm"), zkey: path.join(ROOT, "circuits/build/mlp_4_8_3.zkey") },
-  });
-  const output = encodeTensor(proved.output);
-  const attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(proved.proof), input: encodeTensor(input), output });
   const zkJobs: bigint[] = [];
   for (let i = 0; i < ZK_JOBS; i++) {
     const { jobId, job } = await request(c, s, input, "zk");
+    const proved = await proveMlp({
+      weights: IRIS.weights,
+      input,
+      artifacts: { wasm: path.join(ROOT, "circuits/build/mlp_4_8_3.wasm"), zkey: path.join(ROOT, "circuits/build/mlp_4_8_3.zkey") },
+      jobId,
+      submitter: c.operator.account!.address,
+    });
+    const output = encodeTensor(proved.output);
+    const attestation = encodeZkAttestationParts({ proof: encodeProofForSolidity(proved.proof), input: encodeTensor(input), output });
     await mined(
       c,
       await writeContract(c.operator, {
