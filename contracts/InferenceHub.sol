@@ -25,9 +25,9 @@ import {ModeParams} from "./libraries/ModeParams.sol";
 /// domain every result signature is made under.
 ///
 /// Every job is committed to the verifier of its mode when requested (`Job.verifier`), so governance changing a mode's
-/// verifier affects only later jobs. TEE and QUORUM results are verified by the operator registry (built in); other
-/// modes by their verifier, which either checks evidence (`fulfill`) or is a settlement module that settles its own
-/// jobs through `hold`, `settle`, `unlockStake` and `slashStake` (the OPTIMISTIC dispute game). Fees are credited
+/// verifier affects only later jobs. TEE results are verified by the enclave registry and QUORUM results by the
+/// operator registry (both built in); other modes by their verifier, which either checks evidence (`fulfill`) or is
+/// a settlement module that settles its own jobs through `hold`, `settle`, `unlockStake` and `slashStake` (the OPTIMISTIC dispute game). Fees are credited
 /// (pull payments). The hub's native balance is always: escrowed fees + credits + model earnings.
 contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
@@ -55,6 +55,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     }
 
     address private immutable _operators;
+    address private immutable _enclaves;
 
     _HubState private _state;
     address private _treasury;
@@ -64,14 +65,16 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     mapping(bytes32 modelId => mapping(address token => uint256)) private _modelEarnings;
 
     /// @param governance The owner: sets verifiers, the protocol fee and treasury, pauses requests.
-    /// @param operators_ The operator registry: verifies TEE and QUORUM results, holds the stakes modules lock.
+    /// @param operators_ The operator registry: verifies QUORUM results, holds the stakes modules lock.
+    /// @param enclaves_ The enclave registry: verifies TEE results.
     /// @param treasury_ The account credited with protocol fees.
-    constructor(address governance, address operators_, address treasury_)
+    constructor(address governance, address operators_, address enclaves_, address treasury_)
         Ownable(governance)
         EIP712("Verity", "1")
     {
-        if (operators_ == address(0) || treasury_ == address(0)) revert HubZeroAddress();
+        if (operators_ == address(0) || enclaves_ == address(0) || treasury_ == address(0)) revert HubZeroAddress();
         _operators = operators_;
+        _enclaves = enclaves_;
         _treasury = treasury_;
     }
 
@@ -278,7 +281,8 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
 
     /// @inheritdoc IInferenceHub
     function verifierOf(uint8 mode) external view returns (address) {
-        if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) return _operators;
+        if (mode == VerityTypes.MODE_TEE) return _enclaves;
+        if (mode == VerityTypes.MODE_QUORUM) return _operators;
         return address(_verifiers[mode]);
     }
 
@@ -310,6 +314,11 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
     /// @inheritdoc IInferenceHub
     function operatorRegistry() external view returns (address) {
         return _operators;
+    }
+
+    /// @inheritdoc IInferenceHub
+    function enclaveRegistry() external view returns (address) {
+        return _enclaves;
     }
 
     /// @inheritdoc IInferenceHub
@@ -358,7 +367,7 @@ contract InferenceHub is IInferenceHub, ModelRegistry, Ownable2Step, ReentrancyG
         if (mode == VerityTypes.MODE_TEE || mode == VerityTypes.MODE_QUORUM) {
             bool valid = mode == VerityTypes.MODE_TEE ? params == 0 : ModeParams.isValidQuorum(params);
             if (!valid) revert HubInvalidParams(mode, params);
-            return _operators;
+            return mode == VerityTypes.MODE_TEE ? _enclaves : _operators;
         }
         verifier = address(_verifiers[mode]);
         if (verifier == address(0)) revert HubNoVerifier(mode);

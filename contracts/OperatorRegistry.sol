@@ -5,12 +5,9 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IOperatorRegistry} from "./interfaces/IOperatorRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {TeeVerifier} from "./verifiers/TeeVerifier.sol";
 import {QuorumVerifier} from "./verifiers/QuorumVerifier.sol";
 import {IResultVerifier} from "./interfaces/IResultVerifier.sol";
 import {VerityTypes} from "./libraries/VerityTypes.sol";
@@ -18,55 +15,23 @@ import {ModeParams} from "./libraries/ModeParams.sol";
 import {IInferenceHub} from "./interfaces/IInferenceHub.sol";
 
 /// @title OperatorRegistry
-/// @notice Stakes, enclave keys and code measurements of Verity operators; also the verifier of the TEE mode (it
-/// inherits TeeVerifier) and of the QUORUM mode (it inherits QuorumVerifier), since a TEE check is a lookup of the
-/// keys and measurements held here, and a quorum check a lookup of the stakes.
-contract OperatorRegistry is
-    IOperatorRegistry,
-    TeeVerifier,
-    QuorumVerifier,
-    Ownable2Step,
-    ReentrancyGuardTransient,
-    EIP712
-{
+/// @notice Stakes of Verity operators, and the verifier of the QUORUM mode (it inherits QuorumVerifier), since a
+/// quorum check is a lookup of the stakes held here. Enclave keys live in the EnclaveRegistry, which locks stake
+/// here behind each key.
+contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
-
-    /// @dev The EIP-712 type an enclave key signs to prove the operator controls it.
-    bytes32 public constant ENCLAVE_KEY_REGISTRATION_TYPEHASH =
-        keccak256("EnclaveKeyRegistration(address operator,bytes32 measurement,bytes32 attestationDocHash)");
 
     /// @notice The shortest unbonding delay: the longest OPTIMISTIC dispute (a challenge window and its resolution
     /// period), so stake can never leave before a dispute about a claim it backed has ended.
     uint64 public constant MIN_UNBONDING_DELAY = uint64(2 * VerityTypes.MAX_CHALLENGE_WINDOW);
     uint64 private constant _MAX_UNBONDING_DELAY = 90 days;
 
-    /// @dev Read on every TEE verification: one slot,
-    /// operator (160) | measurementId (32) | registeredAt (56) | active (8).
-    struct _KeyBinding {
-        address operator;
-        uint32 measurementId;
-        uint56 registeredAt;
-        bool active;
-    }
-
-    /// @dev A measurement's status and its compact id (assigned on first approval, from 1).
-    struct _Measurement {
-        MeasurementStatus status;
-        uint32 id;
-    }
-
     address private immutable _stakeToken;
     address private _hub;
     uint64 private _unbondingDelay;
+    address private _enclaves;
 
     mapping(address operator => Operator) private _operators;
-    mapping(address key => _KeyBinding) private _bindings;
-    mapping(address key => EnclaveKey) private _keys;
-    mapping(bytes32 measurement => _Measurement) private _measurements;
-    /// @dev Status by compact id, read on every TEE verification.
-    mapping(uint32 measurementId => MeasurementStatus) private _statusById;
-    mapping(uint32 measurementId => bytes32) private _measurementById;
-    uint32 private _measurementCount;
     /// @dev Slashed stake owed to recipients (pull payments: a slash never calls out).
     mapping(address account => uint256) private _slashCredits;
     uint256 private _burned;
@@ -74,13 +39,10 @@ contract OperatorRegistry is
     address private _disputeVerifier;
     mapping(uint256 jobId => mapping(address signer => bool)) private _quorumSlashed;
 
-    /// @param governance The owner: approves measurements, sets the hub and the unbonding delay.
+    /// @param governance The owner: sets the hub, the EnclaveRegistry, the unbonding delay and the quorum minimum.
     /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
     /// @param unbondingDelay_ Initial unbonding delay in seconds.
-    constructor(address governance, address stakeToken_, uint64 unbondingDelay_)
-        Ownable(governance)
-        EIP712("Verity OperatorRegistry", "1")
-    {
+    constructor(address governance, address stakeToken_, uint64 unbondingDelay_) Ownable(governance) {
         _stakeToken = stakeToken_;
         _setUnbondingDelay(unbondingDelay_);
     }
@@ -138,7 +100,7 @@ contract OperatorRegistry is
 
     /// @inheritdoc IOperatorRegistry
     function lock(address operator, uint256 amount, uint256 jobId) external {
-        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        _onlyModule();
         Operator storage op = _operators[operator];
         uint256 locked = op.locked;
         uint256 free = op.stake - locked;
@@ -153,7 +115,7 @@ contract OperatorRegistry is
 
     /// @inheritdoc IOperatorRegistry
     function unlock(address operator, uint256 amount, uint256 jobId) external {
-        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        _onlyModule();
         Operator storage op = _operators[operator];
         uint256 locked = op.locked;
         if (amount > locked) revert OperatorLockTooSmall(operator, amount, locked);
@@ -169,7 +131,7 @@ contract OperatorRegistry is
         external
         returns (uint256 slashed)
     {
-        if (msg.sender != _hub) revert OperatorOnlyHub(msg.sender);
+        _onlyModule();
         Operator storage op = _operators[operator];
         slashed = amount + burned_;
         uint256 locked = op.locked;
@@ -219,16 +181,13 @@ contract OperatorRegistry is
     // ───────────────────────────────────────── verification ───────────────────────────────────────
 
     /// @inheritdoc IResultVerifier
-    /// @dev One entry point for the two modes this registry verifies, told apart by the job's params: the hub
-    /// refuses params for TEE requests and requires non-zero ones for QUORUM requests, so zero means a TEE job
-    /// (a 65-byte enclave signature, see TeeVerifier) and anything else a QUORUM job (signer entries, see
-    /// QuorumVerifier). The hub calls it for TEE jobs (built in) and for QUORUM jobs (`setVerifier(3, registry)`).
+    /// @dev The QUORUM mode's check (signer entries, see QuorumVerifier); the hub calls it for QUORUM jobs.
     function verifyResult(Job calldata job, bytes calldata attestation)
         external
         view
         returns (address[] memory operators)
     {
-        operators = job.params == 0 ? _verifyTee(job, attestation) : _verifyQuorum(job, attestation);
+        operators = _verifyQuorum(job, attestation);
         // Return abi.encode(operators) in place (the array's words are already clean addresses): the word before
         // the array becomes the offset. Nothing runs after `return`, so that word's previous content (possibly the
         // zero slot, hence no "memory-safe" tag) is not needed again.
@@ -239,68 +198,7 @@ contract OperatorRegistry is
         }
     }
 
-    // ───────────────────────────────────────── enclave keys ───────────────────────────────────────
-
-    /// @inheritdoc IOperatorRegistry
-    function registerEnclaveKey(address key, bytes32 measurement, bytes32 attestationDocHash, bytes calldata keyProof)
-        external
-    {
-        if (key == address(0) || _keys[key].operator != address(0)) revert OperatorKeyUnavailable(key);
-        _Measurement memory m = _measurements[measurement];
-        if (m.status != MeasurementStatus.Approved) revert OperatorMeasurementNotApproved(measurement);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(ENCLAVE_KEY_REGISTRATION_TYPEHASH, msg.sender, measurement, attestationDocHash))
-        );
-        (address recovered,,) = ECDSA.tryRecover(digest, keyProof);
-        if (recovered != key) revert OperatorKeyProofInvalid(key, recovered);
-        _keys[key] = EnclaveKey({
-            operator: msg.sender,
-            measurement: measurement,
-            attestationDocHash: attestationDocHash,
-            registeredAt: uint64(block.timestamp),
-            active: true
-        });
-        _bindings[key] = _KeyBinding({
-            operator: msg.sender,
-            measurementId: m.id,
-            registeredAt: uint56(block.timestamp),
-            active: true
-        });
-        emit EnclaveKeyRegistered(key, msg.sender, measurement, attestationDocHash);
-    }
-
-    /// @inheritdoc IOperatorRegistry
-    function revokeEnclaveKey(address key) external {
-        EnclaveKey storage k = _keys[key];
-        if (k.operator != msg.sender || !k.active) revert OperatorKeyNotOwned(key, msg.sender);
-        k.active = false;
-        _bindings[key].active = false;
-        emit EnclaveKeyRevoked(key, msg.sender);
-    }
-
     // ────────────────────────────────────────── governance ────────────────────────────────────────
-
-    /// @inheritdoc IOperatorRegistry
-    function approveMeasurement(bytes32 measurement) external onlyOwner {
-        MeasurementStatus status = _measurements[measurement].status;
-        if (measurement == bytes32(0) || status != MeasurementStatus.Unknown) {
-            revert OperatorMeasurementInvalidStatus(measurement, status);
-        }
-        uint32 id = ++_measurementCount;
-        _measurements[measurement] = _Measurement({status: MeasurementStatus.Approved, id: id});
-        _statusById[id] = MeasurementStatus.Approved;
-        _measurementById[id] = measurement;
-        emit MeasurementApproved(measurement);
-    }
-
-    /// @inheritdoc IOperatorRegistry
-    function revokeMeasurement(bytes32 measurement) external onlyOwner {
-        _Measurement storage m = _measurements[measurement];
-        if (m.status != MeasurementStatus.Approved) revert OperatorMeasurementInvalidStatus(measurement, m.status);
-        m.status = MeasurementStatus.Revoked;
-        _statusById[m.id] = MeasurementStatus.Revoked;
-        emit MeasurementRevoked(measurement);
-    }
 
     /// @inheritdoc IOperatorRegistry
     function setUnbondingDelay(uint64 delay) external onlyOwner {
@@ -313,6 +211,14 @@ contract OperatorRegistry is
         if (hub_ == address(0)) revert OperatorOnlyHub(address(0));
         emit HubUpdated(address(0), hub_);
         _hub = hub_;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function setEnclaveRegistry(address enclaveRegistry_) external onlyOwner {
+        if (_enclaves != address(0)) revert OperatorEnclaveRegistryAlreadySet(_enclaves);
+        if (enclaveRegistry_ == address(0)) revert OperatorOnlyHub(address(0));
+        emit EnclaveRegistrySet(enclaveRegistry_);
+        _enclaves = enclaveRegistry_;
     }
 
     /// @inheritdoc IOperatorRegistry
@@ -336,43 +242,10 @@ contract OperatorRegistry is
 
     // ──────────────────────────────────────────── views ───────────────────────────────────────────
 
-    /// @inheritdoc IOperatorRegistry
-    function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address) {
-        _KeyBinding memory b = _bindings[key];
-        if (!b.active || _statusById[b.measurementId] != MeasurementStatus.Approved) return address(0);
-        if (_measurementById[b.measurementId] != measurement) return address(0);
-        return b.operator;
-    }
-
-    /// @dev TeeVerifier hook: one slot for the key binding, one for the measurement status.
-    function _enclaveOperator(address key) internal view override returns (address, uint32) {
-        _KeyBinding memory b = _bindings[key];
-        if (!b.active) revert TeeUnknownKey(key);
-        MeasurementStatus status = _statusById[b.measurementId];
-        if (status != MeasurementStatus.Approved) {
-            revert TeeMeasurementNotApproved(_measurementById[b.measurementId], uint8(status));
-        }
-        return (b.operator, b.measurementId);
-    }
-
-    /// @dev TeeVerifier hook.
-    function _measurementId(bytes32 measurement) internal view override returns (uint32) {
-        return _measurements[measurement].id;
-    }
-
-    /// @dev TeeVerifier hook.
-    function _measurementHash(uint32 measurementId) internal view override returns (bytes32) {
-        return _measurementById[measurementId];
-    }
-
-    /// @dev QuorumVerifier hook: one storage read.
+    /// @dev QuorumVerifier hook: one storage read (stake and locked share a slot). A vote counts the free stake
+    /// only: stake locked behind open claims or enclave keys backs those, and a quorum dispute cannot take it.
     function _bondedStake(address operator) internal view override returns (uint256) {
-        return _operators[operator].stake;
-    }
-
-    /// @dev TeeVerifier hook: the hub is the model registry.
-    function _modelRegistry() internal view override returns (IModelRegistry) {
-        return IModelRegistry(_hub);
+        return _freeStake(_operators[operator]);
     }
 
     /// @inheritdoc IOperatorRegistry
@@ -391,6 +264,11 @@ contract OperatorRegistry is
     }
 
     /// @inheritdoc IOperatorRegistry
+    function enclaveRegistry() external view returns (address) {
+        return _enclaves;
+    }
+
+    /// @inheritdoc IOperatorRegistry
     function getOperator(address operator) external view returns (Operator memory) {
         return _operators[operator];
     }
@@ -400,7 +278,7 @@ contract OperatorRegistry is
         uint256 n = operators.length;
         stakes = new uint256[](n);
         for (uint256 i; i < n; ++i) {
-            stakes[i] = _operators[operators[i]].stake;
+            stakes[i] = _freeStake(_operators[operators[i]]);
         }
     }
 
@@ -437,16 +315,6 @@ contract OperatorRegistry is
     /// @inheritdoc IOperatorRegistry
     function slashCreditOf(address account) external view returns (uint256) {
         return _slashCredits[account];
-    }
-
-    /// @inheritdoc IOperatorRegistry
-    function getEnclaveKey(address key) external view returns (EnclaveKey memory) {
-        return _keys[key];
-    }
-
-    /// @inheritdoc IOperatorRegistry
-    function measurementStatus(bytes32 measurement) external view returns (MeasurementStatus) {
-        return _measurements[measurement].status;
     }
 
     // ────────────────────────────────────────── internals ─────────────────────────────────────────
@@ -535,6 +403,18 @@ contract OperatorRegistry is
             op.unbonding -= uint128(fromUnbonding);
             taken = fromStake + fromUnbonding;
         }
+    }
+
+    /// @dev Bonded stake not locked behind a claim or a key. Cannot underflow: locked <= stake.
+    function _freeStake(Operator storage op) private view returns (uint256) {
+        unchecked {
+            return op.stake - op.locked;
+        }
+    }
+
+    /// @dev Lock, unlock and slash: the hub (for the job's settlement module) or the EnclaveRegistry (for keys).
+    function _onlyModule() private view {
+        if (msg.sender != _hub && msg.sender != _enclaves) revert OperatorOnlyHub(msg.sender);
     }
 
     function _minSignerStake() internal view override returns (uint256) {

@@ -54,7 +54,8 @@ interface IInferenceHub {
 
     /// @notice The committed facts of a job; `keccak256(abi.encode(jobId, job))` is stored. Every field is in
     /// `InferenceRequested`, and the operator passes the struct back to `fulfill`. `verifier` is the verifier of the
-    /// job's mode when it was requested (the operator registry for TEE and QUORUM): the job keeps it for ever.
+    /// job's mode when it was requested (the enclave registry for TEE, the operator registry for QUORUM): the job
+    /// keeps it for ever.
     struct Job {
         address requester;
         bytes32 modelId;
@@ -283,8 +284,8 @@ interface IInferenceHub {
     error HubProtocolFeeTooHigh(uint16 bps);
     /// @notice An address that must be set is zero.
     error HubZeroAddress();
-    /// @notice The mode's verifier is fixed: TEE and QUORUM are verified by the operator registry the hub was
-    /// deployed with.
+    /// @notice The mode's verifier is fixed: TEE is verified by the enclave registry and QUORUM by the operator
+    /// registry the hub was deployed with.
     /// @param mode The mode.
     error HubBuiltInMode(uint8 mode);
     /// @notice Only the job's own verifier (the settlement module it was requested under) may settle it.
@@ -388,8 +389,8 @@ interface IInferenceHub {
     // ────────────────────────────────────────── governance ────────────────────────────────────────
 
     /// @notice Sets the verifier of a mode for jobs requested from now on (zero disables the mode); jobs already
-    /// requested keep theirs. Only governance. TEE and QUORUM are always verified by the operator registry the hub
-    /// was deployed with, which holds the enclave keys, measurements and stakes.
+    /// requested keep theirs. Only governance. TEE is always verified by the enclave registry the hub was deployed with
+    /// (which holds the enclave keys and measurements) and QUORUM by the operator registry (which holds the stakes).
     /// @param mode The mode.
     /// @param verifier The verifier.
     function setVerifier(uint8 mode, address verifier) external;
@@ -448,6 +449,9 @@ interface IInferenceHub {
 
     /// @notice The operator registry.
     function operatorRegistry() external view returns (address);
+
+    /// @notice The enclave registry: the TEE mode's verifier.
+    function enclaveRegistry() external view returns (address);
 
     /// @notice The EIP-712 domain separator under which results are signed.
     function domainSeparator() external view returns (bytes32);

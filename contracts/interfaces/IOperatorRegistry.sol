@@ -4,21 +4,14 @@ pragma solidity ^0.8.28;
 import {IInferenceHub} from "./IInferenceHub.sol";
 
 /// @title IOperatorRegistry
-/// @notice Operators stake, register enclave signing keys bound to a code measurement, and unbond after a delay.
-/// Governance approves and revokes measurements: revoking one disables every key registered on it at once.
-/// Only the hub can slash. A slash makes no external call: the stake taken is credited to the recipient, who pulls
-/// it with `withdrawSlashCredit`, so no recipient (one that refuses the native currency, or a blocklisted
-/// token holder) can block it.
+/// @notice Operators stake and unbond after a delay; the QUORUM mode's verifier. Stake is locked behind open claims
+/// and slashed only through the modes: by the hub (for a job's settlement module) and by the EnclaveRegistry (for
+/// the stake behind an enclave key, see IEnclaveRegistry). A slash makes no external call: the stake taken is
+/// credited to the recipient, who pulls it with `withdrawSlashCredit`, so no recipient (one that refuses the
+/// native currency, or a blocklisted token holder) can block it.
 interface IOperatorRegistry {
-    /// @notice Status of a code measurement.
-    enum MeasurementStatus {
-        Unknown,
-        Approved,
-        Revoked
-    }
-
     /// @notice An operator's stake. `locked` is the part of `stake` that backs open claims (an OPTIMISTIC proposal
-    /// until it is final): it cannot be unstaked, and only it can be slashed. Unbonding stake is never slashed.
+    /// until it is final, an enclave key until its stake is released): it cannot be unstaked, and only it can be slashed. Unbonding stake is never slashed.
     /// @param stake Bonded stake, locked part included.
     /// @param locked Bonded stake locked by open claims (at most `stake`).
     /// @param unbonding Stake on its way out.
@@ -28,15 +21,6 @@ interface IOperatorRegistry {
         uint128 locked;
         uint128 unbonding;
         uint64 unbondingReleaseAt;
-    }
-
-    /// @notice An enclave signing key as registered.
-    struct EnclaveKey {
-        address operator;
-        bytes32 measurement;
-        bytes32 attestationDocHash;
-        uint64 registeredAt;
-        bool active;
     }
 
     /// @notice Emitted when an operator adds stake.
@@ -94,28 +78,14 @@ interface IOperatorRegistry {
     /// @param account The account paid.
     /// @param amount The amount, in the staking asset.
     event SlashCreditWithdrawn(address indexed account, uint256 amount);
-    /// @notice Emitted when an operator registers an enclave key.
-    /// @param key The enclave's signing address.
-    /// @param operator The operator running the enclave.
-    /// @param measurement The enclave's code measurement.
-    /// @param attestationDocHash Hash of the enclave's attestation document.
-    event EnclaveKeyRegistered(
-        address indexed key, address indexed operator, bytes32 indexed measurement, bytes32 attestationDocHash
-    );
-    /// @notice Emitted when an operator retires an enclave key.
-    /// @param key The key.
-    /// @param operator The operator.
-    event EnclaveKeyRevoked(address indexed key, address indexed operator);
-    /// @notice Emitted when governance approves a code measurement.
-    /// @param measurement The measurement.
-    event MeasurementApproved(bytes32 indexed measurement);
-    /// @notice Emitted when governance revokes a code measurement; every key on it stops counting.
-    /// @param measurement The measurement.
-    event MeasurementRevoked(bytes32 indexed measurement);
     /// @notice Emitted when governance changes the unbonding delay.
     /// @param oldDelay The previous delay in seconds.
     /// @param newDelay The new delay in seconds.
     event UnbondingDelayUpdated(uint64 oldDelay, uint64 newDelay);
+    /// @notice Emitted once, when governance sets the EnclaveRegistry allowed to lock, unlock and slash the stake
+    /// behind enclave keys.
+    /// @param enclaveRegistry The EnclaveRegistry.
+    event EnclaveRegistrySet(address enclaveRegistry);
     /// @notice Emitted when governance sets the hub allowed to slash.
     /// @param oldHub The previous hub.
     /// @param newHub The new hub.
@@ -144,24 +114,6 @@ interface IOperatorRegistry {
     /// @notice The operator has no released stake to withdraw.
     /// @param operator The operator.
     error OperatorNothingToWithdraw(address operator);
-    /// @notice The key is zero or already registered.
-    /// @param key The key.
-    error OperatorKeyUnavailable(address key);
-    /// @notice The key's proof of possession does not recover to the key.
-    /// @param key The key claimed.
-    /// @param recovered The signer recovered from the proof.
-    error OperatorKeyProofInvalid(address key, address recovered);
-    /// @notice The key is not registered, or not to the caller, or already revoked.
-    /// @param key The key.
-    /// @param caller The caller.
-    error OperatorKeyNotOwned(address key, address caller);
-    /// @notice The measurement is not approved.
-    /// @param measurement The measurement.
-    error OperatorMeasurementNotApproved(bytes32 measurement);
-    /// @notice The measurement is zero, or already approved, or revoked (revocation is final).
-    /// @param measurement The measurement.
-    /// @param status Its current status.
-    error OperatorMeasurementInvalidStatus(bytes32 measurement, MeasurementStatus status);
     /// @notice The operator's locked stake is smaller than the amount to unlock or slash.
     /// @param operator The operator.
     /// @param amount The amount asked for.
@@ -191,9 +143,12 @@ interface IOperatorRegistry {
     /// @notice The dispute verifier is set once; it can never be pointed elsewhere (a new one could slash stakes).
     /// @param verifier The verifier already set.
     error OperatorDisputeVerifierAlreadySet(address verifier);
-    /// @notice Only the hub may slash.
+    /// @notice Only the hub (and, for `lock`, `unlock` and `slash`, the EnclaveRegistry) may do this.
     /// @param caller The caller.
     error OperatorOnlyHub(address caller);
+    /// @notice The EnclaveRegistry is set once; it can never be pointed elsewhere (a new one could slash stakes).
+    /// @param enclaveRegistry The EnclaveRegistry already set.
+    error OperatorEnclaveRegistryAlreadySet(address enclaveRegistry);
     /// @notice The hub is set once, at deployment; it can never be pointed elsewhere (a new hub could slash stakes).
     /// @param hub The hub already set.
     error OperatorHubAlreadySet(address hub);
@@ -223,27 +178,6 @@ interface IOperatorRegistry {
     /// @notice Pays out the caller's released unbonding stake.
     function withdrawStake() external;
 
-    /// @notice Registers an enclave signing key for the caller, bound to an approved measurement.
-    /// @param key The enclave's signing address.
-    /// @param measurement The enclave's code measurement (must be approved).
-    /// @param attestationDocHash Hash of the enclave's attestation document.
-    /// @param keyProof The key's EIP-712 signature of `EnclaveKeyRegistration(operator, measurement,
-    /// attestationDocHash)` under this registry's domain, proving the operator controls the enclave key.
-    function registerEnclaveKey(address key, bytes32 measurement, bytes32 attestationDocHash, bytes calldata keyProof)
-        external;
-
-    /// @notice Retires one of the caller's enclave keys.
-    /// @param key The key.
-    function revokeEnclaveKey(address key) external;
-
-    /// @notice Approves a code measurement. Only governance.
-    /// @param measurement The measurement.
-    function approveMeasurement(bytes32 measurement) external;
-
-    /// @notice Revokes an approved measurement, disabling every key on it. Only governance. Final.
-    /// @param measurement The measurement.
-    function revokeMeasurement(bytes32 measurement) external;
-
     /// @notice Sets the unbonding delay for future unstake requests. Only governance.
     /// @param delay Seconds, between `MIN_UNBONDING_DELAY` (the longest OPTIMISTIC dispute: a challenge window and
     /// its resolution period) and 90 days.
@@ -254,22 +188,28 @@ interface IOperatorRegistry {
     /// @param hub The hub.
     function setHub(address hub) external;
 
+    /// @notice Sets the EnclaveRegistry, allowed to lock, unlock and slash the stake behind enclave keys. Only
+    /// governance, and only once: a second call reverts with `OperatorEnclaveRegistryAlreadySet`.
+    /// @param enclaveRegistry The EnclaveRegistry.
+    function setEnclaveRegistry(address enclaveRegistry) external;
+
     /// @notice Locks `amount` of an operator's free bonded stake behind a claim for `jobId`. Only the hub (for the
-    /// job's settlement module). Makes no external call.
+    /// job's settlement module) or the EnclaveRegistry (behind an enclave key, with `jobId` 0). Makes no external
+    /// call.
     /// @param operator The operator.
     /// @param amount The amount; reverts with `OperatorInsufficientStake` when more than the free stake.
     /// @param jobId The job (recorded in the event).
     function lock(address operator, uint256 amount, uint256 jobId) external;
 
-    /// @notice Releases locked stake. Only the hub. Makes no external call.
+    /// @notice Releases locked stake. Only the hub or the EnclaveRegistry. Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount; reverts with `OperatorLockTooSmall` when more than the locked stake.
     /// @param jobId The job (recorded in the event).
     function unlock(address operator, uint256 amount, uint256 jobId) external;
 
     /// @notice Takes `amount + burned` of an operator's locked stake: `amount` is credited to `recipient`, who
-    /// withdraws it with `withdrawSlashCredit`, and `burned` stays in the registry for ever. Only the hub. Makes no
-    /// external call.
+    /// withdraws it with `withdrawSlashCredit`, and `burned` stays in the registry for ever. Only the hub or the
+    /// EnclaveRegistry. Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount credited.
     /// @param recipient Who is credited with it.
@@ -346,12 +286,6 @@ interface IOperatorRegistry {
     /// @return amount The amount paid.
     function withdrawSlashCredit() external returns (uint256 amount);
 
-    /// @notice The operator behind an enclave key if the key is active, registered for `measurement`, and the
-    /// measurement is approved; zero otherwise. (The TEE check itself looks the measurement up from the key.)
-    /// @param key The enclave key.
-    /// @param measurement The measurement the key claims.
-    function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address operator);
-
     /// @notice The staking asset: address(0) for native currency, otherwise an ERC-20.
     function stakeToken() external view returns (address);
 
@@ -361,14 +295,18 @@ interface IOperatorRegistry {
     /// @notice The hub allowed to slash.
     function hub() external view returns (address);
 
+    /// @notice The EnclaveRegistry allowed to lock and slash the stake behind enclave keys (zero until set).
+    function enclaveRegistry() external view returns (address);
+
     /// @notice An operator's stake record.
     /// @param operator The operator.
     function getOperator(address operator) external view returns (Operator memory);
 
-    /// @notice The bonded stakes of several operators, in order (the QUORUM verifier's one call per attestation).
-    /// Unbonding stake is not included.
+    /// @notice The stakes that count for QUORUM votes of several operators, in order: bonded stake that is not
+    /// locked (behind an open OPTIMISTIC proposal or an enclave key), since only that can be slashed by a quorum
+    /// dispute. Unbonding stake is not included.
     /// @param operators The operators.
-    /// @return stakes Their bonded stakes.
+    /// @return stakes Their free bonded stakes.
     function bondedStakes(address[] calldata operators) external view returns (uint256[] memory stakes);
 
     /// @notice Stake destroyed by slashes so far (held by the registry for ever).
@@ -377,12 +315,4 @@ interface IOperatorRegistry {
     /// @notice Slashed stake credited to an account and not yet withdrawn.
     /// @param account The account.
     function slashCreditOf(address account) external view returns (uint256);
-
-    /// @notice An enclave key's record (zero fields if unknown).
-    /// @param key The key.
-    function getEnclaveKey(address key) external view returns (EnclaveKey memory);
-
-    /// @notice A measurement's status.
-    /// @param measurement The measurement.
-    function measurementStatus(bytes32 measurement) external view returns (MeasurementStatus);
 }

@@ -4,8 +4,8 @@ pragma solidity ^0.8.28;
 import {IResultVerifier} from "./IResultVerifier.sol";
 
 /// @title IQuorumVerifier
-/// @notice QUORUM mode: a result counts when at least k distinct operators, each with a bonded stake of at least the
-/// job's minimum (and non-zero), signed the same EIP-712 vote
+/// @notice QUORUM mode: a result counts when at least k distinct operators, each with a free (unlocked) bonded stake
+/// of at least the job's minimum (and non-zero), signed the same EIP-712 vote
 /// `QuorumVote(uint256 jobId,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,bytes32 outputURIHash)` under the hub's
 /// domain `{name: "Verity", version: "1", chainId, verifyingContract: hub}` with their operator (staking) account.
 /// k and the minimum stake come from the job's `params` (see libraries/ModeParams.sol: `k | minStake << 8`).

@@ -4,9 +4,10 @@ pragma solidity ^0.8.28;
 import {IResultVerifier} from "./IResultVerifier.sol";
 
 /// @title ITeeVerifier
-/// @notice TEE mode: a result counts when an enclave key, registered in the OperatorRegistry for a code
-/// measurement that governance approved and the model owner allowed for the model version, signed
-/// `Result(jobId, modelId, version, inputHash, outputHash)` under the hub's EIP-712 domain.
+/// @notice TEE mode: a result counts when an enclave key signed `Result(jobId, modelId, version, inputHash,
+/// outputHash, outputURIHash)` under the hub's EIP-712 domain, and the key is active in the EnclaveRegistry: its
+/// attestation evidence was verified for a code measurement governance approved, it has not expired, its
+/// operator's stake is locked behind it, and the model owner allowed the measurement for the model version.
 /// The attestation is the 65-byte signature (r, s, v); the key's measurement is looked up in the registry.
 interface ITeeVerifier is IResultVerifier {
     /// @notice Emitted when a model owner allows or disallows a measurement for a model version.
@@ -23,12 +24,16 @@ interface ITeeVerifier is IResultVerifier {
     error TeeInvalidAttestationLength(uint256 length);
     /// @notice The signature is malformed (bad length, high s, or recovers to nobody).
     error TeeInvalidSignature();
-    /// @notice The recovered key is not registered, or was revoked by its operator.
+    /// @notice The recovered key is not registered, or was revoked or slashed.
     /// @param key The recovered signer.
     error TeeUnknownKey(address key);
+    /// @notice The key's attestation has expired; its operator must re-attest it (`reattestEnclaveKey`).
+    /// @param key The key.
+    /// @param expiresAt When it expired.
+    error TeeKeyExpired(address key, uint64 expiresAt);
     /// @notice The measurement is not approved by governance (unknown or revoked).
     /// @param measurement The measurement.
-    /// @param status Its status in the OperatorRegistry (0 unknown, 2 revoked).
+    /// @param status Its status in the EnclaveRegistry (0 unknown, 2 revoked).
     error TeeMeasurementNotApproved(bytes32 measurement, uint8 status);
     /// @notice The model owner has not allowed the measurement for this model version.
     /// @param modelId The model.

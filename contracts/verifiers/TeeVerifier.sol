@@ -8,9 +8,8 @@ import {HubSignatures} from "../libraries/HubSignatures.sol";
 /// @title TeeVerifier
 /// @notice Verifies enclave-signed results for the TEE mode.
 /// @dev Abstract: it lives in the contract that holds the enclave keys and measurement approvals
-/// (OperatorRegistry), so a fulfilment makes one cold call for the whole TEE check instead of two. The inheriting
-/// contract supplies `_enclaveOperator` and `_modelRegistry`, and routes `verifyResult` to `_verifyTee` (the
-/// OperatorRegistry also verifies QUORUM results, see QuorumVerifier).
+/// (EnclaveRegistry), so a fulfilment makes one cold call for the whole TEE check. The inheriting contract supplies
+/// `_enclaveOperator` and `_modelRegistry`, and routes `verifyResult` to `_verifyTee`.
 ///
 /// The EIP-712 domain is the calling hub's (`{name: "Verity", version: "1", chainId, verifyingContract: hub}`,
 /// with `hub = msg.sender`), so a signature is bound to one hub on one chain; the struct binds it to one job,
@@ -77,8 +76,8 @@ abstract contract TeeVerifier is ITeeVerifier {
         return _resultDigest(hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
-    /// @dev The operator running `key` and the id of the key's measurement, if the key is active and its
-    /// measurement approved; reverts with `TeeUnknownKey` or `TeeMeasurementNotApproved` otherwise.
+    /// @dev The operator running `key` and the id of the key's measurement, if the key is active, unexpired and its
+    /// measurement approved; reverts with `TeeUnknownKey`, `TeeKeyExpired` or `TeeMeasurementNotApproved` otherwise.
     function _enclaveOperator(address key) internal view virtual returns (address operator, uint32 measurementId);
 
     /// @dev The registry's compact id of a measurement (0 if it was never approved).
@@ -98,12 +97,12 @@ abstract contract TeeVerifier is ITeeVerifier {
         bytes32 inputHash,
         bytes32 outputHash,
         bytes32 outputURIHash
-    ) private view returns (bytes32) {
+    ) internal view returns (bytes32) {
         return HubSignatures.jobDigest(RESULT_TYPEHASH, hub, jobId, modelId, version, inputHash, outputHash, outputURIHash);
     }
 
     /// @dev The signer of the 65-byte (r, s, v) signature, read straight from calldata (HubSignatures' rules).
-    function _recover(bytes32 digest, bytes calldata signature) private view returns (address signer) {
+    function _recover(bytes32 digest, bytes calldata signature) internal view returns (address signer) {
         uint256 offset;
         assembly ("memory-safe") {
             offset := signature.offset

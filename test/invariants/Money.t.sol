@@ -3,6 +3,10 @@ pragma solidity ^0.8.28;
 
 import {InferenceHub} from "../../contracts/InferenceHub.sol";
 import {OperatorRegistry} from "../../contracts/OperatorRegistry.sol";
+import {EnclaveRegistry} from "../../contracts/EnclaveRegistry.sol";
+import {AttestorCommittee} from "../../contracts/attestation/AttestorCommittee.sol";
+import {IAttestationVerifier} from "../../contracts/interfaces/IAttestationVerifier.sol";
+import {IEnclaveRegistry} from "../../contracts/interfaces/IEnclaveRegistry.sol";
 import {OptimisticGame} from "../../contracts/modes/OptimisticGame.sol";
 import {ZkVerifier} from "../../contracts/verifiers/ZkVerifier.sol";
 import {Groth16VerifierMlp} from "../../contracts/zk/Groth16VerifierMlp.sol";
@@ -40,6 +44,10 @@ contract MoneyHandler {
     uint256 internal constant N_ACTORS = N_OPERATORS + 4;
 
     uint256 private constant ENCLAVE_PK = 0xE1C1A7E;
+    uint256 private constant ATTESTOR_PK = 0xA77E57;
+    /// @dev The stake operator 0 locks behind its enclave key, and the longest a key lives on one attestation.
+    uint256 private constant TEE_STAKE = 0.1 ether;
+    uint64 private constant KEY_LIFETIME = 30 days;
     /// @dev Operator i's key is OPERATOR_PK + i. Operator 0 runs the enclave; operators 1..3 are the quorum.
     uint256 private constant OPERATOR_PK = 0x0BE7A70;
     bytes32 private constant MEASUREMENT = keccak256("verity-enclave-v1");
@@ -78,6 +86,8 @@ contract MoneyHandler {
 
     InferenceHub public immutable hub;
     OperatorRegistry public immutable registry;
+    EnclaveRegistry public immutable enclaves;
+    AttestorCommittee public immutable committee;
     OptimisticGame public immutable game;
     bytes32 public immutable modelId;
     address public immutable treasury = address(0x7EA5);
@@ -111,8 +121,15 @@ contract MoneyHandler {
             _operators[i] = vm.addr(OPERATOR_PK + i);
         }
         registry = new OperatorRegistry(address(this), address(0), UNBONDING_DELAY);
-        hub = new InferenceHub(address(this), address(registry), treasury);
+        enclaves = new EnclaveRegistry(address(this), address(registry), KEY_LIFETIME, TEE_STAKE);
+        registry.setEnclaveRegistry(address(enclaves));
+        hub = new InferenceHub(address(this), address(registry), address(enclaves), treasury);
         registry.setHub(address(hub));
+        enclaves.setHub(address(hub));
+        address[] memory attestors = new address[](1);
+        attestors[0] = vm.addr(ATTESTOR_PK);
+        committee = new AttestorCommittee(address(this), attestors, 1);
+        enclaves.setAttestationVerifier(TEE, address(committee));
         require(UNBONDING_DELAY == registry.MIN_UNBONDING_DELAY(), "the registry's shortest unbonding delay moved");
 
         Groth16VerifierMlp groth16 = new Groth16VerifierMlp();
@@ -132,14 +149,14 @@ contract MoneyHandler {
                 zkVerifier: address(groth16), zkModelCommitment: ZK_MODEL_COMMITMENT, zkVerifyingKeyHash: ZK_VKEY_HASH
             })
         );
-        registry.approveMeasurement(MEASUREMENT);
-        _registerEnclaveKey(_operators[0]);
+        enclaves.approveMeasurement(MEASUREMENT, TEE);
         vm.prank(modelOwner);
-        registry.setMeasurementAllowed(modelId, 1, MEASUREMENT, true);
+        enclaves.setMeasurementAllowed(modelId, 1, MEASUREMENT, true);
 
         for (uint256 i; i < N_OPERATORS; ++i) {
             _stake(_operators[i], 1 ether);
         }
+        _attestEnclaveKey(_operators[0], false);
     }
 
     receive() external payable {}
@@ -162,14 +179,19 @@ contract MoneyHandler {
 
     // ─────────────────────────────────────────── TEE and QUORUM ─────────────────────────────────────
 
-    /// @notice Fulfils a live TEE job with operator 0's enclave signature.
+    /// @notice Fulfils a live TEE job with operator 0's enclave signature (re-attesting the key first when it
+    /// has expired).
     function fulfillTee(uint256 seed) external {
         calls++;
         (bool found, uint256 i) = _find(TEE, Stage.Pending, seed, true);
         if (!found) return;
         Rec storage r = _recs[i];
         IInferenceHub.Job memory job = r.job;
-        bytes32 digest = registry.resultDigest(
+        if (block.timestamp > enclaves.getEnclaveKey(vm.addr(ENCLAVE_PK)).expiresAt) {
+            _attestEnclaveKey(_operators[0], true);
+            effective["reattest"]++;
+        }
+        bytes32 digest = enclaves.resultDigest(
             address(hub), r.id, job.modelId, job.version, job.inputHash, keccak256(OUTPUT), keccak256("")
         );
         (uint8 v, bytes32 rs, bytes32 s) = vm.sign(ENCLAVE_PK, digest);
@@ -191,7 +213,9 @@ contract MoneyHandler {
         uint256[] memory keys = new uint256[](3);
         uint256 n;
         for (uint256 k = 1; k <= 3; ++k) {
-            uint256 bonded = registry.getOperator(_operators[k]).stake;
+            IOperatorRegistry.Operator memory o = registry.getOperator(_operators[k]);
+            // Only free stake counts for a vote (locked stake backs proposals and the enclave key).
+            uint256 bonded = o.stake - o.locked;
             if (bonded != 0 && bonded >= minStake) keys[n++] = OPERATOR_PK + k;
         }
         if (n < 2) return;
@@ -459,7 +483,9 @@ contract MoneyHandler {
             address op = _operators[k];
             IOperatorRegistry.Operator memory o = registry.getOperator(op);
             require(o.stake == ghostStake[op] && o.unbonding == ghostUnbonding[op], "2. a stake differs from the books");
-            require(o.locked == slashes[k], "4. locked stake != slash amounts of the open proposals");
+            // Operator 0 also locks TEE_STAKE behind its enclave key, for as long as the key lives.
+            uint256 keyStake = k == 0 ? TEE_STAKE : 0;
+            require(o.locked == slashes[k] + keyStake, "4. locked stake != open proposals' slashes + key stake");
             require(o.locked <= o.stake, "4. locked stake exceeds the stake");
             total += uint256(o.stake) + uint256(o.unbonding) + registry.slashCreditOf(op);
         }
@@ -560,7 +586,7 @@ contract MoneyHandler {
             requester: address(this), modelId: modelId, version: 1, mode: mode, deadline: deadline,
             callback: address(0), callbackGasLimit: 0, feeToken: address(0), fee: fee, modelFee: MODEL_FEE,
             protocolFeeBps: bps, inputHash: keccak256(INPUT), params: params,
-            verifier: mode == OPTIMISTIC ? address(game) : address(registry)
+            verifier: mode == OPTIMISTIC ? address(game) : mode == TEE ? address(enclaves) : address(registry)
         });
         // The handler's copy of the job must be the one the hub committed (else every later action reverts).
         (IInferenceHub.JobStatus status, bytes32 stored) = hub.getJob(jobId);
@@ -638,10 +664,35 @@ contract MoneyHandler {
         return n == 0 ? address(this) : n == 1 ? challenger : n == 2 ? treasury : modelOwner;
     }
 
-    function _registerEnclaveKey(address op) private {
-        bytes32 structHash =
-            keccak256(abi.encode(registry.ENCLAVE_KEY_REGISTRATION_TYPEHASH(), op, MEASUREMENT, MEASUREMENT));
-        (, string memory name, string memory version, uint256 chainId, address verifying,,) = registry.eip712Domain();
+    /// @dev Registers (or re-attests) the enclave key of `op` through the one-attestor committee, with fresh
+    /// evidence each time.
+    function _attestEnclaveKey(address op, bool reattest) private {
+        bytes32 evidenceHash = keccak256(abi.encode("evidence", block.timestamp, reattest));
+        address key = vm.addr(ENCLAVE_PK);
+        uint64 expiresAt = uint64(block.timestamp + KEY_LIFETIME);
+        bytes memory keyProof = _keyProof(op, evidenceHash);
+        bytes memory approval = _approval(op, key, evidenceHash, expiresAt);
+        vm.prank(op);
+        if (reattest) {
+            enclaves.reattestEnclaveKey(key, evidenceHash, "ipfs://evidence", expiresAt, keyProof, approval);
+        } else {
+            enclaves.registerEnclaveKey(
+                IEnclaveRegistry.KeyRegistration({
+                    key: key, teeType: TEE, measurement: MEASUREMENT, evidenceHash: evidenceHash,
+                    evidenceURI: "ipfs://evidence", stake: TEE_STAKE, expiresAt: expiresAt
+                }),
+                keyProof,
+                approval
+            );
+        }
+    }
+
+    /// @dev The enclave key's EIP-712 registration signature.
+    function _keyProof(address op, bytes32 evidenceHash) private view returns (bytes memory) {
+        bytes32 structHash = keccak256(
+            abi.encode(enclaves.ENCLAVE_KEY_REGISTRATION_TYPEHASH(), op, TEE, MEASUREMENT, evidenceHash)
+        );
+        (, string memory name, string memory version, uint256 chainId, address verifying,,) = enclaves.eip712Domain();
         bytes32 domain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -649,8 +700,25 @@ contract MoneyHandler {
             )
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(ENCLAVE_PK, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
-        vm.prank(op);
-        registry.registerEnclaveKey(vm.addr(ENCLAVE_PK), MEASUREMENT, MEASUREMENT, abi.encodePacked(r, s, v));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev The attestor's approval of the evidence.
+    function _approval(address op, address key, bytes32 evidenceHash, uint64 expiresAt)
+        private
+        view
+        returns (bytes memory)
+    {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(
+            ATTESTOR_PK,
+            committee.approvalDigest(
+                IAttestationVerifier.AttestationClaim({
+                    teeType: TEE, evidenceHash: evidenceHash, measurement: MEASUREMENT, key: key, operator: op,
+                    expiresAt: expiresAt
+                })
+            )
+        );
+        return abi.encodePacked(r, s, v);
     }
 }
 
