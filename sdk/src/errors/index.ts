@@ -10,3 +10,4 @@ export * from "./rpc.js";
 export * from "./contract.js";
 export * from "./decode.js";
 export * from "./write.js";
+export * from "./attestation.js";
