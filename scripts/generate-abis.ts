@@ -18,6 +18,9 @@ export const ABI_EXPORTS = {
   inferenceHubAbi: "InferenceHub.sol/InferenceHub",
   modelRegistryAbi: "ModelRegistry.sol/ModelRegistry",
   operatorRegistryAbi: "OperatorRegistry.sol/OperatorRegistry",
+  enclaveRegistryAbi: "EnclaveRegistry.sol/EnclaveRegistry",
+  attestorCommitteeAbi: "attestation/AttestorCommittee.sol/AttestorCommittee",
+  attestationVerifierAbi: "interfaces/IAttestationVerifier.sol/IAttestationVerifier",
   teeVerifierAbi: "verifiers/TeeVerifier.sol/TeeVerifier",
   zkVerifierAbi: "verifiers/ZkVerifier.sol/ZkVerifier",
   resultVerifierAbi: "interfaces/IResultVerifier.sol/IResultVerifier",
@@ -33,6 +36,8 @@ export const ABI_EXPORTS = {
 export const BYTECODE_EXPORTS = {
   inferenceHubBytecode: "InferenceHub.sol/InferenceHub",
   operatorRegistryBytecode: "OperatorRegistry.sol/OperatorRegistry",
+  enclaveRegistryBytecode: "EnclaveRegistry.sol/EnclaveRegistry",
+  attestorCommitteeBytecode: "attestation/AttestorCommittee.sol/AttestorCommittee",
   testTokenBytecode: "test/TestToken.sol/TestToken",
   exampleConsumerBytecode: "test/TestConsumers.sol/ExampleConsumer",
   zkVerifierBytecode: "verifiers/ZkVerifier.sol/ZkVerifier",

@@ -35,7 +35,7 @@ export function modesFromBitmask(mask: number): number[] {
 export const JOB_STATUSES = ["none", "pending", "fulfilled", "refunded", "proposed", "challenged"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** Status of a code measurement in the OperatorRegistry. */
+/** Status of a code measurement in the EnclaveRegistry. */
 export const MEASUREMENT_STATUSES = ["unknown", "approved", "revoked"] as const;
 export type MeasurementStatus = (typeof MEASUREMENT_STATUSES)[number];
 
@@ -47,7 +47,9 @@ export const MAX_CALLBACK_GAS = 2_000_000;
 /** EIP-712 domain name and version of results (the hub's domain). */
 export const RESULT_DOMAIN = { name: "Verity", version: "1" } as const;
 /** EIP-712 domain name and version of enclave key registrations (the operator registry's domain). */
-export const OPERATOR_REGISTRY_DOMAIN = { name: "Verity OperatorRegistry", version: "1" } as const;
+export { ENCLAVE_REGISTRY_DOMAIN } from "./attestation/constants.js";
+/** EIP-712 domain name and version of attestor approvals (the AttestorCommittee's domain). */
+export const ATTESTOR_COMMITTEE_DOMAIN = { name: "Verity AttestorCommittee", version: "1" } as const;
 
 /**
  * The fields of a statement about one job's output: what an enclave (Result) or an operator (QuorumVote) signs.
@@ -72,9 +74,29 @@ export const quorumVoteTypes = { QuorumVote: JOB_OUTPUT_FIELDS } as const;
 export const enclaveKeyRegistrationTypes = {
   EnclaveKeyRegistration: [
     { name: "operator", type: "address" },
+    { name: "teeType", type: "uint8" },
     { name: "measurement", type: "bytes32" },
-    { name: "attestationDocHash", type: "bytes32" },
+    { name: "evidenceHash", type: "bytes32" },
   ],
 } as const;
+
+/**
+ * What an attestor signs after verifying an enclave's evidence (AttestorCommittee.APPROVAL_TYPEHASH), under the
+ * committee's domain `{ "Verity AttestorCommittee", "1", chainId, committee }`.
+ */
+export const attestorApprovalTypes = {
+  AttestorApproval: [
+    { name: "teeType", type: "uint8" },
+    { name: "evidenceHash", type: "bytes32" },
+    { name: "measurement", type: "bytes32" },
+    { name: "key", type: "address" },
+    { name: "operator", type: "address" },
+    { name: "expiresAt", type: "uint64" },
+  ],
+} as const;
+
+/** Enclave key statuses, indexed as in IEnclaveRegistry.KeyStatus. */
+export const KEY_STATUSES = ["none", "active", "revoked", "slashed", "released"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
 
 export const ZERO_HASH: Hex = `0x${"00".repeat(32)}`;

@@ -1,6 +1,8 @@
 import { type Abi, type Address, type Hash, type Hex, parseEther, zeroAddress } from "viem";
 import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import {
+  attestorCommitteeAbi,
+  enclaveRegistryAbi,
   exampleConsumerAbi,
   erc20Abi,
   groth16VerifierMlpAbi,
@@ -10,6 +12,8 @@ import {
   zkVerifierAbi,
 } from "./abis.js";
 import {
+  attestorCommitteeBytecode,
+  enclaveRegistryBytecode,
   exampleConsumerBytecode,
   groth16VerifierMlpBytecode,
   groth16VerifierMlpCodeHash,
@@ -20,6 +24,7 @@ import {
   testTokenBytecode,
   zkVerifierBytecode,
 } from "./bytecode.js";
+import { TeeType } from "./attestation/constants.js";
 import { VerityMode } from "./constants.js";
 import { withVerityErrors } from "./errors/decode.js";
 import { TransactionRevertedError } from "./errors/job.js";
@@ -39,6 +44,17 @@ export type DeployVerityParameters = WriteParameters & {
   minQuorumStake?: bigint | undefined;
   /** The least OPTIMISTIC bond the dispute game accepts, in the native currency (default 0.01 ether). */
   minBond?: bigint | undefined;
+  /**
+   * The attestor committee that vouches for enclave evidence (the attestation verifier of every TEE type): its
+   * attestors and how many must sign (default: the deployer alone, threshold 1: fine for a local chain, not for
+   * production).
+   */
+  attestors?: readonly Address[] | undefined;
+  attestorThreshold?: number | bigint | undefined;
+  /** The longest an enclave key lives on one attestation, in seconds (default 7 days; 1 hour .. 30 days). */
+  keyLifetime?: bigint | undefined;
+  /** The least stake an operator locks behind each enclave key, in stake units (default 0.1 ether). */
+  minTeeStake?: bigint | undefined;
   /** Also deploy a TestToken (open minting: for tests and local demos only). */
   testToken?: { name: string; symbol: string } | boolean | undefined;
   /** Also deploy an ExampleConsumer bound to the hub. */
@@ -48,6 +64,10 @@ export type DeployVerityParameters = WriteParameters & {
 export type VerityDeployment = {
   hub: Address;
   operatorRegistry: Address;
+  /** The TEE mode's verifier: enclave keys, their attestation and stake, and measurements. */
+  enclaveRegistry: Address;
+  /** The attestation verifier of every TEE type: k-of-n attestors. */
+  attestorCommittee: Address;
   /** The ZK mode's verifier (the hub's verifier of mode 2), with the reference circuit allowed. */
   zkVerifier: Address;
   /** The reference circuit's Groth16 verifier (a version's `zk.verifier`). */
@@ -60,7 +80,8 @@ export type VerityDeployment = {
   blockNumber: bigint;
   /**
    * True when governance is not the deployer: governance must call `acceptOwnership` on the hub, the operator
-   * registry and the ZK verifier (two-step transfers the deployer started once everything was wired).
+   * registry, the enclave registry, the attestor committee and the ZK verifier (two-step transfers the deployer
+   * started once everything was wired).
    */
   ownershipPending: boolean;
   /** @deprecated The same as {@link VerityDeployment.ownershipPending} (the registry is one of the three). */
@@ -69,9 +90,14 @@ export type VerityDeployment = {
 
 /** The default least OPTIMISTIC bond: it should cover a resolution's gas (about 330,000) at the usual gas price. */
 export const DEFAULT_MIN_BOND = parseEther("0.01");
+/** The default least stake behind an enclave key. */
+export const DEFAULT_MIN_TEE_STAKE = parseEther("0.1");
+/** The default longest life of an enclave key on one attestation: 7 days. */
+export const DEFAULT_KEY_LIFETIME = 7n * 24n * 3600n;
 
 /**
- * Deploys the Verity system: OperatorRegistry and InferenceHub, linked (`setHub`); the ZK mode (ZkVerifier with the
+ * Deploys the Verity system: OperatorRegistry, EnclaveRegistry and InferenceHub, linked (`setHub`,
+ * `setEnclaveRegistry`); an AttestorCommittee as the attestation verifier of both TEE types; the ZK mode (ZkVerifier with the
  * reference circuit's Groth16VerifierMlp allowed by its code hash and verifying key, `setVerifier(2)`); the
  * OPTIMISTIC dispute game (`OptimisticGame(hub, zkVerifier, minBond)`, `setVerifier(4)`). The deployer owns
  * everything while it wires it; when governance is not the deployer it then starts a two-step transfer of the hub,
@@ -114,8 +140,32 @@ export async function deployVerity(
     [deployer, parameters.stakeToken ?? zeroAddress, parameters.unbondingDelay ?? 7n * 24n * 3600n],
     "OperatorRegistry",
   );
-  const hub = await deploy(inferenceHubAbi, inferenceHubBytecode, [deployer, registry.address, treasury], "InferenceHub");
+  const enclaves = await deploy(
+    enclaveRegistryAbi,
+    enclaveRegistryBytecode,
+    [deployer, registry.address, parameters.keyLifetime ?? DEFAULT_KEY_LIFETIME, parameters.minTeeStake ?? DEFAULT_MIN_TEE_STAKE],
+    "EnclaveRegistry",
+  );
+  await call(registry.address, operatorRegistryAbi, "setEnclaveRegistry", [enclaves.address]);
+  const hub = await deploy(
+    inferenceHubAbi,
+    inferenceHubBytecode,
+    [deployer, registry.address, enclaves.address, treasury],
+    "InferenceHub",
+  );
   await call(registry.address, operatorRegistryAbi, "setHub", [hub.address]);
+  await call(enclaves.address, enclaveRegistryAbi, "setHub", [hub.address]);
+  // TEE: one attestor committee verifies the evidence of every TEE type.
+  const attestors = parameters.attestors ?? [deployer];
+  const committee = await deploy(
+    attestorCommitteeAbi,
+    attestorCommitteeBytecode,
+    [deployer, attestors, BigInt(parameters.attestorThreshold ?? 1)],
+    "AttestorCommittee",
+  );
+  for (const teeType of [TeeType.AwsNitro, TeeType.IntelTdx]) {
+    await call(enclaves.address, enclaveRegistryAbi, "setAttestationVerifier", [teeType, committee.address]);
+  }
 
   // ZK: the reference circuit's verifier, allowed by its code hash with the key it embeds; the mode's verifier.
   const groth16 = await deploy(groth16VerifierMlpAbi, groth16VerifierMlpBytecode, [], "Groth16VerifierMlp");
@@ -136,6 +186,8 @@ export async function deployVerity(
     for (const [address, abi] of [
       [hub.address, inferenceHubAbi],
       [registry.address, operatorRegistryAbi],
+      [enclaves.address, enclaveRegistryAbi],
+      [committee.address, attestorCommitteeAbi],
       [zk.address, zkVerifierAbi],
     ] as const) {
       await call(address, abi, "transferOwnership", [governance]);
@@ -154,6 +206,8 @@ export async function deployVerity(
   return {
     hub: hub.address,
     operatorRegistry: registry.address,
+    enclaveRegistry: enclaves.address,
+    attestorCommittee: committee.address,
     zkVerifier: zk.address,
     groth16VerifierMlp: groth16.address,
     optimisticGame: game.address,

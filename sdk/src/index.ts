@@ -9,6 +9,9 @@ export {
   inferenceHubAbi,
   modelRegistryAbi,
   operatorRegistryAbi,
+  enclaveRegistryAbi,
+  attestorCommitteeAbi,
+  attestationVerifierAbi,
   teeVerifierAbi,
   zkVerifierAbi,
   resultVerifierAbi,
@@ -33,15 +36,19 @@ export {
   MAX_DEADLINE_DELAY,
   MAX_CALLBACK_GAS,
   RESULT_DOMAIN,
-  OPERATOR_REGISTRY_DOMAIN,
+  ENCLAVE_REGISTRY_DOMAIN,
+  ATTESTOR_COMMITTEE_DOMAIN,
+  KEY_STATUSES,
   resultTypes,
   quorumVoteTypes,
   enclaveKeyRegistrationTypes,
+  attestorApprovalTypes,
   ZERO_HASH,
   type ModeName,
   type ModeLike,
   type JobStatus,
   type MeasurementStatus,
+  type KeyStatus,
 } from "./constants.js";
 export {
   type JobStruct,
@@ -52,6 +59,25 @@ export {
   type JobWriteParameters,
   type VerityClient,
 } from "./types.js";
+
+// attestation: the protocol's definitions (the evidence verifiers are in `verity/attestation`, loaded lazily by
+// verifyJob, so this entry stays light)
+export {
+  TeeType,
+  nitroMeasurement,
+  tdxMeasurement,
+  enclaveKeyBindingTypes,
+  enclaveKeyBindingDigest,
+  evidenceHash,
+  DEVELOPMENT_MEASUREMENT,
+  DEVELOPMENT_PCRS,
+  AWS_NITRO_ROOT_G1_PEM,
+  AWS_NITRO_ROOT_G1_FINGERPRINT,
+  INTEL_SGX_ROOT_CA_FINGERPRINT,
+  type NitroPcrsLike,
+  type TdxRegisters,
+  type EnclaveKeyBindingParameters,
+} from "./attestation/constants.js";
 
 // encoding
 export {
@@ -139,6 +165,12 @@ export {
   parseTeeAttestation,
   encodeTeeAttestation,
   enclaveKeyRegistrationTypedData,
+  attestorApprovalTypedData,
+  attestorApprovalDigest,
+  signAttestorApproval,
+  encodeAttestorApprovals,
+  type AttestationClaim,
+  type AttestorSignature,
   type ResultMessage,
   type TeeAttestation,
 } from "./proofs/tee.js";
@@ -172,6 +204,11 @@ export {
 export {
   verifyTeeJobData,
   recoverTeeSigner,
+  fetchEvidence,
+  quoteEvidenceUri,
+  type EvidenceFetcher,
+  type TeeAttestationPolicy,
+  type TeeKeyAttestation,
   type TeeVerifyCheckName,
   type TeeVerifyCheck,
   type TeeVerifyJobReport,
@@ -354,10 +391,35 @@ export {
 export {
   registerEnclaveKey,
   type EnclaveKeyProof,
+  type EnclaveAttestationParameters,
   type RegisterEnclaveKeyParameters,
   type RegisterEnclaveKeyReturnType,
   type RegisterEnclaveKeyErrorType,
 } from "./actions/registerEnclaveKey.js";
+export {
+  reattestEnclaveKey,
+  type ReattestEnclaveKeyParameters,
+  type ReattestEnclaveKeyReturnType,
+  type ReattestEnclaveKeyErrorType,
+} from "./actions/reattestEnclaveKey.js";
+export {
+  revokeEnclaveKey,
+  type RevokeEnclaveKeyParameters,
+  type RevokeEnclaveKeyReturnType,
+  type RevokeEnclaveKeyErrorType,
+} from "./actions/revokeEnclaveKey.js";
+export {
+  releaseEnclaveKey,
+  type ReleaseEnclaveKeyParameters,
+  type ReleaseEnclaveKeyReturnType,
+  type ReleaseEnclaveKeyErrorType,
+} from "./actions/releaseEnclaveKey.js";
+export {
+  disputeTeeResult,
+  type DisputeTeeResultParameters,
+  type DisputeTeeResultReturnType,
+  type DisputeTeeResultErrorType,
+} from "./actions/disputeTeeResult.js";
 export {
   registerModel,
   type RegisterModelParameters,
@@ -463,6 +525,8 @@ export {
 export {
   deployVerity,
   DEFAULT_MIN_BOND,
+  DEFAULT_MIN_TEE_STAKE,
+  DEFAULT_KEY_LIFETIME,
   type DeployVerityParameters,
   type VerityDeployment,
 } from "./deploy.js";

@@ -17,9 +17,9 @@ export type JobStruct = {
   inputHash: Hex;
   params: bigint;
   /**
-   * The verifier the job is committed to: the verifier of its mode when it was requested (the operator registry for
-   * TEE and QUORUM, the ZK verifier, or the OPTIMISTIC dispute game). A later change of the mode's verifier does not
-   * move it.
+   * The verifier the job is committed to: the verifier of its mode when it was requested (the enclave registry for
+   * TEE, the operator registry for QUORUM, the ZK verifier, or the OPTIMISTIC dispute game). A later change of
+   * the mode's verifier does not move it.
    */
   verifier: Address;
 };

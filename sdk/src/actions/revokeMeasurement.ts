@@ -1,9 +1,9 @@
 import type { Address, Hash, Hex } from "viem";
 import type { WriteErrorType } from "../errors/write.js";
 import type { VerityClient, WriteParameters } from "../types.js";
-import { registryWriteAction } from "../internal/simpleWrite.js";
+import { enclaveWriteAction } from "../internal/simpleWrite.js";
 
-export type RevokeMeasurementParameters = WriteParameters & { operatorRegistry: Address; measurement: Hex };
+export type RevokeMeasurementParameters = WriteParameters & { enclaveRegistry: Address; measurement: Hex };
 export type RevokeMeasurementReturnType = Hash;
 export type RevokeMeasurementErrorType = WriteErrorType;
 
@@ -12,11 +12,11 @@ export type RevokeMeasurementErrorType = WriteErrorType;
  *
  * @example
  * ```ts
- * await revokeMeasurement(governanceClient, { operatorRegistry, measurement: keccak256(toHex("verity-enclave-v1")) });
+ * await revokeMeasurement(governanceClient, { enclaveRegistry, measurement });
  * ```
  * @returns The transaction hash.
  */
-export const revokeMeasurement: (client: VerityClient, parameters: RevokeMeasurementParameters) => Promise<RevokeMeasurementReturnType> = registryWriteAction(
+export const revokeMeasurement: (client: VerityClient, parameters: RevokeMeasurementParameters) => Promise<RevokeMeasurementReturnType> = enclaveWriteAction(
   "revokeMeasurement",
   { measurement: "bytes32" },
   (p) => ({ functionName: "revokeMeasurement", args: [p.measurement] }),

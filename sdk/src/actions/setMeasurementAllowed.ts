@@ -1,11 +1,11 @@
 import type { Address, Hash, Hex } from "viem";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
-import { registryWriteAction } from "../internal/simpleWrite.js";
+import { enclaveWriteAction } from "../internal/simpleWrite.js";
 
 export type SetMeasurementAllowedParameters = WriteParameters & {
-  /** The operator registry (it is the TEE verifier and holds the measurement policy). */
-  operatorRegistry: Address;
+  /** The enclave registry (it is the TEE verifier and holds the measurement policy). */
+  enclaveRegistry: Address;
   modelId: Hex;
   version: number;
   /** The enclave code measurement. */
@@ -22,11 +22,11 @@ export type SetMeasurementAllowedErrorType = WriteErrorType;
  *
  * @example
  * ```ts
- * await setMeasurementAllowed(walletClient, { operatorRegistry, modelId, version: 1, measurement });
+ * await setMeasurementAllowed(walletClient, { enclaveRegistry, modelId, version: 1, measurement });
  * ```
  * @returns The transaction hash.
  */
-export const setMeasurementAllowed: (client: VerityClient, parameters: SetMeasurementAllowedParameters) => Promise<SetMeasurementAllowedReturnType> = registryWriteAction(
+export const setMeasurementAllowed: (client: VerityClient, parameters: SetMeasurementAllowedParameters) => Promise<SetMeasurementAllowedReturnType> = enclaveWriteAction(
   "setMeasurementAllowed",
   { modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" },
   (p) => ({ functionName: "setMeasurementAllowed", args: [p.modelId, p.version, p.measurement, p.allowed ?? true] }),

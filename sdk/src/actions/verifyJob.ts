@@ -7,19 +7,23 @@ import { verifyTeeJobData } from "../proofs/verifyTeeJob.js";
 import type { VerityClient } from "../types.js";
 import { gatherOptimisticJobData } from "./getOptimisticJobData.js";
 import { gatherQuorumJobData } from "./getQuorumJobData.js";
-import { gatherTeeJobData } from "./getTeeJobData.js";
+import { type GetTeeJobDataParameters, gatherTeeJobData } from "./getTeeJobData.js";
 import { gatherZkJobData } from "./getZkJobData.js";
 import { checkJobDataParameters } from "../internal/parameters.js";
 
-export type VerifyJobParameters = JobDataParameters & ZkKeysParameters;
+export type VerifyJobParameters = JobDataParameters &
+  ZkKeysParameters &
+  Pick<GetTeeJobDataParameters, "attestation" | "evidence" | "fetchEvidence">;
 export type VerifyJobReturnType = VerifyJobReport;
 export type VerifyJobErrorType = JobNotFoundError | VerificationModeNotSupportedError | RpcUnreachableError;
 
 /**
  * Re-checks a TEE, ZK, QUORUM or OPTIMISTIC job from chain data alone: the request and fulfilment events, the
- * fulfil transaction's calldata (the attestation), and state AT the block the result was recorded in, so a measurement revoked later
- * does not void an honest past result, and one revoked before does. TEE: the enclave signature, the key's
- * registration and its measurement's approval. ZK: the attestation's tensors, the model version's circuit, the
+ * fulfil transaction's calldata (the attestation), and state AT the block the result was recorded in, so a
+ * measurement revoked later does not void an honest past result, and one revoked before does. TEE: the enclave
+ * signature, the key's registration, stake and expiry, its attestation evidence re-verified down to the vendor's
+ * root (fetched by its URI, checked against the hash on chain, judged as of the block it was attested in, with the
+ * `attestation` policy's roots), and its measurement's approval and policy. ZK: the attestation's tensors, the model version's circuit, the
  * verifying key against the hash on chain (keys come from `zkVerifyingKeys`), and the Groth16 proof, with
  * snarkjs loaded on first use. QUORUM: each vote's signature, the signers' distinctness, their bonded stakes at
  * the recording block against the job's minimum, and the threshold k (the report lists signers and stakes).

@@ -34,6 +34,10 @@ import { type RequestInferenceParameters, requestInference } from "../actions/re
 import { type RequestInferenceSyncParameters, requestInferenceSync } from "../actions/requestInferenceSync.js";
 import { type ResolveChallengeParameters, resolveChallenge } from "../actions/resolveChallenge.js";
 import { type RevokeMeasurementParameters, revokeMeasurement } from "../actions/revokeMeasurement.js";
+import { type ReattestEnclaveKeyParameters, reattestEnclaveKey } from "../actions/reattestEnclaveKey.js";
+import { type RevokeEnclaveKeyParameters, revokeEnclaveKey } from "../actions/revokeEnclaveKey.js";
+import { type ReleaseEnclaveKeyParameters, releaseEnclaveKey } from "../actions/releaseEnclaveKey.js";
+import { type DisputeTeeResultParameters, disputeTeeResult } from "../actions/disputeTeeResult.js";
 import { type SetMeasurementAllowedParameters, setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
 import { type StakeParameters, stake } from "../actions/stake.js";
 import { type VerifyJobParameters, verifyJob } from "../actions/verifyJob.js";
@@ -50,11 +54,13 @@ export type VerityActionsConfig = {
   hub: Address;
   /** The operator registry; read from the hub (`operatorRegistry()`) on first use when left out. */
   operatorRegistry?: Address | undefined;
+  /** The enclave registry; read from the hub (`enclaveRegistry()`) on first use when left out. */
+  enclaveRegistry?: Address | undefined;
 };
 
 /**
- * Binds the Verity actions to a hub (and operator registry) for `client.extend(...)`. Decorators only bind:
- * each method calls the action of the same name with `hub` / `operatorRegistry` filled in.
+ * Binds the Verity actions to a hub (and its registries) for `client.extend(...)`. Decorators only bind: each
+ * method calls the action of the same name with `hub` / `operatorRegistry` / `enclaveRegistry` filled in.
  *
  * @example
  * ```ts
@@ -64,9 +70,10 @@ export type VerityActionsConfig = {
  * ```
  */
 export function verityActions(config: VerityActionsConfig) {
-  expectObject("verityActions", "config", config, { expected: "an object { hub, operatorRegistry? }" });
+  expectObject("verityActions", "config", config, { expected: "an object { hub, operatorRegistry?, enclaveRegistry? }" });
   expectAddress("verityActions", "hub", config.hub);
   expectAddress("verityActions", "operatorRegistry", config.operatorRegistry, { optional: true });
+  expectAddress("verityActions", "enclaveRegistry", config.enclaveRegistry, { optional: true });
   const { hub } = config;
   return (client: VerityClient) => {
     let registry: Promise<Address> | undefined;
@@ -75,6 +82,13 @@ export function verityActions(config: VerityActionsConfig) {
         ? Promise.resolve(config.operatorRegistry)
         : (registry ??= withVerityErrors(() =>
             readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }),
+          ));
+    let enclaves: Promise<Address> | undefined;
+    const enclaveRegistry = () =>
+      config.enclaveRegistry !== undefined
+        ? Promise.resolve(config.enclaveRegistry)
+        : (enclaves ??= withVerityErrors(() =>
+            readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" }),
           ));
     return {
       // models
@@ -87,16 +101,22 @@ export function verityActions(config: VerityActionsConfig) {
       withdrawModelEarnings: (args: Unbound<WithdrawModelEarningsParameters, "hub">) =>
         withdrawModelEarnings(client, { hub, ...args }),
       // operators and governance
-      setMeasurementAllowed: async (args: Unbound<SetMeasurementAllowedParameters, "operatorRegistry">) =>
-        setMeasurementAllowed(client, { operatorRegistry: await operatorRegistry(), ...args }),
-      approveMeasurement: async (args: Unbound<ApproveMeasurementParameters, "operatorRegistry">) =>
-        approveMeasurement(client, { operatorRegistry: await operatorRegistry(), ...args }),
-      revokeMeasurement: async (args: Unbound<RevokeMeasurementParameters, "operatorRegistry">) =>
-        revokeMeasurement(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      setMeasurementAllowed: async (args: Unbound<SetMeasurementAllowedParameters, "enclaveRegistry">) =>
+        setMeasurementAllowed(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
+      approveMeasurement: async (args: Unbound<ApproveMeasurementParameters, "enclaveRegistry">) =>
+        approveMeasurement(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
+      revokeMeasurement: async (args: Unbound<RevokeMeasurementParameters, "enclaveRegistry">) =>
+        revokeMeasurement(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       stake: async (args: Unbound<StakeParameters, "operatorRegistry">) =>
         stake(client, { operatorRegistry: await operatorRegistry(), ...args }),
-      registerEnclaveKey: async (args: Unbound<RegisterEnclaveKeyParameters, "operatorRegistry">) =>
-        registerEnclaveKey(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      registerEnclaveKey: async (args: Unbound<RegisterEnclaveKeyParameters, "enclaveRegistry">) =>
+        registerEnclaveKey(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
+      reattestEnclaveKey: async (args: Unbound<ReattestEnclaveKeyParameters, "enclaveRegistry">) =>
+        reattestEnclaveKey(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
+      revokeEnclaveKey: async (args: Unbound<RevokeEnclaveKeyParameters, "enclaveRegistry">) =>
+        revokeEnclaveKey(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
+      releaseEnclaveKey: async (args: Unbound<ReleaseEnclaveKeyParameters, "enclaveRegistry">) =>
+        releaseEnclaveKey(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       fulfillTee: (args: Unbound<FulfillTeeParameters, "hub">) =>
         fulfillTee(client, { hub, ...args }),
       fulfillTeeSync: (args: Unbound<FulfillTeeSyncParameters, "hub">) =>
@@ -114,6 +134,7 @@ export function verityActions(config: VerityActionsConfig) {
       challengeResult: (args: Unbound<ChallengeResultParameters, "hub">) => challengeResult(client, { hub, ...args }),
       resolveChallenge: (args: Unbound<ResolveChallengeParameters, "hub">) => resolveChallenge(client, { hub, ...args }),
       expireChallenge: (args: Unbound<ExpireChallengeParameters, "hub">) => expireChallenge(client, { hub, ...args }),
+      disputeTeeResult: (args: Unbound<DisputeTeeResultParameters, "hub">) => disputeTeeResult(client, { hub, ...args }),
       // requesters
       requestInference: (args: Unbound<RequestInferenceParameters, "hub">) => requestInference(client, { hub, ...args }),
       requestInferenceSync: (args: Unbound<RequestInferenceSyncParameters, "hub">) =>

@@ -1,6 +1,8 @@
 import { type Abi, BaseError, ContractFunctionRevertedError, type Hex, decodeErrorResult, isHex } from "viem";
 import { formatAbiItem } from "viem/utils";
 import {
+  attestorCommitteeAbi,
+  enclaveRegistryAbi,
   erc20Abi,
   exampleConsumerAbi,
   inferenceConsumerAbi,
@@ -13,7 +15,7 @@ import {
 import { VerityError } from "./base.js";
 
 /**
- * Every custom error of the Verity contracts (the hub, the registry, the ZK verifier, the OPTIMISTIC dispute game,
+ * Every custom error of the Verity contracts (the hub, the registries, the attestor committee, the ZK verifier, the OPTIMISTIC dispute game,
  * the governance timelock, and the OpenZeppelin ones they bubble up), once each.
  */
 export const verityErrorsAbi: Abi = (() => {
@@ -21,6 +23,8 @@ export const verityErrorsAbi: Abi = (() => {
   for (const abi of [
     inferenceHubAbi,
     operatorRegistryAbi,
+    enclaveRegistryAbi,
+    attestorCommitteeAbi,
     zkVerifierAbi,
     optimisticGameAbi,
     verityTimelockAbi,

@@ -1,6 +1,6 @@
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
 import { writeContract } from "viem/actions";
-import { inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
+import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { readJob } from "./readJob.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { JobModeMismatchError } from "../errors/job.js";
@@ -35,6 +35,10 @@ const writerOf =
 export const writeHub = writerOf(inferenceHubAbi);
 /** {@link writeHub} for the OperatorRegistry. */
 export const writeRegistry = writerOf(operatorRegistryAbi);
+/** {@link writeHub} for the EnclaveRegistry. */
+export const writeEnclaves = writerOf(enclaveRegistryAbi);
+/** {@link writeHub} for the AttestorCommittee. */
+export const writeCommittee = writerOf(attestorCommitteeAbi);
 /** {@link writeHub} for an OPTIMISTIC dispute game (a job's `verifier`). */
 export const writeGame = writerOf(optimisticGameAbi);
 

@@ -229,7 +229,7 @@ export function checkRegisterModelParameters(action: string, client: unknown, pa
 }
 
 /** The kinds of field {@link checkFields} checks; a trailing `?` makes the field optional. */
-type FieldKind = "address" | "bytes32" | "hex" | "bigint" | "version" | "boolean";
+type FieldKind = "address" | "bytes32" | "hex" | "bigint" | "version" | "boolean" | "teeType" | "string";
 export type FieldSpec = Readonly<Record<string, FieldKind | `${FieldKind}?`>>;
 
 /**
@@ -251,6 +251,8 @@ export function checkFields(action: string, parameters: object, spec: FieldSpec)
     else if (kind === "hex") expectHex(action, name, value, { optional });
     else if (kind === "bigint") expectBigint(action, name, value, { optional });
     else if (kind === "boolean") expectBoolean(action, name, value, { optional });
+    else if (kind === "teeType") expectNumber(action, name, value, { optional, min: 1, max: UINT8 });
+    else if (kind === "string") expectString(action, name, value, { optional });
     else if (optional && value === undefined) continue;
     else checkVersion(action, name, value);
   }

@@ -1,7 +1,7 @@
 import type { Address, Hash } from "viem";
 import type { VerityClient, WriteParameters } from "../types.js";
 import { writeOptions } from "./client.js";
-import { writeHub, writeRegistry } from "./hub.js";
+import { writeEnclaves, writeHub, writeRegistry } from "./hub.js";
 import { type FieldSpec, checkFields, checkWriteParameters } from "./parameters.js";
 
 /**
@@ -12,6 +12,7 @@ import { type FieldSpec, checkFields, checkWriteParameters } from "./parameters.
 
 type HubCall = Parameters<typeof writeHub>[3];
 type RegistryCall = Parameters<typeof writeRegistry>[3];
+type EnclaveCall = Parameters<typeof writeEnclaves>[3];
 type Action<P> = (client: VerityClient, parameters: P) => Promise<Hash>;
 
 /** A write to the InferenceHub (`parameters.hub`). */
@@ -37,5 +38,18 @@ export function registryWriteAction<P extends WriteParameters & { operatorRegist
     checkWriteParameters(action, client, parameters);
     checkFields(action, parameters, { operatorRegistry: "address", ...fields });
     return writeRegistry(client, parameters.operatorRegistry, writeOptions(client, parameters, action), call(parameters));
+  };
+}
+
+/** A write to the EnclaveRegistry (`parameters.enclaveRegistry`). */
+export function enclaveWriteAction<P extends WriteParameters & { enclaveRegistry: Address }>(
+  action: string,
+  fields: FieldSpec,
+  call: (parameters: P) => EnclaveCall,
+): Action<P> {
+  return async (client, parameters) => {
+    checkWriteParameters(action, client, parameters);
+    checkFields(action, parameters, { enclaveRegistry: "address", ...fields });
+    return writeEnclaves(client, parameters.enclaveRegistry, writeOptions(client, parameters, action), call(parameters));
   };
 }

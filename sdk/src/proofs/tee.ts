@@ -1,5 +1,20 @@
-import { type Address, type Hex, hashTypedData, isHex, recoverTypedDataAddress, size } from "viem";
-import { OPERATOR_REGISTRY_DOMAIN, enclaveKeyRegistrationTypes, resultTypes } from "../constants.js";
+import {
+  type Address,
+  type Hex,
+  type LocalAccount,
+  concat,
+  hashTypedData,
+  isHex,
+  recoverTypedDataAddress,
+  size,
+} from "viem";
+import {
+  ATTESTOR_COMMITTEE_DOMAIN,
+  ENCLAVE_REGISTRY_DOMAIN,
+  attestorApprovalTypes,
+  enclaveKeyRegistrationTypes,
+  resultTypes,
+} from "../constants.js";
 import { InvalidAttestationError } from "../errors/job.js";
 import { type JobStatement, jobStatementTypedData, signatureProblem } from "./signatures.js";
 
@@ -51,24 +66,91 @@ export function encodeTeeAttestation({ signature }: TeeAttestation): Hex {
   return parseTeeAttestation(signature).signature;
 }
 
-/** The EIP-712 typed data an enclave key signs to prove its operator controls it (`registerEnclaveKey`). */
+/** The EIP-712 typed data an enclave key signs to prove its operator's enclave holds it (`registerEnclaveKey`). */
 export function enclaveKeyRegistrationTypedData({
-  operatorRegistry,
+  enclaveRegistry,
   chainId,
   operator,
+  teeType,
   measurement,
-  attestationDocHash,
+  evidenceHash,
 }: {
-  operatorRegistry: Address;
+  enclaveRegistry: Address;
   chainId: number;
   operator: Address;
+  teeType: number;
   measurement: Hex;
-  attestationDocHash: Hex;
+  evidenceHash: Hex;
 }) {
   return {
-    domain: { ...OPERATOR_REGISTRY_DOMAIN, chainId, verifyingContract: operatorRegistry },
+    domain: { ...ENCLAVE_REGISTRY_DOMAIN, chainId, verifyingContract: enclaveRegistry },
     types: enclaveKeyRegistrationTypes,
     primaryType: "EnclaveKeyRegistration",
-    message: { operator, measurement, attestationDocHash },
+    message: { operator, teeType, measurement, evidenceHash },
   } as const;
+}
+
+/** What an attestor vouches for: one piece of evidence, binding `key` to `operator`, until `expiresAt`. */
+export type AttestationClaim = {
+  teeType: number;
+  evidenceHash: Hex;
+  measurement: Hex;
+  key: Address;
+  operator: Address;
+  /** Unix seconds. */
+  expiresAt: bigint;
+};
+
+/** The EIP-712 typed data of an attestor's approval, under the committee's domain. */
+export function attestorApprovalTypedData({
+  committee,
+  chainId,
+  claim,
+}: {
+  committee: Address;
+  chainId: number;
+  claim: AttestationClaim;
+}) {
+  return {
+    domain: { ...ATTESTOR_COMMITTEE_DOMAIN, chainId, verifyingContract: committee },
+    types: attestorApprovalTypes,
+    primaryType: "AttestorApproval",
+    message: claim,
+  } as const;
+}
+
+/** The digest attestors sign (`AttestorCommittee.approvalDigest`). */
+export function attestorApprovalDigest(parameters: { committee: Address; chainId: number; claim: AttestationClaim }): Hex {
+  return hashTypedData(attestorApprovalTypedData(parameters));
+}
+
+/** One attestor's signature of a claim. */
+export type AttestorSignature = { attestor: Address; signature: Hex };
+
+/**
+ * Signs a claim as an attestor (run only after verifying the evidence: `verifyEvidence`, or `verity attestor sign`).
+ */
+export async function signAttestorApproval(
+  attestor: Pick<LocalAccount, "address" | "signTypedData">,
+  parameters: { committee: Address; chainId: number; claim: AttestationClaim },
+): Promise<AttestorSignature> {
+  return { attestor: attestor.address, signature: await attestor.signTypedData(attestorApprovalTypedData(parameters)) };
+}
+
+/**
+ * The committee's proof: the attestors' 65-byte signatures, concatenated in ascending signer order (as
+ * `AttestorCommittee.verifyAttestation` requires). Throws {@link InvalidAttestationError} for a malformed or
+ * repeated signature.
+ */
+export function encodeAttestorApprovals(signatures: readonly AttestorSignature[]): Hex {
+  const sorted = [...signatures].sort((a, b) => (BigInt(a.attestor) < BigInt(b.attestor) ? -1 : 1));
+  for (let i = 0; i < sorted.length; i++) {
+    const { attestor, signature } = sorted[i]!;
+    signatureProblem(signature, (problem) => new InvalidAttestationError(`attestor ${attestor}: ${problem}`));
+    if (i > 0 && BigInt(sorted[i - 1]!.attestor) === BigInt(attestor)) {
+      throw new InvalidAttestationError(`attestor ${attestor} signed twice`);
+    }
+  }
+  if (sorted.length === 0) throw new InvalidAttestationError("no attestor signed");
+  return concat(sorted.map((s) => s.signature));
 }

@@ -1,5 +1,6 @@
-import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
-import { type MeasurementStatus, VerityMode } from "../constants.js";
+import { type Address, type Hex, isAddressEqual, keccak256, zeroAddress } from "viem";
+import { type KeyStatus, type MeasurementStatus, VerityMode } from "../constants.js";
+import { enclaveKeyBindingDigest } from "../attestation/constants.js";
 import {
   type JobDataBase, type OpeningCheckName, type ResultCheckName, NO_FULFIL_CALL, fail, finalityCheck, jobReport,
   jobStatement, modeCheck, modelVersionCheck, openingChecks, pass, reason, resultChecks, verdictOf,
@@ -9,11 +10,89 @@ import { type ResultMessage, parseTeeAttestation, recoverResultSigner, resultDig
 
 /**
  * The checks of a TEE job's report; reported in the order chain, mode, commitment, inputHash, status, outputHash,
- * signature, keyRegistration, measurementApproval, measurementPolicy, modelVersion, finality.
+ * signature, keyRegistration, keyExpiry, evidence, measurementApproval, measurementPolicy, modelVersion, finality.
  */
 export type TeeVerifyCheckName =
   | OpeningCheckName | ResultCheckName
-  | "signature" | "keyRegistration" | "measurementApproval" | "measurementPolicy" | "modelVersion" | "finality";
+  | "signature" | "keyRegistration" | "keyExpiry" | "evidence" | "measurementApproval" | "measurementPolicy"
+  | "modelVersion" | "finality";
+
+/**
+ * How a TEE key's evidence is re-verified. The defaults are production's: the AWS Nitro root G1 and Intel's SGX
+ * root CA, no debug enclave, no development evidence.
+ */
+export type TeeAttestationPolicy = {
+  /** Nitro root certificates (PEM) to trust; default [AWS_NITRO_ROOT_G1_PEM]. Tests pass their own test root. */
+  nitroRoots?: readonly string[] | undefined;
+  /** The Intel root CA (DER) TDX quotes must chain to; default Intel's SGX root CA. */
+  tdxRootCaDer?: Uint8Array | undefined;
+  /** TDX TCB statuses to accept; default ["UpToDate"]. */
+  acceptedTcbStatuses?: readonly string[] | undefined;
+  /** How old a Nitro document may be when attested; default 3 hours. */
+  maxAgeSeconds?: number | undefined;
+  /** Accept debug-mode enclaves (never in production). */
+  allowDebug?: boolean | undefined;
+  /** Accept development evidence (the published development root and measurement: never in production). */
+  allowDevelopment?: boolean | undefined;
+};
+
+/** The evidence verifiers' options for a policy, judged at `now` (unix seconds or a Date). */
+export function evidenceVerifyOptions(policy: TeeAttestationPolicy, now: bigint | number | Date) {
+  return {
+    now,
+    roots: policy.nitroRoots,
+    rootCaDer: policy.tdxRootCaDer,
+    acceptedTcbStatuses: policy.acceptedTcbStatuses,
+    maxAgeSeconds: policy.maxAgeSeconds,
+    allowDebug: policy.allowDebug,
+    allowDevelopment: policy.allowDevelopment,
+  };
+}
+
+/** Fetches evidence bytes by URI. */
+export type EvidenceFetcher = (uri: string) => Promise<Uint8Array>;
+
+/** The longest evidence URI a report quotes whole. */
+const MAX_QUOTED_URI = 96;
+
+/**
+ * An evidence URI as reports quote it: whole when short, else its start and its length (a `data:` URI holds the
+ * whole document, some 4 KB of base64, which would bury the report's reason).
+ */
+export function quoteEvidenceUri(uri: string): string {
+  return uri.length <= MAX_QUOTED_URI ? uri : `${uri.slice(0, 48)}... (${uri.length} characters)`;
+}
+
+/**
+ * The default evidence fetcher: `data:` URIs (base64 or percent-encoded) and `http(s):` URIs with `fetch`. Other
+ * schemes throw; in Node, pass `readUri` from `verity/operator` to read `file:` URIs too.
+ */
+export async function fetchEvidence(uri: string): Promise<Uint8Array> {
+  if (/^(https?|data):/i.test(uri)) {
+    const response = await fetch(uri);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+  throw new Error(`no fetcher for URI scheme of ${JSON.stringify(uri)} (pass fetchEvidence, or the evidence bytes)`);
+}
+
+/** The attestation of a key in force at the recording block (its `EnclaveKeyAttested` event) and its evidence. */
+export type TeeKeyAttestation = {
+  evidenceHash: Hex;
+  evidenceURI: string;
+  /** The attestation verifier that accepted it (the committee). */
+  verifier: Address;
+  /** Who vouched for it. */
+  attestors: Address[];
+  /** The key's expiry on this evidence. */
+  expiresAt: bigint;
+  /** Where it was accepted; the evidence is judged at this block's time. */
+  blockNumber: bigint;
+  timestamp: bigint;
+  transactionHash: Hex;
+  /** The evidence bytes, or why they could not be had. */
+  evidence: { bytes: Uint8Array; problem?: undefined } | { bytes?: undefined; problem: string };
+};
 
 /** One check of a TEE job. */
 export type TeeVerifyCheck = VerifyCheck<TeeVerifyCheckName>;
@@ -26,10 +105,26 @@ export type TeeVerifyJobReport = VerifyJobReport<TeeVerifyCheckName>;
  * measurement is the one the key was registered on (`enclaveKey.measurement`).
  */
 export type TeeRegistryState = {
+  /** The enclave registry (the job's committed verifier). */
+  enclaveRegistry: Address;
   /** The key this state is for. */
   key: Address;
-  /** `OperatorRegistry.getEnclaveKey(key)` (zero fields if unknown). */
-  enclaveKey: { operator: Address; measurement: Hex; attestationDocHash: Hex; registeredAt: bigint; active: boolean };
+  /** `EnclaveRegistry.getEnclaveKey(key)` (zero fields if unknown). */
+  enclaveKey: {
+    operator: Address;
+    teeType: number;
+    status: KeyStatus;
+    registeredAt: number;
+    expiresAt: number;
+    measurement: Hex;
+    evidenceHash: Hex;
+    stake: bigint;
+    releaseAt: number;
+  };
+  /** The recording block's timestamp. */
+  blockTimestamp: bigint;
+  /** The attestation in force at the recording block (undefined if no `EnclaveKeyAttested` holds the key's evidence). */
+  attestation: TeeKeyAttestation | undefined;
   /** `activeEnclaveOperator(key, measurement)`: zero unless the key is active on an approved measurement. */
   activeOperator: Address;
   /** `measurementStatus(measurement)`. */
@@ -53,6 +148,8 @@ export type TeeSignerRecovery = {
 export type TeeJobData = JobDataBase & {
   /** Registry state at the recording block (undefined when no key could be recovered). */
   registry: TeeRegistryState | undefined;
+  /** How to re-verify the key's evidence (default: production roots, nothing development or debug). */
+  attestationPolicy?: TeeAttestationPolicy | undefined;
   /**
    * The signer the gatherer recovered from the fulfil calldata's attestation (undefined without one, or when
    * built by hand). `verifyTeeJobData` uses it when it is for the data's own result and attestation, and recovers
@@ -139,21 +236,30 @@ export async function verifyTeeJobData(data: TeeJobData): Promise<TeeVerifyJobRe
         : `key ${key} is not registered ${at}`;
     checks.push(
       fail("keyRegistration", why),
+      fail("keyExpiry", `${why}, so it has no attestation`),
+      fail("evidence", `${why}, so it has no evidence`),
       fail("measurementApproval", `${why}, so it has no measurement`),
       fail("measurementPolicy", `${why}, so it has no measurement`),
     );
   } else {
     const k = registered.enclaveKey;
+    const active = k.status === "active";
     checks.push(
-      !k.active
-        ? fail("keyRegistration", `key ${key} was revoked by its operator ${k.operator} ${at}`)
+      !active
+        ? fail("keyRegistration", `key ${key} is ${k.status} ${at} (operator ${k.operator})`)
         : !isAddressEqual(k.operator, fulfilled.operator)
           ? fail("keyRegistration", `key ${key} belongs to operator ${k.operator}, but the hub credited ${fulfilled.operator}`)
-          : pass(
-              "keyRegistration",
-              `key ${key} is active for operator ${k.operator} on measurement ${measurement} ${at} ` +
-                `(registered at ${k.registeredAt}, attestation document ${k.attestationDocHash})`,
-            ),
+          : k.stake === 0n
+            ? fail("keyRegistration", `key ${key} has no stake locked behind it ${at}`)
+            : pass(
+                "keyRegistration",
+                `key ${key} is active for operator ${k.operator} on measurement ${measurement} ${at}, with ` +
+                  `${k.stake} of stake locked behind it (registered at ${k.registeredAt})`,
+              ),
+      BigInt(k.expiresAt) >= registered.blockTimestamp
+        ? pass("keyExpiry", `the key's attestation was in force at the recording block (expires at ${k.expiresAt})`)
+        : fail("keyExpiry", `the key's attestation expired at ${k.expiresAt}, before the recording block (${registered.blockTimestamp})`),
+      await evidenceCheck(data, registered, key),
       registered.measurementStatus === "approved"
         ? pass("measurementApproval", `measurement ${measurement} is approved by governance ${at}`)
         : fail("measurementApproval", `measurement ${measurement} is ${registered.measurementStatus} ${at}`),
@@ -168,4 +274,42 @@ export async function verifyTeeJobData(data: TeeJobData): Promise<TeeVerifyJobRe
 
   checks.push(modelVersionCheck(job, data.version, at), finalityCheck(data));
   return { ...jobReport(data, checks, verdictOf(checks)), enclaveKey: key, measurement };
+}
+
+/**
+ * The key's evidence, down to the vendor's root: fetched by its URI, its hash the one on chain, verified (with the
+ * policy's roots) as of the block its attestation was accepted in, for the key's TEE type, showing the key's
+ * measurement, not a debug enclave, and binding the key to its operator at this registry on this chain.
+ */
+async function evidenceCheck(data: TeeJobData, registered: TeeRegistryState, key: Address): Promise<TeeVerifyCheck> {
+  const a = registered.attestation;
+  const k = registered.enclaveKey;
+  if (!a) return fail("evidence", `no EnclaveKeyAttested event holds the key's evidence ${k.evidenceHash}`);
+  if (a.evidence.problem !== undefined) return fail("evidence", a.evidence.problem);
+  const hash = keccak256(a.evidence.bytes);
+  if (hash !== a.evidenceHash) {
+    return fail("evidence", `the evidence at ${quoteEvidenceUri(a.evidenceURI)} hashes to ${hash}, not ${a.evidenceHash} as on chain`);
+  }
+  const policy = data.attestationPolicy ?? {};
+  const binding = enclaveKeyBindingDigest({ chainId: data.chainId, enclaveRegistry: registered.enclaveRegistry, key, operator: k.operator });
+  try {
+    const { verifyEvidence } = await import("../attestation/verify.js");
+    const verified = await verifyEvidence(k.teeType, a.evidence.bytes, {
+      ...evidenceVerifyOptions(policy, a.timestamp),
+      binding,
+      approvedMeasurements: [k.measurement],
+    });
+    const kind = verified.teeType === 1 ? "AWS Nitro document" : "Intel TDX quote";
+    const origin =
+      verified.teeType === 1
+        ? `chains to root ${verified.rootFingerprint}${verified.development ? " (DEVELOPMENT evidence)" : ""}`
+        : `chains to the Intel root, TCB ${verified.tcbStatus}`;
+    return pass(
+      "evidence",
+      `${kind} ${a.evidenceHash} (${quoteEvidenceUri(a.evidenceURI)}) ${origin}, was valid at block ${a.blockNumber}, shows measurement ` +
+        `${k.measurement} and binds key ${key} to operator ${k.operator}; vouched for by ${a.attestors.join(", ") || "the verifier"}`,
+    );
+  } catch (err) {
+    return fail("evidence", `the evidence at ${quoteEvidenceUri(a.evidenceURI)} does not verify: ${reason(err)}`);
+  }
 }
