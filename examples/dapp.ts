@@ -1,8 +1,14 @@
 // dApp developer: ask for a classification, wait for the attested result, and re-verify it from chain data.
 import { type Address, type Hex, type PublicClient, type WalletClient, parseEther } from "viem";
-import { tensor, verityActions } from "verity";
+import { type TeeAttestationPolicy, tensor, verityActions } from "verity";
 
-export async function classifyIris(requester: WalletClient, reader: PublicClient, hub: Address, modelId: Hex) {
+export async function classifyIris(
+  requester: WalletClient,
+  reader: PublicClient,
+  hub: Address,
+  modelId: Hex,
+  attestation?: TeeAttestationPolicy,
+) {
   const verity = requester.extend(verityActions({ hub }));
   // A flower of 5.1, 3.5, 1.4, 0.2 cm, quantized with the model's input scale (16).
   const input = tensor("int8", [1, 4], [82, 56, 22, 3]);
@@ -12,7 +18,8 @@ export async function classifyIris(requester: WalletClient, reader: PublicClient
   const logits = output!.values;
   const species = ["setosa", "versicolor", "virginica"][logits.indexOf(logits.reduce((a, b) => (b > a ? b : a)))];
 
-  // Anyone can re-check the job later: commitment, hashes, enclave signature, key and measurement at that block.
-  const report = await reader.extend(verityActions({ hub })).verifyJob({ jobId });
+  // Anyone can re-check the job later: commitment, hashes, enclave signature, the key's stake, expiry and attestation
+  // evidence (down to AWS's root by default; `attestation` may trust another, e.g. a test root) and its measurement.
+  const report = await reader.extend(verityActions({ hub })).verifyJob({ jobId, attestation });
   return { jobId, species, verdict: report.verdict, checks: report.checks };
 }

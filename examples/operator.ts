@@ -1,14 +1,17 @@
-// Operator: stake, register the enclave key, then serve one request: run the model with ONNX Runtime and fulfil
-// with the enclave's signature. (The reference node, `verity operator run`, does this continuously.)
+// Operator: stake, register the enclave key with its attestation (the evidence binding the key, verified and signed
+// by the attestors: `verity attestor verify|sign`), then serve one request: run the model with ONNX Runtime and
+// fulfil with the enclave's signature. (The reference node, `verity operator run`, does this continuously.)
 import { readFileSync } from "node:fs";
 import { type Address, type Hex, type LocalAccount, type PublicClient, type WalletClient, parseEther } from "viem";
-import { decodeTensor, getJob, verityActions } from "verity";
+import { type AttestorSignature, TeeType, decodeTensor, getJob, verityActions } from "verity";
 import { loadModel, runMlp } from "verity/operator";
 
-export async function registerOperator(operator: WalletClient, hub: Address, enclave: LocalAccount, measurement: Hex) {
+export type EnclaveAttestation = { measurement: Hex; evidenceHash: Hex; evidenceURI: string; expiresAt: bigint; approvals: AttestorSignature[] };
+
+export async function registerOperator(operator: WalletClient, hub: Address, enclave: LocalAccount, attestation: EnclaveAttestation) {
   const verity = operator.extend(verityActions({ hub }));
   await verity.stake({ amount: parseEther("1") });
-  await verity.registerEnclaveKey({ enclave, measurement, attestationDocHash: measurement });
+  await verity.registerEnclaveKey({ enclave, teeType: TeeType.AwsNitro, ...attestation, stake: parseEther("0.1") });
 }
 
 export async function serveJob(operator: WalletClient, reader: PublicClient, hub: Address, enclave: LocalAccount, jobId: bigint) {

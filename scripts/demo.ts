@@ -2,15 +2,18 @@
  * The end-to-end demo on Hardhat's in-process chain, from each user's side, through the SDK and the reference
  * operator node: deploy with the Ignition module (governance behind a timelock), register the reference Iris model,
  * start an operator node, request classifications of held-out Iris flowers, wait, re-verify every job with
- * `verifyJob` from chain data alone, and print the predictions with their verdicts and one job's story; then a
- * quorum, an OPTIMISTIC dispute (commit-reveal, a watcher's challenge settled by a ZK proof), and the attacks that
- * gain nothing: a copied ZK proof, a copied OPTIMISTIC reveal, a spoofed callback.
+ * `verifyJob` from chain data alone (a TEE job down to its enclave's attestation evidence), and print the predictions
+ * with their verdicts and one job's story; then a quorum, an OPTIMISTIC dispute (commit-reveal, a watcher's challenge
+ * settled by a ZK proof), and the attacks that gain nothing: an enclave key without attestation or stake, a copied
+ * ZK proof, a copied OPTIMISTIC reveal, a spoofed callback. The enclave key is attested through the committee with
+ * development evidence (this demo runs outside an enclave: production policy refuses such evidence).
  *
  *   make demo      (or: npm run demo)
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { network } from "hardhat";
 import {
   type Address,
@@ -19,6 +22,7 @@ import {
   custom,
   encodeFunctionData,
   formatEther,
+  getAddress,
   isAddressEqual,
   keccak256,
   numberToHex,
@@ -29,9 +33,12 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import {
   type Job,
+  attestorCommitteeAbi,
   commitProposal,
   decodeTensor,
+  enclaveRegistryAbi,
   encodeTensor,
+  fulfillTee,
   fulfillZk,
   getJob,
   inferenceHubAbi,
@@ -40,12 +47,27 @@ import {
   operatorRegistryAbi,
   optimisticParams,
   quorumParams,
+  registerEnclaveKey,
+  signAttestorApproval,
   tensor,
   toVerityError,
   verityActions,
   verityTimelockAbi,
 } from "../sdk/src/index.js";
-import { createOperatorNode, createWatcher, loadIrisModel, proveMlp, zkArtifactsIn } from "../sdk/src/operator/index.js";
+import {
+  DevelopmentSource,
+  attestationPolicy,
+  checkAttestationClaim,
+  createOperatorNode,
+  createWatcher,
+  gatherAttestation,
+  loadIrisModel,
+  proveMlp,
+  readUri,
+  signClaim,
+  zkArtifactsIn,
+} from "../sdk/src/operator/index.js";
+import { DEVELOPMENT_MEASUREMENT, TeeType } from "../sdk/src/attestation/index.js";
 import { releaseZkWorkers, vkeyHash } from "../sdk/src/proofs/zk.js";
 import { modelCommitment } from "../sdk/src/prover/prove.js";
 import { zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
@@ -60,17 +82,24 @@ const publicClient = await viem.getPublicClient();
 const [governance, owner, operator, requester] = await viem.getWalletClients();
 if (!governance || !owner || !operator || !requester) throw new Error("the demo needs four funded accounts");
 
-step(1, "Deploy with the Ignition module: hub (also the model registry), operator registry (TEE and QUORUM verifier), ZK verifier, OPTIMISTIC game, timelock");
-const deployed = await ignition.deploy(VerityModule);
+step(1, "Deploy with the Ignition module: hub (also the model registry), operator registry (stakes, QUORUM verifier), enclave registry (TEE verifier) with its attestor committee, ZK verifier, OPTIMISTIC game, timelock");
+// The attestor committee: two attestors (deterministic demo accounts), both of whom must vouch for an enclave's evidence.
+const attestors = [1, 2].map((n) => privateKeyToAccount(keccak256(toHex(`demo attestor ${n}`))));
+const deployed = await ignition.deploy(VerityModule, {
+  parameters: { Verity: { attestors: attestors.map((a) => a.address), attestorThreshold: 2n } },
+});
 const address = async (c: { getAddress(): Promise<string> }) => (await c.getAddress()) as Address;
 const hub = await address(deployed.hub);
 const operatorRegistry = await address(deployed.operatorRegistry);
 const groth16 = await address(deployed.groth16VerifierMlp);
 const game = await address(deployed.optimisticGame);
 const timelock = await address(deployed.timelock);
-console.log(`    InferenceHub ${hub}\n    OperatorRegistry ${operatorRegistry}\n    Groth16VerifierMlp ${groth16}`);
-console.log(`    OptimisticGame ${game}\n    VerityTimelock ${timelock} (owns the hub, the registry and the ZK verifier)`);
-const bind = verityActions({ hub, operatorRegistry });
+// The TEE side, read back from the chain: the hub's enclave registry and its attestation verifier (the committee).
+const enclaveRegistry = await publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" });
+const committee = await publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "attestationVerifier", args: [TeeType.AwsNitro] });
+console.log(`    InferenceHub ${hub}\n    OperatorRegistry ${operatorRegistry}\n    EnclaveRegistry ${enclaveRegistry}\n    AttestorCommittee ${committee}`);
+console.log(`    Groth16VerifierMlp ${groth16}\n    OptimisticGame ${game}\n    VerityTimelock ${timelock} (owns the hub, the registries, the committee and the ZK verifier)`);
+const bind = verityActions({ hub, operatorRegistry, enclaveRegistry });
 const wait = (hash: Hex) => publicClient.waitForTransactionReceipt({ hash });
 const rpc = (method: string, params: unknown[] = []) => connection.provider.request({ method, params });
 /** What a refused call reverts with: the decoded custom error and its arguments. */
@@ -81,7 +110,6 @@ const model = loadIrisModel();
 const onnx = readFileSync("models/iris-mlp.onnx");
 const commitment = await modelCommitment(model.weights);
 const vkey = JSON.parse(readFileSync("circuits/build/verification_key.json", "utf8"));
-const measurement = keccak256(toHex("verity-reference-enclave-v1"));
 const ownerV = owner.extend(bind);
 const { modelId } = await ownerV.registerModelSync({ name: "iris-mlp" });
 await ownerV.publishVersionSync({
@@ -91,28 +119,62 @@ await ownerV.publishVersionSync({
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
 console.log(`    artifact ${keccak256(onnx)}, ${onnx.length} bytes; held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%`);
 
-step(3, "Governance schedules the enclave build's approval through the timelock, and it runs 2 days later; the operator stakes and registers its enclave key");
-const approve = encodeFunctionData({ abi: operatorRegistryAbi, functionName: "approveMeasurement", args: [measurement] });
+step(3, "Governance schedules the enclave build's approval (AWS Nitro) through the timelock, and it runs 2 days later");
+// This demo runs outside an enclave: its "enclave build" is the published development one (DEVELOPMENT_MEASUREMENT),
+// which a production chain must never approve (anyone can forge its evidence).
+const measurement = DEVELOPMENT_MEASUREMENT;
+const approve = encodeFunctionData({ abi: enclaveRegistryAbi, functionName: "approveMeasurement", args: [measurement, TeeType.AwsNitro] });
 const delay = await publicClient.readContract({ address: timelock, abi: verityTimelockAbi, functionName: "getMinDelay" });
-await wait(await governance.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "schedule", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash, delay] }));
+await wait(await governance.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "schedule", args: [enclaveRegistry, 0n, approve, zeroHash, zeroHash, delay] }));
 const early = await publicClient
-  .simulateContract({ account: requester.account, address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash] })
+  .simulateContract({ account: requester.account, address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [enclaveRegistry, 0n, approve, zeroHash, zeroHash] })
   .then(() => "executed (!)", refusal);
-console.log(`    scheduled approveMeasurement with a ${delay / 3600n} h delay; executing it now: ${early}`);
+console.log(`    scheduled approveMeasurement(${measurement.slice(0, 10)}…, AWS Nitro) with a ${delay / 3600n} h delay; executing it now: ${early}`);
 await rpc("evm_increaseTime", [Number(delay)]);
 await rpc("evm_mine");
 // Anyone executes a ready operation: here the requester.
-await wait(await requester.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [operatorRegistry, 0n, approve, zeroHash, zeroHash] }));
-console.log(`    ${delay / 3600n} h later (chain time), anyone can execute it: measurement approved`);
+await wait(await requester.writeContract({ address: timelock, abi: verityTimelockAbi, functionName: "execute", args: [enclaveRegistry, 0n, approve, zeroHash, zeroHash] }));
+const threshold = await publicClient.readContract({ address: committee, abi: attestorCommitteeAbi, functionName: "threshold" });
+console.log(`    ${delay / 3600n} h later (chain time), anyone can execute it: measurement approved; the committee: ${threshold} of ${attestors.map((a) => a.address).join(", ")}`);
+
+step(4, "The operator stakes; its enclave gathers evidence binding its key; two attestors verify it with the SDK and sign; the operator registers the key with stake behind it");
 const operatorV = operator.extend(bind);
 await wait(await operatorV.stake({ amount: parseEther("1") }));
 const enclave = privateKeyToAccount(keccak256(toHex("demo enclave key")));
-await wait(await operatorV.registerEnclaveKey({ enclave, measurement, attestationDocHash: keccak256(toHex("attestation document")) }));
-await wait(await ownerV.setMeasurementAllowed({ modelId, version: 1, measurement }));
-console.log(`    operator ${operator.account.address} staked 1 ETH; enclave key ${enclave.address}`);
-
-step(4, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK)");
 const stateDir = mkdtempSync(path.join(tmpdir(), "verity-demo-"));
+const chainId = await publicClient.getChainId();
+const chainTime = async () => (await publicClient.getBlock()).timestamp;
+const now = await chainTime();
+// The enclave's side (`verity operator attest --dev`): development evidence, Nitro format, binding key and operator.
+const source = new DevelopmentSource({ allowDevelopment: true, clock: chainTime });
+const { claim, evidence } = await gatherAttestation({
+  source, chainId, enclaveRegistry, committee, key: enclave.address, operator: operator.account.address,
+  expiresAt: now + 24n * 3600n, now, evidenceURI: (hash) => pathToFileURL(path.join(stateDir, `${hash}.bin`)).href,
+});
+writeFileSync(new URL(claim.evidenceURI), evidence);
+console.log(`    enclave: ${source.describe()}`);
+console.log(`    evidence ${claim.evidenceHash} (${evidence.length} bytes) at ${claim.evidenceURI}`);
+// The attestors' side (`verity attestor verify|sign`): production policy refuses development evidence...
+const production = await checkAttestationClaim(publicClient, { claim, fetchEvidence: readUri, hub });
+console.log(`    attestor with production policy: ${production.checks.find((c) => c.name === "evidence")!.detail}`);
+// ...a local chain's policy accepts it, and every check must hold before an attestor signs.
+const approvals = [];
+for (const attestor of attestors) {
+  const report = await checkAttestationClaim(publicClient, { claim, fetchEvidence: readUri, hub, policy: attestationPolicy({ allowDevelopment: true }) });
+  if (!report.valid) throw new Error(`the claim does not verify: ${JSON.stringify(report.checks.filter((c) => !c.ok))}`);
+  approvals.push(await signClaim(attestor, claim));
+  console.log(`    attestor ${attestor.address}: ${report.checks.length}/${report.checks.length} checks hold (${report.checks.map((c) => c.name).join(", ")}); signed`);
+}
+const keyStake = await publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "minTeeStake" });
+await wait(await operatorV.registerEnclaveKey({
+  enclave, teeType: claim.teeType, measurement, evidenceHash: claim.evidenceHash, evidenceURI: claim.evidenceURI,
+  expiresAt: claim.expiresAt, approvals: approvals.map(({ attestor, signature }) => ({ attestor, signature })), stake: keyStake,
+}));
+await wait(await ownerV.setMeasurementAllowed({ modelId, version: 1, measurement }));
+const key = await publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [enclave.address] });
+console.log(`    operator ${getAddress(operator.account.address)} staked 1 ETH; enclave key ${enclave.address} registered with ${formatEther(key.stake)} ETH locked behind it, until ${new Date(key.expiresAt * 1000).toISOString()}`);
+
+step(5, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK)");
 const node = createOperatorNode({
   publicClient, walletClient: operator, hub, enclave,
   models: [{ modelId, version: 1, zk: { weights: model.weights } }],
@@ -124,7 +186,7 @@ const node = createOperatorNode({
 });
 const running = node.start();
 
-step(5, "A dApp requests classifications of six held-out Iris flowers (five TEE, one ZK) and waits for each");
+step(6, "A dApp requests classifications of six held-out Iris flowers (five TEE, one ZK) and waits for each");
 const data = loadIrisData();
 const heldOut = stratifiedSplit(data.labels, DEFAULT_TRAIN_OPTIONS.testPerClass, DEFAULT_TRAIN_OPTIONS.splitSeed).test;
 const picks = [0, 1, 10, 11, 20, 21].map((i) => heldOut[i]!);
@@ -141,13 +203,15 @@ for (const [n, idx] of picks.entries()) {
 }
 const results = await Promise.all(jobs.map((j) => requesterV.waitForResult({ jobId: j.jobId, timeout: 120_000, pollingInterval: 50 })));
 
-step(6, "An auditor re-verifies every job from chain data alone (verifyJob)");
+step(7, "An auditor re-verifies every job from chain data alone (verifyJob)");
 const auditor = publicClient.extend(bind);
 const zkVerifyingKeys = zkVerifyingKeysFromFiles();
+// TEE jobs are re-verified down to the key's evidence, fetched by its URI; this local chain's policy accepts development evidence.
+const teeCheck = { attestation: attestationPolicy({ allowDevelopment: true }), fetchEvidence: readUri };
 console.log(`\n    job  mode  flower (cm)          truth       prediction  logits                 verdict  checks`);
 let correct = 0;
 for (const [i, j] of jobs.entries()) {
-  const report = await auditor.verifyJob({ jobId: j.jobId, zkVerifyingKeys });
+  const report = await auditor.verifyJob({ jobId: j.jobId, zkVerifyingKeys, ...teeCheck });
   const output = results[i]!.output!;
   const predicted = predictClass(output).label;
   if (predicted === j.truth) correct++;
@@ -158,8 +222,13 @@ for (const [i, j] of jobs.entries()) {
   if (report.verdict !== "valid") for (const c of report.checks.filter((c) => !c.ok)) console.log(`         failed ${c.name}: ${c.detail}`);
 }
 console.log(`\n    ${correct}/${jobs.length} predictions match the true species.`);
+const teeReport = await auditor.verifyJob({ jobId: jobs[0]!.jobId, ...teeCheck });
+for (const name of ["keyRegistration", "keyExpiry", "evidence"]) {
+  const c = teeReport.checks.find((x) => x.name === name)!;
+  console.log(`    job ${jobs[0]!.jobId} ${name}: ${c.ok ? "ok" : "FAIL"}: ${c.detail}`);
+}
 
-step(7, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
+step(8, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
 const story: Job = await getJob(publicClient, { hub, jobId: jobs.at(-1)!.jobId });
 const report = await auditor.verifyJob({ jobId: story.jobId, zkVerifyingKeys });
 console.log(`    requested  block ${story.requested.blockNumber} by ${story.job.requester}: model ${story.job.modelId.slice(0, 10)}… v${story.job.version}, ${modeLabel(story.job.mode)}`);
@@ -174,10 +243,34 @@ await running;
 async function localWallet(label: string) {
   const account = privateKeyToAccount(keccak256(toHex(label)));
   await connection.provider.request({ method: "hardhat_setBalance", params: [account.address, toHex(parseEther("100"))] });
-  return createWalletClient({ account, chain: publicClient.chain, transport: custom(connection.provider) });
+  return createWalletClient({ account, chain: publicClient.chain, transport: custom(connection.provider, { retryCount: 0 }) });
 }
 
-step(8, "A front-runner copies a pending ZK fulfilment and sends its proof from its own account: refused (the proof binds the submitter)");
+step(9, "An operator with a plain key, no attestation and no stake behind it, tries to serve a TEE job: refused at every door");
+const rogue = await localWallet("demo rogue operator");
+const rogueKey = privateKeyToAccount(keccak256(toHex("demo rogue enclave key")));
+const teeInput = quantizeFeatures(data.features[heldOut[3]!]!, model.inputScale);
+const { jobId: teeJob, job: teeStruct } = await requesterV.requestInferenceSync({ modelId, version: 1, mode: "tee", input: teeInput, fee: parseEther("0.003") });
+// 1. Fulfil with a result its own key signed: the key is not registered.
+const unregistered = await fulfillTee(rogue, { hub, jobId: teeJob, job: teeStruct, output: tensor("int32", [1, 3], [999, -999, 0]), enclave: rogueKey }).then(() => "accepted (!)", refusal);
+console.log(`    fulfil job ${teeJob} signed by its unregistered key ${rogueKey.address}: ${unregistered}`);
+// 2. Register the key with approvals it signed itself (two accounts of its own): not attestors.
+const rogueNow = await chainTime();
+const rogueClaim = { teeType: TeeType.AwsNitro, evidenceHash: keccak256(toHex("made-up evidence")), measurement, key: rogueKey.address, operator: rogue.account.address, expiresAt: rogueNow + 3600n };
+const selfSigned = await Promise.all(
+  [1, 2].map((n) => signAttestorApproval(privateKeyToAccount(keccak256(toHex(`demo rogue attestor ${n}`))), { committee, chainId, claim: rogueClaim })),
+);
+const rogueRegistration = { enclaveRegistry, enclave: rogueKey, teeType: TeeType.AwsNitro, measurement, evidenceHash: rogueClaim.evidenceHash, evidenceURI: "ipfs://made-up", expiresAt: rogueClaim.expiresAt };
+const noAttestation = await registerEnclaveKey(rogue, { ...rogueRegistration, approvals: selfSigned, stake: keyStake }).then(() => "registered (!)", refusal);
+console.log(`    register it with self-signed approvals: ${noAttestation}`);
+// 3. Even with the real attestors' signatures (say they were fooled), it has no stake to lock behind the key.
+const fooled = await Promise.all(attestors.map((a) => signAttestorApproval(a, { committee, chainId, claim: rogueClaim })));
+const noStake = await registerEnclaveKey(rogue, { ...rogueRegistration, approvals: fooled, stake: keyStake }).then(() => "registered (!)", refusal);
+const zeroStake = await registerEnclaveKey(rogue, { ...rogueRegistration, approvals: fooled, stake: 0n }).then(() => "registered (!)", refusal);
+console.log(`    register it with the attestors' approvals but no stake: ${noStake}; offering zero stake: ${zeroStake}`);
+console.log(`    job ${teeJob} is still ${(await getJob(publicClient, { hub, jobId: teeJob })).status}: the rogue's made-up output was never recorded`);
+
+step(10, "A front-runner copies a pending ZK fulfilment and sends its proof from its own account: refused (the proof binds the submitter)");
 const copier = await localWallet("demo proof copier");
 const zkInput = quantizeFeatures(data.features[heldOut[2]!]!, model.inputScale);
 const { jobId: zkJob, job: zkStruct } = await requesterV.requestInferenceSync({ modelId, version: 1, mode: "zk", input: zkInput, fee: parseEther("0.003") });
@@ -200,7 +293,7 @@ console.log(`    in block ${honestReceipt.blockNumber}: the copy (position ${cop
 const zkStory = await getJob(publicClient, { hub, jobId: zkJob });
 console.log(`    job ${zkJob} is fulfilled by ${isAddressEqual(zkStory.fulfillment!.operator, operator.account.address) ? "the honest operator" : zkStory.fulfillment!.operator} ${zkStory.fulfillment!.operator}, who is credited; the copier paid gas for nothing`);
 
-step(9, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
+step(11, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
 const votesDir = mkdtempSync(path.join(tmpdir(), "verity-votes-"));
 const voters = [];
 for (let i = 0; i < 3; i++) {
@@ -227,7 +320,7 @@ console.log(`    job ${quorumJob}: flower ${quorumFlower.join(", ")} cm -> ${pre
 for (const signer of quorumReport.quorum?.signers ?? []) console.log(`      signer ${signer.signer} with ${formatEther(signer.stake ?? 0n)} ETH staked`);
 for (const n of quorumNodes) await n.stop();
 
-step(10, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
+step(12, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
 const dishonest = await localWallet("demo dishonest operator");
 await wait(await dishonest.extend(bind).stake({ amount: parseEther("1") }));
 const challenger = await localWallet("demo watcher");
@@ -278,7 +371,7 @@ console.log(`      the fee's operator share to ${o.finalized?.operator} (the res
 console.log(`    the dishonest operator's stake went from ${formatEther(stakeBefore)} to ${formatEther(await stakeOf(dishonest.account.address))} ETH`);
 await watcher.stop();
 
-step(11, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
+step(13, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
 const consumer = await viem.deployContract("ExampleConsumer", [hub]);
 const attacker = await localWallet("demo attacker");
 try {
@@ -307,4 +400,4 @@ await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });
 rmSync(votesDir, { recursive: true, force: true });
 void tensor;
-console.log(`\nDemo complete: ${jobs.length + 3} inferences requested, attested, proven, agreed or disputed, recorded and re-verified; a copied proof, a copied reveal and a spoofed callback gained nothing.`);
+console.log(`\nDemo complete: ${jobs.length + 3} inferences requested, attested, proven, agreed or disputed, recorded and re-verified; an unattested, unstaked enclave key, a copied proof, a copied reveal and a spoofed callback gained nothing.`);

@@ -15,7 +15,7 @@ import {
   zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { getChainId, getCode, readContract, waitForTransactionReceipt } from "viem/actions";
+import { getBlock, getChainId, getCode, readContract, waitForTransactionReceipt } from "viem/actions";
 import { erc20Abi, inferenceHubAbi } from "../abis.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { TransactionRevertedError } from "../errors/job.js";
@@ -77,6 +77,7 @@ export class CliContext {
   #deployment: Promise<DeploymentRecord | undefined> | undefined;
   #hub: Promise<Address> | undefined;
   #registry: Promise<Address> | undefined;
+  #enclaves: Promise<Address> | undefined;
   #currencies = new Map<string, Promise<Currency>>();
   /** Set by a command to exit with something other than 0 without an error (e.g. `job verify`: pending). */
   exitCode: number = EXIT.ok;
@@ -251,6 +252,21 @@ export class CliContext {
       return withVerityErrors(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" }));
     })();
     return this.#registry;
+  }
+
+  /** The enclave registry the hub uses (the TEE mode's verifier: enclave keys, measurements, attestation). */
+  enclaveRegistry(): Promise<Address> {
+    this.#enclaves ??= (async () => {
+      const [hub, { publicClient }] = await Promise.all([this.hub(), this.connect()]);
+      return withVerityErrors(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" }));
+    })();
+    return this.#enclaves;
+  }
+
+  /** The latest block's timestamp: the time a transaction sent now is judged at. */
+  async chainTime(): Promise<bigint> {
+    const { publicClient } = await this.connect();
+    return (await withVerityErrors(() => getBlock(publicClient, { blockTag: "latest" }))).timestamp;
   }
 
   /** First block to search for the hub's events: its deployment block when the deployment file knows it. */

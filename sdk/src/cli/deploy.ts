@@ -13,14 +13,16 @@ import {
   hexToBigInt,
   hexToNumber,
 } from "viem";
-import { getCode, getTransactionReceipt } from "viem/actions";
+import { getCode, getTransactionReceipt, readContract } from "viem/actions";
+import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi } from "../abis.js";
+import { TeeType } from "../attestation/constants.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { writeDeployment } from "./deployments.js";
 import { CliError } from "./errors.js";
 import { formatFields } from "./format.js";
 import type { Action } from "./action.js";
-import { parseAddress, parseAmount, parseDuration } from "./parse.js";
+import { parseAddress, parseAmount, parseDuration, parseInteger } from "./parse.js";
 
 type DeployOptions = {
   treasury?: string;
@@ -29,9 +31,15 @@ type DeployOptions = {
   governor?: string;
   governanceDelay?: string;
   minBond?: string;
+  attestor?: string[];
+  attestorThreshold?: string;
+  keyLifetime?: string;
+  minTeeStake?: string;
   deploymentId?: string;
   reset?: boolean;
 };
+
+const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 
 const MODULE_ID = "Verity";
 const HUB_FUTURE = `${MODULE_ID}#InferenceHub`;
@@ -42,13 +50,17 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
 export function registerDeploy(program: Command, action: Action): void {
   program
     .command("deploy")
-    .description("deploy the Verity system (Ignition module ignition/modules/Verity.ts) and write deployments/<chainId>.json")
+    .description("deploy the Verity system (Ignition module ignition/modules/Verity.ts), with its attestor committee, and write deployments/<chainId>.json")
     .option("--treasury <address>", "receives protocol fees (default: the deployer)")
     .option("--stake-token <address>", "ERC-20 operators stake (default: the native currency)")
     .option("--unbonding-delay <duration>", "before unstaked funds can leave: 7d, 518400 (default 7d; 6d..90d)")
     .option("--governor <address>", "schedules and cancels governance calls through the timelock (default: the deployer)")
     .option("--governance-delay <duration>", "between scheduling a governance call and executing it: 2d, 1h, 0 (default 2d)")
     .option("--min-bond <amount>", "the least OPTIMISTIC bond the dispute game accepts, native currency (default 0.01)")
+    .option("--attestor <address>", "a member of the attestor committee that vouches for enclave evidence (repeatable; default: the deployer)", collect)
+    .option("--attestor-threshold <k>", "how many attestors must sign an enclave key's attestation (default 1)")
+    .option("--key-lifetime <duration>", "the longest an enclave key lives on one attestation: 7d, 24h (default 7d; 1h..30d)")
+    .option("--min-tee-stake <amount>", "the least stake an operator locks behind each enclave key, in the stake currency (default 0.1)")
     .option("--deployment-id <id>", "Ignition deployment id (default chain-<chainId>): its journal is ignition/deployments/<id>/")
     .option("--reset", "discard an earlier Ignition deployment of this id and deploy afresh")
     .action(action(deploy));
@@ -75,6 +87,22 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   if (opts.minBond !== undefined) parameters.minBond = parseAmount(opts.minBond, 18, "--min-bond");
   const account = ctx.account();
   if (account.type !== "local") throw new CliError("deploy needs a local private key account.");
+  // TEE: the attestor committee (the attestation verifier of both TEE types), the key lifetime and least key stake.
+  const attestors = [...new Set((opts.attestor ?? [account.address]).map((a) => parseAddress(a, "--attestor")))];
+  const attestorThreshold = opts.attestorThreshold === undefined ? 1 : parseInteger(opts.attestorThreshold, "--attestor-threshold", { min: 1, max: 64 });
+  if (attestorThreshold > attestors.length) {
+    throw new CliError(`--attestor-threshold ${attestorThreshold} is more than the ${attestors.length} attestor(s) given: no key could ever be registered.`, [
+      "give more --attestor addresses, or a lower threshold",
+    ]);
+  }
+  parameters.attestors = attestors;
+  parameters.attestorThreshold = BigInt(attestorThreshold);
+  if (opts.keyLifetime !== undefined) {
+    const lifetime = parseDuration(opts.keyLifetime, "--key-lifetime", { plainSeconds: true });
+    if (lifetime < 3600n || lifetime > 30n * 86400n) throw new CliError(`--key-lifetime ${opts.keyLifetime} is outside 1h..30d.`);
+    parameters.keyLifetime = lifetime;
+  }
+  if (opts.minTeeStake !== undefined) parameters.minTeeStake = parseAmount(opts.minTeeStake, 18, "--min-tee-stake");
   const wallet = await ctx.wallet();
   const { chainId, publicClient } = await ctx.connect();
 
@@ -147,11 +175,28 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   const groth16VerifierMlp = optional("groth16VerifierMlp", "Groth16VerifierMlp");
   const optimisticGame = optional("optimisticGame", "OptimisticGame");
   const timelock = optional("timelock", "VerityTimelock");
+  // The TEE mode's registry and its committee: from the module, else read back from the hub.
+  const enclaveRegistry =
+    optional("enclaveRegistry", "EnclaveRegistry") ??
+    (await withVerityErrors(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" })));
+  const attestorCommittee =
+    optional("attestorCommittee", "AttestorCommittee") ??
+    (await withVerityErrors(() =>
+      readContract(publicClient, { address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "attestationVerifier", args: [TeeType.AwsNitro] }),
+    ));
+  const [committeeThreshold, committeeMembers] = await withVerityErrors(() =>
+    Promise.all([
+      readContract(publicClient, { address: attestorCommittee, abi: attestorCommitteeAbi, functionName: "threshold" }),
+      readContract(publicClient, { address: attestorCommittee, abi: attestorCommitteeAbi, functionName: "attestors" }),
+    ]),
+  ).catch(() => [undefined, undefined] as const);
   const blockNumber = await hubBlock(publicClient, deploymentDir, confirmed.get(HUB_FUTURE));
   const file = await writeDeployment(ctx.deploymentsDir, {
     chainId,
     hub,
     operatorRegistry,
+    enclaveRegistry,
+    attestorCommittee,
     zkVerifier,
     groth16VerifierMlp,
     optimisticGame,
@@ -163,17 +208,25 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   });
   const reused = confirmed.size === 0;
   ctx.result(
-    { chainId, hub, operatorRegistry, zkVerifier, groth16VerifierMlp, optimisticGame, timelock, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused },
+    {
+      chainId, hub, operatorRegistry, enclaveRegistry, attestorCommittee, attestors: committeeMembers, attestorThreshold: committeeThreshold,
+      zkVerifier, groth16VerifierMlp, optimisticGame, timelock, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused,
+    },
     () =>
       [
         reused ? `Verity was already deployed on chain ${chainId} (Ignition journal ${shownDir}):` : `Verity deployed on chain ${chainId}:`,
         formatFields([
           ["InferenceHub", hub],
           ["OperatorRegistry", operatorRegistry],
+          ["EnclaveRegistry", `${enclaveRegistry} (the TEE verifier: enclave keys, attestation, stake)`],
+          [
+            "AttestorCommittee",
+            `${attestorCommittee}${committeeThreshold !== undefined ? ` (${committeeThreshold} of ${committeeMembers!.length}: ${committeeMembers!.join(", ")})` : ""}`,
+          ],
           ["ZkVerifier", zkVerifier ?? "none"],
           ["Groth16VerifierMlp", groth16VerifierMlp ?? "none"],
           ["OptimisticGame", optimisticGame ?? "none"],
-          ["VerityTimelock", timelock ? `${timelock} (owns the hub, the registry and the ZK verifier)` : "none"],
+          ["VerityTimelock", timelock ? `${timelock} (owns the hub, the registries, the committee and the ZK verifier)` : "none"],
           ["block", `${blockNumber ?? "unknown"}`],
           ["written", ctx.showPath(file)],
         ], "  "),

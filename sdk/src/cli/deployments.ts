@@ -7,7 +7,8 @@ import { type Address, getAddress } from "viem";
  * (and the operator node, scripts) read the hub from it when `--hub` / `VERITY_HUB` are not given.
  *
  * ```json
- * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "zkVerifier": "0x...", "groth16VerifierMlp": "0x...",
+ * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "enclaveRegistry": "0x...", "attestorCommittee": "0x...",
+ *   "zkVerifier": "0x...", "groth16VerifierMlp": "0x...",
  *   "optimisticGame": "0x...", "timelock": "0x...", "blockNumber": "3",
  *   "deployer": "0x...", "ignitionDeploymentId": "chain-31337", "deployedAt": "2026-01-01T00:00:00Z" }
  * ```
@@ -17,6 +18,10 @@ export type DeploymentRecord = {
   chainId: number;
   hub: Address;
   operatorRegistry: Address;
+  /** The TEE mode's verifier: enclave keys, their attestation and stake, measurements (if the deployment has one). */
+  enclaveRegistry?: Address | undefined;
+  /** The attestor committee that vouches for enclave evidence (the registry's attestation verifier). */
+  attestorCommittee?: Address | undefined;
   /** The ZK mode's verifier plugged into the hub (mode 2), if the deployment has one. */
   zkVerifier?: Address | undefined;
   /** The reference circuit's Groth16 verifier (a version's `zkVerifier` field), if deployed. */
@@ -58,6 +63,8 @@ export async function readDeployment(dir: string, chainId: number): Promise<Depl
     chainId: Number(j.chainId ?? chainId),
     hub: getAddress(j.hub),
     operatorRegistry: getAddress(j.operatorRegistry),
+    enclaveRegistry: typeof j.enclaveRegistry === "string" ? getAddress(j.enclaveRegistry) : undefined,
+    attestorCommittee: typeof j.attestorCommittee === "string" ? getAddress(j.attestorCommittee) : undefined,
     zkVerifier: typeof j.zkVerifier === "string" ? getAddress(j.zkVerifier) : undefined,
     groth16VerifierMlp: typeof j.groth16VerifierMlp === "string" ? getAddress(j.groth16VerifierMlp) : undefined,
     optimisticGame: typeof j.optimisticGame === "string" ? getAddress(j.optimisticGame) : undefined,
@@ -78,6 +85,8 @@ export async function writeDeployment(dir: string, record: DeploymentRecord): Pr
     chainId: record.chainId,
     hub: record.hub,
     operatorRegistry: record.operatorRegistry,
+    enclaveRegistry: record.enclaveRegistry,
+    attestorCommittee: record.attestorCommittee,
     zkVerifier: record.zkVerifier,
     groth16VerifierMlp: record.groth16VerifierMlp,
     optimisticGame: record.optimisticGame,

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
 import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
@@ -13,14 +14,16 @@ import { predictClass } from "../model/iris.js";
 import type { VerifyJobReport } from "../proofs/report.js";
 import type { OptimisticReport } from "../proofs/verifyOptimisticJob.js";
 import type { Job } from "../types.js";
+import { attestationPolicy } from "../operator/attestation/claim.js";
+import { readUri } from "../operator/fetchModel.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
-import { EXIT, describeError } from "./errors.js";
+import { CliError, EXIT, describeError } from "./errors.js";
 import { type Currency, formatAmount, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
 import type { Action } from "./action.js";
 import { decodedModeParams, describeModeParams, stakeCurrency } from "./modeParams.js";
 import { parseJobId } from "./parse.js";
 
-type VerifyOptions = { vkey?: string[] };
+type VerifyOptions = { vkey?: string[]; nitroRoot?: string[]; tdxRoot?: string; allowDevelopment?: boolean };
 
 const DEFAULT_VKEY = `${PACKAGE_ROOT}/circuits/build/verification_key.json`;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -33,12 +36,18 @@ export function registerJob(program: Command, action: Action): void {
     .description("re-check a job's result from chain data (verifyJob); exit 0 valid, 1 invalid, 3 pending, 4 could not check")
     .argument("<jobId>")
     .option("--vkey <file>", "ZK jobs: a verifying key (repeatable; default circuits/build/verification_key.json)", collect)
+    .option("--nitro-root <pem>", "TEE jobs: also trust this AWS Nitro root certificate for the key's evidence (repeatable; the AWS root G1 always is)", collect)
+    .option("--tdx-root <der>", "TEE jobs: the Intel root CA (DER) TDX evidence must chain to (default: Intel's SGX root CA)")
+    .option("--allow-development", "TEE jobs: accept development evidence (the published, insecure development authority): local chains only")
     .action(action(verify, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
   job
     .command("audit")
     .description("a job's whole story from events (request, fee split, fulfilment, callbacks, refunds, withdrawals) and every verification check")
     .argument("<jobId>")
     .option("--vkey <file>", "ZK jobs: a verifying key (repeatable; default circuits/build/verification_key.json)", collect)
+    .option("--nitro-root <pem>", "TEE jobs: also trust this AWS Nitro root certificate for the key's evidence (repeatable)", collect)
+    .option("--tdx-root <der>", "TEE jobs: the Intel root CA (DER) TDX evidence must chain to")
+    .option("--allow-development", "TEE jobs: accept development evidence: local chains only")
     .action(action(audit, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
 }
 
@@ -102,9 +111,25 @@ function jobFields(
 
 // ------------------------------------------------------------------------------------------------ verify
 
-async function runVerify(ctx: CliContext, hub: Address, jobId: bigint, fromBlock: bigint, vkeys: string[] | undefined) {
+/** How TEE keys' evidence is re-verified: the AWS Nitro root, the roots given, the development root if allowed. */
+async function teePolicy(ctx: CliContext, o: VerifyOptions) {
+  const read = async (file: string, flag: string) => {
+    try {
+      return await readFile(ctx.resolvePath(file));
+    } catch (e) {
+      throw new CliError(`cannot read ${flag} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    }
+  };
+  const nitroRoots = await Promise.all((o.nitroRoot ?? []).map(async (f) => (await read(f, "--nitro-root")).toString("utf8")));
+  const tdxRootCaDer = o.tdxRoot === undefined ? undefined : new Uint8Array(await read(o.tdxRoot, "--tdx-root"));
+  return attestationPolicy({ nitroRoots, tdxRootCaDer, allowDevelopment: o.allowDevelopment === true });
+}
+
+async function runVerify(ctx: CliContext, hub: Address, jobId: bigint, fromBlock: bigint, o: VerifyOptions) {
   const { publicClient } = await ctx.connect();
+  const vkeys = o.vkey;
   const files = vkeys?.map((f) => ctx.resolvePath(f)) ?? (existsSync(DEFAULT_VKEY) ? [DEFAULT_VKEY] : []);
+  const attestation = await teePolicy(ctx, o);
   const spinner = ctx.spinner().start(`verifying job ${jobId}`);
   try {
     return await verifyJob(publicClient, {
@@ -112,6 +137,9 @@ async function runVerify(ctx: CliContext, hub: Address, jobId: bigint, fromBlock
       jobId,
       fromBlock,
       confirmations: BigInt(ctx.confirmations),
+      // TEE jobs: the key's evidence, fetched by its URI (file:, http(s):, data:) and re-verified with this policy.
+      attestation,
+      fetchEvidence: (uri: string) => readUri(uri, { baseDir: ctx.cwd }),
       // Read only when the job is a ZK job (the loader is called with the version's key hash).
       zkVerifyingKeys: async ({ verifyingKeyHash }: { verifyingKeyHash: Hex }) => {
         if (files.length === 0) return undefined;
@@ -145,7 +173,7 @@ const VERDICT_TEXT = {
 async function verify(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Promise<void> {
   const jobId = parseJobId(rawId!);
   const [hub, fromBlock] = await Promise.all([ctx.hub(), ctx.fromBlock()]);
-  const report = await runVerify(ctx, hub, jobId, fromBlock, o.vkey);
+  const report = await runVerify(ctx, hub, jobId, fromBlock, o);
   ctx.result(report, () => [`job ${jobId}: ${VERDICT_TEXT[report.verdict]}`, formatChecks(report)].join("\n"));
   ctx.exitCode = verdictExitCode(report);
 }
@@ -188,7 +216,7 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
   let report: VerifyJobReport | undefined;
   let verifyError: string | undefined;
   try {
-    report = await runVerify(ctx, hub, jobId, fromBlock, o.vkey);
+    report = await runVerify(ctx, hub, jobId, fromBlock, o);
   } catch (err) {
     verifyError = describeError(err, false).join(" ").replace(/^error: /, "");
   }

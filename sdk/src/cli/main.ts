@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import type { Action, ActionBody } from "./action.js";
+import { registerAttestor } from "./attestor.js";
 import { type CliIO, CliContext, DEFAULT_RPC_URL, type GlobalOptions } from "./context.js";
 import { registerDeploy } from "./deploy.js";
 import { EXIT, describeError } from "./errors.js";
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIO = defaultIO, state: RunState = { ctx: und
   registerInfer(program, action);
   registerJob(program, action);
   registerOperator(program, action);
+  registerAttestor(program, action);
   registerZk(program, action);
   registerGovernance(program, action);
 

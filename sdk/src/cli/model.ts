@@ -106,9 +106,9 @@ async function publish(ctx: CliContext, [rawId]: string[], o: PublishOptions): P
 
   const allowed: Hex[] = [];
   if (measurements.length > 0) {
-    const operatorRegistry = await ctx.operatorRegistry();
+    const enclaveRegistry = await ctx.enclaveRegistry();
     for (const m of measurements) {
-      const hash = await setMeasurementAllowed(wallet, { operatorRegistry, modelId, version: r.version, measurement: m.value });
+      const hash = await setMeasurementAllowed(wallet, { enclaveRegistry, modelId, version: r.version, measurement: m.value });
       await ctx.confirm(hash, "setMeasurementAllowed");
       allowed.push(m.value);
     }

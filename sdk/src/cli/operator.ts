@@ -1,20 +1,20 @@
 import type { Command } from "commander";
-import { type Hex, parseEventLogs, zeroAddress, zeroHash } from "viem";
+import { parseEventLogs, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { readContract } from "viem/actions";
 import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
-import { registerEnclaveKey } from "../actions/registerEnclaveKey.js";
 import { stake } from "../actions/stake.js";
 import { withdraw } from "../actions/withdraw.js";
 import { modeLabel } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
-import { formatAmount, formatFields, formatTensor, toJson } from "./format.js";
+import { formatAmount, formatDuration, formatTensor, formatTime, toJson } from "./format.js";
 import type { Action } from "./action.js";
-import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger, parseLabelOrBytes32, parsePrivateKey } from "./parse.js";
+import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger, parsePrivateKey } from "./parse.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
 import { registerWatch } from "./watch.js";
+import { registerEnclaveCommands } from "./enclave.js";
 
 type RunOptions = {
   enclaveKey?: string;
@@ -35,13 +35,13 @@ type RunOptions = {
 };
 
 export function registerOperator(program: Command, action: Action): void {
-  const operator = program.command("operator").description("run an operator node; stake, register enclave keys, withdraw");
+  const operator = program.command("operator").description("run an operator node; stake, attest and register enclave keys, withdraw");
   operator
     .command("run")
     .description(
       "serve inference jobs: watch requests, run the model, attest (TEE), prove (ZK), vote (QUORUM) or propose (OPTIMISTIC); Ctrl-C stops cleanly",
     )
-    .option("--enclave-key <hex>", "the enclave's TEE signing key (env VERITY_ENCLAVE_KEY; without it TEE jobs are skipped)")
+    .option("--enclave-key <hex>", "the enclave's TEE signing key, attested and registered (env VERITY_ENCLAVE_KEY; without it TEE jobs are skipped)")
     .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collectList)
     .option("--state <file>", "the node's job state file (default .verity/operator-<chainId>.json)")
     .option("--concurrency <n>", "jobs in flight at once (default 4)")
@@ -58,18 +58,12 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--once", "one pass (settle, scan, serve what was found) and exit")
     .action(action(run));
   registerWatch(operator, action);
+  registerEnclaveCommands(operator, action);
   operator
     .command("stake")
     .description("add to the key's operator stake (native, or the registry's ERC-20, approved as needed)")
     .argument("<amount>", "amount of the staking currency")
     .action(action(stakeCommand));
-  operator
-    .command("register-key")
-    .description("register an enclave signing key on an approved measurement for the key's operator account")
-    .requiredOption("--enclave-key <hex>", "the enclave's private key (it signs a proof of possession)")
-    .requiredOption("--measurement <m>", "the enclave's code measurement: 32 bytes of hex, or a label hashed with keccak256")
-    .option("--doc-hash <h>", "hash of the enclave's attestation document: 32 bytes of hex or a label (default zero)")
-    .action(action(registerKey));
   operator
     .command("withdraw")
     .description("withdraw the key's credited balance from the hub (operator rewards, refunds, protocol fees)")
@@ -157,6 +151,8 @@ export function formatEvent(e: Event): string {
         return `job ${e.jobId}: requested for model ${e.modelId.slice(0, 10)}… v${e.version}, ${modeLabel(e.mode)}, block ${e.blockNumber}`;
       case "job-skipped":
         return `job ${e.jobId}: skipped (${e.reason}): ${e.detail}`;
+      case "enclave-key-expiring":
+        return `warning: enclave key ${e.enclave} expires at ${formatTime(e.expiresAt)} (in ${formatDuration(e.secondsLeft)}) at enclave registry ${e.enclaveRegistry}: re-attest it (verity operator attest, then register-key)`;
       case "job-started":
         return `job ${e.jobId}: running the model (${modeLabel(e.mode)}${e.attempt > 1 ? `, attempt ${e.attempt}` : ""})`;
       case "job-submitted":
@@ -217,30 +213,6 @@ async function stakeCommand(ctx: CliContext, [rawAmount]: string[]): Promise<voi
     () =>
       `staked ${formatAmount(amount, currency)} for operator ${wallet.account.address}` +
       `${total !== undefined ? `: ${formatAmount(total, currency)} in total` : ""} (block ${receipt.blockNumber}, tx ${hash})`,
-  );
-}
-
-async function registerKey(ctx: CliContext, _args: string[], o: { enclaveKey: string; measurement: string; docHash?: string }): Promise<void> {
-  const enclave = privateKeyToAccount(parsePrivateKey(o.enclaveKey, "--enclave-key"));
-  const measurement = parseLabelOrBytes32(o.measurement, "--measurement");
-  const attestationDocHash = o.docHash === undefined ? zeroHash : parseLabelOrBytes32(o.docHash, "--doc-hash");
-  const [wallet, operatorRegistry] = await Promise.all([ctx.wallet(), ctx.operatorRegistry()]);
-  const hash = await registerEnclaveKey(wallet, { operatorRegistry, enclave, measurement, attestationDocHash });
-  const receipt = await ctx.confirm(hash, "registerEnclaveKey");
-  ctx.result(
-    { operator: wallet.account.address, enclaveKey: enclave.address, measurement, attestationDocHash, transactionHash: hash, blockNumber: receipt.blockNumber },
-    () =>
-      [
-        `enclave key ${enclave.address} registered for operator ${wallet.account.address}`,
-        formatFields(
-          [
-            ["measurement", `${measurement}${o.measurement.startsWith("0x") ? "" : ` (keccak256 of "${o.measurement}")`}`],
-            ["attestation", attestationDocHash],
-            ["block", `${receipt.blockNumber} (tx ${hash})`],
-          ],
-          "  ",
-        ),
-      ].join("\n"),
   );
 }
 

@@ -135,3 +135,16 @@ export function parseHexBytes(value: string, what: string): Hex {
   if (!isHex(hex, { strict: true }) || hex.length % 2 !== 0) throw new CliError(`${what} is not hex bytes (0x...).`);
   return hex;
 }
+
+/** A TEE type by name: `nitro` (AWS Nitro, 1) or `tdx` (Intel TDX, 2); numbers 1 and 2 too. */
+export function parseTee(value: string, what = "--tee"): { teeType: 1 | 2; name: "nitro" | "tdx"; label: string } {
+  const v = value.trim().toLowerCase();
+  if (v === "nitro" || v === "aws-nitro" || v === "1") return { teeType: 1, name: "nitro", label: "AWS Nitro" };
+  if (v === "tdx" || v === "intel-tdx" || v === "2") return { teeType: 2, name: "tdx", label: "Intel TDX" };
+  throw new CliError(`${what} "${value}" is not a TEE type: give nitro (AWS Nitro Enclaves) or tdx (Intel TDX).`);
+}
+
+/** The name of a TEE type number. */
+export function teeLabel(teeType: number): string {
+  return teeType === 1 ? "AWS Nitro" : teeType === 2 ? "Intel TDX" : `TEE type ${teeType}`;
+}

@@ -117,6 +117,29 @@ export class OperatorConfigError extends VerityError {
 }
 export type OperatorConfigErrorType = OperatorConfigError & { name: "OperatorConfigError" };
 
+/**
+ * Attestation evidence could not be gathered: no TEE here (and development evidence not allowed), the TEE's device
+ * or command failed, or what it returned is not evidence for the request. Nothing was registered.
+ */
+export class EvidenceSourceError extends VerityError {
+  override name = "EvidenceSourceError";
+  constructor(message: string, { hints = [], cause }: { hints?: readonly string[]; cause?: Error | undefined } = {}) {
+    super(message, { ...(cause ? { cause } : {}), metaMessages: [...hints] });
+  }
+}
+export type EvidenceSourceErrorType = EvidenceSourceError & { name: "EvidenceSourceError" };
+
+/** A claim or approval file (`verity operator attest`, `verity attestor sign`) is malformed. */
+export class AttestationClaimError extends VerityError {
+  override name = "AttestationClaimError";
+  constructor({ what, reason }: { what: string; reason: string }) {
+    super(`${what} is not usable: ${reason}.`, {
+      metaMessages: ["Claims are written by `verity operator attest`, approvals by `verity attestor sign`: use those files as they are."],
+    });
+  }
+}
+export type AttestationClaimErrorType = AttestationClaimError & { name: "AttestationClaimError" };
+
 function describeUri(uri: string): string {
   if (uri.startsWith("data:")) return `data: URI (${uri.length} characters)`;
   return uri.length > 200 ? `${uri.slice(0, 200)}...` : uri;

@@ -146,3 +146,17 @@ export async function fetchArtifact(parameters: FetchArtifactParameters): Promis
   }
   return bytes;
 }
+
+/**
+ * The bytes at a URI (`file:` relative to `baseDir` or absolute, `http(s):`, `data:`): `verifyJob`'s and
+ * `getTeeJobData`'s `fetchEvidence` in Node, which the SDK's default (data: and http(s): only) cannot do for
+ * `file:` evidence URIs.
+ *
+ * @example
+ * ```ts
+ * const report = await verifyJob(client, { hub, jobId, fetchEvidence: readUri });
+ * ```
+ */
+export function readUri(uri: string, options: { baseDir?: string | undefined; timeoutMs?: number | undefined } = {}): Promise<Uint8Array> {
+  return fetchArtifact({ uri, what: "evidence", baseDir: options.baseDir, timeoutMs: options.timeoutMs });
+}

@@ -31,6 +31,7 @@ export {
 } from "./store.js";
 export {
   fetchArtifact,
+  readUri,
   resolveFileUri,
   decodeDataUri,
   type FetchArtifactParameters,
@@ -64,7 +65,13 @@ export {
   type OperatorStateLockedErrorType,
   OperatorConfigError,
   type OperatorConfigErrorType,
+  EvidenceSourceError,
+  type EvidenceSourceErrorType,
+  AttestationClaimError,
+  type AttestationClaimErrorType,
 } from "./errors.js";
+// Attestation evidence from the enclave (or development evidence), and the claim / approval hand-off with attestors.
+export * from "./attestation/index.js";
 export { releaseZkWorkers } from "../proofs/zk.js";
 export { proveMlp, modelCommitment, type ProveMlpReturnType } from "../prover/prove.js";
 export { loadIrisModel, loadIrisOnnx, IRIS_MODEL_JSON_PATH, IRIS_MODEL_ONNX_PATH } from "../model/iris.js";

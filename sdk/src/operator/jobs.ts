@@ -28,7 +28,7 @@ export const MAX_ATTEMPTS = 3;
 export const MAX_ERRORS = 5;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Skip reasons that depend on the node's configuration: re-examined on each start, in case it changed. */
-const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low", "stake-too-low", "untrusted-verifier"];
+const CONFIG_REASONS: readonly SkipReason[] = ["model-not-served", "mode-unsupported", "reward-too-low", "stake-too-low", "untrusted-verifier", "enclave-key-inactive"];
 
 /** The job's outcome was decided (skipped / done elsewhere): stop working on it. */
 export class Settled extends Error {

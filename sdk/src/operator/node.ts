@@ -5,6 +5,7 @@ import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError } from "../errors/decode.js";
 import type { RequestedJob } from "../internal/jobs.js";
 import { OperatorConfigError } from "./errors.js";
+import { createEnclaveKeyWatch } from "./enclaveKey.js";
 import { createRuntime } from "./execute.js";
 import { MAX_ATTEMPTS, Settled, createJobBook } from "./jobs.js";
 import { Interrupted, createServiceLoop, safeLogger } from "./loop.js";
@@ -29,7 +30,8 @@ export const operatorReward = (job: Parameters<typeof operatorShare>[0]): bigint
  * block ranges, so an RPC restart loses nothing), and for each job of a served model version: checks mode, reward,
  * time left and (QUORUM, OPTIMISTIC) its stake; fetches the model by the version's URI and checks keccak256 of it
  * against the version's artifactHash; runs it with ONNX Runtime; and then, by mode:
- * - TEE: signs the result with the enclave key and fulfils;
+ * - TEE: checks its enclave key is active, this operator's and unexpired at the job's registry (warning an hour
+ *   before it expires), signs the result with it and fulfils;
  * - ZK: proves it with Groth16 and fulfils;
  * - QUORUM: signs a vote with its staking account (`voteAccount`) and publishes it in `votesDir`; once k valid
  *   votes of staked operators agree with its output, the lowest signer submits them all (the others record that
@@ -180,6 +182,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     operator,
     walletClient,
     enclave,
+    enclaveKey: enclave ? createEnclaveKeyWatch({ publicClient, key: enclave.address, operator, log }) : undefined,
     voteAccount,
     votesDir,
     quorumFallbackMs: options.quorumFallbackMs ?? 30_000,
@@ -243,7 +246,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
       await jobs.skip(jobId, "deadline-too-close", `${left} s of chain time left before the deadline, ${minTimeLeft} s needed`);
     }
     const distrust = await mode.vet?.(ctx, job);
-    if (distrust !== undefined) await jobs.skip(jobId, "untrusted-verifier", distrust);
+    if (typeof distrust === "string") await jobs.skip(jobId, "untrusted-verifier", distrust);
+    else if (distrust !== undefined) await jobs.skip(jobId, distrust.reason, distrust.detail);
     const stake = mode.stake?.(ctx, job);
     if (stake) {
       const bonded = stake.free ? (await chain.freeStake(stake.who)) : (await chain.bondedStakes([stake.who]))[0];

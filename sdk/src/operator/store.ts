@@ -47,7 +47,12 @@ export type SkipReason =
    * OPTIMISTIC: the job is committed to a dispute game this node does not trust (not the one it was configured with,
    * or settled by another ZK verifier): it does not stake on a dispute it cannot check.
    */
-  | "untrusted-verifier";
+  | "untrusted-verifier"
+  /**
+   * TEE: the node's enclave key cannot sign for the job's registry now: not registered, not this operator's, revoked,
+   * without stake, or its attestation expired at the latest block (re-attest it).
+   */
+  | "enclave-key-inactive";
 
 /**
  * How a `done` job ended: `fulfilled` (this node's result is recorded and it is credited: its fulfilment, its

@@ -31,8 +31,11 @@ export type OperatorNodeOptions = {
   /** The InferenceHub. */
   hub: Address;
   /**
-   * The TEE signing key, registered in the OperatorRegistry for this operator on an approved measurement. Without
-   * it, TEE jobs are skipped (a node may serve only ZK, QUORUM or OPTIMISTIC jobs).
+   * The TEE signing key, registered in the EnclaveRegistry for this operator (attested, with stake behind it) on an
+   * approved measurement. Without it, TEE jobs are skipped (a node may serve only ZK, QUORUM or OPTIMISTIC jobs).
+   * Before each TEE job the node reads the key's record at the job's registry (cached): a key that is not active,
+   * not this operator's, or expired at the latest block signs nothing (the job is skipped, `enclave-key-inactive`);
+   * within an hour of its expiry the node reports `enclave-key-expiring`.
    */
   enclave?: LocalAccount | undefined;
   /**
@@ -109,6 +112,8 @@ export type OperatorEvent =
   | { type: "blocks-scanned"; fromBlock: bigint; toBlock: bigint; jobs: number }
   | { type: "job-seen"; jobId: bigint; modelId: Hex; version: number; mode: number; blockNumber: bigint }
   | { type: "job-skipped"; jobId: bigint; reason: SkipReason; detail: string }
+  /** TEE: the enclave key's attestation expires within the hour at this registry: re-attest it (`reattestEnclaveKey`). */
+  | { type: "enclave-key-expiring"; enclave: Address; enclaveRegistry: Address; expiresAt: bigint; secondsLeft: bigint }
   | { type: "job-started"; jobId: bigint; mode: number; attempt: number }
   | { type: "job-submitted"; jobId: bigint; txHash: Hash | undefined; nonce: number }
   | {

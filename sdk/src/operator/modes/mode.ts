@@ -3,12 +3,13 @@ import type { JobStruct } from "../../types.js";
 import type { Tensor } from "../../encoding/tensor.js";
 import type { RequestedJob } from "../../internal/jobs.js";
 import type { ChainReader } from "../chain.js";
+import type { EnclaveKeyWatch } from "../enclaveKey.js";
 import type { Execution, Executor } from "../execute.js";
 import type { JobBook } from "../jobs.js";
 import type { ServiceLoop } from "../loop.js";
 import type { ModelCache } from "../models.js";
 import type { JobStatus } from "../../constants.js";
-import type { JobRecord } from "../store.js";
+import type { JobRecord, SkipReason } from "../store.js";
 import type { RecordedCall, Submitter } from "../submitter.js";
 import type { OperatorEvent, ServedModel } from "../types.js";
 
@@ -32,10 +33,11 @@ export type NodeMode = {
     | ((ctx: NodeContext, job: JobStruct) => { who: Address; required: bigint; purpose: string; free?: boolean | undefined } | undefined)
     | undefined;
   /**
-   * Why this node refuses the job's verifier (undefined when it trusts it): checked before the model runs, e.g. the
-   * OPTIMISTIC dispute game and its ZK verifier. The job is skipped (`untrusted-verifier`).
+   * Why this node refuses the job (undefined when it can serve it): checked before the model runs, e.g. the
+   * OPTIMISTIC dispute game and its ZK verifier (a string: skipped as `untrusted-verifier`), or the TEE enclave key's
+   * standing at the job's registry (skipped with the reason given).
    */
-  vet?: ((ctx: NodeContext, job: JobStruct) => Promise<string | undefined>) | undefined;
+  vet?: ((ctx: NodeContext, job: JobStruct) => Promise<string | { reason: SkipReason; detail: string } | undefined>) | undefined;
   /** Delivers this node's computed output for a `running` job: to `submitted` (and settled), or `voted`, ... */
   deliver(ctx: NodeContext, job: ServingJob): Promise<void>;
   /** Resumes a job this mode left waiting in an open state of its own (QUORUM `voted`, OPTIMISTIC `committed`, `proposed`). */
@@ -65,6 +67,8 @@ export type NodeContext = {
   operator: Address;
   walletClient: WalletClient;
   enclave: LocalAccount | undefined;
+  /** TEE: the enclave key's standing at a registry (cached reads of `getEnclaveKey`); present with `enclave`. */
+  enclaveKey: EnclaveKeyWatch | undefined;
   voteAccount: LocalAccount | undefined;
   votesDir: string | undefined;
   quorumFallbackMs: number;
