@@ -18,6 +18,7 @@ import {
   teeFulfillArgs,
   versionParams,
 } from "../test/helpers/verity.js";
+import { measureEnclaveKeyGas } from "../test/helpers/enclaves.js";
 import { measureZk } from "./gas-zk.js";
 import { measureQuorumOptimistic } from "./gas-quorum.js";
 
@@ -44,6 +45,10 @@ const erc20 = await request(c, { version: 2, fee: 10_000_000n });
 gas["requestInference(erc20)"] = Number(erc20.receipt.gasUsed);
 gas["fulfill(tee)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, native.jobId, native.job))));
 gas["fulfill(tee,erc20)"] = await used(c.hub.connect(c.operator).fulfill(...(await teeFulfillArgs(c, erc20.jobId, erc20.job))));
+
+// Enclave keys: a second key of the operator registered through the 2-of-3 AttestorCommittee (key proof, two
+// attestor signatures, stake locked), then re-attested with fresh evidence.
+Object.assign(gas, await measureEnclaveKeyGas(c, (s) => networkHelpers.time.increase(s)));
 
 // A consumer contract's job with a callback that stores the result.
 const consumerRequest = async () => {

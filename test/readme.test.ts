@@ -7,7 +7,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { network } from "hardhat";
 import { keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { approveMeasurement, deployVerity } from "../sdk/src/index.js";
+import { deployVerity } from "../sdk/src/index.js";
+import { ATTESTOR_COMMITTEE, TEST_MEASUREMENT, prepareEnclaveAttestation, testAttestationPolicy } from "./sdk/enclave.js";
 import { publishIrisModel } from "../examples/model-owner.js";
 import { registerOperator, serveJob } from "../examples/operator.js";
 import { classifyIris } from "../examples/dapp.js";
@@ -27,15 +28,21 @@ describe("README examples", () => {
     const { viem } = await network.create();
     const publicClient = await viem.getPublicClient();
     const [governance, owner, operator, requester] = await viem.getWalletClients();
-    const { hub, operatorRegistry } = await deployVerity(governance!, publicClient, {});
-    const measurement = keccak256(toHex("verity-reference-enclave-v1"));
-    await publicClient.waitForTransactionReceipt({ hash: await approveMeasurement(governance!, { operatorRegistry, measurement }) });
+    const deployment = await deployVerity(governance!, publicClient, { ...ATTESTOR_COMMITTEE });
+    const { hub } = deployment;
+    // The enclave's evidence (a test Nitro authority's document binding its key to the operator), the measurement
+    // approved by governance, and 2 of the 3 attestors' approvals (test/sdk/enclave.ts).
+    const enclave = privateKeyToAccount(keccak256(toHex("readme enclave")));
+    const { measurement, evidenceHash, evidenceURI, expiresAt, approvals } = await prepareEnclaveAttestation(
+      { publicClient, governance: governance! },
+      { deployment, enclave, operatorWallet: operator! },
+    );
+    expect(measurement).to.equal(TEST_MEASUREMENT);
 
     const { modelId } = await publishIrisModel(owner!, hub, measurement);
-    const enclave = privateKeyToAccount(keccak256(toHex("readme enclave")));
-    await registerOperator(operator!, hub, enclave, measurement);
+    await registerOperator(operator!, hub, enclave, { measurement, evidenceHash, evidenceURI, expiresAt, approvals });
 
-    const classified = classifyIris(requester!, publicClient, hub, modelId);
+    const classified = classifyIris(requester!, publicClient, hub, modelId, await testAttestationPolicy());
     let served = false;
     for (let i = 0; i < 200 && !served; i++) {
       const count = await publicClient.readContract({ address: hub, abi: [{ type: "function", name: "jobCount", inputs: [], outputs: [{ type: "uint256" }], stateMutability: "view" }], functionName: "jobCount" });

@@ -1,11 +1,14 @@
 /**
  * The `verity` command line, run in-process (`runCli`) against a real `hardhat node` process: deploy with
- * Ignition, models, governance, operator set-up, inference requests, job show / verify / audit, the operator
- * node, and every refusal a user can meet.
+ * Ignition, models, governance, operator set-up (an enclave key attested through the attestor committee with
+ * development evidence: operator attest, attestor verify / sign, register-key), inference requests, job show /
+ * verify / audit down to the key's evidence, the operator node (and its enclave key's expiry), and every refusal a
+ * user can meet.
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   type Address,
@@ -18,8 +21,9 @@ import {
   toHex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployContract, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
-import { erc20Abi, inferenceHubAbi, operatorRegistryAbi } from "../../sdk/src/abis.js";
+import { deployContract, getBalance, getBlockNumber, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { attestorCommitteeAbi, enclaveRegistryAbi, erc20Abi, inferenceHubAbi } from "../../sdk/src/abis.js";
+import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/constants.js";
 import { fulfillTee } from "../../sdk/src/actions/fulfillTee.js";
 import { getJob } from "../../sdk/src/actions/getJob.js";
 import { testTokenBytecode } from "../../sdk/src/bytecode.js";
@@ -30,8 +34,23 @@ import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
 import { type CliChain, type HardhatNode, expectNothingSent, freePort, hardhatKey, json, startCliChain, tempDir, verity } from "./helpers.js";
 
-const KEYS = { governance: hardhatKey(0), owner: hardhatKey(1), operator: hardhatKey(2), requester: hardhatKey(3), enclave: hardhatKey(9) };
-const MEASUREMENT = "verity-enclave-v1";
+const KEYS = {
+  governance: hardhatKey(0),
+  owner: hardhatKey(1),
+  operator: hardhatKey(2),
+  requester: hardhatKey(3),
+  attestorA: hardhatKey(5),
+  attestorB: hardhatKey(6),
+  outsider: hardhatKey(7),
+  enclave: hardhatKey(9),
+  enclave2: hardhatKey(10),
+  enclave3: hardhatKey(11),
+};
+const address = (key: Hex) => privateKeyToAccount(key).address;
+/** The committee: two attestors, both must sign. */
+const ATTESTOR_ARGS = ["--attestor", address(KEYS.attestorA), "--attestor", address(KEYS.attestorB), "--attestor-threshold", "2"];
+/** The published development enclave's measurement: what `operator attest --dev` evidence shows. */
+const MEASUREMENT = DEVELOPMENT_MEASUREMENT;
 const IRIS = { setosa: "5.1,3.5,1.4,0.2", virginica: "6.3,3.3,6.0,2.5" };
 const iris = loadIrisModel();
 
@@ -53,6 +72,9 @@ describe("verity CLI against a hardhat node", function () {
   let modelId: Hex;
   let tokenModelVersion: number;
   let firstJob: bigint;
+  let enclaveRegistry: Address;
+  let claimFile: string;
+  let approvals: string[];
 
   const as = (key: Hex) => ({ ...env, VERITY_PRIVATE_KEY: key });
   const operatorWallet = () =>
@@ -85,13 +107,17 @@ describe("verity CLI against a hardhat node", function () {
   describe("set-up", () => {
     it("deploys the system with the Ignition module and writes deployments/<chainId>.json", async () => {
       const run = await verity(
-        ["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "7d", "--governance-delay", "1h", "--json"],
+        ["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "7d", "--governance-delay", "1h", ...ATTESTOR_ARGS, "--json"],
         as(KEYS.governance),
       );
-      const out = json<{ hub: Address; operatorRegistry: Address; optimisticGame: Address; timelock: Address; chainId: number; reused: boolean }>(run);
+      const out = json<{
+        hub: Address; operatorRegistry: Address; enclaveRegistry: Address; attestorCommittee: Address; optimisticGame: Address;
+        timelock: Address; chainId: number; reused: boolean;
+      }>(run);
       expect(out.chainId).to.equal(31337);
       expect(out.reused).to.equal(false);
       hub = out.hub;
+      enclaveRegistry = out.enclaveRegistry;
       const file = JSON.parse(await readFile(path.join(tmp.dir, "31337.json"), "utf8"));
       expect(file).to.include({
         chainId: 31337,
@@ -99,8 +125,18 @@ describe("verity CLI against a hardhat node", function () {
         operatorRegistry: out.operatorRegistry,
         optimisticGame: out.optimisticGame,
         timelock: out.timelock,
+        enclaveRegistry: out.enclaveRegistry,
+        attestorCommittee: out.attestorCommittee,
       });
       expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [4] })).to.equal(out.optimisticGame);
+      // The TEE verifier is the enclave registry; its attestation verifier is the committee of the two attestors, 2 of 2.
+      expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [1] })).to.equal(out.enclaveRegistry);
+      expect(await readContract(publicClient, { address: out.enclaveRegistry, abi: enclaveRegistryAbi, functionName: "attestationVerifier", args: [1] })).to.equal(
+        out.attestorCommittee,
+      );
+      const members = await readContract(publicClient, { address: out.attestorCommittee, abi: attestorCommitteeAbi, functionName: "attestors" });
+      expect([...members].sort()).to.deep.equal([address(KEYS.attestorA), address(KEYS.attestorB)].sort());
+      expect(await readContract(publicClient, { address: out.attestorCommittee, abi: attestorCommitteeAbi, functionName: "threshold" })).to.equal(2n);
       expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "owner" })).to.equal(out.timelock);
       expect(BigInt(file.blockNumber)).to.be.greaterThan(0n);
       // The addresses are Ignition's own record of the deployment.
@@ -114,10 +150,16 @@ describe("verity CLI against a hardhat node", function () {
     });
 
     it("deploying again reuses the recorded deployment, and refuses other options for it", async () => {
-      const run = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "604800", "--governance-delay", "3600"], as(KEYS.governance));
+      const run = await verity(
+        ["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "604800", "--governance-delay", "3600", ...ATTESTOR_ARGS],
+        as(KEYS.governance),
+      );
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.contain("already deployed").and.contain(hub);
-      const changed = await verity(["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "8d", "--governance-delay", "1h"], as(KEYS.governance));
+      expect(run.stdout).to.contain("already deployed").and.contain(hub).and.match(/EnclaveRegistry\s+0x/).and.match(/AttestorCommittee\s+0x[0-9a-fA-F]{40} \(2 of 2/);
+      const changed = await verity(
+        ["deploy", "--deployment-id", deploymentId, "--unbonding-delay", "8d", "--governance-delay", "1h", ...ATTESTOR_ARGS],
+        as(KEYS.governance),
+      );
       expect(changed.code).to.equal(1);
       expect(changed.stderr).to.contain("reconciliation").and.contain("--reset");
     });
@@ -146,23 +188,26 @@ describe("verity CLI against a hardhat node", function () {
     });
 
     it("schedules a governance call through the timelock, refuses to execute it early, and executes it once ready", async () => {
-      const measurement = keccak256(toHex(MEASUREMENT));
-      const registry = await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" });
-      const status = () => readContract(publicClient, { address: registry, abi: operatorRegistryAbi, functionName: "measurementStatus", args: [measurement] });
-      const out = json<{ status: string; operationId: Hex; timelock: Address; delay: string; readyAt: string; scheduleBlockNumber: string }>(
-        await verity(["governance", "approve-measurement", MEASUREMENT, "--json"], as(KEYS.governance)),
-      );
+      const measurement = MEASUREMENT;
+      const status = () => readContract(publicClient, { address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getMeasurement", args: [measurement] });
+      const approve = await verity(["governance", "approve-measurement", MEASUREMENT, "--tee", "nitro", "--json"], as(KEYS.governance));
+      const out = json<{
+        status: string; operationId: Hex; timelock: Address; delay: string; readyAt: string; scheduleBlockNumber: string; teeType: number; warning: string;
+      }>(approve);
+      expect(out.teeType).to.equal(1);
+      // The development measurement: anyone can forge its evidence, which the command says.
+      expect(out.warning).to.contain("DEVELOPMENT_MEASUREMENT").and.contain("local chains only");
       expect(out.status).to.equal("scheduled");
       expect(out.operationId).to.match(/^0x[0-9a-f]{64}$/);
       expect(BigInt(out.delay)).to.equal(3600n);
       const scheduledAt = (await publicClient.getBlock({ blockNumber: BigInt(out.scheduleBlockNumber) })).timestamp;
       expect(BigInt(out.readyAt)).to.equal(scheduledAt + 3600n);
-      expect(await status()).to.equal(0); // not approved yet
+      expect(await status()).to.deep.equal([0, 0]); // not approved yet
       const early = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
       expect(early.code).to.equal(1);
       expect(early.stderr).to.contain(`operation ${out.operationId} is not ready: it can be executed from`);
-      // Humans see the operation and when it can run.
-      const again = await verity(["governance", "revoke-measurement", "another-measurement"], as(KEYS.governance));
+      // Humans see the operation and when it can run (an attestor's addition, left scheduled: never executed).
+      const again = await verity(["governance", "attestor", "add", address(hardhatKey(8))], as(KEYS.governance));
       expect(again.code, again.stderr).to.equal(0);
       expect(again.stdout).to.contain(`scheduled through timelock ${out.timelock}`).and.match(/earliest execution\s+\d{4}-/).and.contain("verity governance execute 0x");
 
@@ -172,7 +217,7 @@ describe("verity CLI against a hardhat node", function () {
       const run = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.contain(`operation ${out.operationId} executed through timelock ${out.timelock}`);
-      expect(await status()).to.equal(1); // approved
+      expect(await status()).to.deep.equal([1, 1]); // approved, for AWS Nitro
       const twice = await verity(["governance", "execute", out.operationId], as(KEYS.requester));
       expect(twice.code).to.equal(1);
       expect(twice.stderr).to.contain("was already executed");
@@ -192,7 +237,7 @@ describe("verity CLI against a hardhat node", function () {
       );
       expect(pub.version).to.equal(1);
       expect(pub.artifactHash).to.equal(keccak256(onnx));
-      expect(pub.allowedMeasurements).to.deep.equal([keccak256(toHex(MEASUREMENT))]);
+      expect(pub.allowedMeasurements).to.deep.equal([MEASUREMENT]);
     });
 
     it("publishes a second version and deprecates it", async () => {
@@ -238,13 +283,78 @@ describe("verity CLI against a hardhat node", function () {
       expect(none.stdout).to.contain(`no models registered by ${owner}`);
     });
 
-    it("stakes an operator and registers its enclave key on the approved measurement", async () => {
+    it("stakes an operator and registers its enclave key through the committee: attest, attestor verify and sign x2, register-key", async () => {
       const stake = await verity(["operator", "stake", "1"], as(KEYS.operator));
       expect(stake.code, stake.stderr).to.equal(0);
       expect(stake.stdout).to.contain("staked 1 ETH").and.contain("1 ETH in total");
-      const reg = await verity(["operator", "register-key", "--enclave-key", KEYS.enclave, "--measurement", MEASUREMENT], as(KEYS.operator));
+
+      // The enclave (here outside one: development evidence) gathers evidence binding its key to the operator.
+      const evidenceDir = path.join(tmp.dir, "evidence");
+      const human = await verity(["operator", "attest", "--enclave-key", KEYS.enclave, "--dev", "--evidence-dir", evidenceDir, "--expires-in", "24h"], as(KEYS.operator));
+      expect(human.code, human.stderr).to.equal(0);
+      expect(human.stderr).to.contain("DEVELOPMENT evidence").and.contain("production policy refuses it");
+      expect(human.stdout)
+        .to.contain(`attestation evidence gathered for enclave key ${address(KEYS.enclave)}`)
+        .and.contain("(DEVELOPMENT_MEASUREMENT: production policy refuses it)")
+        .and.match(/committee\s+0x[0-9a-fA-F]{40} \(2 of 2 attestors must sign\)/)
+        .and.contain("verity attestor sign");
+      const attested = json<{ claimFile: string; evidenceFile: string; development: boolean; claim: Record<string, string | number> }>(
+        await verity(["operator", "attest", "--enclave-key", KEYS.enclave, "--dev", "--evidence-dir", evidenceDir, "--json"], as(KEYS.operator)),
+      );
+      claimFile = attested.claimFile;
+      expect(attested.development).to.equal(true);
+      expect(attested.claim).to.include({
+        teeType: 1,
+        measurement: MEASUREMENT,
+        key: address(KEYS.enclave),
+        operator: address(KEYS.operator),
+        enclaveRegistry,
+        chainId: 31337,
+      });
+      expect(attested.claim.evidenceURI).to.match(/^file:\/\/\//);
+      const claim = JSON.parse(await readFile(claimFile, "utf8"));
+      expect(claim.format).to.equal("verity-attestation-claim/v1");
+      expect(keccak256(await readFile(attested.evidenceFile))).to.equal(claim.evidenceHash);
+
+      // Attestors: production policy refuses development evidence; a local chain's accepts it, every check holding.
+      const strict = await verity(["attestor", "verify", claimFile], env);
+      expect(strict.code).to.equal(1);
+      expect(strict.stdout)
+        .to.contain("INVALID")
+        .and.match(/FAIL\s+evidence\s+the evidence does not verify at \d+: Attestation evidence chains to an untrusted root CN=Verity development Nitro root/)
+        .and.contain("accepted only with --allow-development");
+      const verified = await verity(["attestor", "verify", claimFile, "--allow-development"], env);
+      expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+      expect(verified.stdout).to.contain("VALID: every check holds");
+      for (const check of ["chain", "registry", "committee", "evidenceHash", "evidence", "measurement", "binding", "measurementApproval", "key", "expiry"]) {
+        expect(verified.stdout).to.match(new RegExp(`ok\\s+${check}\\s+`), `check ${check}`);
+      }
+      expect(verified.stdout).to.contain(`binds key ${address(KEYS.enclave)} to operator ${address(KEYS.operator)}`);
+
+      approvals = [];
+      for (const [name, key] of [["a", KEYS.attestorA], ["b", KEYS.attestorB]] as const) {
+        const out = path.join(tmp.dir, `approval-${name}.json`);
+        const signed = await verity(["attestor", "sign", claimFile, "--allow-development", "--out", out], { ...env, VERITY_ATTESTOR_KEY: key });
+        expect(signed.code, signed.stderr).to.equal(0);
+        expect(signed.stdout).to.contain(`verified and signed by attestor ${address(key)}`);
+        expect(JSON.parse(await readFile(out, "utf8"))).to.include({ attestor: address(key), evidenceHash: claim.evidenceHash });
+        approvals.push(out);
+      }
+
+      const reg = await verity(
+        ["operator", "register-key", claimFile, "--approval", approvals[0]!, "--approval", approvals[1]!, "--stake", "0.1", "--enclave-key", KEYS.enclave],
+        as(KEYS.operator),
+      );
       expect(reg.code, reg.stderr).to.equal(0);
-      expect(reg.stdout).to.contain(`enclave key ${privateKeyToAccount(KEYS.enclave).address} registered`);
+      expect(reg.stdout)
+        .to.contain(`enclave key ${address(KEYS.enclave)} registered for operator ${address(KEYS.operator)}`)
+        .and.match(/stake\s+0\.1 ETH locked behind the key/)
+        .and.contain(address(KEYS.attestorA))
+        .and.contain(address(KEYS.attestorB))
+        .and.match(/expires\s+\d{4}-/);
+      const record = await readContract(publicClient, { address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [address(KEYS.enclave)] });
+      expect(record).to.include({ operator: address(KEYS.operator), status: 1, teeType: 1, measurement: MEASUREMENT, evidenceHash: claim.evidenceHash, stake: parseEther("0.1") });
+      expect(BigInt(record.expiresAt)).to.equal(BigInt(claim.expiresAt));
     });
   });
 
@@ -271,11 +381,19 @@ describe("verity CLI against a hardhat node", function () {
       expect(verify.stdout).to.contain("PENDING");
     });
 
-    it("verifies an enclave-signed result: job verify exits 0 and job show prints the output and class", async () => {
+    it("verifies an enclave-signed result down to the key's evidence: job verify exits 0 with --allow-development", async () => {
       await fulfil(firstJob);
-      const verify = await verity(["job", "verify", `${firstJob}`], env);
+      // Production policy: the key's evidence is development evidence, so the job does not verify.
+      const strict = await verity(["job", "verify", `${firstJob}`], env);
+      expect(strict.code, strict.stdout + strict.stderr).to.equal(1);
+      expect(strict.stdout).to.contain("INVALID").and.match(/FAIL\s+evidence\s+the evidence at file:.* does not verify: Attestation evidence chains to an untrusted root CN=Verity development Nitro root/);
+      const verify = await verity(["job", "verify", `${firstJob}`, "--allow-development"], env);
       expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
       expect(verify.stdout).to.contain("VALID");
+      expect(verify.stdout)
+        .to.match(/ok\s+keyExpiry\s+the key's attestation was in force/)
+        .and.match(/ok\s+evidence\s+AWS Nitro document 0x[0-9a-f]{64} \(file:.*\(DEVELOPMENT evidence\)/)
+        .and.contain(`binds key ${address(KEYS.enclave)} to operator ${address(KEYS.operator)}`);
       const show = await verity(["job", "show", `${firstJob}`], env);
       expect(show.stdout).to.match(/status\s+fulfilled/).and.match(/class\s+setosa/);
       const out = json<{ status: string; fulfillment: { operator: Address } }>(await verity(["job", "show", `${firstJob}`, "--json"], env));
@@ -284,13 +402,13 @@ describe("verity CLI against a hardhat node", function () {
     });
 
     it("counts a result as pending until it has the confirmations asked for", async () => {
-      const verify = await verity(["job", "verify", `${firstJob}`, "--confirmations", "50"], env);
+      const verify = await verity(["job", "verify", `${firstJob}`, "--confirmations", "50", "--allow-development"], env);
       expect(verify.code).to.equal(3);
       expect(verify.stdout).to.match(/FAIL\s+finality/);
     });
 
     it("audits a job: the request, its fee split, the fulfilment and every verification check", async () => {
-      const run = await verity(["job", "audit", `${firstJob}`], env);
+      const run = await verity(["job", "audit", `${firstJob}`, "--allow-development"], env);
       expect(run.code, run.stderr).to.equal(0);
       const requester = privateKeyToAccount(KEYS.requester).address;
       const operator = privateKeyToAccount(KEYS.operator).address;
@@ -298,7 +416,7 @@ describe("verity CLI against a hardhat node", function () {
       expect(run.stdout).to.match(/model owner\s+0\.001 ETH/).and.match(/protocol\s+0 ETH/).and.match(/operator\s+0\.002 ETH/);
       expect(run.stdout).to.contain(`operator     ${operator}`).and.match(/class\s+setosa/);
       const report = json<{ verification: { verdict: string; checks: { name: string; ok: boolean; detail: string }[] } }>(
-        await verity(["job", "audit", `${firstJob}`, "--json"], env),
+        await verity(["job", "audit", `${firstJob}`, "--allow-development", "--json"], env),
       );
       expect(report.verification.verdict).to.equal("valid");
       expect(report.verification.checks.length).to.be.greaterThan(8);
@@ -352,7 +470,7 @@ describe("verity CLI against a hardhat node", function () {
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.contain("node started").and.contain(`job ${jobId}: fulfilled in block`).and.contain("node stopped");
       expect(JSON.parse(await readFile(state, "utf8"))).to.be.an("object");
-      expect((await verity(["job", "verify", `${jobId}`], env)).code).to.equal(0);
+      expect((await verity(["job", "verify", `${jobId}`, "--allow-development"], env)).code).to.equal(0);
 
       const withdraw = await verity(["operator", "withdraw"], as(KEYS.operator));
       expect(withdraw.code, withdraw.stderr).to.equal(0);
@@ -380,6 +498,117 @@ describe("verity CLI against a hardhat node", function () {
       expect(await exited, stderr).to.equal(0);
       expect(stdout).to.contain("node stopped");
       expect(stderr).to.contain("stopping");
+    });
+  });
+
+  describe("enclave keys: refusals", () => {
+    const keyRecord = (key: Hex) =>
+      readContract(publicClient, { address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [address(key)] });
+
+    /** Runs a refusal and checks nothing changed on chain: no block, no spent gas, no key registered. */
+    async function unchanged(refusal: () => Promise<unknown>) {
+      const snapshot = () =>
+        Promise.all([
+          getBlockNumber(publicClient, { cacheTime: 0 }),
+          getBalance(publicClient, { address: address(KEYS.operator) }),
+          keyRecord(KEYS.enclave2),
+          keyRecord(KEYS.enclave3),
+        ]);
+      const before = await snapshot();
+      await refusal();
+      expect(await snapshot()).to.deep.equal(before);
+    }
+
+    /** `operator attest --dev` for `key`: its claim file and evidence file. */
+    async function attestDev(key: Hex, dir: string) {
+      return json<{ claimFile: string; evidenceFile: string }>(
+        await verity(["operator", "attest", "--enclave-key", key, "--dev", "--evidence-dir", dir, "--json"], as(KEYS.operator)),
+      );
+    }
+
+    it("operator attest refuses outside an enclave without --dev, and says how to test locally", async () => {
+      const dir = path.join(tmp.dir, "no-enclave");
+      await unchanged(async () => {
+        const run = await verity(["operator", "attest", "--enclave-key", KEYS.enclave2, "--evidence-dir", dir], as(KEYS.operator));
+        expect(run.code).to.equal(1);
+        expect(run.stderr)
+          .to.contain("not inside an enclave: no /dev/nsm (AWS Nitro) and no /sys/kernel/config/tsm/report (Intel TDX configfs-tsm)")
+          .and.contain("for local testing pass --dev")
+          .and.contain("production policy refuses");
+        expect(run.stderr).to.not.match(/\n\s+at /, "no stack trace");
+        const tdx = await verity(["operator", "attest", "--enclave-key", KEYS.enclave2, "--tee", "tdx", "--evidence-dir", dir], as(KEYS.operator));
+        expect(tdx.code).to.equal(1);
+        expect(tdx.stderr).to.contain("not an Intel TDX guest with configfs-tsm");
+      });
+      expect(existsSync(dir)).to.equal(false);
+    });
+
+    it("attestor sign refuses evidence with one byte changed, and signs nothing", async () => {
+      const dir = path.join(tmp.dir, "tampered");
+      const { claimFile: tamperedClaim, evidenceFile } = await attestDev(KEYS.enclave2, dir);
+      const bytes = await readFile(evidenceFile);
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+      await writeFile(evidenceFile, bytes);
+      const out = path.join(tmp.dir, "tampered-approval.json");
+      await unchanged(async () => {
+        const run = await verity(["attestor", "sign", tamperedClaim, "--allow-development", "--out", out], { ...env, VERITY_ATTESTOR_KEY: KEYS.attestorA });
+        expect(run.code).to.equal(1);
+        expect(run.stderr)
+          .to.contain(`refusing to sign claim ${tamperedClaim}: it does not verify (evidenceHash)`)
+          .and.match(/evidenceHash: the evidence at file:.* hashes to 0x[0-9a-f]{64}, not 0x[0-9a-f]{64} as the claim says: it was altered or replaced/)
+          .and.contain("nothing was signed");
+        expect(run.stderr).to.not.match(/\n\s+at /, "no stack trace");
+        const check = await verity(["attestor", "verify", tamperedClaim, "--allow-development"], env);
+        expect(check.code).to.equal(1);
+        expect(check.stdout).to.match(/FAIL\s+evidenceHash/).and.match(/skip\s+evidence\s+not verified/);
+      });
+      expect(existsSync(out)).to.equal(false);
+    });
+
+    it("register-key with a non-attestor's approval fails with the decoded CommitteeNotAttestor, and registers nothing", async () => {
+      const dir = path.join(tmp.dir, "outsider");
+      const { claimFile: outsiderClaim } = await attestDev(KEYS.enclave3, dir);
+      const member = path.join(tmp.dir, "outsider-a.json");
+      const outsider = path.join(tmp.dir, "outsider-x.json");
+      expect((await verity(["attestor", "sign", outsiderClaim, "--allow-development", "--out", member], { ...env, VERITY_ATTESTOR_KEY: KEYS.attestorA })).code).to.equal(0);
+      const signed = await verity(["attestor", "sign", outsiderClaim, "--allow-development", "--out", outsider], { ...env, VERITY_ATTESTOR_KEY: KEYS.outsider });
+      expect(signed.code, signed.stderr).to.equal(0);
+      expect(signed.stderr).to.contain(`${address(KEYS.outsider)} is not an attestor of committee`);
+      await unchanged(async () => {
+        const run = await verity(
+          ["operator", "register-key", outsiderClaim, "--approval", member, "--approval", outsider, "--stake", "0.1", "--enclave-key", KEYS.enclave3],
+          as(KEYS.operator),
+        );
+        expect(run.code).to.equal(1);
+        expect(run.stderr).to.match(/CommitteeNotAttestor\(uint256 index, address signer\)|CommitteeNotAttestor/).and.contain(address(KEYS.outsider));
+        expect(run.stderr).to.not.match(/\n\s+at /, "no stack trace");
+        // An approval of another claim is refused before anything is sent.
+        const other = await verity(
+          ["operator", "register-key", outsiderClaim, "--approval", member, "--approval", approvals[1]!, "--enclave-key", KEYS.enclave3],
+          as(KEYS.operator),
+        );
+        expect(other.code).to.equal(1);
+        expect(other.stderr).to.contain(`approval ${approvals[1]} does not approve this claim: it is not ${address(KEYS.attestorB)}'s signature of this claim`);
+        // The claim's key, and no other.
+        const wrongKey = await verity(["operator", "register-key", outsiderClaim, "--approval", member, "--enclave-key", KEYS.enclave2], as(KEYS.operator));
+        expect(wrongKey.code).to.equal(1);
+        expect(wrongKey.stderr).to.contain(`the claim is for enclave key ${address(KEYS.enclave3)}, but --enclave-key is ${address(KEYS.enclave2)}`);
+      });
+      expect((await keyRecord(KEYS.enclave3)).status).to.equal(0);
+    });
+
+    it("governance refuses attestor changes that could never run, before scheduling anything", async () => {
+      await unchanged(async () => {
+        const again = await verity(["governance", "attestor", "add", address(KEYS.attestorA)], as(KEYS.governance));
+        expect(again.code).to.equal(1);
+        expect(again.stderr).to.contain(`${address(KEYS.attestorA)} is already an attestor of committee`);
+        const below = await verity(["governance", "attestor", "remove", address(KEYS.attestorB)], as(KEYS.governance));
+        expect(below.code).to.equal(1);
+        expect(below.stderr).to.contain("fewer than the threshold of 2").and.contain("verity governance attestor-threshold 1");
+        const high = await verity(["governance", "attestor-threshold", "3"], as(KEYS.governance));
+        expect(high.code).to.equal(1);
+        expect(high.stderr).to.contain("<k> 3 is not in 1..2");
+      });
     });
   });
 
@@ -462,6 +691,59 @@ describe("verity CLI against a hardhat node", function () {
       expect(missing.stderr).to.contain("--version");
     });
   });
+
+  describe("enclave key expiry, revocation and release", () => {
+    const K = address(KEYS.enclave);
+    const travel = async (seconds: bigint) => {
+      await publicClient.request({ method: "evm_increaseTime" as never, params: [Number(seconds)] as never });
+      await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+    };
+    const now = async () => (await publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    const expiresAt = async () =>
+      BigInt((await readContract(publicClient, { address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [K] })).expiresAt);
+
+    /** Requests a TEE job and runs the node once over its block. */
+    async function requestAndServe(name: string) {
+      const req = json<{ jobId: string; blockNumber: string }>(
+        await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--fee", "0.003", "--json"], as(KEYS.requester)),
+      );
+      const run = await verity(
+        ["operator", "run", "--once", "--enclave-key", KEYS.enclave, "--model", `${modelId}:1`, "--state", path.join(tmp.dir, `${name}.json`), "--from-block", req.blockNumber],
+        as(KEYS.operator),
+      );
+      expect(run.code, run.stderr).to.equal(0);
+      return { jobId: BigInt(req.jobId), run };
+    }
+
+    it("the node warns within the hour before its key expires, and skips TEE jobs once it has expired", async () => {
+      await travel((await expiresAt()) - (await now()) - 1800n);
+      const warned = await requestAndServe("expiring");
+      expect(warned.run.stdout).to.match(new RegExp(`warning: enclave key ${K} expires at .* \\(in (2\\d|30)m[^)]*\\) .*re-attest it`));
+      expect(warned.run.stdout).to.contain(`job ${warned.jobId}: fulfilled in block`);
+
+      await travel(3600n);
+      const expired = await requestAndServe("expired");
+      expect(expired.run.stdout).to.match(new RegExp(`job ${expired.jobId}: skipped \\(enclave-key-inactive\\): enclave key ${K}'s attestation expired at \\d+`));
+      expect(expired.run.stdout).to.contain("re-attest it");
+      expect((await getJob(publicClient, { hub, jobId: expired.jobId })).status).to.equal("pending");
+    });
+
+    it("revokes the key, refuses to release its stake during the dispute period, then releases it", async () => {
+      const revoked = await verity(["operator", "revoke-key", K], as(KEYS.operator));
+      expect(revoked.code, revoked.stderr).to.equal(0);
+      expect(revoked.stdout).to.contain(`enclave key ${K} revoked: it signs nothing from now on; its 0.1 ETH of stake stays locked for disputes until`);
+      const early = await verity(["operator", "release-key", K], as(KEYS.operator));
+      expect(early.code).to.equal(1);
+      expect(early.stderr).to.contain(`enclave key ${K}'s stake is locked for disputes until`);
+      await travel(6n * 86400n);
+      const released = await verity(["operator", "release-key", K], as(KEYS.operator));
+      expect(released.code, released.stderr).to.equal(0);
+      expect(released.stdout).to.contain(`released the 0.1 ETH of stake behind enclave key ${K}`);
+      const again = await verity(["operator", "revoke-key", K], as(KEYS.operator));
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.contain("is released").and.contain("nothing to revoke");
+    });
+  });
 });
 
 describe("verity --help", () => {
@@ -479,8 +761,16 @@ describe("verity --help", () => {
       "job audit <jobId>",
       "operator run",
       "operator stake <amount>",
-      "operator register-key",
+      "operator attest",
+      "operator register-key <claim.json> --approval <file>",
+      "operator revoke-key <key>",
+      "operator release-key <key>",
       "operator withdraw",
+      "attestor verify <claim.json>",
+      "attestor sign <claim.json> --out <file>",
+      "governance attestor add <address>",
+      "governance attestor remove <address>",
+      "governance attestor-threshold <k>",
       "zk setup",
       "zk prove",
       "zk verify <proof.json>",

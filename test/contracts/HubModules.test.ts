@@ -17,6 +17,7 @@ import {
   MODE_ZK,
   MODEL_FEE,
   OPERATOR_REWARD,
+  KEY_STAKE,
   OUTPUT,
   deployWithTeeModel,
   inlineResult,
@@ -39,6 +40,8 @@ const MODULE_VERSION = 3;
 const FEE = MODEL_FEE + OPERATOR_REWARD;
 const ONE = ethersLib.parseEther("1");
 const HALF = ethersLib.parseEther("0.5");
+/** The fixture operator also has KEY_STAKE bonded and locked behind its enclave key, on top of its free 1 ETH. */
+const KEY = KEY_STAKE;
 const Status = { None: 0n, Pending: 1n, Fulfilled: 2n, Refunded: 3n, Proposed: 4n, Challenged: 5n } as const;
 
 /** The TEE fixture plus two TestModules: `module` is mode 5's verifier (version 3 supports mode 5), `rogue` is not. */
@@ -106,7 +109,7 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       const { job } = await moduleJob(c);
       expect(job.verifier).to.equal(await c.module.getAddress());
       const tee = parseRequested(c, (await (await c.hub.connect(c.requester).requestInference(await makeRequest(c), { value: FEE })).wait())!);
-      expect(tee.job.verifier).to.equal(await c.operators.getAddress());
+      expect(tee.job.verifier).to.equal(await c.enclaves.getAddress());
       await c.module.setRefuseRequests(true);
       const req = await makeRequest(c, { version: MODULE_VERSION, mode: MODE_5, params: 7n });
       await expectRefused(c, () => c.hub.connect(c.requester).requestInference(req, { value: FEE }), c.module, "TestModuleRefused", [
@@ -157,10 +160,10 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       }
     });
 
-    it("refuses them for a TEE job to anyone, the mode 5 module included: its verifier is the operator registry", async function () {
+    it("refuses them for a TEE job to anyone, the mode 5 module included: its verifier is the enclave registry", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const tee = parseRequested(c, (await (await c.hub.connect(c.requester).requestInference(await makeRequest(c), { value: FEE })).wait())!);
-      const registry = await c.operators.getAddress();
+      const registry = await c.enclaves.getAddress();
       await expectModuleRefused(
         c, tee.jobId, viaModule(c, c.module, "hold", [tee.jobId, tee.job, Status.Proposed, c.operator.address, HALF]),
         c.hub, "HubNotJobVerifier", [tee.jobId, registry, await c.module.getAddress()],
@@ -190,9 +193,9 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       const module = await c.module.getAddress();
       const tx = await viaModule(c, c.module, "hold", [jobId, job, Status.Proposed, c.operator.address, HALF])();
       await expect(tx).to.emit(c.hub, "JobHeld").withArgs(jobId, module, Status.Proposed);
-      await expect(tx).to.emit(c.operators, "StakeLocked").withArgs(c.operator.address, jobId, HALF, HALF);
+      await expect(tx).to.emit(c.operators, "StakeLocked").withArgs(c.operator.address, jobId, HALF, KEY + HALF);
       expect((await c.hub.getJob(jobId))[1]).to.equal(await storedCommitment(c, jobId, job, Status.Proposed));
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, HALF, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY + HALF, 0n, 0n]);
       // Proposed -> Challenged, with nothing more locked (a zero amount makes no registry call).
       const challenge = await viaModule(c, c.module, "hold", [jobId, job, Status.Challenged, ethersLib.ZeroAddress, 0n])();
       await expect(challenge).to.emit(c.hub, "JobHeld").withArgs(jobId, module, Status.Challenged);
@@ -206,7 +209,7 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       await expect(viaModule(c, c.module, "hold", [jobId, job, Status.Challenged, c.operator.address, 1n])())
         .to.emit(c.hub, "JobHeld")
         .withArgs(jobId, await c.module.getAddress(), Status.Challenged);
-      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(1n);
+      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY + 1n);
     });
 
     it("refuses every other transition (HubInvalidHold)", async function () {
@@ -331,8 +334,8 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       const { c, jobId, job } = await held();
       await expect(viaModule(c, c.module, "unlockStake", [jobId, job, c.operator.address, HALF])())
         .to.emit(c.operators, "StakeUnlocked")
-        .withArgs(c.operator.address, jobId, HALF, 0n);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, 0n, 0n, 0n]);
+        .withArgs(c.operator.address, jobId, HALF, KEY);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY, 0n, 0n]);
     });
 
     it("slashes locked stake: part credited to the recipient, part burned; returns the total", async function () {
@@ -343,7 +346,7 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
       await expect(c.module.exec(await c.hub.getAddress(), data))
         .to.emit(c.operators, "OperatorSlashed")
         .withArgs(c.operator.address, jobId, 3n, c.other.address, 2n);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE - 5n, HALF - 5n, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY - 5n, KEY + HALF - 5n, 0n, 0n]);
       expect(await c.operators.slashCreditOf(c.other.address)).to.equal(3n);
       expect(await c.operators.burned()).to.equal(2n);
       await expect(c.operators.connect(c.other).withdrawSlashCredit()).to.changeEtherBalance(ethers, c.other, 3n);
@@ -351,12 +354,13 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
 
     it("refuses more than the locked stake (OperatorLockTooSmall), and either call for a job that is not held", async function () {
       const { c, jobId, job } = await held();
-      await expectModuleRefused(c, jobId, viaModule(c, c.module, "unlockStake", [jobId, job, c.operator.address, HALF + 1n]), c.operators, "OperatorLockTooSmall", [
-        c.operator.address, HALF + 1n, HALF,
+      // The registry checks the operator's whole lock (here HALF for the job and KEY behind its enclave key).
+      await expectModuleRefused(c, jobId, viaModule(c, c.module, "unlockStake", [jobId, job, c.operator.address, KEY + HALF + 1n]), c.operators, "OperatorLockTooSmall", [
+        c.operator.address, KEY + HALF + 1n, KEY + HALF,
       ]);
       await expectModuleRefused(
-        c, jobId, viaModule(c, c.module, "slashStake", [jobId, job, c.operator.address, HALF, c.other.address, 1n]),
-        c.operators, "OperatorLockTooSmall", [c.operator.address, HALF + 1n, HALF],
+        c, jobId, viaModule(c, c.module, "slashStake", [jobId, job, c.operator.address, KEY + HALF, c.other.address, 1n]),
+        c.operators, "OperatorLockTooSmall", [c.operator.address, KEY + HALF + 1n, KEY + HALF],
       );
       const pending = await moduleJob(c);
       for (const [fn, args] of [
@@ -439,10 +443,9 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
         .withArgs(after.jobId, c.other.address, ethersLib.keccak256(OUTPUT), OUTPUT, "");
     });
 
-    it("refuses to change the TEE and QUORUM verifiers (the operator registry, built in)", async function () {
+    it("refuses to change the TEE and QUORUM verifiers (the enclave and operator registries, built in)", async function () {
       const c = await networkHelpers.loadFixture(fixture);
-      const registry = await c.operators.getAddress();
-      for (const mode of [MODE_TEE, MODE_QUORUM]) {
+      for (const [mode, registry] of [[MODE_TEE, await c.enclaves.getAddress()], [MODE_QUORUM, await c.operators.getAddress()]] as const) {
         await expect(c.hub.setVerifier(mode, await c.module.getAddress()))
           .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
           .withArgs(mode);
@@ -455,7 +458,7 @@ describe("InferenceHub settlement modules (hold, settle, unlockStake, slashStake
     it("keeps fulfilling a TEE job with the registry whatever governance does", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const { jobId, job } = parseRequested(c, (await (await c.hub.connect(c.requester).requestInference(await makeRequest(c), { value: FEE })).wait())!);
-      expect(job.verifier).to.equal(await c.operators.getAddress());
+      expect(job.verifier).to.equal(await c.enclaves.getAddress());
       await c.hub.setVerifier(MODE_5, ethersLib.ZeroAddress);
       await expect(c.hub.fulfill(...(await teeFulfillArgs(c, jobId, job as JobStruct)))).to.emit(c.hub, "InferenceFulfilled");
     });

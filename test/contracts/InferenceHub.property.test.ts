@@ -10,6 +10,7 @@ import {
   makeRequest,
   now,
   parseRequested,
+  reattestEnclave,
   teeFulfillArgs,
   type JobStruct,
   type TeeSetup,
@@ -130,6 +131,10 @@ async function runStep(c: TeeSetup, model: Ledger, step: Step): Promise<string> 
       return step.inToken ? "request token" : "request native";
     }
     case "fulfil": {
+      // The operator keeps its enclave key attested (a key lives at most KEY_LIFETIME on one attestation).
+      if ((await c.enclaves.getEnclaveKey(c.enclave.address)).expiresAt <= (await now(c)) + 1n) {
+        await reattestEnclave(c, c.enclave);
+      }
       const t = (await now(c)) + 1n;
       const live = [...model.pending.entries()].filter(([, p]) => (p.job.deadline as bigint) >= t);
       if (live.length === 0) return "skip";

@@ -12,6 +12,7 @@ import {
   OPERATOR_REWARD,
   OTHER_MEASUREMENT,
   OUTPUT,
+  TEE_NITRO,
   TOKEN_MODEL_FEE,
   deployWithTeeModel,
   inlineResult,
@@ -137,7 +138,7 @@ describe("InferenceHub", function () {
         protocolFeeBps: 0n,
         inputHash: ethersLib.keccak256(INPUT),
         params: 0n,
-        verifier: await c.operators.getAddress(),
+        verifier: await c.enclaves.getAddress(),
       });
       await expect(tx)
         .to.emit(c.hub, "InferenceRequested")
@@ -555,7 +556,7 @@ describe("InferenceHub", function () {
         await expectFulfillRefused(
           c,
           await fulfillArgs(c, jobId, job, { enclave: stranger }),
-          c.operators,
+          c.tee,
           "TeeUnknownKey",
           [stranger.address],
         );
@@ -564,8 +565,8 @@ describe("InferenceHub", function () {
       it("rejects a signature from a revoked measurement", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        await c.operators.revokeMeasurement(MEASUREMENT);
-        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeMeasurementNotApproved", [
+        await c.enclaves.revokeMeasurement(MEASUREMENT);
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.tee, "TeeMeasurementNotApproved", [
           MEASUREMENT,
           2n,
         ]);
@@ -573,15 +574,15 @@ describe("InferenceHub", function () {
 
       it("rejects a measurement the model owner has not allowed for the version", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
-        await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-        const enclave2 = await registerEnclave(c, "enclave key 2", OTHER_MEASUREMENT);
+        await c.enclaves.approveMeasurement(OTHER_MEASUREMENT, TEE_NITRO);
+        const enclave2 = await registerEnclave(c, "enclave key 2", { measurement: OTHER_MEASUREMENT });
         // Allowed for version 2 only.
         await c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 2, OTHER_MEASUREMENT, true);
         const { jobId, job } = await request(c);
         await expectFulfillRefused(
           c,
           await fulfillArgs(c, jobId, job, { enclave: enclave2 }),
-          c.operators,
+          c.tee,
           "TeeMeasurementNotAllowed",
           [c.modelId, 1n, OTHER_MEASUREMENT],
         );
@@ -591,7 +592,7 @@ describe("InferenceHub", function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
         await c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false);
-        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeMeasurementNotAllowed", [
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.tee, "TeeMeasurementNotAllowed", [
           c.modelId,
           1n,
           MEASUREMENT,
@@ -601,8 +602,8 @@ describe("InferenceHub", function () {
       it("rejects a signature from a key its operator revoked", async function () {
         const c = await networkHelpers.loadFixture(teeHubFixture);
         const { jobId, job } = await request(c);
-        await c.operators.connect(c.operator).revokeEnclaveKey(c.enclave.address);
-        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.operators, "TeeUnknownKey", [
+        await c.enclaves.connect(c.operator).revokeEnclaveKey(c.enclave.address);
+        await expectFulfillRefused(c, await teeFulfillArgs(c, jobId, job), c.tee, "TeeUnknownKey", [
           c.enclave.address,
         ]);
       });
@@ -613,7 +614,7 @@ describe("InferenceHub", function () {
         const args = await fulfillArgs(c, jobId, job, { signedOutputHash: ethersLib.keccak256(OTHER_OUTPUT) });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.tee, "TeeUnknownKey", [signer]);
       });
 
       it("rejects a valid signature replayed on another job", async function () {
@@ -622,7 +623,7 @@ describe("InferenceHub", function () {
         const second = await request(c);
         const [, , result, attestation] = await teeFulfillArgs(c, first.jobId, first.job);
         const signer = await resultSigner(c, second.jobId, second.job, ethersLib.keccak256(OUTPUT), attestation);
-        await expectFulfillRefused(c, [second.jobId, second.job, result, attestation], c.operators, "TeeUnknownKey", [
+        await expectFulfillRefused(c, [second.jobId, second.job, result, attestation], c.tee, "TeeUnknownKey", [
           signer,
         ]);
         // The signature still works for the job it was made for, once.
@@ -639,7 +640,7 @@ describe("InferenceHub", function () {
         const args = await fulfillArgs(c, jobId, job, { domain: { chainId: 1n } });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.tee, "TeeUnknownKey", [signer]);
       });
 
       it("rejects a signature made for another hub", async function () {
@@ -648,7 +649,7 @@ describe("InferenceHub", function () {
         const args = await fulfillArgs(c, jobId, job, { domain: { verifyingContract: await c.operators.getAddress() } });
         const signer = await resultSigner(c, jobId, job, ethersLib.keccak256(OUTPUT), args[3]);
         expect(signer).to.not.equal(c.enclave.address);
-        await expectFulfillRefused(c, args, c.operators, "TeeUnknownKey", [signer]);
+        await expectFulfillRefused(c, args, c.tee, "TeeUnknownKey", [signer]);
       });
 
       it("rejects an attestation that is not a 65-byte signature", async function () {
@@ -661,7 +662,7 @@ describe("InferenceHub", function () {
           ethersLib.concat([attestation, "0x00"]),
           ethersLib.concat([MEASUREMENT, attestation]),
         ]) {
-          await expectFulfillRefused(c, [jobId, job, result, bad], c.operators, "TeeInvalidAttestationLength", [
+          await expectFulfillRefused(c, [jobId, job, result, bad], c.tee, "TeeInvalidAttestationLength", [
             BigInt(ethersLib.dataLength(bad)),
           ]);
         }
@@ -683,7 +684,7 @@ describe("InferenceHub", function () {
           ethersLib.concat([sig.r, sig.s, "0x05"]),
           highS,
         ]) {
-          await expectFulfillRefused(c, [jobId, job, result, garbage], c.operators, "TeeInvalidSignature", []);
+          await expectFulfillRefused(c, [jobId, job, result, garbage], c.tee, "TeeInvalidSignature", []);
         }
       });
 
@@ -1288,11 +1289,11 @@ describe("InferenceHub", function () {
           .to.be.revertedWithCustomError(c.hub, "HubModeNotSupported")
           .withArgs(ethersLib.ZeroHash, 0, mode);
       }
-      for (const mode of [MODE_TEE, 3]) {
+      for (const [mode, builtIn] of [[MODE_TEE, await c.enclaves.getAddress()], [3, v]] as const) {
         await expect(c.hub.setVerifier(mode, c.other.address))
           .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
           .withArgs(mode);
-        expect(await c.hub.verifierOf(mode)).to.equal(v);
+        expect(await c.hub.verifierOf(mode)).to.equal(builtIn);
       }
     });
 
@@ -1345,15 +1346,17 @@ describe("InferenceHub", function () {
       expect(await c.hub.creditOf(c.treasury.address, NATIVE)).to.equal(0n);
     });
 
-    it("refuses a zero operator registry or treasury at deployment", async function () {
+    it("refuses a zero operator registry, enclave registry or treasury at deployment", async function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const factory = await ethers.getContractFactory("InferenceHub");
-      await expect(
-        factory.deploy(c.governance.address, ethersLib.ZeroAddress, c.treasury.address),
-      ).to.be.revertedWithCustomError(c.hub, "HubZeroAddress");
-      await expect(
-        factory.deploy(c.governance.address, await c.operators.getAddress(), ethersLib.ZeroAddress),
-      ).to.be.revertedWithCustomError(c.hub, "HubZeroAddress");
+      const [operators, enclaves] = [await c.operators.getAddress(), await c.enclaves.getAddress()];
+      for (const args of <[string, string, string][]>[
+        [ethersLib.ZeroAddress, enclaves, c.treasury.address],
+        [operators, ethersLib.ZeroAddress, c.treasury.address],
+        [operators, enclaves, ethersLib.ZeroAddress],
+      ]) {
+        await expect(factory.deploy(c.governance.address, ...args)).to.be.revertedWithCustomError(c.hub, "HubZeroAddress");
+      }
     });
 
     it("still fulfils and refunds pending jobs while paused, and accepts requests again once unpaused", async function () {
@@ -1378,7 +1381,8 @@ describe("InferenceHub", function () {
       const c = await networkHelpers.loadFixture(teeHubFixture);
       const hub = await c.hub.getAddress();
       const { chainId } = await ethers.provider.getNetwork();
-      expect(await c.hub.verifierOf(MODE_TEE)).to.equal(await c.operators.getAddress());
+      expect(await c.hub.verifierOf(MODE_TEE)).to.equal(await c.enclaves.getAddress());
+      expect(await c.hub.enclaveRegistry()).to.equal(await c.enclaves.getAddress());
       expect(await c.hub.operatorRegistry()).to.equal(await c.operators.getAddress());
       expect(await c.hub.modelRegistry()).to.equal(hub);
       expect(await c.hub.treasury()).to.equal(c.treasury.address);

@@ -1,25 +1,13 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NativeRefuser, OperatorRegistry, TestToken } from "../../types/ethers-contracts/index.js";
-import {
-  ATTESTATION_DOC_HASH,
-  deployCore,
-  deployWithTeeModel,
-  enclaveKeyProof,
-  MEASUREMENT,
-  now,
-  OTHER_MEASUREMENT,
-  UNBONDING_DELAY,
-  type Core,
-} from "../helpers/verity.js";
+import { deployCore, now, UNBONDING_DELAY } from "../helpers/verity.js";
 import {
   defined,
   deploySignerHubRegistry,
   deployTokenStakedRegistry,
   gasCost,
-  modelIdOf,
   moneySnapshot,
   plain,
   signersAt,
@@ -34,24 +22,6 @@ const DAY = 24n * HOUR;
 /** The shortest unbonding delay: the longest OPTIMISTIC dispute, a 3-day window and its 3-day resolution period. */
 const MIN_DELAY = 6n * DAY;
 const JOB_ID = 42n;
-const enclave = new ethersLib.Wallet(ethersLib.id("enclave key 1"));
-const otherEnclave = new ethersLib.Wallet(ethersLib.id("enclave key 2"));
-
-const KEY_TYPES = {
-  EnclaveKeyRegistration: [
-    { name: "operator", type: "address" },
-    { name: "measurement", type: "bytes32" },
-    { name: "attestationDocHash", type: "bytes32" },
-  ],
-};
-
-/** The address a key proof recovers to when submitted by `operator` for `measurement` and `docHash`. */
-async function recoveredSigner(c: Core, proof: string, operator: string, measurement = MEASUREMENT, docHash = ATTESTATION_DOC_HASH) {
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "Verity OperatorRegistry", version: "1", chainId, verifyingContract: await c.operators.getAddress() };
-  return ethersLib.verifyTypedData(domain, KEY_TYPES, { operator, measurement, attestationDocHash: docHash }, proof);
-}
-
 /** Asserts `send` is refused with `error(...args)` and that no record, native or token balance moved. */
 async function expectRefusedKeepingFunds(
   registry: OperatorRegistry,
@@ -90,16 +60,6 @@ async function unbonding() {
   return { ...c, releaseAt };
 }
 
-/** MEASUREMENT approved; the operator registered `enclave` on it. */
-async function withKey() {
-  const c = defined(await deployCore(ethers));
-  await c.operators.approveMeasurement(MEASUREMENT);
-  await c.operators
-    .connect(c.operator)
-    .registerEnclaveKey(enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, await enclaveKeyProof(c, enclave, c.operator.address));
-  return c;
-}
-
 /** A native-staked registry whose hub is a plain signer; the operator has 0.6 ETH bonded and 0.4 ETH unbonding. */
 async function signerHub() {
   const c = defined(await deployCore(ethers));
@@ -119,18 +79,11 @@ async function erc20() {
   return { ...c, registry, stakeToken: token, slasher };
 }
 
-/** The TEE setup (MEASUREMENT allowed for v1 and v2) with OTHER_MEASUREMENT approved but not allowed. */
-async function teeModel() {
-  const c = defined(await deployWithTeeModel(ethers));
-  await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-  return c;
-}
-
 // ───────────────────────────────────────────────── tests ─────────────────────────────────────────────────
 
 describe("OperatorRegistry", function () {
   describe("deployment", function () {
-    it("starts with the given governance, stake token and unbonding delay, and no hub", async function () {
+    it("starts with the given governance, stake token and unbonding delay, and no hub or enclave registry", async function () {
       const [governance] = await signersAt(ethers, 0);
       const registry = await ethers.deployContract("OperatorRegistry", [governance.address, ethersLib.ZeroAddress, MIN_DELAY]);
       await expect(registry.deploymentTransaction()).to.emit(registry, "UnbondingDelayUpdated").withArgs(0, MIN_DELAY);
@@ -140,6 +93,7 @@ describe("OperatorRegistry", function () {
       expect(await registry.MIN_UNBONDING_DELAY()).to.equal(MIN_DELAY);
       expect(await registry.burned()).to.equal(0n);
       expect(await registry.hub()).to.equal(ethersLib.ZeroAddress);
+      expect(await registry.enclaveRegistry()).to.equal(ethersLib.ZeroAddress);
     });
 
     it("rejects an initial unbonding delay outside 6 days (the longest dispute) .. 90 days", async function () {
@@ -463,8 +417,8 @@ describe("OperatorRegistry", function () {
         .to.emit(c.registry, "StakeLocked")
         .withArgs(c.operator.address, JOB_ID + 1n, BONDED - HALF, BONDED);
       expect(plain(await c.registry.getOperator(c.operator.address))).to.deep.equal([BONDED, BONDED, ethersLib.parseEther("0.4"), (await c.registry.getOperator(c.operator.address)).unbondingReleaseAt]);
-      // Locked stake still counts as bonded (the QUORUM check reads it).
-      expect(await c.registry.bondedStakes([c.operator.address])).to.deep.equal([BONDED]);
+      // Locked stake no longer counts for QUORUM votes: a quorum dispute could not take it.
+      expect(await c.registry.bondedStakes([c.operator.address])).to.deep.equal([0n]);
     });
 
     it("refuses a lock beyond the free stake (unbonding stake is not free) and keeps every balance", async function () {
@@ -651,269 +605,6 @@ describe("OperatorRegistry", function () {
     });
   });
 
-  describe("registerEnclaveKey", function () {
-    it("binds the key to the operator, measurement and attestation document and emits EnclaveKeyRegistered", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
-      await expect(c.operators.connect(c.operator).registerEnclaveKey(enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof))
-        .to.emit(c.operators, "EnclaveKeyRegistered")
-        .withArgs(enclave.address, c.operator.address, MEASUREMENT, ATTESTATION_DOC_HASH);
-      const key = await c.operators.getEnclaveKey(enclave.address);
-      expect(plain(key)).to.deep.equal([c.operator.address, MEASUREMENT, ATTESTATION_DOC_HASH, await now(c), true]);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
-    });
-
-    /** Asserts the registration is refused with `error(...args)` and the key stays unregistered as before. */
-    async function expectKeyRefused(
-      c: Core,
-      from: HardhatEthersSigner,
-      key: string,
-      measurement: string,
-      docHash: string,
-      proof: string,
-      error: string,
-      args: unknown[],
-    ) {
-      const before = plain(await c.operators.getEnclaveKey(key));
-      const activeBefore = await c.operators.activeEnclaveOperator(key, measurement);
-      await expect(c.operators.connect(from).registerEnclaveKey(key, measurement, docHash, proof))
-        .to.be.revertedWithCustomError(c.operators, error)
-        .withArgs(...args);
-      expect(plain(await c.operators.getEnclaveKey(key))).to.deep.equal(before);
-      expect(await c.operators.activeEnclaveOperator(key, measurement)).to.equal(activeBefore);
-    }
-
-    it("rejects a measurement governance never approved", async function () {
-      const c = await loadFixture(core);
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorMeasurementNotApproved", [
-        MEASUREMENT,
-      ]);
-    });
-
-    it("rejects a revoked measurement", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await c.operators.revokeMeasurement(MEASUREMENT);
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorMeasurementNotApproved", [
-        MEASUREMENT,
-      ]);
-    });
-
-    it("rejects a key proof signed by another key", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      const proof = await enclaveKeyProof(c, otherEnclave, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-        enclave.address,
-        otherEnclave.address,
-      ]);
-    });
-
-    it("rejects a key proof made for another operator", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      const proof = await enclaveKeyProof(c, enclave, c.other.address);
-      const recovered = await recoveredSigner(c, proof, c.operator.address);
-      expect(recovered).to.not.equal(enclave.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-        enclave.address,
-        recovered,
-      ]);
-    });
-
-    it("rejects a key proof made for another measurement", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address, OTHER_MEASUREMENT);
-      const recovered = await recoveredSigner(c, proof, c.operator.address, MEASUREMENT);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-        enclave.address,
-        recovered,
-      ]);
-    });
-
-    it("rejects a key proof made for another attestation document", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      const otherDoc = ethersLib.id("another attestation document");
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address, MEASUREMENT, otherDoc);
-      const recovered = await recoveredSigner(c, proof, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-        enclave.address,
-        recovered,
-      ]);
-    });
-
-    it("rejects a key proof made for another registry's domain", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      const { chainId } = await ethers.provider.getNetwork();
-      const value = { operator: c.operator.address, measurement: MEASUREMENT, attestationDocHash: ATTESTATION_DOC_HASH };
-      const proof = await enclave.signTypedData(
-        { name: "Verity OperatorRegistry", version: "1", chainId, verifyingContract: await c.hub.getAddress() },
-        KEY_TYPES,
-        value,
-      );
-      const recovered = await recoveredSigner(c, proof, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-        enclave.address,
-        recovered,
-      ]);
-    });
-
-    it("rejects a malformed key proof, which recovers to the zero address", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      for (const proof of ["0x", ethersLib.hexlify(new Uint8Array(64)), ethersLib.hexlify(new Uint8Array(65))]) {
-        await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyProofInvalid", [
-          enclave.address,
-          ethersLib.ZeroAddress,
-        ]);
-      }
-    });
-
-    it("rejects the zero key", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await expectKeyRefused(c, c.operator, ethersLib.ZeroAddress, MEASUREMENT, ATTESTATION_DOC_HASH, "0x", "OperatorKeyUnavailable", [
-        ethersLib.ZeroAddress,
-      ]);
-    });
-
-    it("rejects a key already registered, by its operator or by another", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-      for (const [from, measurement] of [
-        [c.operator, MEASUREMENT],
-        [c.operator, OTHER_MEASUREMENT],
-        [c.other, MEASUREMENT],
-      ] as const) {
-        const proof = await enclaveKeyProof(c, enclave, from.address, measurement);
-        await expectKeyRefused(c, from, enclave.address, measurement, ATTESTATION_DOC_HASH, proof, "OperatorKeyUnavailable", [
-          enclave.address,
-        ]);
-      }
-    });
-
-    it("rejects re-registering a revoked key", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
-      const proof = await enclaveKeyProof(c, enclave, c.operator.address);
-      await expectKeyRefused(c, c.operator, enclave.address, MEASUREMENT, ATTESTATION_DOC_HASH, proof, "OperatorKeyUnavailable", [
-        enclave.address,
-      ]);
-    });
-  });
-
-  describe("revokeEnclaveKey", function () {
-    it("deactivates the key, keeps its record and emits EnclaveKeyRevoked", async function () {
-      const c = await loadFixture(withKey);
-      const before = plain(await c.operators.getEnclaveKey(enclave.address)) as unknown[];
-      await expect(c.operators.connect(c.operator).revokeEnclaveKey(enclave.address))
-        .to.emit(c.operators, "EnclaveKeyRevoked")
-        .withArgs(enclave.address, c.operator.address);
-      expect(plain(await c.operators.getEnclaveKey(enclave.address))).to.deep.equal([...before.slice(0, 4), false]);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
-    });
-
-    it("rejects anyone but the key's operator, including governance", async function () {
-      const c = await loadFixture(withKey);
-      for (const caller of [c.other, c.governance]) {
-        await expect(c.operators.connect(caller).revokeEnclaveKey(enclave.address))
-          .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
-          .withArgs(enclave.address, caller.address);
-      }
-      expect((await c.operators.getEnclaveKey(enclave.address)).active).to.equal(true);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
-    });
-
-    it("rejects revoking a key twice", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
-      await expect(c.operators.connect(c.operator).revokeEnclaveKey(enclave.address))
-        .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
-        .withArgs(enclave.address, c.operator.address);
-    });
-
-    it("rejects an unknown key", async function () {
-      const c = await loadFixture(withKey);
-      await expect(c.operators.connect(c.operator).revokeEnclaveKey(otherEnclave.address))
-        .to.be.revertedWithCustomError(c.operators, "OperatorKeyNotOwned")
-        .withArgs(otherEnclave.address, c.operator.address);
-    });
-  });
-
-  describe("approveMeasurement / revokeMeasurement", function () {
-    it("approves a measurement and emits MeasurementApproved", async function () {
-      const c = await loadFixture(core);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
-      await expect(c.operators.approveMeasurement(MEASUREMENT)).to.emit(c.operators, "MeasurementApproved").withArgs(MEASUREMENT);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(1n);
-    });
-
-    it("revokes an approved measurement and emits MeasurementRevoked", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await expect(c.operators.revokeMeasurement(MEASUREMENT)).to.emit(c.operators, "MeasurementRevoked").withArgs(MEASUREMENT);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(2n);
-    });
-
-    it("rejects approval and revocation by anyone but governance", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-      await expect(c.operators.connect(c.other).approveMeasurement(MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
-        .withArgs(c.other.address);
-      await expect(c.operators.connect(c.operator).revokeMeasurement(OTHER_MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OwnableUnauthorizedAccount")
-        .withArgs(c.operator.address);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
-      expect(await c.operators.measurementStatus(OTHER_MEASUREMENT)).to.equal(1n);
-    });
-
-    it("rejects approving the zero measurement", async function () {
-      const c = await loadFixture(core);
-      await expect(c.operators.approveMeasurement(ethersLib.ZeroHash))
-        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
-        .withArgs(ethersLib.ZeroHash, 0);
-      expect(await c.operators.measurementStatus(ethersLib.ZeroHash)).to.equal(0n);
-    });
-
-    it("rejects approving a measurement twice", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await expect(c.operators.approveMeasurement(MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
-        .withArgs(MEASUREMENT, 1);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(1n);
-    });
-
-    it("rejects revoking a measurement that was never approved", async function () {
-      const c = await loadFixture(core);
-      await expect(c.operators.revokeMeasurement(MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
-        .withArgs(MEASUREMENT, 0);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(0n);
-    });
-
-    it("makes revocation final: no second revocation, no re-approval", async function () {
-      const c = await loadFixture(core);
-      await c.operators.approveMeasurement(MEASUREMENT);
-      await c.operators.revokeMeasurement(MEASUREMENT);
-      await expect(c.operators.revokeMeasurement(MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
-        .withArgs(MEASUREMENT, 2);
-      await expect(c.operators.approveMeasurement(MEASUREMENT))
-        .to.be.revertedWithCustomError(c.operators, "OperatorMeasurementInvalidStatus")
-        .withArgs(MEASUREMENT, 2);
-      expect(await c.operators.measurementStatus(MEASUREMENT)).to.equal(2n);
-    });
-  });
-
   describe("setUnbondingDelay", function () {
     it("accepts 6 days and 90 days and emits UnbondingDelayUpdated with the old and new delay", async function () {
       const c = await loadFixture(core);
@@ -972,124 +663,79 @@ describe("OperatorRegistry", function () {
     });
   });
 
-  describe("activeEnclaveOperator", function () {
-    it("returns the operator of an active key on its approved measurement", async function () {
-      const c = await loadFixture(withKey);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(c.operator.address);
+  describe("setEnclaveRegistry (the EnclaveRegistry locks, unlocks and slashes the stake behind enclave keys)", function () {
+    async function fresh() {
+      const c = defined(await deployCore(ethers));
+      const registry = (await ethers.deployContract("OperatorRegistry", [c.governance.address, ethersLib.ZeroAddress, MIN_DELAY])) as unknown as OperatorRegistry;
+      return { ...c, registry };
+    }
+
+    it("is wired by the fixture: the registry names the EnclaveRegistry, which names the registry", async function () {
+      const c = await loadFixture(core);
+      expect(await c.operators.enclaveRegistry()).to.equal(await c.enclaves.getAddress());
+      expect(await c.enclaves.operatorRegistry()).to.equal(await c.operators.getAddress());
     });
 
-    it("returns zero for an unknown key or another measurement, even an approved one", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.approveMeasurement(OTHER_MEASUREMENT);
-      expect(await c.operators.activeEnclaveOperator(otherEnclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, OTHER_MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
+    it("sets it once and emits EnclaveRegistrySet", async function () {
+      const c = await loadFixture(fresh);
+      expect(await c.registry.enclaveRegistry()).to.equal(ethersLib.ZeroAddress);
+      await expect(c.registry.setEnclaveRegistry(c.other.address)).to.emit(c.registry, "EnclaveRegistrySet").withArgs(c.other.address);
+      expect(await c.registry.enclaveRegistry()).to.equal(c.other.address);
     });
 
-    it("returns zero after the operator revokes the key", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.connect(c.operator).revokeEnclaveKey(enclave.address);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
-    });
-
-    it("returns zero after governance revokes the measurement, while the key record stays active", async function () {
-      const c = await loadFixture(withKey);
-      await c.operators.revokeMeasurement(MEASUREMENT);
-      expect(await c.operators.activeEnclaveOperator(enclave.address, MEASUREMENT)).to.equal(ethersLib.ZeroAddress);
-      expect((await c.operators.getEnclaveKey(enclave.address)).active).to.equal(true);
-    });
-  });
-
-  describe("TEE measurement policy (setMeasurementAllowed)", function () {
-    it("lets the model owner allow a measurement for one version and emits TeeMeasurementPolicyUpdated", async function () {
-      const c = await loadFixture(teeModel);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
-        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
-        .withArgs(c.modelId, 1, OTHER_MEASUREMENT, true);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(true);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 2, OTHER_MEASUREMENT)).to.equal(false);
-    });
-
-    it("lets the model owner disallow it again", async function () {
-      const c = await loadFixture(teeModel);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false))
-        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
-        .withArgs(c.modelId, 1, MEASUREMENT, false);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(false);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 2, MEASUREMENT)).to.equal(true);
-    });
-
-    it("rejects a caller who is not the model owner, including governance", async function () {
-      const c = await loadFixture(teeModel);
-      for (const caller of [c.other, c.governance, c.operator]) {
-        await expect(c.tee.connect(caller).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
-          .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
-          .withArgs(c.modelId, caller.address);
+    it("refuses the zero address, and any change once set, keeping it", async function () {
+      const c = await loadFixture(fresh);
+      await expect(c.registry.setEnclaveRegistry(ethersLib.ZeroAddress))
+        .to.be.revertedWithCustomError(c.registry, "OperatorOnlyHub")
+        .withArgs(ethersLib.ZeroAddress);
+      expect(await c.registry.enclaveRegistry()).to.equal(ethersLib.ZeroAddress);
+      await c.registry.setEnclaveRegistry(c.other.address);
+      for (const next of [c.governance.address, c.other.address]) {
+        await expect(c.registry.setEnclaveRegistry(next))
+          .to.be.revertedWithCustomError(c.registry, "OperatorEnclaveRegistryAlreadySet")
+          .withArgs(c.other.address);
       }
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
+      expect(await c.registry.enclaveRegistry()).to.equal(c.other.address);
     });
 
-    it("rejects an unknown model as not owned by the caller", async function () {
-      const c = await loadFixture(teeModel);
-      const unknown = modelIdOf(c.modelOwner.address, "no such model");
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(unknown, 1, MEASUREMENT, true))
-        .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
-        .withArgs(unknown, c.modelOwner.address);
-      expect(await c.tee.isMeasurementAllowed(unknown, 1, MEASUREMENT)).to.equal(false);
+    it("rejects anyone but governance", async function () {
+      const c = await loadFixture(fresh);
+      await expect(c.registry.connect(c.other).setEnclaveRegistry(c.other.address))
+        .to.be.revertedWithCustomError(c.registry, "OwnableUnauthorizedAccount")
+        .withArgs(c.other.address);
+      expect(await c.registry.enclaveRegistry()).to.equal(ethersLib.ZeroAddress);
     });
 
-    it("rejects allowing a measurement for an unknown version with the hub's ModelUnknownVersion", async function () {
-      const c = await loadFixture(teeModel);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 3, MEASUREMENT, true))
-        .to.be.revertedWithCustomError(c.hub, "ModelUnknownVersion")
-        .withArgs(c.modelId, 3);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 3, MEASUREMENT)).to.equal(false);
-    });
-
-    it("rejects an update that changes nothing", async function () {
-      const c = await loadFixture(teeModel);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, true))
-        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
-        .withArgs(c.modelId, 1, MEASUREMENT);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, false))
-        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
-        .withArgs(c.modelId, 1, OTHER_MEASUREMENT);
-      // Disallowing on a version that does not exist is such a no-op too.
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 3, MEASUREMENT, false))
-        .to.be.revertedWithCustomError(c.tee, "TeeInvalidPolicyUpdate")
-        .withArgs(c.modelId, 3, MEASUREMENT);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(true);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(false);
-    });
-
-    it("rejects a measurement governance never approved, and the zero measurement", async function () {
-      const c = await loadFixture(teeModel);
-      for (const measurement of [ethersLib.id("never approved"), ethersLib.ZeroHash]) {
-        await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, measurement, true))
-          .to.be.revertedWithCustomError(c.tee, "TeeUnknownMeasurement")
-          .withArgs(measurement);
-        expect(await c.tee.isMeasurementAllowed(c.modelId, 1, measurement)).to.equal(false);
+    it("lets the enclave registry lock, unlock and slash (jobId 0 for key locks) besides the hub, and nobody else", async function () {
+      const c = await loadFixture(signerHub);
+      const [enclaves] = await signersAt(ethers, 8);
+      await c.registry.setEnclaveRegistry(enclaves.address);
+      const amount = ethersLib.parseEther("0.2");
+      await expect(c.registry.connect(enclaves).lock(c.operator.address, amount, 0n))
+        .to.emit(c.registry, "StakeLocked")
+        .withArgs(c.operator.address, 0n, amount, amount);
+      // The hub's locks add up with the key's.
+      await c.registry.connect(c.slasher).lock(c.operator.address, 1n, JOB_ID);
+      expect((await c.registry.getOperator(c.operator.address)).locked).to.equal(amount + 1n);
+      await expect(c.registry.connect(enclaves).unlock(c.operator.address, 1n, 0n))
+        .to.emit(c.registry, "StakeUnlocked")
+        .withArgs(c.operator.address, 0n, 1n, amount);
+      await expect(c.registry.connect(enclaves).slash(c.operator.address, 3n, c.recipient.address, 4n, 0n))
+        .to.emit(c.registry, "OperatorSlashed")
+        .withArgs(c.operator.address, 0n, 3n, c.recipient.address, 4n);
+      expect(await c.registry.slashCreditOf(c.recipient.address)).to.equal(3n);
+      expect(await c.registry.burned()).to.equal(4n);
+      expect((await c.registry.getOperator(c.operator.address)).locked).to.equal(amount - 7n);
+      // Beyond the free stake it is refused like the hub's.
+      const free = ethersLib.parseEther("0.6") - 7n - (amount - 7n);
+      await expectRefusedKeepingFunds(c.registry, [c.operator.address], () => c.registry.connect(enclaves).lock(c.operator.address, free + 1n, 0n), c.registry, "OperatorInsufficientStake", [
+        c.operator.address, free + 1n, free,
+      ]);
+      for (const caller of [c.governance, c.other]) {
+        await expectRefusedKeepingFunds(c.registry, [c.operator.address], () => c.registry.connect(caller).unlock(c.operator.address, 1n, 0n), c.registry, "OperatorOnlyHub", [
+          caller.address,
+        ]);
       }
-    });
-
-    it("lets the model owner disallow a measurement that governance has since revoked", async function () {
-      const c = await loadFixture(teeModel);
-      await c.operators.revokeMeasurement(MEASUREMENT);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, MEASUREMENT, false))
-        .to.emit(c.tee, "TeeMeasurementPolicyUpdated")
-        .withArgs(c.modelId, 1, MEASUREMENT, false);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, MEASUREMENT)).to.equal(false);
-    });
-
-    it("follows model ownership: the new owner sets the policy, the old owner no longer can", async function () {
-      const c = await loadFixture(teeModel);
-      await c.models.connect(c.modelOwner).transferModelOwnership(c.modelId, c.other.address);
-      await c.models.connect(c.other).acceptModelOwnership(c.modelId);
-      await expect(c.tee.connect(c.modelOwner).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true))
-        .to.be.revertedWithCustomError(c.tee, "TeeNotModelOwner")
-        .withArgs(c.modelId, c.modelOwner.address);
-      await c.tee.connect(c.other).setMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT, true);
-      expect(await c.tee.isMeasurementAllowed(c.modelId, 1, OTHER_MEASUREMENT)).to.equal(true);
     });
   });
 });

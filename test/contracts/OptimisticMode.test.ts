@@ -5,7 +5,7 @@ import type { NativeRefuser, OptimisticGame } from "../../types/ethers-contracts
 import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { encodeProofForSolidity, releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType } from "../../sdk/src/prover/prove.js";
-import { INPUT, MODE_OPTIMISTIC, MODE_TEE, MODE_ZK, OUTPUT, modeBit, now, parseRequested, type JobStruct } from "../helpers/verity.js";
+import { INPUT, KEY_STAKE, MODE_OPTIMISTIC, MODE_TEE, MODE_ZK, OUTPUT, modeBit, now, parseRequested, type JobStruct } from "../helpers/verity.js";
 import { NATIVE } from "../helpers/hub.js";
 import { IRIS_INPUT, prove, proofTuple, zkAttestation } from "../helpers/zk.js";
 import { inOneBlock } from "../helpers/mempool.js";
@@ -47,6 +47,8 @@ const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 const ONE = ethersLib.parseEther("1");
+/** The fixture operator also has KEY_STAKE bonded and locked behind its enclave key, on top of its free 1 ETH. */
+const KEY = KEY_STAKE;
 /** Half the slash goes to the challenger, the rest is burned. */
 const SLASHED = SLASH / 2n;
 const BURNED = SLASH - SLASHED;
@@ -297,7 +299,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       const gas = [commitReceipt!, revealReceipt!].reduce((s, r) => s + r.gasUsed * r.gasPrice, 0n);
       expect(await ethers.provider.getBalance(c.operator.address)).to.equal(balance - gas);
       expect(await c.game.getProposal(jobId)).to.deep.equal(ZERO_PROPOSAL);
-      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(0n);
+      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY);
       expect(await c.game.commitmentBlock(commitment)).to.equal(BigInt(commitReceipt!.blockNumber));
       await expect(c.game.connect(c.operator).proposeResult(jobId, job, inline(TRUE), SALT, { value: BOND })).to.emit(c.game, "ResultProposed");
     });
@@ -313,12 +315,12 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       const closesAt = (await minedAt(tx)) + WINDOW;
       await expect(tx).to.emit(c.game, "ResultProposed").withArgs(jobId, c.operator.address, TRUE_HASH, BOND, closesAt, TRUE);
       await expect(tx).to.emit(c.hub, "JobHeld").withArgs(jobId, game, Status.Proposed);
-      await expect(tx).to.emit(c.operators, "StakeLocked").withArgs(c.operator.address, jobId, SLASH, SLASH);
+      await expect(tx).to.emit(c.operators, "StakeLocked").withArgs(c.operator.address, jobId, SLASH, KEY + SLASH);
       await expect(tx).to.changeEtherBalances(ethers, [c.game, c.operator, c.hub], [BOND, -BOND, 0n]);
       await expect(tx).to.not.emit(c.hub, "InferenceFulfilled");
       expect((await c.hub.getJob(jobId)).status).to.equal(Status.Proposed);
       expect(await c.game.getProposal(jobId)).to.deep.equal([c.operator.address, closesAt, TRUE_HASH, ethersLib.ZeroAddress]);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, SLASH, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY + SLASH, 0n, 0n]);
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(creditBefore);
       expect(await c.hub.modelEarnings(c.modelId, NATIVE)).to.equal(0n);
     });
@@ -389,7 +391,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       for (let i = 0; i < 3; i++) jobs.push(await modeRequest(c, MODE_OPTIMISTIC, PARAMS));
       await propose(c, jobs[0]!.jobId, jobs[0]!.job, TRUE);
       await propose(c, jobs[1]!.jobId, jobs[1]!.job, TRUE);
-      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(2n * SLASH);
+      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY + 2n * SLASH);
       const third = jobs[2]!;
       await commit(c, third.jobId, TRUE);
       await expectDisputeRefused(
@@ -399,7 +401,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       // A top-up frees room for it.
       await c.operators.connect(c.operator).stake(SLASH, { value: SLASH });
       await c.game.connect(c.operator).proposeResult(third.jobId, third.job, inline(TRUE), SALT, { value: BOND });
-      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(3n * SLASH);
+      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY + 3n * SLASH);
     });
 
     it("keeps locked stake from leaving: requestUnstake releases only the free part", async function () {
@@ -408,7 +410,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
         c.operator.address, ONE, ONE - SLASH,
       ]);
       await c.operators.connect(c.operator).requestUnstake(ONE - SLASH);
-      expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([SLASH, SLASH, ONE - SLASH]);
+      expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([KEY + SLASH, KEY + SLASH, ONE - SLASH]);
     });
 
     it("refuses a second proposal (GameAlreadyProposed), and fulfil or refund of a proposed job", async function () {
@@ -432,17 +434,17 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
     it("refuses a proposal for a job that is not the game's, and for a tampered job", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const tee = await modeRequest(c, MODE_TEE, 0n);
-      expect(tee.job.verifier).to.equal(await c.operators.getAddress());
+      expect(tee.job.verifier).to.equal(await c.enclaves.getAddress());
       const teeJob = { ...tee.job, params: PARAMS };
       await commit(c, tee.jobId, TRUE);
       await expectDisputeRefused(
         c, tee.jobId, () => c.game.connect(c.operator).proposeResult(tee.jobId, teeJob, inline(TRUE), SALT, { value: BOND }),
         c.hub, "HubCommitmentMismatch", [tee.jobId],
       );
-      // Passed as it is (no bond: its params are zero), it names the registry as its verifier: the hub refuses the game.
+      // Passed as it is (no bond: its params are zero), it names the enclave registry as its verifier: the hub refuses the game.
       await expectDisputeRefused(
         c, tee.jobId, () => c.game.connect(c.operator).proposeResult(tee.jobId, tee.job, inline(TRUE), SALT, { value: 0n }),
-        c.hub, "HubNotJobVerifier", [tee.jobId, await c.operators.getAddress(), await c.game.getAddress()],
+        c.hub, "HubNotJobVerifier", [tee.jobId, await c.enclaves.getAddress(), await c.game.getAddress()],
       );
       const { jobId, job } = await modeRequest(c, MODE_OPTIMISTIC, PARAMS);
       await commit(c, jobId, TRUE);
@@ -465,13 +467,13 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       await expect(tx).to.emit(c.game, "ResultFinalized").withArgs(jobId, c.operator.address, TRUE_HASH, BOND, false);
       await expect(tx).to.emit(c.hub, "InferenceFulfilled").withArgs(jobId, c.operator.address, TRUE_HASH, TRUE, "");
       await expect(tx).to.emit(c.hub, "Deposited").withArgs(c.operator.address, await c.game.getAddress(), BOND);
-      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, 0n);
+      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, KEY);
       await expect(tx).to.changeEtherBalances(ethers, [c.game, c.hub], [-BOND, BOND]);
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(share(job) + BOND);
       expect(await c.hub.modelEarnings(c.modelId, NATIVE)).to.equal(job.modelFee);
       expect((await c.hub.getJob(jobId)).status).to.equal(Status.Fulfilled);
       expect(await c.game.getProposal(jobId)).to.deep.equal(ZERO_PROPOSAL);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, 0n, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY, 0n, 0n]);
       // The proposer withdraws the fee and its bond in one go.
       await expect(c.hub.connect(c.operator).withdraw(NATIVE)).to.emit(c.hub, "Withdrawn").withArgs(c.operator.address, NATIVE, share(job) + BOND);
     });
@@ -554,7 +556,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       await expect(tx).to.not.emit(c.operators, "StakeLocked");
       expect((await c.hub.getJob(jobId)).status).to.equal(Status.Challenged);
       expect(await c.game.getProposal(jobId)).to.deep.equal([c.operator.address, closesAt + WINDOW, WRONG_HASH, c.challenger.address]);
-      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(SLASH);
+      expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY + SLASH);
     });
 
     it("refuses a challenge after the window", async function () {
@@ -617,7 +619,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(0n);
       expect(await c.operators.slashCreditOf(c.challenger.address)).to.equal(SLASHED);
       expect(await c.operators.burned()).to.equal(BURNED);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE - SLASH, 0n, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY - SLASH, KEY, 0n, 0n]);
       await expect(c.hub.connect(c.challenger).withdraw(NATIVE)).to.changeEtherBalance(ethers, c.challenger, BOND);
       await expect(c.operators.connect(c.challenger).withdrawSlashCredit()).to.changeEtherBalance(ethers, c.challenger, SLASHED);
     });
@@ -641,12 +643,12 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
         .withArgs(jobId, c.operator.address, c.challenger.address, true, TRUE_HASH, TRUE_HASH, 0n, 0n, c.other.address);
       await expect(tx).to.emit(c.game, "ResultFinalized").withArgs(jobId, c.operator.address, TRUE_HASH, BOND, true);
       await expect(tx).to.emit(c.hub, "InferenceFulfilled").withArgs(jobId, c.operator.address, TRUE_HASH, TRUE, "");
-      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, 0n);
+      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, KEY);
       await expect(tx).to.not.emit(c.operators, "OperatorSlashed");
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(share(job) + BOND);
       expect(await c.hub.creditOf(c.other.address, NATIVE)).to.equal(BOND);
       expect(await c.hub.creditOf(c.challenger.address, NATIVE)).to.equal(0n);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, 0n, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY, 0n, 0n]);
       expect(await c.operators.slashCreditOf(c.challenger.address)).to.equal(0n);
       expect(await c.operators.burned()).to.equal(0n);
       expect(await ethers.provider.getBalance(await c.game.getAddress())).to.equal(0n);
@@ -668,7 +670,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
         .withArgs(jobId, c.operator.address, TRUE_HASH, BOND, true);
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(share(job) + BOND);
       expect(await c.hub.creditOf(c.challenger.address, NATIVE)).to.equal(BOND);
-      expect((await c.operators.getOperator(c.operator.address)).stake).to.equal(ONE - SLASH);
+      expect((await c.operators.getOperator(c.operator.address)).stake).to.equal(ONE + KEY - SLASH);
     });
 
     it("resolves after the job's deadline, up to the last second of the resolution period", async function () {
@@ -796,7 +798,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       await expect(tx).to.emit(c.game, "ChallengeExpired").withArgs(jobId, c.operator.address, c.challenger.address, BOND);
       await expect(tx).to.emit(c.game, "ResultFinalized").withArgs(jobId, c.operator.address, WRONG_HASH, 2n * BOND, true);
       await expect(tx).to.emit(c.hub, "InferenceFulfilled").withArgs(jobId, c.operator.address, WRONG_HASH, WRONG, "");
-      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, 0n);
+      await expect(tx).to.emit(c.operators, "StakeUnlocked").withArgs(c.operator.address, jobId, SLASH, KEY);
       await expect(tx).to.emit(c.consumer, "ResultReceived").withArgs(jobId, WRONG_HASH, WRONG);
       await expect(tx).to.changeEtherBalances(ethers, [c.game, c.hub], [-2n * BOND, 2n * BOND]);
       expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(share(job) + 2n * BOND);
@@ -805,7 +807,7 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
       expect(await c.hub.modelEarnings(c.modelId, NATIVE)).to.equal(job.modelFee);
       expect((await c.hub.getJob(jobId)).status).to.equal(Status.Fulfilled);
       expect(await c.game.getProposal(jobId)).to.deep.equal(ZERO_PROPOSAL);
-      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, 0n, 0n, 0n]);
+      expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY, KEY, 0n, 0n]);
       const { result, attestation } = await resolutionFor(c, jobId, c.governance.address);
       await expect(c.game.resolveChallenge(jobId, job, result, attestation)).to.be.revertedWithCustomError(c.game, "GameNoProposal").withArgs(jobId);
     });

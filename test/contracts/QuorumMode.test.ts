@@ -414,7 +414,7 @@ describe("QUORUM mode (k-of-n staked operator signatures, verified by the operat
       const c = await networkHelpers.loadFixture(fixture);
       const tee = await modeRequest(c, MODE_TEE, 0n);
       const [, , , quorumSig] = await quorumFulfillArgs(c, tee.jobId, tee.job, [c.quorum[0]!], OUTPUT);
-      await expectQuorumRefused(c, [tee.jobId, tee.job, resultOf(OUTPUT), quorumSig], "TeeInvalidAttestationLength", [85n]);
+      await expectQuorumRefused(c, [tee.jobId, tee.job, resultOf(OUTPUT), quorumSig], "TeeInvalidAttestationLength", [85n], c.tee);
       const { jobId, job } = await modeRequest(c, MODE_QUORUM, quorumParams(1));
       const teeSig = ethersLib.dataSlice(quorumSig, 20);
       await expectQuorumRefused(c, [jobId, job, resultOf(OUTPUT), teeSig], "QuorumMalformedAttestation", [65n]);

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, http, type Hex } from "viem";
-import { inferenceHubAbi, operatorRegistryAbi } from "../../sdk/src/index.js";
+import { enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi } from "../../sdk/src/index.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { freePort, hardhatKey, tempDir, verity } from "../cli/helpers.js";
 import { groupAlive, spawnGroup, stopGroup } from "../helpers/processes.js";
@@ -40,7 +40,10 @@ describe("deployment to anvil", function () {
       const d = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as Record<string, Hex>;
       expect(await client.readContract({ address: d.operatorRegistry!, abi: operatorRegistryAbi, functionName: "hub" })).to.equal(d.hub);
       expect(await client.readContract({ address: d.hub!, abi: inferenceHubAbi, functionName: "verifierOf", args: [2] })).to.equal(d.zkVerifier);
-      expect(await client.readContract({ address: d.hub!, abi: inferenceHubAbi, functionName: "verifierOf", args: [1] })).to.equal(d.operatorRegistry);
+      expect(await client.readContract({ address: d.hub!, abi: inferenceHubAbi, functionName: "verifierOf", args: [1] })).to.equal(d.enclaveRegistry);
+      expect(await client.readContract({ address: d.enclaveRegistry!, abi: enclaveRegistryAbi, functionName: "attestationVerifier", args: [1] })).to.equal(
+        d.attestorCommittee,
+      );
       const show = await verity(["model", "list"], env);
       expect(show.code, show.stderr).to.equal(0);
     } finally {

@@ -1,7 +1,8 @@
 /**
  * End to end, over real JSON-RPC: a `hardhat node` process on 127.0.0.1, the system deployed with the Ignition
- * module (through `verity deploy`), the operator node running as a separate `verity operator run` process, and
- * jobs driven through the CLI and the SDK. The operator is killed with SIGKILL in the middle of a ZK job (while
+ * module (through `verity deploy`), the enclave key attested through the committee from the CLI (development
+ * evidence: `operator attest --dev`, `attestor sign`, `operator register-key`), the operator node running as a
+ * separate `verity operator run` process, and jobs driven through the CLI and the SDK. The operator is killed with SIGKILL in the middle of a ZK job (while
  * proving) and restarted: the job is fulfilled exactly once. Both processes are stopped at the end.
  */
 import { expect } from "chai";
@@ -12,6 +13,8 @@ import { createPublicClient, createWalletClient, http, keccak256, parseEther, to
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, verifyJob, waitForResult } from "../../sdk/src/index.js";
+import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
+import { attestationPolicy, readUri } from "../../sdk/src/operator/index.js";
 import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
@@ -85,15 +88,23 @@ describe("end to end on a hardhat node with the operator as a separate process",
     const deployment = JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex; zkVerifier: Hex };
     const hub = deployment.hub;
     expect(deployment.zkVerifier).to.match(/^0x[0-9a-fA-F]{40}$/);
-    const approved = await ok(["governance", "approve-measurement", "e2e-enclave-v1"], gov);
+    const approved = await ok(["governance", "approve-measurement", DEVELOPMENT_MEASUREMENT, "--tee", "nitro"], gov);
     expect(approved.stdout).to.contain("scheduled through timelock").and.contain("(operation 0x").and.contain("and executed");
     await ok(["model", "register", "iris-mlp"], owner);
     const modelId = modelIdOf(privateKeyToAccount(owner).address, "iris-mlp");
     await ok(["model", "publish", modelId, "--file", "models/iris-mlp.onnx", "--uri", "file:models/iris-mlp.onnx",
       "--modes", "tee,zk", "--fee", "0.001", "--zk-weights", "models/iris-mlp.json",
-      "--zk-vkey", "circuits/build/verification_key.json", "--allow-measurement", "e2e-enclave-v1"], owner);
+      "--zk-vkey", "circuits/build/verification_key.json", "--allow-measurement", DEVELOPMENT_MEASUREMENT], owner);
     await ok(["operator", "stake", "1"], operatorKey);
-    await ok(["operator", "register-key", "--enclave-key", enclaveKey, "--measurement", "e2e-enclave-v1"], operatorKey);
+    // The enclave key, attested through the committee (the deployer is its one attestor, threshold 1).
+    const attested = JSON.parse(
+      (await ok(["operator", "attest", "--enclave-key", enclaveKey, "--dev", "--evidence-dir", path.join(work.dir, "evidence"), "--json"], operatorKey)).stdout,
+    ) as { claimFile: string };
+    const approval = path.join(work.dir, "approval.json");
+    const signed = await verity(["attestor", "sign", attested.claimFile, "--allow-development", "--out", approval], { ...env(requesterKey), VERITY_ATTESTOR_KEY: gov });
+    expect(signed.code, signed.stderr).to.equal(0);
+    const registered = await ok(["operator", "register-key", attested.claimFile, "--approval", approval, "--stake", "0.1", "--enclave-key", enclaveKey], operatorKey);
+    expect(registered.stdout).to.contain("registered for operator").and.match(/stake\s+0\.1 ETH locked/);
 
     // The operator node, a separate process.
     const stateFile = path.join(work.dir, "operator-state.json");
@@ -108,8 +119,13 @@ describe("end to end on a hardhat node with the operator as a separate process",
     const teeJobId = BigInt(/job (\d+)/.exec(infer.stdout)![1]!);
     const teeResult = await waitForResult(publicClient, { hub, jobId: teeJobId, timeout: 60_000, pollingInterval: 100 });
     expect(teeResult.output!.values.indexOf(teeResult.output!.values.reduce((a, b) => (b > a ? b : a)))).to.equal(0); // setosa
-    expect((await verifyJob(publicClient, { hub, jobId: teeJobId })).verdict).to.equal("valid");
-    expect((await verity(["job", "verify", `${teeJobId}`], env(requesterKey))).code).to.equal(0);
+    // Re-verified down to the key's evidence, fetched by its file: URI; development evidence only with allowDevelopment.
+    const teeReport = await verifyJob(publicClient, { hub, jobId: teeJobId, fetchEvidence: readUri, attestation: attestationPolicy({ allowDevelopment: true }) });
+    expect(teeReport.checks.filter((c) => !c.ok)).to.deep.equal([]);
+    expect(teeReport.checks.find((c) => c.name === "evidence")!.detail).to.contain("DEVELOPMENT evidence");
+    const strict = await verifyJob(publicClient, { hub, jobId: teeJobId, fetchEvidence: readUri });
+    expect(strict.verdict).to.equal("invalid");
+    expect((await verity(["job", "verify", `${teeJobId}`, "--allow-development"], env(requesterKey))).code).to.equal(0);
 
     // A ZK job requested through the SDK; the operator is killed with SIGKILL while it proves.
     const requester = createWalletClient({ chain: hardhat, transport: http(node.url), account: privateKeyToAccount(requesterKey) });

@@ -4,12 +4,8 @@
  */
 import { expect } from "chai";
 import { ethers as ethersLib, type BaseContract } from "ethers";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import {
-  MEASUREMENT,
-  ATTESTATION_DOC_HASH,
   OUTPUT,
-  enclaveKeyProof,
   inlineResult,
   signResult,
   teeAttestation,
@@ -57,18 +53,8 @@ export async function storedCommitment(c: TeeSetup, jobId: bigint, job: JobStruc
   return ethersLib.toBeHex((h & ~0xffn) | status, 32);
 }
 
-/** A fresh enclave wallet registered by `operator` for `measurement` (which must be approved). */
-export async function registerEnclave(
-  c: TeeSetup,
-  seed: string,
-  measurement = MEASUREMENT,
-  operator: HardhatEthersSigner = c.operator,
-) {
-  const enclave = new ethersLib.Wallet(ethersLib.id(seed));
-  const proof = await enclaveKeyProof(c, enclave, operator.address, measurement);
-  await c.operators.connect(operator).registerEnclaveKey(enclave.address, measurement, ATTESTATION_DOC_HASH, proof);
-  return enclave;
-}
+/** A fresh enclave wallet registered through the committee (see ./verity.ts). */
+export { registerEnclave } from "./verity.js";
 
 /** Fulfil arguments signed by any wallet, for any measurement, output and domain. */
 export async function fulfillArgs(
@@ -101,7 +87,7 @@ export async function fulfillArgs(
 
 /** The signer ecrecover yields for `signature` over the hub-domain digest of a result. */
 export async function resultSigner(c: TeeSetup, jobId: bigint, job: JobStruct, outputHash: string, signature: string) {
-  const digest = await c.operators.resultDigest(
+  const digest = await c.tee.resultDigest(
     await c.hub.getAddress(),
     jobId,
     job.modelId as string,

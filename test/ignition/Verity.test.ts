@@ -13,8 +13,17 @@ const EXECUTOR_ROLE = E.id("EXECUTOR_ROLE");
 
 /** What `ignition.deploy(VerityModule)` returns. */
 type Deployed = Awaited<ReturnType<typeof deployVerity>>;
-const deployVerity = (parameters?: Record<string, unknown>) =>
-  ignition.deploy(VerityModule, parameters === undefined ? {} : { parameters: { Verity: parameters } as never });
+/** Deploys the module with `parameters`; `attestors` (required) defaults to the deployer, as a local deployment. */
+const deployVerity = async (parameters: Record<string, unknown> = {}) => {
+  const [deployer] = await ethers.getSigners();
+  return ignition.deploy(VerityModule, { parameters: { Verity: { attestors: [deployer!.address], ...parameters } } as never });
+};
+/** The deployment's failure message (undefined if it succeeded). */
+const failureOf = (parameters: Record<string, unknown>) =>
+  ignition.deploy(VerityModule, { parameters: { Verity: parameters } as never }).then(
+    () => undefined,
+    (e: Error) => e.message,
+  );
 
 /** `fn(...args)` on a deployed contract, as a view. */
 const read = (contract: { getFunction(name: string): (...args: unknown[]) => Promise<unknown> }, fn: string, ...args: unknown[]) =>
@@ -30,17 +39,31 @@ async function feeCall(d: Deployed, bps: number) {
 describe("Ignition module Verity", function () {
   this.timeout(120_000);
 
-  it("deploys the hub, registry, ZK verifier and game wired to each other, all owned by the timelock", async function () {
+  it("deploys the hub, both registries, the committee, ZK verifier and game wired to each other, all owned by the timelock", async function () {
     const [deployer] = await ethers.getSigners();
     const d = await deployVerity();
-    const [hub, registry, zk, game, groth16, timelock] = await Promise.all(
-      [d.hub, d.operatorRegistry, d.zkVerifier, d.optimisticGame, d.groth16VerifierMlp, d.timelock].map((x) => x.getAddress()),
+    const [hub, registry, enclaves, committee, zk, game, groth16, timelock] = await Promise.all(
+      [d.hub, d.operatorRegistry, d.enclaveRegistry, d.attestorCommittee, d.zkVerifier, d.optimisticGame, d.groth16VerifierMlp, d.timelock].map((x) =>
+        x.getAddress(),
+      ),
     );
     expect(await read(d.operatorRegistry, "hub")).to.equal(hub);
     expect(await read(d.hub, "operatorRegistry")).to.equal(registry);
     expect(await read(d.hub, "modelRegistry")).to.equal(hub);
-    expect(await read(d.hub, "verifierOf", 1)).to.equal(registry);
+    expect(await read(d.hub, "verifierOf", 1)).to.equal(enclaves);
     expect(await read(d.hub, "verifierOf", 3)).to.equal(registry);
+    // The TEE mode: the enclave registry, tied to the hub and the operator registry, asking the committee.
+    expect(await read(d.hub, "enclaveRegistry")).to.equal(enclaves);
+    expect(await read(d.operatorRegistry, "enclaveRegistry")).to.equal(enclaves);
+    expect(await read(d.enclaveRegistry, "hub")).to.equal(hub);
+    expect(await read(d.enclaveRegistry, "operatorRegistry")).to.equal(registry);
+    expect(await read(d.enclaveRegistry, "attestationVerifier", 1)).to.equal(committee);
+    expect(await read(d.enclaveRegistry, "attestationVerifier", 2)).to.equal(committee);
+    expect(await read(d.enclaveRegistry, "keyLifetime")).to.equal(7n * DAY);
+    expect(await read(d.enclaveRegistry, "minTeeStake")).to.equal(10n ** 17n);
+    expect(await read(d.attestorCommittee, "attestors")).to.deep.equal([deployer!.address]);
+    expect(await read(d.attestorCommittee, "threshold")).to.equal(1n);
+    expect(await read(d.operatorRegistry, "disputeVerifier")).to.equal(zk);
     expect(await read(d.hub, "verifierOf", 2)).to.equal(zk);
     expect(await read(d.hub, "verifierOf", 4)).to.equal(game);
     expect(await read(d.optimisticGame, "hub")).to.equal(hub);
@@ -51,8 +74,8 @@ describe("Ignition module Verity", function () {
     expect(await read(d.zkVerifier, "isCircuitAllowed", groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash)).to.equal(true);
     expect(await read(d.hub, "treasury")).to.equal(deployer!.address);
     expect(await read(d.operatorRegistry, "unbondingDelay")).to.equal(7n * DAY);
-    // Governance is the timelock: it owns all three, with nothing pending.
-    for (const owned of [d.hub, d.operatorRegistry, d.zkVerifier]) {
+    // Governance is the timelock: it owns all five, with nothing pending.
+    for (const owned of [d.hub, d.operatorRegistry, d.enclaveRegistry, d.attestorCommittee, d.zkVerifier]) {
       expect(await read(owned, "owner")).to.equal(timelock);
       expect(await read(owned, "pendingOwner")).to.equal(E.ZeroAddress);
     }
@@ -67,9 +90,10 @@ describe("Ignition module Verity", function () {
     expect(await read(d.timelock, "hasRole", admin, timelock)).to.equal(true);
   });
 
-  it("takes the treasury, stake token, unbonding delay, governor, governance delay and minimum bond as parameters", async function () {
+  it("takes the treasury, stake token, unbonding delay, governor, governance delay, minimum bond and TEE settings as parameters", async function () {
     const [deployer, treasury, governor] = await ethers.getSigners();
     const token = await ethers.deployContract("TestToken", ["Stake", "STK"]);
+    const attestors = [1, 2, 3].map((n) => new E.Wallet(E.id(`attestor ${n}`)).address);
     const d = await deployVerity({
       treasury: treasury!.address,
       stakeToken: await token.getAddress(),
@@ -77,7 +101,16 @@ describe("Ignition module Verity", function () {
       governor: governor!.address,
       governanceDelay: 3n * DAY,
       minBond: 123n,
+      attestors,
+      attestorThreshold: 2n,
+      keyLifetime: 2n * DAY,
+      minTeeStake: 5n,
     });
+    expect([...((await read(d.attestorCommittee, "attestors")) as string[])].sort()).to.deep.equal([...attestors].sort());
+    expect(await read(d.attestorCommittee, "threshold")).to.equal(2n);
+    expect(await read(d.attestorCommittee, "isAttestor", deployer!.address)).to.equal(false);
+    expect(await read(d.enclaveRegistry, "keyLifetime")).to.equal(2n * DAY);
+    expect(await read(d.enclaveRegistry, "minTeeStake")).to.equal(5n);
     expect(await read(d.hub, "treasury")).to.equal(treasury!.address);
     expect(await read(d.operatorRegistry, "stakeToken")).to.equal(await token.getAddress());
     expect(await read(d.operatorRegistry, "unbondingDelay")).to.equal(6n * DAY);
@@ -90,12 +123,25 @@ describe("Ignition module Verity", function () {
     }
   });
 
-  it("refuses an unbonding delay shorter than the longest dispute", async function () {
-    const failure = await deployVerity({ unbondingDelay: 3600n }).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    expect(failure?.message).to.match(/OperatorInvalidUnbondingDelay\(3600\)/);
+  it("refuses an unbonding delay shorter than the longest dispute, and a key lifetime outside 1 hour .. 30 days", async function () {
+    const [deployer] = await ethers.getSigners();
+    const attestors = [deployer!.address];
+    expect(await failureOf({ attestors, unbondingDelay: 3600n })).to.match(/OperatorInvalidUnbondingDelay\(3600\)/);
+    expect(await failureOf({ attestors, keyLifetime: 31n * DAY })).to.match(/EnclaveInvalidKeyLifetime\(2678400\)/);
+  });
+
+  it("requires at least one attestor and a threshold they can meet, refusing before anything is deployed", async function () {
+    const [deployer] = await ethers.getSigners();
+    const nonce = await ethers.provider.getTransactionCount(deployer!.address);
+    // No attestors given: Ignition refuses before sending anything (it cannot default a list to the deployer).
+    expect(await failureOf({})).to.match(/attestors/);
+    // None, or fewer than the threshold: the committee, deployed first, refuses.
+    expect(await failureOf({ attestors: [] })).to.match(/CommitteeInvalidThreshold\(1, 0\)/);
+    expect(await failureOf({ attestors: [deployer!.address], attestorThreshold: 2n })).to.match(/CommitteeInvalidThreshold\(2, 1\)/);
+    expect(await failureOf({ attestors: [deployer!.address], attestorThreshold: 0n })).to.match(/CommitteeInvalidThreshold\(0, 1\)/);
+    expect(await failureOf({ attestors: [E.ZeroAddress] })).to.match(/CommitteeInvalidAttestorUpdate/);
+    // Every other contract waits for the committee: no transaction was sent.
+    expect(await ethers.provider.getTransactionCount(deployer!.address)).to.equal(nonce);
   });
 
   describe("governance through the timelock", function () {
@@ -152,7 +198,10 @@ describe("Ignition module Verity", function () {
         [d.hub, "setPaused", [true]],
         [d.hub, "setVerifier", [2, deployer.address]],
         [d.operatorRegistry, "setUnbondingDelay", [10n * DAY]],
-        [d.operatorRegistry, "approveMeasurement", [E.id("a measurement")]],
+        [d.enclaveRegistry, "approveMeasurement", [E.id("a measurement"), 1]],
+        [d.enclaveRegistry, "setAttestationVerifier", [1, deployer.address]],
+        [d.attestorCommittee, "setAttestor", [deployer.address, true]],
+        [d.attestorCommittee, "setThreshold", [1n]],
         [d.zkVerifier, "setCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, false]],
       ];
       for (const [contract, fn, args] of calls) {
@@ -161,6 +210,27 @@ describe("Ignition module Verity", function () {
           .withArgs(deployer.address);
       }
       expect(await read(d.hub, "paused")).to.equal(false);
+    });
+
+    it("approves a measurement and rotates an attestor only through the timelock, after the delay", async function () {
+      const { d, governor, stranger } = await governed();
+      const measurement = E.id("a measurement");
+      const attestor = new E.Wallet(E.id("a new attestor")).address;
+      const targets = [await d.enclaveRegistry.getAddress(), await d.attestorCommittee.getAddress()];
+      const payloads = [
+        d.enclaveRegistry.interface.encodeFunctionData("approveMeasurement", [measurement, 1]),
+        d.attestorCommittee.interface.encodeFunctionData("setAttestor", [attestor, true]),
+      ];
+      const args = [targets, [0n, 0n], payloads, E.ZeroHash, E.ZeroHash] as const;
+      await d.timelock.connect(governor).getFunction("scheduleBatch")(...args, DAY);
+      await expect(d.timelock.connect(stranger).getFunction("executeBatch")(...args)).to.be.revertedWithCustomError(
+        d.timelock,
+        "TimelockUnexpectedOperationState",
+      );
+      await networkHelpers.time.increase(DAY);
+      await d.timelock.connect(stranger).getFunction("executeBatch")(...args);
+      expect(await read(d.enclaveRegistry, "getMeasurement", measurement)).to.deep.equal([1n, 1n]);
+      expect(await read(d.attestorCommittee, "isAttestor", attestor)).to.equal(true);
     });
   });
 });

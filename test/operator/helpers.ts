@@ -23,13 +23,12 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { getContractEvents, getTransactionCount } from "viem/actions";
 import {
+  DEFAULT_MIN_TEE_STAKE,
   type Tensor,
-  approveMeasurement,
   decodeTensor,
   deployVerity,
   inferenceHubAbi,
   publishVersionSync,
-  registerEnclaveKey,
   registerModelSync,
   requestInferenceSync,
   setMeasurementAllowed,
@@ -44,12 +43,18 @@ import {
   createOperatorNode,
 } from "../../sdk/src/operator/index.js";
 import { type Connection, connect, mined } from "../sdk/helpers.js";
+import { ATTESTOR_COMMITTEE, TEST_MEASUREMENT, attestEnclave, testAttestationPolicy } from "../sdk/enclave.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const MEASUREMENT = keccak256(toHex("verity-enclave-v1"));
+/** The test enclave's measurement (`nitroMeasurement(TEST_PCRS)`, see test/sdk/enclave.ts). */
+export const MEASUREMENT = TEST_MEASUREMENT;
 export const MODEL_FEE = parseEther("0.001");
 export const OPERATOR_REWARD = parseEther("0.002");
 export const FEE = MODEL_FEE + OPERATOR_REWARD;
+/** The key's stake the operator's enclave key locks (the registry's default `minTeeStake`). */
+export const TEE_KEY_STAKE = DEFAULT_MIN_TEE_STAKE;
+/** The operator's bonded stake: 1 ETH free for QUORUM and OPTIMISTIC locks, on top of its enclave key's. */
+export const OPERATOR_STAKE = parseEther("1") + TEE_KEY_STAKE;
 
 /** Real Iris flowers (cm), quantized with the model's input scale. */
 export const IRIS = loadIrisModel();
@@ -67,13 +72,14 @@ export const FLOWERS: Tensor[] = [
 export { connect, mined, type Connection };
 
 /**
- * Deploys with the SDK (hub, registry, ZK verifier and reference circuit, OPTIMISTIC game): version 1 of "iris-mlp" is the real ONNX file (TEE and ZK, with the real weights'
+ * Deploys with the SDK (hub, registries, a 2-of-3 attestor committee, ZK verifier and reference circuit, OPTIMISTIC
+ * game); the operator's enclave key is attested through the real flow (test/sdk/enclave.ts). Version 1 of "iris-mlp" is the real ONNX file (TEE and ZK, with the real weights'
  * commitment and the circuit's verifier), version 2 names the same file with a wrong artifact hash, version 3 is a
  * valid version the node does not serve; "other-model" is a model the node does not serve at all.
  */
 export async function deployOperatorSystem(c: Connection) {
-  const deployment = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address });
-  const { hub, operatorRegistry } = deployment;
+  const deployment = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address, ...ATTESTOR_COMMITTEE });
+  const { hub, operatorRegistry, enclaveRegistry } = deployment;
 
   // deployVerity plugs in the ZK verifier (mode 2) with the reference circuit's Groth16 verifier allowed, and the
   // OPTIMISTIC dispute game (mode 4) settled by it.
@@ -115,20 +121,11 @@ export async function deployOperatorSystem(c: Connection) {
     transport: custom(c.connection.provider),
   });
 
-  await mined(c, await approveMeasurement(c.governance, { operatorRegistry, measurement: MEASUREMENT }));
-  await mined(c, await stake(operatorWallet, { operatorRegistry, amount: parseEther("1") }));
+  await mined(c, await stake(operatorWallet, { operatorRegistry, amount: OPERATOR_STAKE }));
   const enclave = privateKeyToAccount(keccak256(toHex("operator node enclave key")));
-  await mined(
-    c,
-    await registerEnclaveKey(operatorWallet, {
-      operatorRegistry,
-      enclave,
-      measurement: MEASUREMENT,
-      attestationDocHash: keccak256(toHex("attestation document")),
-    }),
-  );
+  const attestation = await attestEnclave(c, { deployment, enclave, operatorWallet });
   for (const v of [version, wrongVersion, unservedVersion]) {
-    await mined(c, await setMeasurementAllowed(c.modelOwner, { operatorRegistry, modelId, version: v, measurement: MEASUREMENT }));
+    await mined(c, await setMeasurementAllowed(c.modelOwner, { enclaveRegistry, modelId, version: v, measurement: MEASUREMENT }));
   }
   const startBlock = await c.publicClient.getBlockNumber();
   return {
@@ -143,6 +140,9 @@ export async function deployOperatorSystem(c: Connection) {
     operatorAccount,
     operatorWallet,
     enclave,
+    attestation,
+    /** The verifyJob attestation policy that trusts the test Nitro root. */
+    policy: await testAttestationPolicy(),
     startBlock,
   };
 }

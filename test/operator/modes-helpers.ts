@@ -156,13 +156,13 @@ export function makeWatcher(c: Connection, s: ModesSystem, overrides: Partial<Wa
   return { watcher, events };
 }
 
-/** An account's bonded stake. */
+/** An account's bonded stake, locked part included (what a slash takes from). */
 export async function bondedStake(c: Connection, s: ModesSystem, who: Hex) {
-  const [stakeOf] = await readContract(c.publicClient, {
+  const record = await readContract(c.publicClient, {
     address: s.operatorRegistry,
     abi: operatorRegistryAbi,
-    functionName: "bondedStakes",
-    args: [[who]],
+    functionName: "getOperator",
+    args: [who],
   });
-  return stakeOf!;
+  return record.stake;
 }

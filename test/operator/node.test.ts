@@ -80,7 +80,7 @@ describe("operator node", function () {
       const result = await waitForResult(c.publicClient, { hub: s.hub, jobId: j.jobId, timeout: 1_000 });
       expect(result.output).to.deep.equal(await onnxOutput(j.input));
       expect(result.operator.toLowerCase()).to.equal(s.operatorAccount.address.toLowerCase());
-      const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: j.jobId });
+      const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: j.jobId, attestation: s.policy });
       expect(report.verdict, JSON.stringify(report.checks.filter((x) => !x.ok))).to.equal("valid");
       expect(await fulfilments(c, s.hub, j.jobId)).to.have.length(1);
     }

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { type Hash, keccak256, toHex } from "viem";
-import { encodeTensor, fulfillTee } from "../../sdk/src/index.js";
+import { privateKeyToAccount } from "viem/accounts";
+import { encodeTensor, fulfillTee, stake } from "../../sdk/src/index.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import {
   OperatorStateLockedError,
@@ -13,16 +14,19 @@ import {
   type Connection,
   type OperatorSystem,
   FLOWERS,
+  OPERATOR_STAKE,
   connect,
   deployOperatorSystem,
   eventsOf,
   fulfilments,
   makeNode,
+  mined,
   request,
   sentCount,
   statusOf,
   tempStateFile,
 } from "./helpers.js";
+import { attestEnclave } from "../sdk/enclave.js";
 
 describe("operator node: restart safety", function () {
   let c: Connection;
@@ -242,8 +246,12 @@ describe("operator node: restart safety", function () {
 
   it("works with a JSON-RPC account: records the nonce before sending and the hash once the node returns it", async function () {
     const s = await c.networkHelpers.loadFixture(system);
+    // The JSON-RPC account is an operator of its own: staked, with its own attested enclave key.
+    await mined(c, await stake(c.other, { operatorRegistry: s.operatorRegistry, amount: OPERATOR_STAKE }));
+    const enclave = privateKeyToAccount(keccak256(toHex("JSON-RPC operator's enclave key")));
+    await attestEnclave(c, { deployment: s, enclave, operatorWallet: c.other });
     const job = await request(c, s, FLOWERS[3]!);
-    const { node, events, options } = makeNode(c, s, { walletClient: c.other });
+    const { node, events, options } = makeNode(c, s, { walletClient: c.other, enclave });
     await node.runOnce();
     await node.stop();
     const [submitted] = eventsOf(events, "job-submitted");

@@ -79,7 +79,7 @@ describe("SDK errors", function () {
       expect(err.shortMessage).to.include("HubNothingToWithdraw(account: ");
     });
 
-    it("decodes an operator registry error that bubbled up through the hub (TeeUnknownKey)", async function () {
+    it("decodes an enclave registry error that bubbled up through the hub (TeeUnknownKey)", async function () {
       const s = await c.networkHelpers.loadFixture(teeSystem);
       const { jobId, job } = await requestInferenceSync(c.requester, { hub: s.hub, modelId: s.modelId, version: 1, input: INPUT, fee: FEE });
       const stranger = privateKeyToAccount(keccak256(toHex("unregistered enclave")));

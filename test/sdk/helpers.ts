@@ -1,26 +1,29 @@
 /**
  * SDK test fixtures: real viem clients on Hardhat's in-process network, the system deployed with the SDK's own
- * `deployVerity`, and a TEE-ready model (versions, measurement, staked operator with an enclave key).
+ * `deployVerity` (a 2-of-3 attestor committee), and a TEE-ready model (versions, measurement, staked operator with
+ * an enclave key registered through the real attestation flow of ./enclave.ts).
  */
 import { network } from "hardhat";
 import { type Address, type Hex, keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { writeContract, waitForTransactionReceipt } from "viem/actions";
 import {
-  approveMeasurement,
   deployVerity,
   erc20Abi,
   publishVersionSync,
-  registerEnclaveKey,
   registerModelSync,
   setMeasurementAllowed,
   stake,
   tensor,
 } from "../../sdk/src/index.js";
+import { ATTESTOR_COMMITTEE, OTHER_TEST_MEASUREMENT, TEST_MEASUREMENT, attestEnclave, testAttestationPolicy } from "./enclave.js";
 
-export const MEASUREMENT = keccak256(toHex("verity-enclave-v1"));
-export const OTHER_MEASUREMENT = keccak256(toHex("verity-enclave-v2"));
-export const ATTESTATION_DOC_HASH = keccak256(toHex("attestation document"));
+/** The test enclave's measurement (`nitroMeasurement(TEST_PCRS)`), approved for TEE type 1 by the fixtures. */
+export const MEASUREMENT = TEST_MEASUREMENT;
+/** Another enclave image's measurement (not approved by the fixtures). */
+export const OTHER_MEASUREMENT = OTHER_TEST_MEASUREMENT;
+/** The operator's bonded stake in the fixtures (the enclave key locks the registry's `minTeeStake` of it). */
+export const OPERATOR_STAKE = parseEther("1");
 export const MODEL_FEE = parseEther("0.001");
 export const OPERATOR_REWARD = parseEther("0.002");
 export const FEE = MODEL_FEE + OPERATOR_REWARD;
@@ -48,14 +51,17 @@ export async function mined(c: Connection, hash: Hex) {
 }
 
 /**
- * Deploys the system with the SDK and sets up a TEE model through SDK actions: version 1 with a native fee,
- * version 2 with an ERC-20 fee, the measurement approved by governance and allowed by the model owner for both,
- * the operator staked with a registered enclave key.
+ * Deploys the system with the SDK (attestors: 2 of the 3 test ATTESTORS) and sets up a TEE model through SDK
+ * actions: version 1 with a native fee, version 2 with an ERC-20 fee, the measurement approved by governance and
+ * allowed by the model owner for both, the operator staked with an enclave key attested by the committee (real
+ * Nitro-format evidence from the test authority). `policy` is the verifyJob attestation policy that trusts the test
+ * root.
  */
 export async function deployTeeSystem(c: Connection) {
   const deployment = await deployVerity(c.governance, c.publicClient, {
     treasury: c.treasury.account.address,
     testToken: true,
+    ...ATTESTOR_COMMITTEE,
   });
   const { hub, operatorRegistry } = deployment;
   const token = deployment.testToken!;
@@ -77,20 +83,12 @@ export async function deployTeeSystem(c: Connection) {
     feeToken: token,
     fee: TOKEN_MODEL_FEE,
   });
-  await mined(c, await approveMeasurement(c.governance, { operatorRegistry, measurement: MEASUREMENT }));
-  await mined(c, await stake(c.operator, { operatorRegistry, amount: parseEther("1") }));
+  await mined(c, await stake(c.operator, { operatorRegistry, amount: OPERATOR_STAKE }));
   const enclave = privateKeyToAccount(keccak256(toHex("enclave key 1")));
-  await mined(
-    c,
-    await registerEnclaveKey(c.operator, {
-      operatorRegistry,
-      enclave,
-      measurement: MEASUREMENT,
-      attestationDocHash: ATTESTATION_DOC_HASH,
-    }),
-  );
+  const attestation = await attestEnclave(c, { deployment, enclave, operatorWallet: c.operator });
+  const { enclaveRegistry } = deployment;
   for (const version of [v1.version, v2.version]) {
-    await mined(c, await setMeasurementAllowed(c.modelOwner, { operatorRegistry, modelId, version, measurement: MEASUREMENT }));
+    await mined(c, await setMeasurementAllowed(c.modelOwner, { enclaveRegistry, modelId, version, measurement: MEASUREMENT }));
   }
   await mined(
     c,
@@ -101,7 +99,7 @@ export async function deployTeeSystem(c: Connection) {
       args: [c.requester.account.address, 10n ** 24n],
     }),
   );
-  return { ...deployment, hub, operatorRegistry, token, modelId, enclave };
+  return { ...deployment, hub, operatorRegistry, token, modelId, enclave, attestation, policy: await testAttestationPolicy() };
 }
 
 export type TeeSystem = Awaited<ReturnType<typeof deployTeeSystem>>;

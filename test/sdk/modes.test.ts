@@ -55,7 +55,7 @@ import { loadModel, proveMlp, releaseZkWorkers, runMlp, zkArtifactsIn } from "..
 import { verifyOptimisticJobData } from "../../sdk/src/proofs/verifyOptimisticJob.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { modelCommitment } from "../../sdk/src/prover/prove.js";
-import { type Connection, FLOWERS, IRIS, connect } from "../operator/helpers.js";
+import { type Connection, FLOWERS, IRIS, TEE_KEY_STAKE, connect } from "../operator/helpers.js";
 import {
   BOND,
   MIN_STAKE,
@@ -325,9 +325,9 @@ describe("QUORUM and OPTIMISTIC modes in the SDK", function () {
       expect([copied?.errorName, copied?.args]).to.deep.equal(["GameNotCommitted", [second.jobId, copier.account.address, copierCommitment]]);
       const b = await proposeResultSync(s.operatorWallet, { hub: s.hub, jobId: second.jobId, output: trueOutputs[6]!, salt: committed.salt });
       expect(b).to.deep.include({ commitHash: undefined, commitment: committed.commitment, salt: committed.salt, proposer: s.operatorAccount.address });
-      // The stake is locked while the proposals are open: two slash amounts.
+      // The stake is locked while the proposals are open: two slash amounts (on top of the enclave key's stake).
       const operator = await readContract(c.publicClient, { address: s.operatorRegistry, abi: operatorRegistryAbi, functionName: "getOperator", args: [s.operatorAccount.address] });
-      expect(operator.locked).to.equal(2n * SLASH);
+      expect(operator.locked).to.equal(2n * SLASH + TEE_KEY_STAKE);
       // A second proposal of a job (its commitment was spent by the reveal: it is committed again, then refused).
       const again = await rejectsWith(
         proposeResult(s.operatorWallet, { hub: s.hub, jobId: first.jobId, output: trueOutputs[5]!, salt: a.salt }),

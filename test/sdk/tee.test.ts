@@ -3,11 +3,16 @@ import { type Hex, concat, keccak256, numberToHex, sliceHex, toHex, zeroAddress 
 import { privateKeyToAccount } from "viem/accounts";
 import {
   InvalidAttestationError,
+  TeeType,
+  attestorApprovalDigest,
+  attestorCommitteeAbi,
+  enclaveKeyBindingDigest,
+  encodeAttestorApprovals,
   encodeTeeAttestation,
+  enclaveRegistryAbi,
   encodeTensor,
   inferenceHubAbi,
   jobCommitment,
-  operatorRegistryAbi,
   parseTeeAttestation,
   recoverResultSigner,
   requestInferenceSync,
@@ -42,12 +47,42 @@ describe("proofs/tee: pure TEE functions match the contracts", function () {
   it("computes the same result digest as TeeVerifier.resultDigest", async function () {
     const m = message();
     const onChain = await c.publicClient.readContract({
-      address: s.operatorRegistry,
-      abi: operatorRegistryAbi,
+      address: s.enclaveRegistry,
+      abi: enclaveRegistryAbi,
       functionName: "resultDigest",
       args: [m.hub, m.jobId, m.modelId, m.version, m.inputHash, m.outputHash, keccak256("0x")],
     });
     expect(resultDigest(m)).to.equal(onChain);
+  });
+
+  it("computes the key binding digest as EnclaveRegistry.keyBindingDigest and the approval digest as AttestorCommittee.approvalDigest", async function () {
+    const operator = c.operator.account.address;
+    const binding = await c.publicClient.readContract({
+      address: s.enclaveRegistry,
+      abi: enclaveRegistryAbi,
+      functionName: "keyBindingDigest",
+      args: [enclave.address, operator],
+    });
+    expect(enclaveKeyBindingDigest({ chainId: 31337, enclaveRegistry: s.enclaveRegistry, key: enclave.address, operator })).to.equal(binding);
+    expect(enclaveKeyBindingDigest({ chainId: 1, enclaveRegistry: s.enclaveRegistry, key: enclave.address, operator })).to.not.equal(binding);
+    const claim = { teeType: TeeType.AwsNitro, evidenceHash: keccak256(toHex("evidence")), measurement: MEASUREMENT, key: enclave.address, operator, expiresAt: 1234n };
+    const onChain = await c.publicClient.readContract({
+      address: s.attestorCommittee,
+      abi: attestorCommitteeAbi,
+      functionName: "approvalDigest",
+      args: [claim],
+    });
+    expect(attestorApprovalDigest({ committee: s.attestorCommittee, chainId: 31337, claim })).to.equal(onChain);
+  });
+
+  it("encodes attestor approvals in ascending signer order and refuses none, a repeat or a malformed signature", async function () {
+    const approvals = s.attestation.approvals;
+    expect(approvals).to.have.length(2);
+    const ascending = [...approvals].sort((a, b) => (BigInt(a.attestor) < BigInt(b.attestor) ? -1 : 1));
+    expect(encodeAttestorApprovals([...approvals].reverse())).to.equal(concat(ascending.map((a) => a.signature)));
+    expect(() => encodeAttestorApprovals([])).to.throw(InvalidAttestationError, "no attestor signed");
+    expect(() => encodeAttestorApprovals([approvals[0]!, approvals[0]!])).to.throw(InvalidAttestationError, "signed twice");
+    expect(() => encodeAttestorApprovals([{ ...approvals[0]!, signature: sliceHex(approvals[0]!.signature, 0, 64) }])).to.throw(InvalidAttestationError);
   });
 
   it("recovers the enclave that signed a result, and another address for another chain id", async function () {

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { type Address, createWalletClient, http } from "viem";
+import { type Address, createWalletClient, http, keccak256 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import * as verity from "../../sdk/src/index.js";
 import {
@@ -59,7 +59,9 @@ type Kind =
   | "tensor"
   | "mode"
   | "approve"
-  | "job";
+  | "job"
+  | "teeType"
+  | "approvals";
 type Fields = Record<string, Kind | `${Kind}?`>;
 type Params = Record<string, unknown>;
 /** One malformed call: the parameters (from the valid base), the parameter the error must name, and its class. */
@@ -111,6 +113,17 @@ function badValues(kind: Kind): { value: unknown; sub?: string; error?: Case["er
       return [{ value: "yes" }, { value: true }];
     case "job":
       return [{ value: "job 1" }, { value: [] }];
+    case "teeType":
+      return [{ value: 0 }, { value: 256 }, { value: "nitro" }, { value: 1n }, { value: 1.5 }];
+    case "approvals":
+      return [
+        { value: "hello" },
+        { value: 1 },
+        { value: {} },
+        { value: ["0x00"], sub: "[0]" },
+        { value: [{ attestor: "0x12", signature: "0x" }], sub: "[0].attestor" },
+        { value: [{ attestor: "0x00000000000000000000000000000000000000aa", signature: "0x1234" }], sub: "[0].signature" },
+      ];
   }
 }
 
@@ -199,12 +212,38 @@ const PUBLISH_CASES: Case[] = [
  * For each action: valid parameters (shape only: every case is refused before anything is read), the kind of each
  * parameter it takes, and hand-made cases for nested ones.
  */
+/** An attestation's fields (`registerEnclaveKey`, `reattestEnclaveKey`): the key, the evidence, the approvals. */
+const ATTESTATION: Fields = {
+  enclaveRegistry: "address",
+  enclave: "signer",
+  evidenceHash: "bytes32",
+  evidenceURI: "string",
+  expiresAt: "bigint",
+  approvals: "approvals",
+  account: "account?",
+};
+const ATTESTATION_CASES: Case[] = [
+  special("enclave", (b) => without(b, "enclave")),
+  special("key", (b) => ({ ...without(b, "enclave"), key: "0x12", keyProof: "0x" })),
+  special("keyProof", (b) => ({ ...without(b, "enclave"), key: b.enclaveRegistry, keyProof: 1 })),
+];
+/** The fixture's own attestation of its key, as `registerEnclaveKey` takes it (approvals as attestor signatures). */
+const attestation = (s: Fixture) => {
+  const { enclaveRegistry, evidenceHash, evidenceURI, expiresAt, approvals } = s.attestation.registration;
+  return { enclaveRegistry, enclave: s.enclave, evidenceHash, evidenceURI, expiresAt, approvals };
+};
+
 const TABLE: Table = {
   approveMeasurement: {
-    base: (s) => ({ operatorRegistry: s.operatorRegistry, measurement: MEASUREMENT }),
-    fields: { operatorRegistry: "address", measurement: "bytes32", account: "account?" },
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT, teeType: 1 }),
+    fields: { enclaveRegistry: "address", measurement: "bytes32", teeType: "teeType", account: "account?" },
   },
   challengeResult: { base: (s) => jobWrite(s, "optimistic"), fields: JOB_WRITE, special: JOB_FIELD_CASES },
+  disputeTeeResult: {
+    base: (s) => ({ ...jobWrite(s), output: OUTPUT, attestation: "0x" }),
+    fields: { ...JOB_WRITE, output: "tensor", input: "hex?", attestation: "hex?", signature: "hex?", signedOutputHash: "bytes32?", outputURIHash: "bytes32?" },
+    special: [...ZK_RESULT_CASES, special("signature", (b) => ({ ...b, signature: MEASUREMENT }))],
+  },
   deprecateVersion: {
     base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
     fields: { hub: "address", modelId: "bytes32", version: "version", account: "account?" },
@@ -256,12 +295,14 @@ const TABLE: Table = {
     special: PUBLISH_CASES,
   },
   refund: { base: jobWrite, fields: JOB_WRITE, special: JOB_FIELD_CASES },
+  reattestEnclaveKey: { base: attestation, fields: ATTESTATION, special: ATTESTATION_CASES },
   registerEnclaveKey: {
-    base: (s) => ({ operatorRegistry: s.operatorRegistry, enclave: s.enclave, measurement: MEASUREMENT, attestationDocHash: MEASUREMENT }),
-    fields: { operatorRegistry: "address", enclave: "signer", measurement: "bytes32", attestationDocHash: "bytes32", account: "account?" },
+    base: (s) => ({ ...attestation(s), teeType: 1, measurement: MEASUREMENT, stake: 1n }),
+    fields: { ...ATTESTATION, teeType: "teeType", measurement: "bytes32", stake: "bigint" },
     special: [
-      special("key", (b) => ({ ...without(b, "enclave"), key: "0x12", keyProof: "0x" })),
-      special("keyProof", (b) => ({ ...without(b, "enclave"), key: b.operatorRegistry, keyProof: 1 })),
+      ...ATTESTATION_CASES,
+      // The approvals may also be the encoded proof: then it must be hex.
+      special("approvals", (b) => ({ ...b, approvals: "0x12345" })),
     ],
   },
   registerModel: { base: (s) => ({ hub: s.hub, name: "m" }), fields: { hub: "address", name: "string", account: "account?" } },
@@ -293,13 +334,21 @@ const TABLE: Table = {
     fields: { ...JOB_WRITE, output: "tensor", input: "hex?", attestation: "hex?" },
     special: ZK_RESULT_CASES,
   },
+  releaseEnclaveKey: {
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, key: s.enclave.address }),
+    fields: { enclaveRegistry: "address", key: "address", account: "account?" },
+  },
+  revokeEnclaveKey: {
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, key: s.enclave.address }),
+    fields: { enclaveRegistry: "address", key: "address", account: "account?" },
+  },
   revokeMeasurement: {
-    base: (s) => ({ operatorRegistry: s.operatorRegistry, measurement: MEASUREMENT }),
-    fields: { operatorRegistry: "address", measurement: "bytes32" },
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT }),
+    fields: { enclaveRegistry: "address", measurement: "bytes32" },
   },
   setMeasurementAllowed: {
-    base: (s) => ({ operatorRegistry: s.operatorRegistry, modelId: s.modelId, version: 1, measurement: MEASUREMENT }),
-    fields: { operatorRegistry: "address", modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" },
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, modelId: s.modelId, version: 1, measurement: MEASUREMENT }),
+    fields: { enclaveRegistry: "address", modelId: "bytes32", version: "version", measurement: "bytes32", allowed: "boolean?" },
   },
   stake: {
     base: (s) => ({ operatorRegistry: s.operatorRegistry, amount: 1n }),
@@ -406,6 +455,66 @@ describe("run-time validation of every action's parameters", function () {
     }
   });
 
+  describe("the enclave key actions name the field they refuse, and send nothing", function () {
+    it("registerEnclaveKey, reattestEnclaveKey, revokeEnclaveKey, releaseEnclaveKey and approveMeasurement", async function () {
+      const s = await c.networkHelpers.loadFixture(fulfilledJob);
+      const operator = c.operator.account.address;
+      const before = await sentState(c, operator);
+      const key = await c.publicClient.readContract({
+        address: s.enclaveRegistry,
+        abi: verity.enclaveRegistryAbi,
+        functionName: "getEnclaveKey",
+        args: [s.enclave.address],
+      });
+      const registration = { ...s.attestation.registration, enclave: s.enclave };
+      const refused = async (name: string, params: unknown) => rejectsWith(call(name, c.operator, params), InvalidParameterError);
+      const named = async (name: string, params: unknown, parameter: string, expected?: string) => {
+        const err = await refused(name, params);
+        expect([err.action, err.parameter], err.shortMessage).to.deep.equal([name, parameter]);
+        if (expected !== undefined) expect(err.expected).to.equal(expected);
+        return err;
+      };
+
+      // TEE types are 1..255 on chain (1 AWS Nitro, 2 Intel TDX), as JavaScript numbers.
+      await named("registerEnclaveKey", { ...registration, teeType: 0 }, "teeType", "an integer in 1..255");
+      await named("registerEnclaveKey", { ...registration, teeType: 256 }, "teeType", "an integer in 1..255");
+      const nitro = await named("registerEnclaveKey", { ...registration, teeType: "nitro" }, "teeType");
+      expect(nitro.shortMessage).to.equal('registerEnclaveKey: teeType must be an integer (a JavaScript number, e.g. 1), got the string "nitro".');
+      await named("approveMeasurement", { enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT, teeType: 256 }, "teeType");
+      await named("approveMeasurement", { enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT }, "teeType");
+      // Addresses, hashes and the evidence URI.
+      await named("registerEnclaveKey", { ...registration, enclaveRegistry: BAD_CHECKSUM }, "enclaveRegistry");
+      const hash = await named("registerEnclaveKey", { ...registration, evidenceHash: "0x12" }, "evidenceHash");
+      expect(hash.shortMessage).to.include("must be 32 bytes of hex");
+      await named("reattestEnclaveKey", { ...registration, evidenceHash: keccak256("0x01").slice(0, 64) }, "evidenceHash");
+      await named("reattestEnclaveKey", { ...registration, evidenceURI: 7 }, "evidenceURI");
+      await named("registerEnclaveKey", { ...registration, measurement: "0x12" }, "measurement");
+      await named("registerEnclaveKey", { ...registration, stake: 1 }, "stake");
+      await named("revokeEnclaveKey", { enclaveRegistry: s.enclaveRegistry, key: "0x12" }, "key");
+      await named("releaseEnclaveKey", { enclaveRegistry: "0x12", key: s.enclave.address }, "enclaveRegistry");
+      // The approvals: attestor signatures, or the encoded proof as hex bytes.
+      await named("registerEnclaveKey", { ...registration, approvals: "not hex" }, "approvals");
+      await named("registerEnclaveKey", { ...registration, approvals: "0xabc" }, "approvals");
+      await named("registerEnclaveKey", { ...registration, approvals: { attestor: operator } }, "approvals");
+      await named("reattestEnclaveKey", { ...registration, approvals: [registration.approvals[0], 7] }, "approvals[1]");
+      await named("reattestEnclaveKey", { ...registration, approvals: [{ ...registration.approvals[0]!, signature: MEASUREMENT }] }, "approvals[0].signature");
+      // The enclave: a local account that signs, or its key and a proof made inside it.
+      const { enclave: _enclave, ...noEnclave } = registration;
+      const missing = await named("registerEnclaveKey", noEnclave, "enclave");
+      expect(missing.shortMessage).to.equal(
+        "registerEnclaveKey: enclave must be a local account with address and signTypedData (or key and keyProof), got undefined (it is missing).",
+      );
+      await named("reattestEnclaveKey", noEnclave, "enclave");
+      await named("registerEnclaveKey", { ...registration, enclave: { address: s.enclave.address } }, "enclave.signTypedData");
+      await named("registerEnclaveKey", { ...noEnclave, key: s.enclave.address }, "keyProof");
+
+      expect(await sentState(c, operator)).to.deep.equal(before);
+      expect(
+        await c.publicClient.readContract({ address: s.enclaveRegistry, abi: verity.enclaveRegistryAbi, functionName: "getEnclaveKey", args: [s.enclave.address] }),
+      ).to.deep.equal(key);
+    });
+  });
+
   describe("verifyJob never gives a verdict for a jobId it could not understand", function () {
     it("throws InvalidParameterError naming jobId for the number 1 and the string \"1\", where 1n is valid", async function () {
       const s = await c.networkHelpers.loadFixture(fulfilledJob);
@@ -418,7 +527,7 @@ describe("run-time validation of every action's parameters", function () {
       expect(asString.parameter).to.equal("jobId");
       expect(asString.metaMessages?.join(" ")).to.include("BigInt(");
 
-      const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: 1n });
+      const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: 1n, attestation: s.policy });
       expect(report.verdict).to.equal("valid");
     });
 
@@ -427,7 +536,7 @@ describe("run-time validation of every action's parameters", function () {
       const bound = c.publicClient.extend(verityActions({ hub: s.hub }));
       const err = await rejectsWith(bound.verifyJob({ jobId: 1 as never }), InvalidParameterError);
       expect([err.action, err.parameter]).to.deep.equal(["verifyJob", "jobId"]);
-      expect((await bound.verifyJob({ jobId: 1n })).verdict).to.equal("valid");
+      expect((await bound.verifyJob({ jobId: 1n, attestation: s.policy })).verdict).to.equal("valid");
       expect(() => verityActions({ hub: "0x1234" as Address }))
         .to.throw(InvalidParameterError)
         .with.property("parameter", "hub");
@@ -448,7 +557,8 @@ describe("run-time validation of every action's parameters", function () {
       expect(await jobCount(s.hub)).to.equal(before.jobs + 1n);
       await fulfillTeeSync(c.operator, { hub: s.hub, jobId, job, output: OUTPUT, enclave: s.enclave });
       expect((await getJob(c.publicClient, { hub: s.hub, jobId, fromBlock: 0n })).status).to.equal("fulfilled");
-      expect((await verifyJob(c.publicClient, { hub: s.hub, jobId, confirmations: 1n, chainId: c.publicClient.chain!.id })).verdict).to.equal("valid");
+      const report = await verifyJob(c.publicClient, { hub: s.hub, jobId, confirmations: 1n, chainId: c.publicClient.chain!.id, attestation: s.policy });
+      expect(report.verdict).to.equal("valid");
     });
   });
 

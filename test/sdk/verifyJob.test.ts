@@ -48,7 +48,7 @@ describe("verifyJob", function () {
 
   it("reports a fulfilled TEE job as valid, every check ok, from chain data alone", async function () {
     const s = await c.networkHelpers.loadFixture(fulfilledJob);
-    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId });
+    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, attestation: s.policy });
     expect(failing(report)).to.deep.equal([]);
     expect(report.verdict).to.equal("valid");
     expect(report.checks.map((x) => x.name)).to.deep.equal([
@@ -60,6 +60,8 @@ describe("verifyJob", function () {
       "outputHash",
       "signature",
       "keyRegistration",
+      "keyExpiry",
+      "evidence",
       "measurementApproval",
       "measurementPolicy",
       "modelVersion",
@@ -74,8 +76,8 @@ describe("verifyJob", function () {
 
   it("still reports valid after the measurement is revoked, because it checks the state at the recording block", async function () {
     const s = await c.networkHelpers.loadFixture(fulfilledJob);
-    await mined(c, await revokeMeasurement(c.governance, { operatorRegistry: s.operatorRegistry, measurement: MEASUREMENT }));
-    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId });
+    await mined(c, await revokeMeasurement(c.governance, { enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT }));
+    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, attestation: s.policy });
     expect(report.verdict).to.equal("valid");
     expect(check(report, "measurementApproval").detail).to.include(`approved by governance at block ${report.blockNumber}`);
     // ...while a new result from the same enclave is now refused on chain.
@@ -89,7 +91,7 @@ describe("verifyJob", function () {
 
   it("fails the chain and signature checks, saying why, when verified for another chain id", async function () {
     const s = await c.networkHelpers.loadFixture(fulfilledJob);
-    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, chainId: 1 });
+    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, chainId: 1, attestation: s.policy });
     expect(report.verdict).to.equal("invalid");
     expect(check(report, "chain")).to.deep.include({ ok: false });
     expect(check(report, "chain").detail).to.equal("verifying for chain 1, but the RPC serves chain 31337");
@@ -110,18 +112,18 @@ describe("verifyJob", function () {
 
   it("reports a result as pending until it has the confirmations asked for", async function () {
     const s = await c.networkHelpers.loadFixture(fulfilledJob);
-    const early = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, confirmations: 3n });
+    const early = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, confirmations: 3n, attestation: s.policy });
     expect(early.verdict).to.equal("pending");
     expect(failing(early)).to.deep.equal(["finality"]);
     await c.networkHelpers.mine(2);
-    expect((await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, confirmations: 3n })).verdict).to.equal("valid");
+    expect((await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId, confirmations: 3n, attestation: s.policy })).verdict).to.equal("valid");
   });
 
   describe("the pure core (verifyTeeJobData) on tampered data", function () {
     let data: TeeJobData;
     before(async function () {
       const s = await c.networkHelpers.loadFixture(fulfilledJob);
-      data = await getTeeJobData(c.publicClient, { hub: s.hub, jobId: s.jobId });
+      data = await getTeeJobData(c.publicClient, { hub: s.hub, jobId: s.jobId, attestation: s.policy });
     });
 
     it("accepts the untampered data", async function () {
@@ -157,15 +159,48 @@ describe("verifyJob", function () {
       );
     });
 
-    it("fails the key registration check for a key its operator revoked, or one credited to someone else", async function () {
+    it("fails the key registration check for a revoked key, a key with no stake, or one credited to someone else", async function () {
       const revoked = await verifyTeeJobData({
         ...data,
-        registry: { ...data.registry!, enclaveKey: { ...data.registry!.enclaveKey, active: false } },
+        registry: { ...data.registry!, enclaveKey: { ...data.registry!.enclaveKey, status: "revoked" } },
       });
       expect(failing(revoked)).to.deep.equal(["keyRegistration"]);
-      expect(check(revoked, "keyRegistration").detail).to.include("was revoked by its operator");
+      expect(check(revoked, "keyRegistration").detail).to.include(`is revoked at block ${data.fulfilled!.blockNumber}`);
+      const unstaked = await verifyTeeJobData({
+        ...data,
+        registry: { ...data.registry!, enclaveKey: { ...data.registry!.enclaveKey, stake: 0n } },
+      });
+      expect(failing(unstaked)).to.deep.equal(["keyRegistration"]);
+      expect(check(unstaked, "keyRegistration").detail).to.include("has no stake locked behind it");
       const other = await verifyTeeJobData({ ...data, fulfilled: { ...data.fulfilled!, operator: c.other.account.address } });
       expect(check(other, "keyRegistration").detail).to.include("but the hub credited");
+    });
+
+    it("fails the key expiry check when the key's attestation had expired at the recording block", async function () {
+      const expired = Number(data.registry!.blockTimestamp) - 1;
+      const report = await verifyTeeJobData({
+        ...data,
+        registry: { ...data.registry!, enclaveKey: { ...data.registry!.enclaveKey, expiresAt: expired } },
+      });
+      expect(failing(report)).to.deep.equal(["keyExpiry"]);
+      expect(check(report, "keyExpiry").detail).to.equal(
+        `the key's attestation expired at ${expired}, before the recording block (${data.registry!.blockTimestamp})`,
+      );
+    });
+
+    it("fails the evidence check when no attestation holds the key's evidence, or its evidence could not be had", async function () {
+      const none = await verifyTeeJobData({ ...data, registry: { ...data.registry!, attestation: undefined } });
+      expect(failing(none)).to.deep.equal(["evidence"]);
+      expect(check(none, "evidence").detail).to.equal(
+        `no EnclaveKeyAttested event holds the key's evidence ${data.registry!.enclaveKey.evidenceHash}`,
+      );
+      const problem = "the evidence at ipfs://gone could not be fetched: HTTP 404";
+      const unfetched = await verifyTeeJobData({
+        ...data,
+        registry: { ...data.registry!, attestation: { ...data.registry!.attestation!, evidence: { problem } } },
+      });
+      expect(failing(unfetched)).to.deep.equal(["evidence"]);
+      expect(check(unfetched, "evidence").detail).to.equal(problem);
     });
 
     it("fails the measurement policy check when the model owner did not allow the measurement", async function () {

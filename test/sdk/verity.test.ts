@@ -2,8 +2,13 @@ import { expect } from "chai";
 import { type Abi, getAddress, keccak256, parseEther, toHex, zeroAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
+  DEFAULT_KEY_LIFETIME,
   DEFAULT_MIN_BOND,
+  DEFAULT_MIN_TEE_STAKE,
   type RequestedJob,
+  TeeType,
+  attestorCommitteeAbi,
+  enclaveRegistryAbi,
   decodeTensor,
   deployVerity,
   hashTensor,
@@ -16,7 +21,8 @@ import {
   zkVerifierAbi,
 } from "../../sdk/src/index.js";
 import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
-import { ATTESTATION_DOC_HASH, type Connection, INPUT, MEASUREMENT, MODEL_FEE, OUTPUT, connect, mined } from "./helpers.js";
+import { type Connection, INPUT, MEASUREMENT, MODEL_FEE, OUTPUT, connect, mined } from "./helpers.js";
+import { ATTESTORS, ATTESTOR_COMMITTEE, prepareEnclaveAttestation, testAttestationPolicy } from "./enclave.js";
 
 describe("verityActions: a whole TEE job from each party's client", function () {
   let c: Connection;
@@ -25,7 +31,8 @@ describe("verityActions: a whole TEE job from each party's client", function () 
   });
 
   it("deploys, registers, publishes, approves, stakes, requests, fulfils, waits, verifies and pays out", async function () {
-    const { hub, operatorRegistry } = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address });
+    const deployment = await deployVerity(c.governance, c.publicClient, { treasury: c.treasury.account.address, ...ATTESTOR_COMMITTEE });
+    const { hub, operatorRegistry, enclaveRegistry } = deployment;
     const bind = verityActions({ hub, operatorRegistry });
     const governance = c.governance.extend(bind);
     const owner = c.modelOwner.extend(bind);
@@ -45,14 +52,18 @@ describe("verityActions: a whole TEE job from each party's client", function () 
     });
     expect(version).to.equal(1);
 
-    // Governance approves the enclave build; the operator stakes and registers its enclave key.
-    await mined(c, await governance.approveMeasurement({ measurement: MEASUREMENT }));
+    // Governance approves the enclave build (the enclave registry is read from the hub); the operator stakes, its
+    // enclave's evidence is verified and signed by the attestors, and it registers the key with stake behind it.
+    await mined(c, await governance.approveMeasurement({ measurement: MEASUREMENT, teeType: TeeType.AwsNitro }));
     await mined(c, await operator.stake({ amount: parseEther("1") }));
     const enclave = privateKeyToAccount(keccak256(toHex("verity test enclave")));
-    await mined(c, await operator.registerEnclaveKey({ enclave, measurement: MEASUREMENT, attestationDocHash: ATTESTATION_DOC_HASH }));
-    const key = await c.publicClient.readContract({ address: operatorRegistry, abi: operatorRegistryAbi, functionName: "getEnclaveKey", args: [enclave.address] });
+    const { registration } = await prepareEnclaveAttestation(c, { deployment, enclave, operatorWallet: c.operator, approve: false });
+    const { enclave: _enclave, teeType, measurement, evidenceHash, evidenceURI, expiresAt, approvals, stake } = registration;
+    await mined(c, await operator.registerEnclaveKey({ enclave, teeType, measurement, evidenceHash, evidenceURI, expiresAt, approvals, stake }));
+    const key = await c.publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [enclave.address] });
     expect(key.operator.toLowerCase()).to.equal(c.operator.account.address);
     expect(key.measurement).to.equal(MEASUREMENT);
+    expect(key.stake).to.equal(DEFAULT_MIN_TEE_STAKE);
     // The model owner allows results from that build for the version.
     await mined(c, await owner.setMeasurementAllowed({ modelId, version, measurement: MEASUREMENT }));
 
@@ -73,7 +84,7 @@ describe("verityActions: a whole TEE job from each party's client", function () 
       expect(result.output).to.deep.equal(OUTPUT);
       expect(result.outputHash).to.equal(hashTensor(OUTPUT));
 
-      const report = await auditor.verifyJob({ jobId });
+      const report = await auditor.verifyJob({ jobId, attestation: await testAttestationPolicy() });
       expect(report.checks.filter((x) => !x.ok)).to.deep.equal([]);
       expect(report.verdict).to.equal("valid");
 
@@ -143,6 +154,29 @@ describe("deployVerity", function () {
     expect(await read(d.optimisticGame, optimisticGameAbi, "minBond")).to.equal(DEFAULT_MIN_BOND);
     expect(await read(d.zkVerifier, zkVerifierAbi, "isCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash])).to.equal(true);
     expect(await c.publicClient.getCode({ address: d.groth16VerifierMlp })).to.not.equal(undefined);
+    // TEE: the enclave registry is the hub's TEE verifier, linked to both registries; the committee (the deployer
+    // alone by default) verifies the evidence of both TEE types; the default key lifetime and least stake.
+    expect(await read(d.hub, inferenceHubAbi, "enclaveRegistry")).to.equal(getAddress(d.enclaveRegistry));
+    expect(await read(d.operatorRegistry, operatorRegistryAbi, "enclaveRegistry")).to.equal(getAddress(d.enclaveRegistry));
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "hub")).to.equal(getAddress(d.hub));
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "operatorRegistry")).to.equal(getAddress(d.operatorRegistry));
+    for (const teeType of [TeeType.AwsNitro, TeeType.IntelTdx]) {
+      expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "attestationVerifier", [teeType])).to.equal(getAddress(d.attestorCommittee));
+    }
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "keyLifetime")).to.equal(DEFAULT_KEY_LIFETIME);
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "minTeeStake")).to.equal(DEFAULT_MIN_TEE_STAKE);
+    expect(await read(d.attestorCommittee, attestorCommitteeAbi, "attestors")).to.deep.equal([getAddress(c.governance.account.address)]);
+    expect(await read(d.attestorCommittee, attestorCommitteeAbi, "threshold")).to.equal(1n);
+  });
+
+  it("deploys the attestor committee, key lifetime and least TEE stake asked for", async function () {
+    const d = await deployVerity(c.governance, c.publicClient, { ...ATTESTOR_COMMITTEE, keyLifetime: 3600n, minTeeStake: 5n });
+    const read = (address: `0x${string}`, abi: Abi, functionName: string) =>
+      c.publicClient.readContract({ address, abi, functionName }) as Promise<unknown>;
+    expect(await read(d.attestorCommittee, attestorCommitteeAbi, "attestors")).to.deep.equal(ATTESTORS.map((a) => a.address));
+    expect(await read(d.attestorCommittee, attestorCommitteeAbi, "threshold")).to.equal(2n);
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "keyLifetime")).to.equal(3600n);
+    expect(await read(d.enclaveRegistry, enclaveRegistryAbi, "minTeeStake")).to.equal(5n);
   });
 
   it("hands the registry to a separate governance in two steps after linking it", async function () {
@@ -153,9 +187,15 @@ describe("deployVerity", function () {
     await mined(c, await c.governance.writeContract({ address: d.operatorRegistry, abi: operatorRegistryAbi, functionName: "acceptOwnership" }));
     const owner = await c.publicClient.readContract({ address: d.operatorRegistry, abi: operatorRegistryAbi, functionName: "owner" });
     expect(owner.toLowerCase()).to.equal(c.governance.account.address);
-    // The hub and the ZK verifier too: the deployer wired them, then started the transfers.
+    // The hub, the enclave registry, the attestor committee and the ZK verifier too: the deployer wired them, then
+    // started the transfers.
     expect(d.ownershipPending).to.equal(true);
-    for (const [address, abi] of [[d.hub, inferenceHubAbi], [d.zkVerifier, zkVerifierAbi]] as const) {
+    for (const [address, abi] of [
+      [d.hub, inferenceHubAbi],
+      [d.enclaveRegistry, enclaveRegistryAbi],
+      [d.attestorCommittee, attestorCommitteeAbi],
+      [d.zkVerifier, zkVerifierAbi],
+    ] as const) {
       expect((await c.publicClient.readContract({ address, abi: abi as Abi, functionName: "pendingOwner" }) as string).toLowerCase()).to.equal(
         c.governance.account.address,
       );

@@ -13,7 +13,7 @@ import { encodeTensor } from "../../sdk/src/encoding/tensor.js";
 import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { BOND, FEE, SLASH, Status, deployWithAllModes, inline, modeRequest, resolutionFor } from "../helpers/modes.js";
 import { NATIVE } from "../helpers/hub.js";
-import { MODE_OPTIMISTIC, modeBit } from "../helpers/verity.js";
+import { KEY_STAKE, MODE_OPTIMISTIC, modeBit } from "../helpers/verity.js";
 import { IRIS_INPUT, prove, zkAttestation } from "../helpers/zk.js";
 import { ACCEPT_ALL_RUNTIME, PARAMS, WRONG, challenge, deployAcceptAll, expectDisputeRefused, propose } from "../helpers/optimistic.js";
 
@@ -87,14 +87,14 @@ describe("security: a model owner's own dispute verifier (finding 7)", function 
       c.zk, "ZkCircuitNotAllowed", [c.acceptAll, E.keccak256(ACCEPT_ALL_RUNTIME), c.vkHash],
     );
     expect((await c.hub.getJob(jobId))[0]).to.equal(Status.Challenged);
-    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(SLASH);
+    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY_STAKE + SLASH);
 
     // The honest proposer proves its own answer: upheld, not slashed, paid the fee and both bonds.
     const { result, attestation } = await resolutionFor(c, jobId, c.operator.address);
     await expect(c.game.connect(c.operator).resolveChallenge(jobId, job, result, attestation))
       .to.emit(c.game, "ChallengeResolved")
       .withArgs(jobId, c.operator.address, c.challenger.address, true, E.keccak256(honest), E.keccak256(honest), 0n, 0n, c.operator.address);
-    expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([E.parseEther("1"), 0n, 0n, 0n]);
+    expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([E.parseEther("1") + KEY_STAKE, KEY_STAKE, 0n, 0n]);
     expect(await c.operators.slashCreditOf(c.challenger.address)).to.equal(0n);
     expect(await c.hub.creditOf(c.operator.address, NATIVE)).to.equal(FEE - (job.modelFee as bigint) + 2n * BOND);
   });

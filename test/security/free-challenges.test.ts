@@ -27,7 +27,7 @@ import {
   resolutionFor,
 } from "../helpers/modes.js";
 import { NATIVE } from "../helpers/hub.js";
-import { MODE_OPTIMISTIC, MODE_ZK, now } from "../helpers/verity.js";
+import { KEY_STAKE, MODE_OPTIMISTIC, MODE_ZK, now } from "../helpers/verity.js";
 import { IRIS_INPUT, prove } from "../helpers/zk.js";
 import { PARAMS, WRONG, challenge, expectDisputeRefused, propose } from "../helpers/optimistic.js";
 
@@ -99,7 +99,7 @@ describe("security: free challenges and a dispute verifier fixed at request (fin
     expect(await c.hub.creditOf(c.challenger.address, NATIVE)).to.equal(0n);
     expect(await c.operators.slashCreditOf(c.challenger.address)).to.equal(0n);
     expect(await ethers.provider.getBalance(c.challenger.address)).to.equal(challengerBefore - BOND - gas);
-    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(0n);
+    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY_STAKE);
     expect((await c.hub.getJob(jobId))[0]).to.equal(Status.Fulfilled);
   });
 

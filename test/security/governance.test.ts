@@ -73,13 +73,13 @@ describe("security: governance powers (findings 8 and 11)", function () {
       expect(later.job.verifier).to.equal(await c.evil.getAddress());
     });
 
-    it("refuses to move TEE and QUORUM away from the registry (HubBuiltInMode)", async function () {
+    it("refuses to move TEE and QUORUM away from their registries (HubBuiltInMode)", async function () {
       const c = await networkHelpers.loadFixture(zkSystem);
-      for (const mode of [MODE_TEE, MODE_QUORUM]) {
+      for (const [mode, registry] of [[MODE_TEE, c.enclaves], [MODE_QUORUM, c.operators]] as const) {
         await expect(c.hub.connect(c.governance).setVerifier(mode, await c.evil.getAddress()))
           .to.be.revertedWithCustomError(c.hub, "HubBuiltInMode")
           .withArgs(mode);
-        expect(await c.hub.verifierOf(mode)).to.equal(await c.operators.getAddress());
+        expect(await c.hub.verifierOf(mode)).to.equal(await registry.getAddress());
       }
     });
   });
@@ -97,6 +97,26 @@ describe("security: governance powers (findings 8 and 11)", function () {
       .to.be.revertedWithCustomError(c.operators, "OperatorOnlyHub")
       .withArgs(c.governance.address);
     expect((await c.operators.getOperator(c.operator.address)).stake).to.equal(stakeBefore);
+  });
+
+  it("refuses to point the registry at another enclave registry, or the enclave registry at another hub", async function () {
+    const c = await networkHelpers.loadFixture(system);
+    const [enclaves, hub] = [await c.enclaves.getAddress(), await c.hub.getAddress()];
+    const locked = (await c.operators.getOperator(c.operator.address)).locked;
+    // A second enclave registry (one governance controls) could lock and slash stakes: set once, for ever.
+    await expect(c.operators.connect(c.governance).setEnclaveRegistry(c.governance.address))
+      .to.be.revertedWithCustomError(c.operators, "OperatorEnclaveRegistryAlreadySet")
+      .withArgs(enclaves);
+    await expect(c.enclaves.connect(c.governance).setHub(c.governance.address))
+      .to.be.revertedWithCustomError(c.enclaves, "EnclaveHubAlreadySet")
+      .withArgs(hub);
+    expect(await c.operators.enclaveRegistry()).to.equal(enclaves);
+    expect(await c.enclaves.hub()).to.equal(hub);
+    // Governance is neither the hub nor the enclave registry: it cannot unlock a key's stake.
+    await expect(c.operators.connect(c.governance).unlock(c.operator.address, locked, 0n))
+      .to.be.revertedWithCustomError(c.operators, "OperatorOnlyHub")
+      .withArgs(c.governance.address);
+    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(locked);
   });
 
   it("refuses renounceOwnership on the hub, even while paused, and keeps its owner", async function () {

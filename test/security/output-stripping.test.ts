@@ -42,7 +42,7 @@ describe("security: output stripping (finding 3)", function () {
     const c = await networkHelpers.loadFixture(fixture);
     const { jobId, job } = await consumerRequest(c, MODE_TEE, 0n);
     const [, , , attestation] = await teeFulfillArgs(c, jobId, job);
-    await expect(c.hub.connect(c.other).fulfill(jobId, job, STRIPPED, attestation)).to.be.revertedWithCustomError(c.operators, "TeeUnknownKey");
+    await expect(c.hub.connect(c.other).fulfill(jobId, job, STRIPPED, attestation)).to.be.revertedWithCustomError(c.tee, "TeeUnknownKey");
     expect((await c.hub.getJob(jobId)).status).to.equal(Status.Pending);
     expect(await c.consumer.resultCount()).to.equal(0n);
     // The operator's own delivery, inline, still lands and the consumer gets the bytes.
@@ -101,7 +101,7 @@ describe("security: output stripping (finding 3)", function () {
       outputURIHash: E.id("ipfs://honest"),
     });
     const moved = { output: "0x", outputURI: "ipfs://attacker", outputHash: hash };
-    await expect(c.hub.connect(c.other).fulfill(jobId, job, moved, signature)).to.be.revertedWithCustomError(c.operators, "TeeUnknownKey");
+    await expect(c.hub.connect(c.other).fulfill(jobId, job, moved, signature)).to.be.revertedWithCustomError(c.tee, "TeeUnknownKey");
     const honest = { output: "0x", outputURI: "ipfs://honest", outputHash: hash };
     await expect(c.hub.connect(c.other).fulfill(jobId, job, honest, signature))
       .to.emit(c.hub, "InferenceFulfilled")

@@ -13,7 +13,7 @@ import { ethers as E } from "ethers";
 import { encodeTensor } from "../../sdk/src/encoding/tensor.js";
 import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { BOND, MAX_CHALLENGE_WINDOW, SALT, Status, deployWithAllModes, inline, modeRequest, optimisticParams, resolutionFor } from "../helpers/modes.js";
-import { MODE_OPTIMISTIC, UNBONDING_DELAY } from "../helpers/verity.js";
+import { KEY_STAKE, MODE_OPTIMISTIC, UNBONDING_DELAY } from "../helpers/verity.js";
 import { IRIS_INPUT, prove } from "../helpers/zk.js";
 import { WRONG, challenge, commit, expectDisputeRefused, propose } from "../helpers/optimistic.js";
 
@@ -33,13 +33,13 @@ describe("security: stake locked behind proposals (finding 4)", function () {
 
   it("refuses a second concurrent proposal that the proposer's remaining free stake cannot back", async function () {
     const c = await networkHelpers.loadFixture(fixture);
-    // The fixture's operator has 1 ETH bonded; each job can slash 0.6 ETH.
+    // The fixture's operator has 1 ETH free (and KEY_STAKE locked behind its enclave key); each job can slash 0.6 ETH.
     const slash = E.parseEther("0.6");
     const params = optimisticParams(3600n, BOND, slash);
     const first = await modeRequest(c, MODE_OPTIMISTIC, params);
     const second = await modeRequest(c, MODE_OPTIMISTIC, params);
     await propose(c, first.jobId, first.job, WRONG);
-    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(slash);
+    expect((await c.operators.getOperator(c.operator.address)).locked).to.equal(KEY_STAKE + slash);
 
     // The attack: back a second wrong answer with the same 1 ETH (together they could lose 1.2 ETH).
     await commit(c, second.jobId, WRONG);
@@ -49,7 +49,7 @@ describe("security: stake locked behind proposals (finding 4)", function () {
       c.operators, "OperatorInsufficientStake", [c.operator.address, slash, ONE - slash],
     );
     expect((await c.hub.getJob(second.jobId))[0]).to.equal(Status.Pending);
-    expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE, slash, 0n, 0n]);
+    expect([...(await c.operators.getOperator(c.operator.address))]).to.deep.equal([ONE + KEY_STAKE, KEY_STAKE + slash, 0n, 0n]);
   });
 
   it("refuses to unstake locked stake right after proposing, so a wrong proposal is slashed in full", async function () {
@@ -64,7 +64,7 @@ describe("security: stake locked behind proposals (finding 4)", function () {
     ]);
     // Only the free half can leave; the locked half stays behind the proposal.
     await c.operators.connect(c.operator).requestUnstake(ONE - slash);
-    expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([slash, slash, ONE - slash]);
+    expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([KEY_STAKE + slash, KEY_STAKE + slash, ONE - slash]);
 
     // The dispute ends and the whole slash amount is taken from the locked stake.
     await challenge(c, jobId, job);
@@ -72,7 +72,7 @@ describe("security: stake locked behind proposals (finding 4)", function () {
     await expect(c.game.connect(c.other).resolveChallenge(jobId, job, result, attestation))
       .to.emit(c.operators, "OperatorSlashed")
       .withArgs(c.operator.address, jobId, slash / 2n, c.challenger.address, slash - slash / 2n);
-    expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([0n, 0n, ONE - slash]);
+    expect([...(await c.operators.getOperator(c.operator.address))].slice(0, 3)).to.deep.equal([KEY_STAKE, KEY_STAKE, ONE - slash]);
     expect(await c.operators.slashCreditOf(c.challenger.address)).to.equal(slash / 2n);
     expect(await c.operators.burned()).to.equal(slash - slash / 2n);
     // The free half is the operator's again after the delay.

@@ -16,6 +16,7 @@ import {
   trueOutput,
 } from "./helpers.js";
 import { deployModesSystem, requestMode } from "../modes-helpers.js";
+import { OPERATOR_STAKE, TEE_KEY_STAKE } from "../helpers.js";
 
 describe("operator parts: chain reader", function () {
   let c: Connection;
@@ -73,12 +74,13 @@ describe("operator parts: chain reader", function () {
     expect(await chain.request(served.jobId + 1n, block)).to.equal(undefined);
   });
 
-  it("names the hub's OperatorRegistry and reads bonded stakes in the order asked", async function () {
+  it("names the hub's OperatorRegistry and reads the stakes that count for votes (free bonded stake) in the order asked", async function () {
     const s = await c.networkHelpers.loadFixture(system);
     const chain = chainOf(c, s);
     expect(getAddress(await chain.operatorRegistry())).to.equal(getAddress(s.operatorRegistry));
     const stakes = await chain.bondedStakes([c.requester.account.address, s.operatorAccount.address]);
-    expect(stakes).to.deep.equal([0n, parseEther("1")]);
+    // The operator's key locks TEE_KEY_STAKE: only the rest counts for a QUORUM vote.
+    expect(stakes).to.deep.equal([0n, OPERATOR_STAKE - TEE_KEY_STAKE]);
     expect(await chain.bondedStakes([])).to.deep.equal([]);
   });
 
