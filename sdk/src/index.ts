@@ -397,6 +397,13 @@ export {
   type RegisterEnclaveKeyErrorType,
 } from "./actions/registerEnclaveKey.js";
 export {
+  getEnclaveKeyHistory,
+  type EnclaveKeyEvent,
+  type GetEnclaveKeyHistoryParameters,
+  type GetEnclaveKeyHistoryReturnType,
+  type GetEnclaveKeyHistoryErrorType,
+} from "./actions/getEnclaveKeyHistory.js";
+export {
   reattestEnclaveKey,
   type ReattestEnclaveKeyParameters,
   type ReattestEnclaveKeyReturnType,

@@ -423,6 +423,16 @@ describe("verity CLI against a hardhat node", function () {
       for (const check of report.verification.checks) {
         expect(run.stdout).to.match(new RegExp(`ok\\s+${check.name}\\s+`), `check ${check.name} missing from the audit`);
       }
+      // The enclave key's whole story, from the enclave registry's events.
+      expect(run.stdout).to.contain("Enclave key (from the enclave registry's events)");
+      expect(run.stdout).to.match(/: active now, AWS Nitro, measurement 0x[0-9a-f]{64}, operator 0x/);
+      expect(run.stdout).to.match(new RegExp(`registered by ${operator} with 0\\.1 ETH locked`));
+      expect(run.stdout).to.match(/attested: evidence 0x[0-9a-f]{64} at file:/);
+      const story = json<{ enclaveKey: { status: string; events: { kind: string }[] } }>(
+        await verity(["job", "audit", `${firstJob}`, "--allow-development", "--json"], env),
+      );
+      expect(story.enclaveKey.status).to.equal("active");
+      expect(story.enclaveKey.events.map((e) => e.kind).slice(0, 2)).to.deep.equal(["registered", "attested"]);
     });
 
     it("infer --wait waits for the result and prints the logits and the predicted class", async () => {

@@ -10,6 +10,8 @@ import { privateKeyToAccount } from "viem/accounts";
 import { readContract } from "viem/actions";
 import {
   ContractRevertError,
+  InvalidParameterError,
+  getEnclaveKeyHistory,
   DEFAULT_MIN_TEE_STAKE,
   type VerifyJobReport,
   disputeTeeResult,
@@ -300,6 +302,19 @@ describe("TEE mode for real: evidence, attestors, stake, expiry, revocation and 
       const again = await rejectsWith(releaseEnclaveKey(c.operator, { enclaveRegistry: s.enclaveRegistry, key }), ContractRevertError);
       expect(again.errorName).to.equal("EnclaveKeyNotReleasable");
       expect(again.args).to.deep.equal([key, KEY.released, 0n]);
+
+      // The key's whole story, from events: what an explorer shows.
+      const history = await getEnclaveKeyHistory(c.publicClient, { enclaveRegistry: s.enclaveRegistry, key });
+      expect(history.status).to.equal("released");
+      expect(history.events.map((e) => e.kind)).to.deep.equal(["registered", "attested", "revoked", "released"]);
+      const [registered, attested, revokedEvent, releasedEvent] = history.events;
+      expect(registered).to.deep.include({ kind: "registered", operator: getAddress(c.operator.account.address), teeType: 1, stake: DEFAULT_MIN_TEE_STAKE });
+      expect(attested).to.deep.include({ kind: "attested", evidenceHash: revoked.evidenceHash });
+      expect(attested?.kind === "attested" ? attested.attestors.length : 0).to.equal(2);
+      expect(revokedEvent).to.deep.include({ kind: "revoked", by: getAddress(c.operator.account.address), releaseAt: BigInt(revoked.releaseAt) });
+      expect(releasedEvent).to.deep.include({ kind: "released", stake: DEFAULT_MIN_TEE_STAKE, blockNumber: released.blockNumber });
+      const bad = await rejectsWith(getEnclaveKeyHistory(c.publicClient, { enclaveRegistry: s.enclaveRegistry, key: "0x1234" as Address }), InvalidParameterError);
+      expect(bad.message).to.contain("key");
     });
   });
 

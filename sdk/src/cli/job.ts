@@ -5,6 +5,7 @@ import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
 import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { getModelVersion } from "../actions/getModelVersion.js";
+import { type GetEnclaveKeyHistoryReturnType, getEnclaveKeyHistory } from "../actions/getEnclaveKeyHistory.js";
 import { operatorShare, protocolShare } from "../encoding/fees.js";
 import { getJob } from "../actions/getJob.js";
 import { verifyJob } from "../actions/verifyJob.js";
@@ -237,6 +238,12 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
       )
     : [];
 
+  // TEE: the whole story of the enclave key that signed the result (registration, attestations, revocation, ...).
+  const enclaveKey =
+    report?.enclaveKey !== undefined
+      ? await getEnclaveKeyHistory(publicClient, { enclaveRegistry: j.verifier, key: report.enclaveKey, fromBlock })
+      : undefined;
+
   const story = {
     jobId,
     status: job.status,
@@ -281,6 +288,7 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
     callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback, reason: l.args.reason, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
     refund: job.refund,
     dispute,
+    enclaveKey,
     withdrawals: [
       ...[...withdrawals, ...(j.feeToken === zeroAddress ? disputeWithdrawals.filter((d) => !withdrawals.some((w) => w.transactionHash === d.transactionHash && w.logIndex === d.logIndex)) : disputeWithdrawals)].map((l) => ({
         kind: partyOf(l.args.account, j.requester, f?.operator, dispute),
@@ -296,7 +304,7 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
     verification: report ?? { error: verifyError },
   };
   ctx.exitCode = report ? verdictExitCode(report) : EXIT.unverifiable;
-  const stake = dispute ? await stakeCurrency(ctx) : currency;
+  const stake = dispute || enclaveKey ? await stakeCurrency(ctx) : currency;
   ctx.result(story, () => formatAudit(story, currency, stake));
 }
 
@@ -316,10 +324,32 @@ type Story = {
   callbackFailures: { callback: Address; reason: Hex; blockNumber: bigint; transactionHash: Hex }[];
   refund: Job["refund"];
   dispute: OptimisticReport | undefined;
+  enclaveKey: GetEnclaveKeyHistoryReturnType | undefined;
   withdrawals: { kind: string; account: Address; amount: bigint; token: Address; blockNumber: bigint; transactionHash: Hex }[];
   treasury: Address;
   verification: VerifyJobReport | { error: string | undefined };
 };
+
+/** An enclave key's story, one line per event. */
+function formatKeyStory(k: GetEnclaveKeyHistoryReturnType, stake: Currency): string[] {
+  const tee = k.teeType === 1 ? "AWS Nitro" : k.teeType === 2 ? "Intel TDX" : `TEE type ${k.teeType}`;
+  const out = [`  ${k.key}: ${k.status} now, ${tee}, measurement ${k.measurement}, operator ${k.operator}, ${formatAmount(k.stake, stake)} locked, expires ${formatTime(k.expiresAt)}`];
+  for (const e of k.events) {
+    const where = `block ${e.blockNumber} (tx ${e.transactionHash})`;
+    const line =
+      e.kind === "registered"
+        ? `registered by ${e.operator} with ${formatAmount(e.stake, stake)} locked`
+        : e.kind === "attested"
+          ? `attested: evidence ${e.evidenceHash} at ${e.evidenceURI.length > 80 ? `${e.evidenceURI.slice(0, 60)}… (${e.evidenceURI.length} characters)` : e.evidenceURI}, by ${e.attestors.join(", ") || e.verifier}, until ${formatTime(e.expiresAt)}`
+          : e.kind === "revoked"
+            ? `revoked by ${e.by}; stake releasable from ${formatTime(e.releaseAt)}`
+            : e.kind === "released"
+              ? `released: ${formatAmount(e.stake, stake)} unlocked`
+              : `slashed for job ${e.jobId} by ${e.disputer}: signed ${e.signedOutputHash}, proven ${e.provenOutputHash}`;
+    out.push(`  ${where}: ${line}`);
+  }
+  return out;
+}
 
 function formatAudit(s: Story, currency: Currency, stake: Currency): string {
   const r = s.request;
@@ -364,6 +394,7 @@ function formatAudit(s: Story, currency: Currency, stake: Currency): string {
     out.push(s.refund ? "  none: the job expired unfulfilled" : "  none yet");
   }
   if (s.dispute) out.push("", "Dispute (the job's OPTIMISTIC game)", ...formatDispute(s.dispute, currency, stake));
+  if (s.enclaveKey) out.push("", "Enclave key (from the enclave registry's events)", ...formatKeyStory(s.enclaveKey, stake));
   out.push("", "Callback");
   if (!r.callback) out.push("  none requested");
   else if (s.callbackFailures.length === 0) out.push(f ? "  delivered (no CallbackFailed event)" : "  not called yet");

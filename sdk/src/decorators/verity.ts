@@ -38,6 +38,7 @@ import { type ReattestEnclaveKeyParameters, reattestEnclaveKey } from "../action
 import { type RevokeEnclaveKeyParameters, revokeEnclaveKey } from "../actions/revokeEnclaveKey.js";
 import { type ReleaseEnclaveKeyParameters, releaseEnclaveKey } from "../actions/releaseEnclaveKey.js";
 import { type DisputeTeeResultParameters, disputeTeeResult } from "../actions/disputeTeeResult.js";
+import { type GetEnclaveKeyHistoryParameters, getEnclaveKeyHistory } from "../actions/getEnclaveKeyHistory.js";
 import { type SetMeasurementAllowedParameters, setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
 import { type StakeParameters, stake } from "../actions/stake.js";
 import { type VerifyJobParameters, verifyJob } from "../actions/verifyJob.js";
@@ -151,6 +152,8 @@ export function verityActions(config: VerityActionsConfig) {
       getQuorumJobData: (args: Unbound<GetQuorumJobDataParameters, "hub">) => getQuorumJobData(client, { hub, ...args }),
       getOptimisticJobData: (args: Unbound<GetOptimisticJobDataParameters, "hub">) =>
         getOptimisticJobData(client, { hub, ...args }),
+      getEnclaveKeyHistory: async (args: Unbound<GetEnclaveKeyHistoryParameters, "enclaveRegistry">) =>
+        getEnclaveKeyHistory(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       getModelVersion: (args: Unbound<GetModelVersionParameters, "hub">) => getModelVersion(client, { hub, ...args }),
       // The job's game (`job.verifier`) is read from the hub unless `game` is given.
       getProposal: (args: Unbound<GetProposalParameters, "hub">) => getProposal(client, { hub, ...args }),
