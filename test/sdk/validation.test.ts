@@ -278,6 +278,10 @@ const TABLE: Table = {
     fields: { hub: "address", modelId: "bytes32", version: "version", blockNumber: "bigint?" },
   },
   getOptimisticJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
+  getEnclaveKeyHistory: {
+    base: (s) => ({ enclaveRegistry: s.enclaveRegistry, key: s.enclave.address }),
+    fields: { enclaveRegistry: "address", key: "address", fromBlock: "bigint?" },
+  },
   getProposal: { base: jobData, fields: { hub: "address", jobId: "bigint", game: "address?", blockNumber: "bigint?" } },
   getQuorumJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
   getTeeJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },

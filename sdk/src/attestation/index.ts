@@ -50,3 +50,11 @@ export {
   type IssueNitroDocumentParameters,
 } from "./authority.js";
 export type { Clock } from "./internal.js";
+export {
+  createTdxAuthority,
+  TDX_DEFAULT_TD_ATTRIBUTES,
+  type TdxAuthority,
+  type TdxAuthorityOptions,
+  type IssueTdxQuoteParameters,
+  type TdxQuote,
+} from "./tdxAuthority.js";

@@ -1,6 +1,6 @@
 import { type Address, type Hex, isAddressEqual, keccak256, zeroAddress } from "viem";
 import { type KeyStatus, type MeasurementStatus, VerityMode } from "../constants.js";
-import { enclaveKeyBindingDigest } from "../attestation/constants.js";
+import { INTEL_SGX_ROOT_CA_FINGERPRINT, enclaveKeyBindingDigest } from "../attestation/constants.js";
 import {
   type JobDataBase, type OpeningCheckName, type ResultCheckName, NO_FULFIL_CALL, fail, finalityCheck, jobReport,
   jobStatement, modeCheck, modelVersionCheck, openingChecks, pass, reason, resultChecks, verdictOf,
@@ -303,7 +303,7 @@ async function evidenceCheck(data: TeeJobData, registered: TeeRegistryState, key
     const origin =
       verified.teeType === 1
         ? `chains to root ${verified.rootFingerprint}${verified.development ? " (DEVELOPMENT evidence)" : ""}`
-        : `chains to the Intel root, TCB ${verified.tcbStatus}`;
+        : `chains to root ${verified.rootFingerprint}${verified.rootFingerprint === INTEL_SGX_ROOT_CA_FINGERPRINT ? " (Intel SGX root CA)" : ""}, TCB ${verified.tcbStatus}`;
     return pass(
       "evidence",
       `${kind} ${a.evidenceHash} (${quoteEvidenceUri(a.evidenceURI)}) ${origin}, was valid at block ${a.blockNumber}, shows measurement ` +
