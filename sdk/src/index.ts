@@ -488,6 +488,9 @@ export {
 } from "./actions/verifyJob.js";
 export {
   waitForResult,
+  defaultPollingInterval,
+  LOCAL_POLLING_INTERVAL,
+  MAX_DEFAULT_POLLING_INTERVAL,
   type WaitForResultParameters,
   type WaitForResultReturnType,
   type WaitForResultErrorType,

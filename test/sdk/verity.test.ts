@@ -5,6 +5,9 @@ import {
   DEFAULT_KEY_LIFETIME,
   DEFAULT_MIN_BOND,
   DEFAULT_MIN_TEE_STAKE,
+  LOCAL_POLLING_INTERVAL,
+  MAX_DEFAULT_POLLING_INTERVAL,
+  defaultPollingInterval,
   type RequestedJob,
   TeeType,
   attestorCommitteeAbi,
@@ -205,5 +208,14 @@ describe("deployVerity", function () {
   it("deploys the dispute game with the minimum bond asked for", async function () {
     const d = await deployVerity(c.governance, c.publicClient, { minBond: 123n });
     expect(await c.publicClient.readContract({ address: d.optimisticGame, abi: optimisticGameAbi, functionName: "minBond" })).to.equal(123n);
+  });
+});
+
+describe("waitForResult's default poll interval", function () {
+  it("polls a local development chain every 200 ms and caps other chains' client interval at 1 s", function () {
+    expect(defaultPollingInterval(31337, 4_000)).to.equal(LOCAL_POLLING_INTERVAL).and.to.equal(200);
+    expect(defaultPollingInterval(1337, 4_000)).to.equal(LOCAL_POLLING_INTERVAL);
+    expect(defaultPollingInterval(8453, 4_000)).to.equal(MAX_DEFAULT_POLLING_INTERVAL).and.to.equal(1_000);
+    expect(defaultPollingInterval(1, 500)).to.equal(500);
   });
 });

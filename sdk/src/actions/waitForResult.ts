@@ -1,5 +1,5 @@
 import type { Address, BlockNumber, Hex, ReadContractErrorType } from "viem";
-import { getBlock, readContract } from "viem/actions";
+import { getBlock, getChainId, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { JOB_STATUSES } from "../constants.js";
 import { type Tensor, decodeTensor } from "../encoding/tensor.js";
@@ -16,7 +16,11 @@ export type WaitForResultParameters = {
   jobId: bigint;
   /** Give up after this many milliseconds with {@link WaitTimeoutError} (default: wait until the deadline). */
   timeout?: number | undefined;
-  /** Milliseconds between polls (default: the client's `pollingInterval`). */
+  /**
+   * Milliseconds between polls. Default: {@link LOCAL_POLLING_INTERVAL} (200 ms) on a local development chain
+   * (chain id 31337 or 1337), else the client's `pollingInterval` capped at {@link MAX_DEFAULT_POLLING_INTERVAL}
+   * (1 s), so a result recorded in a fraction of a second does not wait viem's 4 s default.
+   */
   pollingInterval?: number | undefined;
   /** First block to search for the job's events (see `getJob`). */
   fromBlock?: BlockNumber | undefined;
@@ -45,6 +49,31 @@ export type WaitForResultErrorType =
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The default poll interval on a local development chain (Hardhat, anvil: chain id 31337 or 1337). */
+export const LOCAL_POLLING_INTERVAL = 200;
+/** The longest default poll interval elsewhere: the client's `pollingInterval`, capped at this. */
+export const MAX_DEFAULT_POLLING_INTERVAL = 1_000;
+const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
+
+/**
+ * The poll interval `waitForResult` uses when none is given, for a chain and the client's `pollingInterval`:
+ * {@link LOCAL_POLLING_INTERVAL} on a local development chain, else the client's interval capped at
+ * {@link MAX_DEFAULT_POLLING_INTERVAL}.
+ *
+ * @example
+ * defaultPollingInterval(31337, 4_000) // 200
+ * defaultPollingInterval(8453, 4_000) // 1000
+ */
+export function defaultPollingInterval(chainId: number, clientPollingInterval: number): number {
+  if (LOCAL_CHAIN_IDS.has(chainId)) return LOCAL_POLLING_INTERVAL;
+  return Math.min(clientPollingInterval, MAX_DEFAULT_POLLING_INTERVAL);
+}
+
+async function defaultInterval(client: VerityClient): Promise<number> {
+  const chainId = client.chain?.id ?? (await withVerityErrors(() => getChainId(client)));
+  return defaultPollingInterval(chainId, client.pollingInterval);
+}
+
 /**
  * Waits until a job is fulfilled and returns its output, decoded. Polls the job's status; fails with
  * {@link JobRefundedError} if it was refunded, {@link JobExpiredError} once its deadline passed unfulfilled
@@ -69,7 +98,7 @@ export async function waitForResult(
   expectNumber(action, "pollingInterval", parameters.pollingInterval, { optional: true, integer: false });
   expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
   const { hub, jobId, timeout } = parameters;
-  const interval = parameters.pollingInterval ?? client.pollingInterval;
+  const interval = parameters.pollingInterval ?? (await defaultInterval(client));
   const started = Date.now();
   let deadline: bigint | undefined;
   for (;;) {
