@@ -124,6 +124,7 @@ export {
   DeadlinePassedError, type DeadlinePassedErrorType,
   DeadlineTooFarError, type DeadlineTooFarErrorType,
   FeeTooLowError, type FeeTooLowErrorType,
+  HubNotFoundError, type HubNotFoundErrorType,
   HubPausedError, type HubPausedErrorType,
   InsufficientAllowanceError, type InsufficientAllowanceErrorType,
   InsufficientBalanceError, type InsufficientBalanceErrorType,

@@ -3,6 +3,9 @@ import { createPublicClient, createWalletClient, encodeErrorResult, http, keccak
 import { privateKeyToAccount } from "viem/accounts";
 import {
   ContractRevertError,
+  FeeTooLowError,
+  HubNotFoundError,
+  InsufficientBalanceError,
   JobExpiredError,
   JobNotFoundError,
   JobRefundedError,
@@ -11,8 +14,10 @@ import {
   WaitTimeoutError,
   fulfillTee,
   getJob,
+  getModelVersion,
   inferenceHubAbi,
   refund,
+  registerModel,
   requestInference,
   requestInferenceSync,
   toVerityError,
@@ -31,6 +36,7 @@ import {
   deployTeeSystem,
   mined,
   rejectsWith,
+  sentState,
 } from "./helpers.js";
 
 const DEAD_RPC = "http://127.0.0.1:1";
@@ -100,6 +106,68 @@ describe("SDK errors", function () {
       expect(err).to.be.instanceOf(ContractRevertError);
       expect((err as ContractRevertError).errorName).to.equal("ModelUnknownVersion");
       expect((err as ContractRevertError).args).to.deep.equal([s.modelId, 9]);
+    });
+  });
+
+  describe("a hub address that is not a hub", function () {
+    /** Runs every call, expects HubNotFoundError naming `hub` with `reason` from each, and checks nothing was sent. */
+    async function refusedAsNoHub(hub: `0x${string}`, reason: "no-code" | "not-a-hub", s: Awaited<ReturnType<typeof teeSystem>>) {
+      const accounts = [c.requester.account.address, c.other.account.address, c.modelOwner.account.address];
+      const before = await Promise.all(accounts.map((a) => sentState(c, a)));
+      const calls: [string, () => Promise<unknown>][] = [
+        ["requestInference", () => requestInference(c.requester, { hub, modelId: s.modelId, version: 1, input: INPUT, fee: FEE })],
+        ["getJob", () => getJob(c.publicClient, { hub, jobId: 1n })],
+        ["waitForResult", () => waitForResult(c.publicClient, { hub, jobId: 1n, timeout: 1_000 })],
+        ["getModelVersion", () => getModelVersion(c.publicClient, { hub, modelId: s.modelId, version: 1 })],
+        ["withdraw", () => withdraw(c.other, { hub })],
+        ["registerModel", () => registerModel(c.modelOwner, { hub, name: "another" })],
+      ];
+      for (const [name, call] of calls) {
+        const err = await rejectsWith(call(), HubNotFoundError);
+        expect(err.reason, name).to.equal(reason);
+        expect(err.hub, name).to.equal(hub);
+        expect(err.shortMessage, name).to.include(hub);
+        expect(err.metaMessages?.join("\n"), name).to.include("deployments file");
+        expect(err, name).to.be.instanceOf(VerityError);
+      }
+      expect(await Promise.all(accounts.map((a) => sentState(c, a)))).to.deep.equal(before);
+    }
+
+    it("says the contract at the address is not a hub (e.g. the operator registry's), for reads and writes, sending nothing", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      await refusedAsNoHub(s.operatorRegistry, "not-a-hub", s);
+      const err = await rejectsWith(getJob(c.publicClient, { hub: s.operatorRegistry, jobId: 1n }), HubNotFoundError);
+      expect(err.shortMessage).to.equal(
+        `The contract at ${s.operatorRegistry} on chain 31337 is not an InferenceHub: it does not answer the hub's interface.`,
+      );
+    });
+
+    it("says there is no contract at an address without code, for reads and writes, sending nothing", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const empty = "0x00000000000000000000000000000000000000aa";
+      await refusedAsNoHub(empty, "no-code", s);
+      const err = await rejectsWith(withdraw(c.other, { hub: empty }), HubNotFoundError);
+      expect(err.shortMessage).to.equal(`No contract at the hub address ${empty} on chain 31337: there is no InferenceHub there.`);
+    });
+
+    it("leaves a real hub's reverts as they are", async function () {
+      const s = await c.networkHelpers.loadFixture(teeSystem);
+      const err = await rejectsWith(getModelVersion(c.publicClient, { hub: s.hub, modelId: s.modelId, version: 9 }), VerityError);
+      expect(err.name).to.equal("UnknownModelVersionError");
+      await rejectsWith(withdraw(c.other, { hub: s.hub }), ContractRevertError);
+    });
+  });
+
+  describe("amounts in SDK errors", function () {
+    it("prints native amounts in units of the chain's currency with the wei, and token amounts as they are", function () {
+      const native = new FeeTooLowError({ offered: 10n ** 15n, minimum: 2n * 10n ** 15n, feeToken: zeroAddress, nativeSymbol: "POL" });
+      expect(native.shortMessage).to.equal("Fee 0.001 POL (1000000000000000 wei) is below the model fee of 0.002 POL (2000000000000000 wei).");
+      const token = "0x00000000000000000000000000000000000000bb";
+      const erc20 = new FeeTooLowError({ offered: 4n, minimum: 5n, feeToken: token });
+      expect(erc20.shortMessage).to.equal(`Fee 4 is below the model fee of 5 (token ${token}, in its smallest unit).`);
+      const account = c.other.account.address;
+      const balance = new InsufficientBalanceError({ account, token: zeroAddress, required: 10n ** 18n, available: 0n });
+      expect(balance.shortMessage).to.equal(`Account ${account} holds 0 ETH (0 wei) but needs 1 ETH (1000000000000000000 wei).`);
     });
   });
 

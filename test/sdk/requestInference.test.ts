@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type Hex, keccak256, toHex, zeroAddress } from "viem";
+import { type Hex, formatEther, keccak256, toHex, zeroAddress } from "viem";
 import {
   DeadlinePassedError,
   DeadlineTooFarError,
@@ -145,6 +145,10 @@ describe("requestInference", function () {
       const err = await refusedLocally(() => requestInference(c.requester, { ...base(s), fee: MODEL_FEE - 1n }), FeeTooLowError);
       expect(err.minimum).to.equal(MODEL_FEE);
       expect(err.offered).to.equal(MODEL_FEE - 1n);
+      // Native amounts in units of the chain's currency, with the wei.
+      expect(err.shortMessage).to.equal(
+        "Fee 0.000999999999999999 ETH (999999999999999 wei) is below the model fee of 0.001 ETH (1000000000000000 wei).",
+      );
     });
 
     it("a deadline in the past, and one more than 30 days ahead", async function () {
@@ -228,6 +232,9 @@ describe("requestInference", function () {
       const balance = await c.publicClient.getBalance({ address: c.requester.account.address });
       const err = await refusedLocally(() => requestInference(c.requester, { ...base(s), fee: balance + 1n }), InsufficientBalanceError);
       expect(err.token).to.equal(zeroAddress);
+      expect(err.shortMessage).to.equal(
+        `Account ${c.requester.account.address} holds ${formatEther(balance)} ETH (${balance} wei) but needs ${formatEther(balance + 1n)} ETH (${balance + 1n} wei).`,
+      );
     });
   });
 });

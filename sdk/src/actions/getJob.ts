@@ -1,5 +1,5 @@
 import type { Address, BlockNumber, ReadContractErrorType } from "viem";
-import type { RpcUnreachableError } from "../errors/index.js";
+import type { HubNotFoundError, RpcUnreachableError } from "../errors/index.js";
 import type { JobNotFoundError } from "../errors/job.js";
 import { readJob } from "../internal/readJob.js";
 import type { Job, VerityClient } from "../types.js";
@@ -13,7 +13,7 @@ export type GetJobParameters = {
   fromBlock?: BlockNumber | undefined;
 };
 export type GetJobReturnType = Job;
-export type GetJobErrorType = JobNotFoundError | RpcUnreachableError | ReadContractErrorType;
+export type GetJobErrorType = JobNotFoundError | HubNotFoundError | RpcUnreachableError | ReadContractErrorType;
 
 /**
  * Reads a job: the full request from its `InferenceRequested` event, the stored status and commitment, and the

@@ -1,5 +1,5 @@
 import type { Address, BlockNumber, Hex } from "viem";
-import type { ContractRevertError } from "../errors/contract.js";
+import type { ContractRevertError, HubNotFoundError } from "../errors/contract.js";
 import type { RpcUnreachableError } from "../errors/rpc.js";
 import type { UnknownModelVersionError } from "../errors/request.js";
 import type { ModelVersion, VerityClient } from "../types.js";
@@ -15,7 +15,7 @@ export type GetModelVersionParameters = {
   blockNumber?: BlockNumber | undefined;
 };
 export type GetModelVersionReturnType = ModelVersion;
-export type GetModelVersionErrorType = UnknownModelVersionError | ContractRevertError | RpcUnreachableError;
+export type GetModelVersionErrorType = UnknownModelVersionError | HubNotFoundError | ContractRevertError | RpcUnreachableError;
 
 /**
  * Reads a model version as the registry stores it (`getVersion`): artifact hash and URI, modes, fee, the ZK circuit

@@ -17,7 +17,7 @@ import {
   VersionDeprecatedError,
 } from "../errors/request.js";
 import { ContractRevertError } from "../errors/contract.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { withHubErrors, withVerityErrors } from "../errors/decode.js";
 import { type ApproveMode, ensureErc20 } from "../internal/allowance.js";
 import { accountAddress, writeOptions } from "../internal/client.js";
 import { type TensorData, normalizeTensorData } from "../internal/data.js";
@@ -124,7 +124,7 @@ export async function prepareInferenceRequest(
     );
   }
 
-  const [[feeToken, modelFee, activeModes], paused, block, callbackCode] = await withVerityErrors(() =>
+  const [[feeToken, modelFee, activeModes], paused, block, callbackCode] = await withHubErrors(client, hub, () =>
     Promise.all([
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "requestTerms", args: [modelId, version] }),
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "paused" }),
@@ -135,7 +135,7 @@ export async function prepareInferenceRequest(
 
   if (activeModes === 0) {
     // Deprecated, or absent? `getModel` tells (and reverts with ModelUnknown for an unknown model).
-    const versionCount = await withVerityErrors(() =>
+    const versionCount = await withHubErrors(client, hub, () =>
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getModel", args: [modelId] }),
     ).then(
       ([, , count]) => count,
@@ -154,7 +154,8 @@ export async function prepareInferenceRequest(
   const deadline = parameters.deadline ?? now + 3600n;
   if (deadline <= now) throw new DeadlinePassedError({ deadline, now });
   if (deadline > now + MAX_DEADLINE_DELAY) throw new DeadlineTooFarError({ deadline, latest: now + MAX_DEADLINE_DELAY });
-  if (fee < modelFee) throw new FeeTooLowError({ offered: fee, minimum: modelFee, feeToken });
+  const nativeSymbol = client.chain?.nativeCurrency.symbol;
+  if (fee < modelFee) throw new FeeTooLowError({ offered: fee, minimum: modelFee, feeToken, nativeSymbol });
   if (paused) throw new HubPausedError({ hub });
   if (callback !== zeroAddress && (callbackCode === undefined || callbackCode === "0x")) {
     throw new InvalidCallbackError(`${callback} is not a contract`);
@@ -163,7 +164,9 @@ export async function prepareInferenceRequest(
   let approvalHash: Hash | undefined;
   if (feeToken === zeroAddress) {
     const balance = await withVerityErrors(() => getBalance(client, { address: requester }));
-    if (balance < fee) throw new InsufficientBalanceError({ account: requester, token: feeToken, required: fee, available: balance });
+    if (balance < fee) {
+      throw new InsufficientBalanceError({ account: requester, token: feeToken, required: fee, available: balance, nativeSymbol });
+    }
   } else if (fee > 0n) {
     approvalHash = await ensureErc20(client, {
       token: feeToken,
@@ -203,7 +206,7 @@ export async function sendInferenceRequest(
 ): Promise<{ hash: Hash; prepared: PreparedInferenceRequest }> {
   checkRequestInferenceParameters("sendInferenceRequest", client, parameters);
   const prepared = await prepareInferenceRequest(client, parameters);
-  const hash = await withVerityErrors(() =>
+  const hash = await withHubErrors(client, parameters.hub, () =>
     writeContract(client, {
       address: parameters.hub,
       abi: inferenceHubAbi,

@@ -47,7 +47,10 @@ export async function stake(client: VerityClient, parameters: StakeParameters): 
   );
   if (token === zeroAddress) {
     const balance = await withVerityErrors(() => getBalance(client, { address: owner }));
-    if (balance < amount) throw new InsufficientBalanceError({ account: owner, token, required: amount, available: balance });
+    if (balance < amount) {
+      const nativeSymbol = client.chain?.nativeCurrency.symbol;
+      throw new InsufficientBalanceError({ account: owner, token, required: amount, available: balance, nativeSymbol });
+    }
   } else {
     await ensureErc20(client, {
       token,

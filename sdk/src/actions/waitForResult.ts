@@ -5,7 +5,7 @@ import { JOB_STATUSES } from "../constants.js";
 import { type Tensor, decodeTensor } from "../encoding/tensor.js";
 import type { RpcUnreachableError, TensorEncodingError } from "../errors/index.js";
 import { JobExpiredError, JobNotFoundError, JobRefundedError, WaitTimeoutError } from "../errors/job.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { withHubErrors, withVerityErrors } from "../errors/decode.js";
 import type { Job, VerityClient } from "../types.js";
 import { getJob } from "./getJob.js";
 import { checkFields } from "../internal/parameters.js";
@@ -102,7 +102,7 @@ export async function waitForResult(
   const started = Date.now();
   let deadline: bigint | undefined;
   for (;;) {
-    const [code] = await withVerityErrors(() =>
+    const [code] = await withHubErrors(client, hub, () =>
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId] }),
     );
     const status = JOB_STATUSES[code] ?? "none";

@@ -1,4 +1,4 @@
-import { type Abi, BaseError, ContractFunctionRevertedError, type Hex, decodeErrorResult, isHex } from "viem";
+import { type Abi, type Address, BaseError, ContractFunctionRevertedError, type Hex, decodeErrorResult, isHex } from "viem";
 import { formatAbiItem } from "viem/utils";
 import {
   attestorCommitteeAbi,
@@ -101,3 +101,41 @@ export function findRevert(err: unknown): { data: Hex | undefined } | undefined 
   const withData = err.walk((e) => hexData(e) !== undefined);
   return withData ? { data: hexData(withData) } : undefined;
 }
+
+/**
+ * The `hub` address is not an InferenceHub: it has no code on the client's chain (`reason: "no-code"`), or the
+ * contract there does not answer the hub's interface (`reason: "not-a-hub"`, e.g. the operator registry's address).
+ * Raised when a read or write to the hub fails that way; a write to an address with no code is refused before it is
+ * sent.
+ */
+export class HubNotFoundError extends VerityError {
+  override name = "HubNotFoundError";
+  readonly hub: Address;
+  readonly reason: "no-code" | "not-a-hub";
+  readonly chainId: number | undefined;
+  constructor({ hub, reason, chainId, cause }: { hub: Address; reason: "no-code" | "not-a-hub"; chainId?: number | undefined; cause?: Error | undefined }) {
+    const on = chainId === undefined ? "" : ` on chain ${chainId}`;
+    super(
+      reason === "no-code"
+        ? `No contract at the hub address ${hub}${on}: there is no InferenceHub there.`
+        : `The contract at ${hub}${on} is not an InferenceHub: it does not answer the hub's interface.`,
+      {
+        ...(cause ? { cause } : {}),
+        details:
+          reason === "no-code"
+            ? "The address has no code (eth_getCode returned 0x)."
+            : "The hub's own view jobCount() reverted or returned nothing there.",
+        metaMessages: [
+          "Check the hub address: take `hub` from the deployments file of this chain (deployments/<chainId>.json).",
+          reason === "no-code"
+            ? "Check the client's chain and RPC URL: the hub may be deployed on another chain."
+            : "It may be another contract's address, e.g. the operator or enclave registry's.",
+        ],
+      },
+    );
+    this.hub = hub;
+    this.reason = reason;
+    this.chainId = chainId;
+  }
+}
+export type HubNotFoundErrorType = HubNotFoundError & { name: "HubNotFoundError" };

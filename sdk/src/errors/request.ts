@@ -1,9 +1,18 @@
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, formatUnits } from "viem";
 import { modeLabel } from "../constants.js";
 import { VerityError } from "./base.js";
 
 const NATIVE = "0x0000000000000000000000000000000000000000";
 const currency = (token: Address) => (token.toLowerCase() === NATIVE ? "native currency" : `token ${token}`);
+const isNative = (token: Address) => token.toLowerCase() === NATIVE;
+
+/**
+ * An amount of the native currency for a message, in units with its symbol and in wei: `0.001 ETH (1000000000000000 wei)`.
+ * `symbol` is the client's chain's `nativeCurrency.symbol` (default "ETH"); the native currency has 18 decimals.
+ */
+export function formatNativeAmount(wei: bigint, symbol?: string | undefined): string {
+  return `${formatUnits(wei, 18)} ${symbol ?? "ETH"} (${wei} wei)`;
+}
 
 /** The model has no such version (or the model does not exist). */
 export class UnknownModelVersionError extends VerityError {
@@ -89,8 +98,16 @@ export class FeeTooLowError extends VerityError {
   override name = "FeeTooLowError";
   readonly offered: bigint;
   readonly minimum: bigint;
-  constructor({ offered, minimum, feeToken }: { offered: bigint; minimum: bigint; feeToken: Address }) {
-    super(`Fee ${offered} is below the model fee of ${minimum} (${currency(feeToken)}).`, {
+  constructor({
+    offered,
+    minimum,
+    feeToken,
+    nativeSymbol,
+  }: { offered: bigint; minimum: bigint; feeToken: Address; nativeSymbol?: string | undefined }) {
+    const message = isNative(feeToken)
+      ? `Fee ${formatNativeAmount(offered, nativeSymbol)} is below the model fee of ${formatNativeAmount(minimum, nativeSymbol)}.`
+      : `Fee ${offered} is below the model fee of ${minimum} (${currency(feeToken)}, in its smallest unit).`;
+    super(message, {
       metaMessages: [
         "The fee is the model fee plus the operator's reward (less the protocol's share): offer at least the model fee.",
       ],
@@ -137,8 +154,12 @@ export class InsufficientBalanceError extends VerityError {
     token,
     required,
     available,
-  }: { account: Address; token: Address; required: bigint; available: bigint }) {
-    super(`Account ${account} holds ${available} of the ${currency(token)} but needs ${required}.`, {
+    nativeSymbol,
+  }: { account: Address; token: Address; required: bigint; available: bigint; nativeSymbol?: string | undefined }) {
+    const message = isNative(token)
+      ? `Account ${account} holds ${formatNativeAmount(available, nativeSymbol)} but needs ${formatNativeAmount(required, nativeSymbol)}.`
+      : `Account ${account} holds ${available} of the ${currency(token)} but needs ${required} (in its smallest unit).`;
+    super(message, {
       metaMessages: ["Fund the account (plus gas for native fees), or lower the fee."],
     });
     this.account = account;

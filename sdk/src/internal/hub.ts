@@ -1,8 +1,9 @@
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
-import { writeContract } from "viem/actions";
+import { getCode, writeContract } from "viem/actions";
 import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { readJob } from "./readJob.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { HubNotFoundError } from "../errors/contract.js";
+import { withHubErrors, withVerityErrors } from "../errors/decode.js";
 import { JobModeMismatchError } from "../errors/job.js";
 import type { Job, JobStruct, VerityClient } from "../types.js";
 
@@ -16,23 +17,47 @@ type WriteCall<abi extends Abi, name extends Writable<abi>> = {
 };
 
 function write(client: VerityClient, address: Address, abi: Abi, options: WriteOptions, call: WriteCall<Abi, string>): Promise<Hash> {
-  return withVerityErrors(() =>
-    // viem cannot narrow a union of functions through a generic name; the public wrappers type `call`.
-    writeContract(client, { address, abi, ...call, ...options } as Parameters<typeof writeContract>[1]),
-  );
+  // viem cannot narrow a union of functions through a generic name; the public wrappers type `call`.
+  return writeContract(client, { address, abi, ...call, ...options } as Parameters<typeof writeContract>[1]);
 }
 
 /** A write function for the contract whose ABI is `abi`, typed by function name. */
 const writerOf =
   <abi extends Abi>(abi: abi) =>
   <const name extends Writable<abi>>(client: VerityClient, address: Address, options: WriteOptions, call: WriteCall<abi, name>): Promise<Hash> =>
-    write(client, address, abi, options, call as WriteCall<Abi, string>);
+    withVerityErrors(() => write(client, address, abi, options, call as WriteCall<Abi, string>));
+
+/** Hubs each client has seen code at: a write checks once per client and hub. */
+const hubsWithCode = new WeakMap<object, Set<string>>();
+
+/**
+ * Refuses, before anything is sent, a hub address without code with {@link HubNotFoundError}: a transaction to it
+ * would succeed and do nothing. One `eth_getCode` per client and hub.
+ */
+export async function ensureHubCode(client: VerityClient, hub: Address): Promise<void> {
+  const known = hubsWithCode.get(client) ?? new Set<string>();
+  if (known.has(hub.toLowerCase())) return;
+  const code = await withVerityErrors(() => getCode(client, { address: hub }));
+  if (code === undefined || code === "0x") throw new HubNotFoundError({ hub, reason: "no-code", chainId: client.chain?.id });
+  known.add(hub.toLowerCase());
+  hubsWithCode.set(client, known);
+}
 
 /**
  * Sends one InferenceHub transaction from `options` (see `writeOptions`), with reverts decoded to the SDK's errors
- * (`ContractRevertError`, `RpcUnreachableError`). Returns its hash; nothing waits.
+ * (`ContractRevertError`, `RpcUnreachableError`, and `HubNotFoundError` when `hub` has no code, refused before
+ * sending, or is not a hub). Returns its hash; nothing waits.
  */
-export const writeHub = writerOf(inferenceHubAbi);
+export async function writeHub<const name extends Writable<typeof inferenceHubAbi>>(
+  client: VerityClient,
+  hub: Address,
+  options: WriteOptions,
+  call: WriteCall<typeof inferenceHubAbi, name>,
+): Promise<Hash> {
+  await ensureHubCode(client, hub);
+  return withHubErrors(client, hub, () => write(client, hub, inferenceHubAbi, options, call as WriteCall<Abi, string>));
+}
+
 /** {@link writeHub} for the OperatorRegistry. */
 export const writeRegistry = writerOf(operatorRegistryAbi);
 /** {@link writeHub} for the EnclaveRegistry. */

@@ -3,7 +3,7 @@ import { getContractEvents, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { JOB_STATUSES } from "../constants.js";
 import { JobNotFoundError } from "../errors/job.js";
-import { withVerityErrors } from "../errors/decode.js";
+import { withHubErrors, withVerityErrors } from "../errors/decode.js";
 import { location, orUndefined, requestedJobFromLog } from "./jobs.js";
 import type { Job, VerityClient } from "../types.js";
 
@@ -14,7 +14,7 @@ import type { Job, VerityClient } from "../types.js";
 export async function readJob(client: VerityClient, parameters: { hub: Address; jobId: bigint; fromBlock?: BlockNumber | undefined }): Promise<Job> {
   const { hub, jobId } = parameters;
   const fromBlock = parameters.fromBlock ?? 0n;
-  const [[statusCode, commitment], requestedLogs] = await withVerityErrors(() =>
+  const [[statusCode, commitment], requestedLogs] = await withHubErrors(client, hub, () =>
     Promise.all([
       readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "getJob", args: [jobId] }),
       getContractEvents(client, {

@@ -2,7 +2,7 @@ import type { Address, BlockNumber, Hex } from "viem";
 import { readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { ContractRevertError } from "../errors/contract.js";
-import { toVerityError } from "../errors/decode.js";
+import { toHubError } from "../errors/decode.js";
 import { UnknownModelVersionError } from "../errors/request.js";
 import type { ModelVersion, VerityClient } from "../types.js";
 
@@ -25,7 +25,7 @@ export async function readModelVersion(
     });
     return { ...v };
   } catch (err) {
-    const e = toVerityError(err);
+    const e = await toHubError(client, hub, err);
     if (e instanceof ContractRevertError && e.errorName === "ModelUnknownVersion") {
       throw new UnknownModelVersionError({ modelId, version });
     }
