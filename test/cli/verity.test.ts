@@ -28,7 +28,10 @@ import { fulfillTee } from "../../sdk/src/actions/fulfillTee.js";
 import { getJob } from "../../sdk/src/actions/getJob.js";
 import { testTokenBytecode } from "../../sdk/src/bytecode.js";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
+import { quantizeInput } from "../../sdk/src/cli/infer.js";
 import { buildProgram, commandReference } from "../../sdk/src/cli/main.js";
+import { MAX_DEADLINE_DELAY, parseDeadline } from "../../sdk/src/cli/parse.js";
+import { refund } from "../../sdk/src/actions/refund.js";
 import { decodeTensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
@@ -298,8 +301,11 @@ describe("verity CLI against a hardhat node", function () {
         .and.contain("(DEVELOPMENT_MEASUREMENT: production policy refuses it)")
         .and.match(/committee\s+0x[0-9a-fA-F]{40} \(2 of 2 attestors must sign\)/)
         .and.contain("verity attestor sign");
+      // The key from a file (what `ps` cannot show), with the newline an editor leaves.
+      const enclaveKeyFile = path.join(tmp.dir, "enclave.key");
+      await writeFile(enclaveKeyFile, `${KEYS.enclave}\n`);
       const attested = json<{ claimFile: string; evidenceFile: string; development: boolean; claim: Record<string, string | number> }>(
-        await verity(["operator", "attest", "--enclave-key", KEYS.enclave, "--dev", "--evidence-dir", evidenceDir, "--json"], as(KEYS.operator)),
+        await verity(["operator", "attest", "--enclave-key-file", enclaveKeyFile, "--dev", "--evidence-dir", evidenceDir, "--json"], as(KEYS.operator)),
       );
       claimFile = attested.claimFile;
       expect(attested.development).to.equal(true);
@@ -334,7 +340,13 @@ describe("verity CLI against a hardhat node", function () {
       approvals = [];
       for (const [name, key] of [["a", KEYS.attestorA], ["b", KEYS.attestorB]] as const) {
         const out = path.join(tmp.dir, `approval-${name}.json`);
-        const signed = await verity(["attestor", "sign", claimFile, "--allow-development", "--out", out], { ...env, VERITY_ATTESTOR_KEY: key });
+        // Attestor a's key in the environment, b's in a key file.
+        const keyFile = path.join(tmp.dir, `attestor-${name}.key`);
+        await writeFile(keyFile, `  ${key.slice(2)}\n\n`);
+        const signed = await verity(
+          ["attestor", "sign", claimFile, "--allow-development", "--out", out, ...(name === "a" ? [] : ["--attestor-key-file", keyFile])],
+          name === "a" ? { ...env, VERITY_ATTESTOR_KEY: key } : env,
+        );
         expect(signed.code, signed.stderr).to.equal(0);
         expect(signed.stdout).to.contain(`verified and signed by attestor ${address(key)}`);
         expect(JSON.parse(await readFile(out, "utf8"))).to.include({ attestor: address(key), evidenceHash: claim.evidenceHash });
@@ -490,10 +502,49 @@ describe("verity CLI against a hardhat node", function () {
       expect(again.stdout).to.contain("nothing to withdraw");
     });
 
+    it("a requester gets an expired job's refunded fee back with `verity withdraw`, which job show names as the next step", async () => {
+      const requester = address(KEYS.requester);
+      // The requester's key from a key file, not the environment or a flag.
+      const keyFile = path.join(tmp.dir, "requester.key");
+      await writeFile(keyFile, `${KEYS.requester}\n`);
+      const req = json<{ jobId: string; requester: Address; deadline: string }>(
+        await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--fee", "0.003", "--deadline", "1m", "--key-file", keyFile, "--json"], env),
+      );
+      expect(req.requester).to.equal(requester);
+      // Counted from the later of the latest block's time and the clock.
+      expect(BigInt(req.deadline)).to.be.at.least(BigInt(Math.floor(Date.now() / 1000)) + 50n);
+      const jobId = BigInt(req.jobId);
+      await publicClient.request({ method: "evm_increaseTime" as never, params: [120] as never });
+      await publicClient.request({ method: "evm_mine" as never, params: [] as never });
+      const refunder = createWalletClient({ account: privateKeyToAccount(KEYS.outsider), transport: http(node.url) });
+      await waitForTransactionReceipt(publicClient, { hash: await refund(refunder, { hub, jobId, chain: null }) });
+
+      const show = await verity(["job", "show", `${jobId}`], env);
+      expect(show.code, show.stderr).to.equal(0);
+      expect(show.stdout).to.match(/status\s+refunded/).and.match(new RegExp(`refunded\\s+0\\.003 ETH to ${requester}`));
+      expect(show.stderr).to.contain(`the refund is credited to ${requester} at the hub, not sent: to receive it, run \`verity withdraw\``);
+      const audit = await verity(["job", "audit", `${jobId}`, "--allow-development"], env);
+      expect(audit.stdout).to.contain("run `verity withdraw`");
+
+      const credit = () => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "creditOf", args: [requester, "0x0000000000000000000000000000000000000000"] });
+      expect(await credit()).to.equal(parseEther("0.003"));
+      const before = await getBalance(publicClient, { address: requester });
+      const withdrawn = json<{ account: Address; amount: string; transactionHash: Hex }>(await verity(["withdraw", "--json"], as(KEYS.requester)));
+      expect(withdrawn).to.include({ account: requester, amount: parseEther("0.003").toString() });
+      expect(await credit()).to.equal(0n);
+      expect(await getBalance(publicClient, { address: requester })).to.be.greaterThan(before);
+      const again = await verity(["withdraw"], as(KEYS.requester));
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.contain(`nothing to withdraw: ${requester} has no ETH credited`);
+    });
+
     it("the verity binary stops `operator run` cleanly on SIGTERM", async () => {
+      // The enclave key from a file: `ps` shows the path, never the key.
+      const keyFile = path.join(tmp.dir, "enclave-bin.key");
+      await writeFile(keyFile, `${KEYS.enclave}\n`);
       const child = spawn(
         process.execPath,
-        [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", "--enclave-key", KEYS.enclave, "--model", `${modelId}:1`,
+        [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", "--enclave-key-file", keyFile, "--model", `${modelId}:1`,
           "--state", path.join(tmp.dir, "operator-bin.json")],
         { cwd: PACKAGE_ROOT, env: { PATH: process.env.PATH, ...as(KEYS.operator) }, stdio: ["ignore", "pipe", "pipe"] },
       );
@@ -503,7 +554,7 @@ describe("verity CLI against a hardhat node", function () {
       child.stderr.on("data", (d) => (stderr += d));
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
       for (let i = 0; i < 200 && !stdout.includes("node started"); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(stdout, stderr).to.contain("node started");
+      expect(stdout, stderr).to.contain("node started").and.contain(`enclave ${address(KEYS.enclave)}`);
       child.kill("SIGTERM");
       expect(await exited, stderr).to.equal(0);
       expect(stdout).to.contain("node stopped");
@@ -651,6 +702,51 @@ describe("verity CLI against a hardhat node", function () {
       await refused(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", "1700000000"], /--deadline .* is not in the future/);
     });
 
+    it("refuses a deadline too soon or beyond 30 days, saying the allowed range", async () => {
+      const range = /give a deadline from 30 seconds to 30 days from now/;
+      for (const [deadline, why] of [["1s", "too soon"], ["29s", "too soon"], ["31d", "too far"], ["800h", "too far"]]) {
+        await refused(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", deadline!], new RegExp(`--deadline ${deadline} is ${why}: [^\n]*`));
+        await refused(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", deadline!], range);
+      }
+      const inForty = new Date(Date.now() + 40 * 86_400_000).toISOString();
+      await refused(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", inForty], /--deadline .* is too far: the hub accepts a deadline at most 30 days/);
+      await refused(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", "1700000000"], range);
+      const run = await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--deadline", "1s"], as(KEYS.requester));
+      expect(run.stderr).to.not.contain("HubInvalidDeadline");
+      expect(run.stderr).to.contain("e.g. --deadline 10m");
+    });
+
+    it("refuses an --input value out of the model's int8 range, naming the value, its position and the range", async () => {
+      await refused(
+        ["infer", modelId, "--version", "1", "--input", "500,3.5,1.4,0.2"],
+        /--input value 500 \(position 1 of 4, sepal length \(cm\)\) is out of range: the model takes -8 to 7\.9375 cm \(int8 -128\.\.127 at input scale 16\), and 500 would be 8000/,
+      );
+      await refused(["infer", modelId, "--version", "1", "--input", "5.1,3.5,1.4,-8.1"], /--input value -8\.1 \(position 4 of 4, petal width \(cm\)\) is out of range/);
+      // The edges still fit.
+      expect(decodeTensor(encodeTensor(quantizeInput([7.95, -8, 0, 0], 16))).values).to.deep.equal([127n, -128n, 0n, 0n]);
+    });
+
+    it("reads keys from key files, and refuses a key given twice, an unreadable file or one without a key", async () => {
+      const bad = path.join(tmp.dir, "not-a-key.txt");
+      await writeFile(bad, "hello secret\n");
+      const empty = path.join(tmp.dir, "empty.key");
+      await writeFile(empty, "\n");
+      const good = path.join(tmp.dir, "requester-2.key");
+      await writeFile(good, KEYS.requester);
+      const infer = ["infer", modelId, "--version", "1", "--input", IRIS.setosa];
+      await refused([...infer, "--key-file", good, "--key", KEYS.requester], /give the key with one of --key or --key-file, not both/);
+      await refused([...infer, "--key-file", path.join(tmp.dir, "missing.key")], /cannot read --key-file .*missing\.key: ENOENT/);
+      await refused([...infer, "--key-file", bad], /--key-file .*not-a-key\.txt is not a private key \(32 bytes of hex\)/);
+      await refused([...infer, "--key-file", empty], /--key-file .*empty\.key is empty/);
+      const run = await verity([...infer, "--key-file", bad], env);
+      expect(run.stderr).to.not.contain("hello secret");
+      const sign = await verity(["attestor", "sign", claimFile, "--out", path.join(tmp.dir, "x.json"), "--attestor-key-file", bad], env);
+      expect(sign.code).to.equal(1);
+      expect(sign.stderr).to.match(/--attestor-key-file .*not-a-key\.txt is not a private key/);
+      const missing = await verity(["attestor", "sign", claimFile, "--out", path.join(tmp.dir, "x.json")], env);
+      expect(missing.stderr).to.contain("--attestor-key-file <path>").and.contain("VERITY_ATTESTOR_KEY");
+    });
+
     it("refuses a malformed input tensor", async () => {
       await refused(["infer", modelId, "--version", "1", "--tensor", "0x0102"], /Malformed tensor/);
       await refused(["infer", modelId, "--version", "1", "--input", "5.1,3.5,1.4"], /Expected 4 features, got 3/);
@@ -663,7 +759,7 @@ describe("verity CLI against a hardhat node", function () {
     it("refuses a transaction without a private key and says how to give one", async () => {
       const run = await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa], env);
       expect(run.code).to.equal(1);
-      expect(run.stderr).to.contain("needs a private key").and.contain("--key").and.contain("VERITY_PRIVATE_KEY");
+      expect(run.stderr).to.contain("needs a private key").and.contain("--key-file <path>").and.contain("VERITY_PRIVATE_KEY").and.contain("out of `ps`");
     });
 
     it("fails fast with advice when the RPC cannot be reached", async () => {
@@ -776,6 +872,7 @@ describe("verity --help", () => {
       "operator revoke-key <key>",
       "operator release-key <key>",
       "operator withdraw",
+      "withdraw",
       "attestor verify <claim.json>",
       "attestor sign <claim.json> --out <file>",
       "governance attestor add <address>",
@@ -794,5 +891,42 @@ describe("verity --help", () => {
     expect(commandReference(buildProgram()).split("\n")).to.have.length.greaterThan(15);
     const group = await verity(["job", "--help"], {});
     expect(group.stdout).to.contain("show").and.contain("verify").and.contain("audit");
+  });
+
+  it("says that key files or environment variables are preferred to key flags", async () => {
+    const help = async (...argv: string[]) => (await verity([...argv, "--help"], {})).stdout.replace(/\s+/g, " ");
+    const root = await help();
+    expect(root)
+      .to.contain("--key-file <path> the private key that signs transactions, read from a file holding it as hex (this or env VERITY_PRIVATE_KEY is preferred to --key, which `ps` shows)")
+      .and.contain("--key <hex> the private key itself (shown by `ps`: prefer --key-file or env VERITY_PRIVATE_KEY)")
+      .and.contain("Keys: give them in files (--key-file, --enclave-key-file, --attestor-key-file) or in the environment");
+    expect(root).to.contain("verity withdraw [options] withdraw the key's credited balance from the hub: refunded fees");
+    for (const cmd of [["operator", "run"], ["operator", "attest"], ["operator", "register-key"]]) {
+      expect(await help(...cmd)).to.contain("--enclave-key-file <path>").and.contain("this or env VERITY_ENCLAVE_KEY is preferred to --enclave-key, which `ps` shows");
+    }
+    expect(await help("attestor", "sign")).to.contain("--attestor-key-file <path>").and.contain("this or env VERITY_ATTESTOR_KEY is preferred to --attestor-key");
+  });
+});
+
+describe("verity: relative deadlines", () => {
+  const t = 1_800_000_000n;
+
+  it("counts from the later of the latest block's time and the clock", () => {
+    // An idle node: its last block is 47 s old; the request's block will be stamped with the clock.
+    expect(parseDeadline("10m", { now: t, chainTime: t - 47n })).to.deep.equal({ deadline: t + 600n, capped: false });
+    expect(parseDeadline("30s", { now: t, chainTime: t - 47n }).deadline).to.equal(t + 30n);
+    // 30 days from the clock is a little beyond 30 days from the last block: brought back to the hub's limit.
+    expect(parseDeadline("30d", { now: t, chainTime: t - 47n })).to.deep.equal({ deadline: t - 47n + MAX_DEADLINE_DELAY, capped: true });
+    expect(parseDeadline("2027-01-20T00:00:00Z", { now: t, chainTime: t }).deadline).to.equal(BigInt(Date.parse("2027-01-20T00:00:00Z") / 1000));
+  });
+
+  it("refuses what the hub would refuse, saying the range in human terms", () => {
+    const at = { now: t, chainTime: t - 47n };
+    expect(() => parseDeadline("1s", at)).to.throw(/--deadline 1s is too soon: .*give a deadline from 30 seconds to 30 days from now/);
+    expect(() => parseDeadline(`${t + 10n}`, at)).to.throw(/is too soon/);
+    expect(() => parseDeadline(`${t}`, at)).to.throw(/is not in the future/);
+    expect(() => parseDeadline("31d", at)).to.throw(/--deadline 31d is too far: the hub accepts a deadline at most 30 days after the request's block/);
+    expect(() => parseDeadline(`${t - 47n + MAX_DEADLINE_DELAY + 1n}`, at)).to.throw(/is too far/);
+    expect(() => parseDeadline("soon", at)).to.throw(/is not a deadline/);
   });
 });

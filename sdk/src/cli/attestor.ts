@@ -11,7 +11,8 @@ import type { Action } from "./action.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatFields, formatTime } from "./format.js";
-import { parseBigInt, parsePrivateKey, teeLabel } from "./parse.js";
+import { parseBigInt, teeLabel } from "./parse.js";
+import { ATTESTOR_KEY, keyFileHelp, keyHint, resolveKey } from "./secrets.js";
 import { readClaim } from "./enclave.js";
 
 /**
@@ -39,7 +40,8 @@ export function registerAttestor(program: Command, action: Action): void {
       .description("verify a claim, then sign the committee's AttestorApproval for it (refuses what does not verify)")
       .argument("<claim.json>", "the claim `verity operator attest` wrote")
       .requiredOption("--out <file>", "where to write the approval ({ attestor, signature }) for the operator")
-      .option("--attestor-key <hex>", "the attestor's private key (env VERITY_ATTESTOR_KEY)"),
+      .option("--attestor-key-file <path>", `the attestor's private key, ${keyFileHelp(ATTESTOR_KEY)}`)
+      .option("--attestor-key <hex>", "the attestor's key itself (shown by `ps`: prefer --attestor-key-file or env VERITY_ATTESTOR_KEY)"),
   ).action(action(sign));
 }
 
@@ -118,16 +120,14 @@ async function verify(ctx: CliContext, [file]: string[], o: PolicyOptions): Prom
   ctx.exitCode = report.valid ? EXIT.ok : EXIT.failure;
 }
 
-function attestorAccount(ctx: CliContext, given: string | undefined) {
-  const raw = given ?? ctx.env.VERITY_ATTESTOR_KEY;
-  if (raw === undefined || raw === "") {
-    throw new CliError("attestor sign needs the attestor's key.", ["pass --attestor-key <hex> or set VERITY_ATTESTOR_KEY (the environment keeps it out of your shell history)"]);
-  }
-  return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--attestor-key" : "VERITY_ATTESTOR_KEY"));
+function attestorAccount(ctx: CliContext, o: { attestorKey?: string; attestorKeyFile?: string }) {
+  const given = resolveKey(ATTESTOR_KEY, { flagValue: o.attestorKey, fileValue: o.attestorKeyFile, env: ctx.env, cwd: ctx.cwd });
+  if (given === undefined) throw new CliError("attestor sign needs the attestor's key.", [keyHint(ATTESTOR_KEY)]);
+  return privateKeyToAccount(given.key);
 }
 
-async function sign(ctx: CliContext, [file]: string[], o: PolicyOptions & { out: string; attestorKey?: string }): Promise<void> {
-  const attestor = attestorAccount(ctx, o.attestorKey);
+async function sign(ctx: CliContext, [file]: string[], o: PolicyOptions & { out: string; attestorKey?: string; attestorKeyFile?: string }): Promise<void> {
+  const attestor = attestorAccount(ctx, o);
   const claim = await readClaim(ctx, file!);
   const report = await check(ctx, claim, o);
   if (!report.valid) {

@@ -22,7 +22,8 @@ import { TransactionRevertedError } from "../errors/job.js";
 import { type DeploymentRecord, deploymentFile, deploymentsDir, readDeployment } from "./deployments.js";
 import { CliError, EXIT } from "./errors.js";
 import { type Currency, toJson } from "./format.js";
-import { parseAddress, parseInteger, parsePrivateKey } from "./parse.js";
+import { parseAddress, parseInteger } from "./parse.js";
+import { PRIVATE_KEY, keyHint, resolveKey } from "./secrets.js";
 import { type ProgressMode, Spinner, type Writer } from "./progress.js";
 
 /** The repository root (holds hardhat.config.ts, artifacts/, ignition/, models/, circuits/). */
@@ -48,6 +49,7 @@ export type CliIO = {
 export type GlobalOptions = {
   rpc?: string;
   key?: string;
+  keyFile?: string;
   hub?: string;
   json?: boolean;
   confirmations?: string;
@@ -169,21 +171,23 @@ export class CliContext {
     return chainId === 31337 || chainId === 1337 ? 250 : 2_000;
   }
 
-  /** Whether a signing key was given (--key or VERITY_PRIVATE_KEY). */
-  hasAccount(): boolean {
-    const raw = this.#options.key ?? this.env.VERITY_PRIVATE_KEY;
-    return raw !== undefined && raw !== "";
+  /** The signing key from --key-file, VERITY_PRIVATE_KEY or --key, if one was given. */
+  #signingKey() {
+    return resolveKey(PRIVATE_KEY, { flagValue: this.#options.key, fileValue: this.#options.keyFile, env: this.env, cwd: this.cwd });
   }
 
-  /** The account that signs, from --key or VERITY_PRIVATE_KEY. */
+  /** Whether a signing key was given (--key-file, VERITY_PRIVATE_KEY or --key). */
+  hasAccount(): boolean {
+    return this.#signingKey() !== undefined;
+  }
+
+  /** The account that signs, from --key-file, VERITY_PRIVATE_KEY or --key. */
   account(): Account {
-    const raw = this.#options.key ?? this.env.VERITY_PRIVATE_KEY;
-    if (raw === undefined || raw === "") {
-      throw new CliError("this command sends a transaction and needs a private key.", [
-        "pass --key <hex> or set VERITY_PRIVATE_KEY (the environment keeps it out of your shell history)",
-      ]);
+    const given = this.#signingKey();
+    if (given === undefined) {
+      throw new CliError("this command sends a transaction and needs a private key.", [keyHint(PRIVATE_KEY)]);
     }
-    return privateKeyToAccount(parsePrivateKey(raw, this.#options.key !== undefined ? "--key" : "VERITY_PRIVATE_KEY"));
+    return privateKeyToAccount(given.key);
   }
 
   /** A wallet client for the key's account on the connected chain. */

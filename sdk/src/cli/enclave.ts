@@ -27,7 +27,8 @@ import type { Action } from "./action.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatFields, formatTime } from "./format.js";
-import { parseAddress, parseAmount, parseDuration, parsePrivateKey, parseTee, teeLabel } from "./parse.js";
+import { parseAddress, parseAmount, parseDuration, parseTee, teeLabel } from "./parse.js";
+import { ENCLAVE_KEY, keyFileHelp, keyHint, resolveKey } from "./secrets.js";
 
 /**
  * `verity operator attest | register-key | revoke-key | release-key`: an enclave key's life. The enclave gathers
@@ -39,7 +40,8 @@ export function registerEnclaveCommands(operator: Command, action: Action): void
   operator
     .command("attest")
     .description("gather attestation evidence binding the enclave key to this operator; write it and a claim for the attestors")
-    .option("--enclave-key <hex>", "the enclave's signing key (env VERITY_ENCLAVE_KEY)")
+    .option("--enclave-key-file <path>", `the enclave's signing key, ${keyFileHelp(ENCLAVE_KEY)}`)
+    .option("--enclave-key <hex>", "the enclave's key itself (shown by `ps`: prefer --enclave-key-file or env VERITY_ENCLAVE_KEY)")
     .option("--tee <type>", "nitro or tdx (default: the TEE this runs in)")
     .option("--dev", "development evidence, outside an enclave: local chains only (anyone can forge it; production policy refuses it)")
     .option("--evidence-dir <dir>", "where the evidence and the claim are written (default .verity/evidence)")
@@ -56,7 +58,8 @@ export function registerEnclaveCommands(operator: Command, action: Action): void
     .argument("<claim.json>", "the claim `verity operator attest` wrote")
     .requiredOption("--approval <file>", "an attestor's approval from `verity attestor sign` (repeatable: as many as the committee's threshold)", collect)
     .option("--stake <amount>", "stake to lock behind the key, from the operator's free bonded stake (default: the registry's minimum)")
-    .option("--enclave-key <hex>", "the enclave's private key: it signs the proof of possession (env VERITY_ENCLAVE_KEY)")
+    .option("--enclave-key-file <path>", `the enclave's private key, which signs the proof of possession, ${keyFileHelp(ENCLAVE_KEY)}`)
+    .option("--enclave-key <hex>", "the enclave's key itself (shown by `ps`: prefer --enclave-key-file or env VERITY_ENCLAVE_KEY)")
     .action(action(registerKey));
   operator
     .command("revoke-key")
@@ -72,13 +75,11 @@ export function registerEnclaveCommands(operator: Command, action: Action): void
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The enclave account from --enclave-key or VERITY_ENCLAVE_KEY (required). */
-function enclaveAccount(ctx: CliContext, given: string | undefined) {
-  const raw = given ?? ctx.env.VERITY_ENCLAVE_KEY;
-  if (raw === undefined || raw === "") {
-    throw new CliError("this command needs the enclave's key.", ["pass --enclave-key <hex> or set VERITY_ENCLAVE_KEY"]);
-  }
-  return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--enclave-key" : "VERITY_ENCLAVE_KEY"));
+/** The enclave account from --enclave-key-file, VERITY_ENCLAVE_KEY or --enclave-key (required). */
+function enclaveAccount(ctx: CliContext, o: { enclaveKey?: string; enclaveKeyFile?: string }) {
+  const given = resolveKey(ENCLAVE_KEY, { flagValue: o.enclaveKey, fileValue: o.enclaveKeyFile, env: ctx.env, cwd: ctx.cwd });
+  if (given === undefined) throw new CliError("this command needs the enclave's key.", [keyHint(ENCLAVE_KEY)]);
+  return privateKeyToAccount(given.key);
 }
 
 async function readText(ctx: CliContext, file: string, what: string): Promise<string> {
@@ -112,6 +113,7 @@ export async function committeeSummary(ctx: CliContext, committee: Address): Pro
 
 type AttestOptions = {
   enclaveKey?: string;
+  enclaveKeyFile?: string;
   tee?: string;
   dev?: boolean;
   evidenceDir?: string;
@@ -124,13 +126,13 @@ type AttestOptions = {
 };
 
 async function attest(ctx: CliContext, _args: string[], o: AttestOptions): Promise<void> {
-  const enclave = enclaveAccount(ctx, o.enclaveKey);
+  const enclave = enclaveAccount(ctx, o);
   const tee = o.tee === undefined ? undefined : parseTee(o.tee);
   const expiresIn = parseDuration(o.expiresIn ?? "24h", "--expires-in", { plainSeconds: true });
   if (expiresIn === 0n) throw new CliError("--expires-in must be above zero.");
   if (!o.operator && !ctx.hasAccount()) {
     throw new CliError("operator attest binds the enclave key to an operator: which one?", [
-      "pass the operator's --key (or VERITY_PRIVATE_KEY), or --operator <address>",
+      "pass the operator's key (--key-file <path>, VERITY_PRIVATE_KEY or --key), or --operator <address>",
     ]);
   }
   const operator = o.operator ? parseAddress(o.operator, "--operator") : ctx.account().address;
@@ -241,10 +243,10 @@ async function attest(ctx: CliContext, _args: string[], o: AttestOptions): Promi
 async function registerKey(
   ctx: CliContext,
   [claimFile]: string[],
-  o: { approval: string[]; stake?: string; enclaveKey?: string },
+  o: { approval: string[]; stake?: string; enclaveKey?: string; enclaveKeyFile?: string },
 ): Promise<void> {
   const claim = await readClaim(ctx, claimFile!);
-  const enclave = enclaveAccount(ctx, o.enclaveKey);
+  const enclave = enclaveAccount(ctx, o);
   if (!isAddressEqual(enclave.address, claim.key)) {
     throw new CliError(`the claim is for enclave key ${claim.key}, but --enclave-key is ${enclave.address}.`, ["give the key the claim was made for"]);
   }

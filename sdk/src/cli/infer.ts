@@ -7,8 +7,8 @@ import { type WaitForResultReturnType, waitForResult } from "../actions/waitForR
 import { modeLabel, modeNumber } from "../constants.js";
 import type { Tensor } from "../encoding/tensor.js";
 import { withVerityErrors } from "../errors/decode.js";
-import { DeadlinePassedError, FeeTooLowError } from "../errors/request.js";
-import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
+import { DeadlinePassedError, DeadlineTooFarError, FeeTooLowError } from "../errors/request.js";
+import { IRIS_FEATURES, IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatFields, formatTensor, formatTime, toJson } from "./format.js";
@@ -34,7 +34,7 @@ export function registerInfer(program: Command, action: Action): void {
     .description("request an inference (escrows the fee); prints the job id, and with --wait the result")
     .argument("<modelId>", "the model id (0x + 64 hex)")
     .requiredOption("--version <n>", "the model version")
-    .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2), quantized with the model file's input scale")
+    .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2), quantized with the model file's input scale (a value beyond int8 is refused)")
     .option("--tensor <hex>", "the input as canonical tensor bytes instead of --input")
     .option("--mode <mode>", "verification mode: tee, zk, quorum or optimistic", "tee")
     .option("--quorum-k <k>", "quorum: distinct staked operators that must sign the same output (1..32)")
@@ -43,7 +43,7 @@ export function registerInfer(program: Command, action: Action): void {
     .option("--bond <amount>", "optimistic: the native-currency bond of the proposer and of a challenger (at least the game's minBond)")
     .option("--slash <amount>", "optimistic: stake a proposal locks, lost by a proposer proven wrong, in the stake currency (above zero)")
     .option("--fee <amount>", "total fee in the version's currency (default: twice the model fee, half of it rewarding the operator)")
-    .option("--deadline <when>", "refundable after: a duration from now (10m, 2h) or Unix seconds or an ISO date", "1h")
+    .option("--deadline <when>", "refundable after: a duration from now (10m, 2h; 30s..30d) or Unix seconds or an ISO date", "1h")
     .option("--wait", "wait for the result and print the output and predicted class")
     .option("--timeout <duration>", "with --wait: give up waiting after this long (default: at the deadline)")
     .option("--model-file <json>", "model file for --input's quantization", IRIS_MODEL_JSON_PATH)
@@ -61,7 +61,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   let input: Tensor | Hex;
   if (o.input !== undefined) {
     const model = loadIrisModel(ctx.resolvePath(o.modelFile ?? IRIS_MODEL_JSON_PATH));
-    input = quantizeFeatures(parseNumberList(o.input, "--input"), model.inputScale);
+    input = quantizeInput(parseNumberList(o.input, "--input"), model.inputScale);
   } else {
     input = parseHexBytes(o.tensor!, "--tensor");
   }
@@ -77,7 +77,10 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   );
   const currency = await ctx.currency(feeToken);
   const fee = o.fee === undefined ? modelFee * 2n : parseAmount(o.fee, currency.decimals, "--fee");
-  const deadline = parseDeadline(o.deadline, block.timestamp);
+  // An idle node's latest block can be minutes old; the request's block is stamped with the clock.
+  const now = maxBigInt(block.timestamp, BigInt(Math.floor(Date.now() / 1000)));
+  const { deadline, capped } = parseDeadline(o.deadline, { now, chainTime: block.timestamp });
+  if (capped) ctx.note(`note: --deadline ${o.deadline} is capped to ${formatTime(deadline)}, 30 days after the chain's latest block (the hub's limit)`);
 
   const spinner = ctx.spinner().start(`requesting an inference from model ${modelId.slice(0, 10)}… v${version} (${mode.toUpperCase()})`);
   let requested: Awaited<ReturnType<typeof requestInferenceSync>>;
@@ -96,6 +99,11 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
     if (err instanceof DeadlinePassedError) {
       throw new CliError(`--deadline ${formatTime(err.deadline)} is not in the future (chain time is ${formatTime(err.now)}).`, [
         "give a duration from now instead: --deadline 10m, 2h, 1d",
+      ]);
+    }
+    if (err instanceof DeadlineTooFarError) {
+      throw new CliError(`--deadline ${formatTime(deadline)} is too far: the hub accepts a deadline at most 30 days after the request's block.`, [
+        "give a deadline from 30 seconds to 30 days from now, e.g. --deadline 7d",
       ]);
     }
     throw err;
@@ -130,7 +138,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
           ...(paramsLine ? ([["params", paramsLine]] as [string, string][]) : []),
           ["input", typeof input === "string" ? input : formatTensor(input)],
           ["fee", `${formatAmount(fee, currency)} (model fee ${formatAmount(job.modelFee, currency)})`],
-          ["deadline", `${formatTime(job.deadline)} (in ${formatDuration(job.deadline - block.timestamp)})`],
+          ["deadline", `${formatTime(job.deadline)} (in ${formatDuration(job.deadline - now)})`],
           ["block", `${requested.receipt.blockNumber} (tx ${requested.hash})`],
           ...(requested.approvalHash ? ([["approval", requested.approvalHash]] as [string, string][]) : []),
         ],
@@ -144,8 +152,8 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
     return;
   }
 
-  // Chain time may run ahead of (or behind) this clock: count down to the deadline in chain time.
-  const skew = Number(block.timestamp) - Math.floor(Date.now() / 1000);
+  // Chain time may run ahead of this clock (an idle chain's next block is stamped with it): count down in chain time.
+  const skew = Number(now) - Math.floor(Date.now() / 1000);
   const result = await waitWithProgress(ctx, hub, jobId, job.deadline - BigInt(skew), timeout);
   const output = result.output;
   let prediction: { index: number; label: string } | undefined;
@@ -178,6 +186,34 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
         `check it with: verity job verify ${jobId}`,
       ].join("\n"),
   );
+}
+
+const maxBigInt = (a: bigint, b: bigint) => (a > b ? a : b);
+
+const INT8_MIN = -128;
+const INT8_MAX = 127;
+
+/**
+ * Iris features in cm, quantized to the model's int8 input: refuses a value that does not fit int8 at the model's
+ * input scale (the quantizer would clamp it to -128 or 127, a different input from the one given).
+ */
+export function quantizeInput(features: readonly number[], inputScale: number, what = "--input"): Tensor {
+  // The quantizer's own error for the wrong number of features.
+  if (features.length !== IRIS_FEATURES.length) return quantizeFeatures(features, inputScale);
+  const low = INT8_MIN / inputScale;
+  const high = INT8_MAX / inputScale;
+  features.forEach((v, i) => {
+    const q = Math.sign(v) * Math.round(Math.abs(v * inputScale));
+    if (q < INT8_MIN || q > INT8_MAX) {
+      const name = IRIS_FEATURES[i] ?? `feature ${i + 1}`;
+      throw new CliError(
+        `${what} value ${v} (position ${i + 1} of ${features.length}, ${name}) is out of range: ` +
+          `the model takes ${low} to ${high} cm (int8 ${INT8_MIN}..${INT8_MAX} at input scale ${inputScale}), and ${v} would be ${q}.`,
+        ["give each feature in cm, e.g. 5.1,3.5,1.4,0.2; an input out of range would be clamped, not what you asked for"],
+      );
+    }
+  });
+  return quantizeFeatures(features, inputScale);
 }
 
 /**

@@ -62,6 +62,12 @@ async function show(ctx: CliContext, [rawId]: string[]): Promise<void> {
   const modeParams = decodedModeParams(job.job);
   const paramsLine = modeParams === undefined ? undefined : describeModeParams(job.job, await stakeCurrency(ctx));
   ctx.result({ ...job, output, prediction, modeParams }, () => formatFields(jobFields(job, currency, prediction, paramsLine)));
+  if (job.refund) ctx.note(refundNextStep(job.refund.requester, job.refund.feeToken));
+}
+
+/** What a requester does with a refund: it is credited at the hub, not sent; `verity withdraw` pays it out. */
+function refundNextStep(requester: Address, feeToken: Address): string {
+  return `the refund is credited to ${requester} at the hub, not sent: to receive it, run \`verity withdraw${feeToken === zeroAddress ? "" : ` --token ${feeToken}`}\` with the requester's key`;
 }
 
 function irisPrediction(output: ReturnType<typeof tryDecodeTensor>) {
@@ -400,7 +406,10 @@ function formatAudit(s: Story, currency: Currency, stake: Currency): string {
   else if (s.callbackFailures.length === 0) out.push(f ? "  delivered (no CallbackFailed event)" : "  not called yet");
   for (const c of s.callbackFailures) out.push(`  FAILED at block ${c.blockNumber} (tx ${c.transactionHash}): revert data ${c.reason}`);
   out.push("", "Refund");
-  out.push(s.refund ? `  ${amount(s.refund.amount)} credited to ${s.refund.requester} at block ${s.refund.blockNumber} (tx ${s.refund.transactionHash})` : "  none");
+  if (s.refund) {
+    out.push(`  ${amount(s.refund.amount)} credited to ${s.refund.requester} at block ${s.refund.blockNumber} (tx ${s.refund.transactionHash})`);
+    out.push(`  ${refundNextStep(s.refund.requester, s.refund.feeToken)}`);
+  } else out.push("  none");
   out.push("", "Withdrawals by the job's parties since the request (credits are pooled: they may include other jobs)");
   if (s.withdrawals.length === 0) out.push("  none");
   for (const w of s.withdrawals) {

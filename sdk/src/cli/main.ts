@@ -8,7 +8,8 @@ import { registerGovernance } from "./governance.js";
 import { registerInfer } from "./infer.js";
 import { registerJob } from "./job.js";
 import { registerModel } from "./model.js";
-import { registerOperator } from "./operator.js";
+import { registerOperator, registerWithdraw } from "./operator.js";
+import { PRIVATE_KEY, keyFileHelp } from "./secrets.js";
 import { registerZk } from "./zk.js";
 
 /**
@@ -29,7 +30,8 @@ export function buildProgram(io: CliIO = defaultIO, state: RunState = { ctx: und
   program
     .description("Verifiable AI inference on EVM chains: deploy, publish models, request and verify inferences, run an operator.")
     .option("--rpc <url>", `JSON-RPC URL (env VERITY_RPC_URL; default ${DEFAULT_RPC_URL})`)
-    .option("--key <hex>", "private key that signs transactions (env VERITY_PRIVATE_KEY)")
+    .option("--key-file <path>", `the private key that signs transactions, ${keyFileHelp(PRIVATE_KEY)}`)
+    .option("--key <hex>", "the private key itself (shown by `ps`: prefer --key-file or env VERITY_PRIVATE_KEY)")
     .option("--hub <address>", "InferenceHub address (env VERITY_HUB; default: deployments/<chainId>.json)")
     .option("--json", "machine-readable output on stdout (and no progress on stderr)")
     .option("--confirmations <n>", "confirmations to wait for each transaction and for a result to be final (default 1)")
@@ -58,6 +60,7 @@ export function buildProgram(io: CliIO = defaultIO, state: RunState = { ctx: und
   registerInfer(program, action);
   registerJob(program, action);
   registerOperator(program, action);
+  registerWithdraw(program, action);
   registerAttestor(program, action);
   registerZk(program, action);
   registerGovernance(program, action);
@@ -67,6 +70,8 @@ export function buildProgram(io: CliIO = defaultIO, state: RunState = { ctx: und
 }
 
 const HELP_FOOTER = `Amounts are decimal whole units of the currency (0.003) or base units with "wei" (3000wei).
+Keys: give them in files (--key-file, --enclave-key-file, --attestor-key-file) or in the environment (VERITY_PRIVATE_KEY,
+VERITY_ENCLAVE_KEY, VERITY_ATTESTOR_KEY), not with --key, --enclave-key or --attestor-key, which \`ps\` and shell history show.
 Exit codes: 0 success, 1 failure (job verify: invalid), 2 bad usage, 3 job verify: pending, 4 job verify: could not check.
 Set VERITY_DEBUG=1 for stack traces.`;
 

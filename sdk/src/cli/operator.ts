@@ -11,13 +11,15 @@ import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatTensor, formatTime, toJson } from "./format.js";
 import type { Action } from "./action.js";
-import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger, parsePrivateKey } from "./parse.js";
+import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger } from "./parse.js";
+import { ENCLAVE_KEY, keyFileHelp, resolveKey } from "./secrets.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
 import { registerWatch } from "./watch.js";
 import { registerEnclaveCommands } from "./enclave.js";
 
 type RunOptions = {
   enclaveKey?: string;
+  enclaveKeyFile?: string;
   model: string[];
   state?: string;
   concurrency?: string;
@@ -41,7 +43,8 @@ export function registerOperator(program: Command, action: Action): void {
     .description(
       "serve inference jobs: watch requests, run the model, attest (TEE), prove (ZK), vote (QUORUM) or propose (OPTIMISTIC); Ctrl-C stops cleanly",
     )
-    .option("--enclave-key <hex>", "the enclave's TEE signing key, attested and registered (env VERITY_ENCLAVE_KEY; without it TEE jobs are skipped)")
+    .option("--enclave-key-file <path>", `the enclave's TEE signing key, attested and registered, ${keyFileHelp(ENCLAVE_KEY)}; without a key TEE jobs are skipped`)
+    .option("--enclave-key <hex>", "the enclave's key itself (shown by `ps`: prefer --enclave-key-file or env VERITY_ENCLAVE_KEY)")
     .requiredOption("--model <id:version>", "a model version to serve, <modelId>:<version> (repeatable or comma-separated)", collectList)
     .option("--state <file>", "the node's job state file (default .verity/operator-<chainId>.json)")
     .option("--concurrency <n>", "jobs in flight at once (default 4)")
@@ -66,21 +69,31 @@ export function registerOperator(program: Command, action: Action): void {
     .action(action(stakeCommand));
   operator
     .command("withdraw")
-    .description("withdraw the key's credited balance from the hub (operator rewards, refunds, protocol fees)")
+    .description("withdraw the key's credited balance from the hub (the same as `verity withdraw`)")
+    .option("--token <address>", "an ERC-20 currency (default: the native currency)")
+    .action(action(withdrawCommand));
+}
+
+/** `verity withdraw`: any account's credit at the hub (refunds, operator rewards, bonds, protocol fees). */
+export function registerWithdraw(program: Command, action: Action): void {
+  program
+    .command("withdraw")
+    .description(
+      "withdraw the key's credited balance from the hub: refunded fees, operator rewards, returned bonds, protocol fees (a model's earnings are kept per model, apart)",
+    )
     .option("--token <address>", "an ERC-20 currency (default: the native currency)")
     .action(action(withdrawCommand));
 }
 
 // ------------------------------------------------------------------------------------------------ run
 
-function enclaveAccount(ctx: CliContext, given: string | undefined) {
-  const raw = given ?? ctx.env.VERITY_ENCLAVE_KEY;
-  if (raw === undefined || raw === "") return undefined;
-  return privateKeyToAccount(parsePrivateKey(raw, given !== undefined ? "--enclave-key" : "VERITY_ENCLAVE_KEY"));
+function enclaveAccount(ctx: CliContext, o: { enclaveKey?: string; enclaveKeyFile?: string }) {
+  const given = resolveKey(ENCLAVE_KEY, { flagValue: o.enclaveKey, fileValue: o.enclaveKeyFile, env: ctx.env, cwd: ctx.cwd });
+  return given === undefined ? undefined : privateKeyToAccount(given.key);
 }
 
 async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<void> {
-  const enclave = enclaveAccount(ctx, o.enclaveKey);
+  const enclave = enclaveAccount(ctx, o);
   const served = o.model.map(parseServed);
   const concurrency = o.concurrency === undefined ? undefined : parseInteger(o.concurrency, "--concurrency", { min: 1, max: 64 });
   const minOperatorReward = o.minReward === undefined ? undefined : parseAmount(o.minReward, 18, "--min-reward");

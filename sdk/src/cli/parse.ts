@@ -1,6 +1,7 @@
 import { type Address, type Hex, getAddress, isAddress, isHex, keccak256, parseUnits, size, toHex } from "viem";
 import { type ModeName, VerityMode } from "../constants.js";
 import { CliError } from "./errors.js";
+import { formatTime } from "./format.js";
 
 /**
  * Parsers for command-line values. Each throws a {@link CliError} naming the option and the expected form.
@@ -86,19 +87,65 @@ export function parseDuration(value: string, what: string, { plainSeconds = fals
   );
 }
 
+/** The hub's longest deadline: 30 days after the request's block (`InferenceHub.MAX_DEADLINE_DELAY`). */
+export const MAX_DEADLINE_DELAY = 30n * 86_400n;
 /**
- * A deadline, relative to the chain's latest block time (`10m`, `2h`) or absolute: Unix seconds (`1767225600`)
- * or an ISO 8601 date (`2026-01-01T00:00:00Z`). Returns Unix seconds.
+ * The shortest deadline the CLI sends: the hub refuses a deadline its request's block has reached, and that block
+ * comes some seconds after this check (and an operator skips a job due sooner than its `--min-time-left`, 30 s).
  */
-export function parseDeadline(value: string, now: bigint): bigint {
+export const MIN_DEADLINE_LEAD = 30n;
+
+const DEADLINE_RANGE = "a deadline from 30 seconds to 30 days from now";
+
+/**
+ * A deadline, relative (`10m`, `2h`: counted from `now`) or absolute: Unix seconds (`1767225600`) or an ISO 8601
+ * date (`2026-01-01T00:00:00Z`). Returns Unix seconds. `now` is the later of the chain's latest block time and
+ * the wall clock: an idle node's last block can be minutes old, and the next block is stamped with the clock.
+ * `chainTime` (the latest block's) bounds it: the SDK and the hub accept at most 30 days after it, so a
+ * relative deadline a few seconds beyond is brought back to it (`capped`). Refuses, before anything is sent,
+ * what the hub would refuse: a deadline in the past, sooner than {@link MIN_DEADLINE_LEAD}, or beyond 30 days.
+ */
+export function parseDeadline(value: string, { now, chainTime }: { now: bigint; chainTime: bigint }): { deadline: bigint; capped: boolean } {
   const v = value.trim();
-  if (/^\d+\s*[smhd]$/.test(v)) return now + parseDuration(v, "--deadline");
-  if (/^\d+$/.test(v)) return BigInt(v);
-  const ms = Date.parse(v);
-  if (/^\d{4}-\d{2}-\d{2}/.test(v) && Number.isFinite(ms)) return BigInt(Math.floor(ms / 1000));
-  throw new CliError(
-    `--deadline "${value}" is not a deadline: give a duration from now (10m, 2h, 1d), Unix seconds, or an ISO date.`,
-  );
+  const latest = chainTime + MAX_DEADLINE_DELAY;
+  const tooSoon = (what: string) =>
+    new CliError(`--deadline ${what} is too soon: the request must be in a block before its deadline, so give ${DEADLINE_RANGE}.`, [
+      "e.g. --deadline 10m (the default is 1h); operators skip jobs due within 30s",
+    ]);
+  const tooFar = (what: string) =>
+    new CliError(`--deadline ${what} is too far: the hub accepts a deadline at most 30 days after the request's block, so give ${DEADLINE_RANGE}.`, [
+      "e.g. --deadline 7d, or an ISO date within the next 30 days",
+    ]);
+  if (/^\d+\s*[smhd]$/.test(v)) {
+    const duration = parseDuration(v, "--deadline");
+    if (duration < MIN_DEADLINE_LEAD) throw tooSoon(v);
+    if (duration > MAX_DEADLINE_DELAY) throw tooFar(v);
+    const deadline = now + duration;
+    if (deadline <= latest) return { deadline, capped: false };
+    // The wall clock runs ahead of an idle chain's last block: 30 days from it is as far as can go.
+    if (latest < now + MIN_DEADLINE_LEAD) throw tooFar(v);
+    return { deadline: latest, capped: true };
+  }
+  let deadline: bigint;
+  if (/^\d+$/.test(v)) deadline = BigInt(v);
+  else {
+    const ms = Date.parse(v);
+    if (!(/^\d{4}-\d{2}-\d{2}/.test(v) && Number.isFinite(ms))) {
+      throw new CliError(
+        `--deadline "${value}" is not a deadline: give a duration from now (10m, 2h, 1d), Unix seconds, or an ISO date.`,
+      );
+    }
+    deadline = BigInt(Math.floor(ms / 1000));
+  }
+  const shown = `${formatTime(deadline)} (${deadline})`;
+  if (deadline <= now) {
+    throw new CliError(`--deadline ${shown} is not in the future (it is now ${formatTime(now)}): give ${DEADLINE_RANGE}.`, [
+      "give a duration from now instead: --deadline 10m, 2h, 1d",
+    ]);
+  }
+  if (deadline < now + MIN_DEADLINE_LEAD) throw tooSoon(shown);
+  if (deadline > latest) throw tooFar(shown);
+  return { deadline, capped: false };
 }
 
 const MODE_NAMES = Object.keys(VerityMode) as ModeName[];

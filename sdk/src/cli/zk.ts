@@ -4,7 +4,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { type Address, type Hex, getAddress, numberToHex, pad, toHex } from "viem";
 import { decodeTensor, encodeTensor } from "../encoding/tensor.js";
-import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
+import { IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass } from "../model/iris.js";
+import { quantizeInput } from "./infer.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
 import { formatDuration, formatFields, formatTensor, toJson } from "./format.js";
@@ -107,7 +108,7 @@ async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise
   const jobId = parseJobId(o.jobId);
   const submitter = submitterFor(ctx, o.submitter);
   const model = loadIrisModel(ctx.resolvePath(o.weights));
-  const input = o.input !== undefined ? quantizeFeatures(parseNumberList(o.input, "--input"), model.inputScale) : decodeTensor(parseHexBytes(o.tensor!, "--tensor"));
+  const input = o.input !== undefined ? quantizeInput(parseNumberList(o.input, "--input"), model.inputScale) : decodeTensor(parseHexBytes(o.tensor!, "--tensor"));
   const dir = ctx.resolvePath(o.artifacts);
   const wasm = path.join(dir, "mlp_4_8_3.wasm");
   const zkey = path.join(dir, "mlp_4_8_3.zkey");
@@ -217,7 +218,7 @@ function submitterFor(ctx: CliContext, given: string | undefined): Address {
   if (given !== undefined) return parseAddress(given, "--submitter");
   if (!ctx.hasAccount()) {
     throw new CliError("a proof is bound to the account that will send it to the hub: say which.", [
-      "pass --submitter <address>, or --key <hex> / VERITY_PRIVATE_KEY for the account that sends it",
+      "pass --submitter <address>, or the key of the account that sends it (--key-file <path>, VERITY_PRIVATE_KEY or --key)",
     ]);
   }
   return ctx.account().address;
