@@ -1,6 +1,6 @@
 // dApp developer: ask for a classification, wait for the attested result, and re-verify it from chain data.
 import { type Address, type Hex, type PublicClient, type WalletClient, parseEther } from "viem";
-import { type TeeAttestationPolicy, tensor, verityActions } from "verity";
+import { type TeeAttestationPolicy, tensor, verityActions } from "verity-inference";
 
 export async function classifyIris(
   requester: WalletClient,

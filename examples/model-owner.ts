@@ -2,7 +2,7 @@
 // enclave build (code measurement) that may serve it.
 import { readFileSync } from "node:fs";
 import { type Address, type Hex, type WalletClient, keccak256, parseEther } from "viem";
-import { verityActions } from "verity";
+import { verityActions } from "verity-inference";
 
 export async function publishIrisModel(owner: WalletClient, hub: Address, measurement: Hex) {
   const verity = owner.extend(verityActions({ hub }));

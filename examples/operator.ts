@@ -3,8 +3,8 @@
 // fulfil with the enclave's signature. (The reference node, `verity operator run`, does this continuously.)
 import { readFileSync } from "node:fs";
 import { type Address, type Hex, type LocalAccount, type PublicClient, type WalletClient, parseEther } from "viem";
-import { type AttestorSignature, TeeType, decodeTensor, getJob, verityActions } from "verity";
-import { loadModel, runMlp } from "verity/operator";
+import { type AttestorSignature, TeeType, decodeTensor, getJob, verityActions } from "verity-inference";
+import { loadModel, runMlp } from "verity-inference-node";
 
 export type EnclaveAttestation = { measurement: Hex; evidenceHash: Hex; evidenceURI: string; expiresAt: bigint; approvals: AttestorSignature[] };
 

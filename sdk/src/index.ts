@@ -1,5 +1,5 @@
 /**
- * The Verity SDK (`import { verityActions } from "verity"`): viem actions to register models, request and
+ * The Verity SDK (`import { verityActions } from "verity-inference"`): viem actions to register models, request and
  * deliver inferences, and re-verify results from chain data. Light: no Node-only imports (no fs, ONNX Runtime
  * or snarkjs), so a browser dApp can use it. The operator node lives in `verity/operator`.
  */

@@ -158,8 +158,7 @@ export async function startCliChain(name: string): Promise<CliChain> {
     as: (key) => ({ ...env, VERITY_PRIVATE_KEY: key }),
     stop: async () => {
       await node.stop();
-      await tmp.remove();
-      await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", deploymentId), { recursive: true, force: true });
+      await tmp.remove(); // the deployment records and the Ignition journal (deployments/ignition/<id>/)
     },
   };
 }

@@ -142,9 +142,9 @@ describe("verity CLI against a hardhat node", function () {
       expect(await readContract(publicClient, { address: out.attestorCommittee, abi: attestorCommitteeAbi, functionName: "threshold" })).to.equal(2n);
       expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "owner" })).to.equal(out.timelock);
       expect(BigInt(file.blockNumber)).to.be.greaterThan(0n);
-      // The addresses are Ignition's own record of the deployment.
+      // The addresses are Ignition's own record of the deployment, in its journal beside deployments/<chainId>.json.
       const ignition = JSON.parse(
-        await readFile(path.join(PACKAGE_ROOT, "ignition", "deployments", deploymentId, "deployed_addresses.json"), "utf8"),
+        await readFile(path.join(tmp.dir, "ignition", deploymentId, "deployed_addresses.json"), "utf8"),
       );
       expect(ignition["Verity#InferenceHub"]).to.equal(out.hub);
       expect(await readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "operatorRegistry" })).to.equal(
@@ -168,8 +168,8 @@ describe("verity CLI against a hardhat node", function () {
     });
 
     it("deploys afresh over a local journal whose contracts are gone (a restarted node)", async () => {
-      const staleDir = path.join(PACKAGE_ROOT, "ignition", "deployments", `${deploymentId}-stale`);
       const other = await tempDir("verity-cli-stale-");
+      const staleDir = path.join(other.dir, "ignition", `${deploymentId}-stale`);
       try {
         await mkdir(staleDir, { recursive: true });
         await writeFile(path.join(staleDir, "journal.jsonl"), '{"chainId":31337,"type":"DEPLOYMENT_INITIALIZE"}\n');

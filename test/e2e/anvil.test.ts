@@ -50,8 +50,6 @@ describe("deployment to anvil", function () {
       await stopGroup(anvil, "SIGKILL");
       await work.remove();
       await new Promise((r) => setTimeout(r, 100));
-      const { rm } = await import("node:fs/promises");
-      await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", `anvil-${port}`), { recursive: true, force: true });
     }
     // Neither the wrapper nor the anvil binary it started is left running.
     expect(groupAlive(anvil.pid!), "a process of the anvil group is still alive").to.equal(false);

@@ -66,10 +66,6 @@ describe("end to end on a hardhat node with the operator as a separate process",
     for (const o of operators) await stopProcess(o.child, "SIGKILL");
     await node?.stop();
     await work?.remove();
-    if (node) {
-      const { rm } = await import("node:fs/promises");
-      await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", `e2e-${node.port}`), { recursive: true, force: true });
-    }
   });
 
   it("deploys with Ignition, serves a TEE job from the CLI and a ZK job from the SDK, and survives kill -9 mid-job", async () => {

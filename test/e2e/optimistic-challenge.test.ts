@@ -9,7 +9,6 @@
  */
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { type Hex, createPublicClient, createTestClient, createWalletClient, http, keccak256, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -60,8 +59,6 @@ describe("end to end on a hardhat node: a dishonest optimistic result is challen
     await releaseZkWorkers();
     await node?.stop();
     await work?.remove();
-    // The run's Ignition journal too (as the other suites do).
-    if (node) await rm(path.join(PACKAGE_ROOT, "ignition", "deployments", `e2e-optimistic-${node.port}`), { recursive: true, force: true });
   });
 
   it("the watcher challenges a wrong proposal, the ZK proof settles it, the liar is slashed and the requester gets the true output", async () => {

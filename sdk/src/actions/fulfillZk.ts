@@ -42,7 +42,7 @@ export async function prepareZkFulfillment(client: VerityClient, parameters: Ful
  *
  * @example
  * ```ts
- * import { proveMlp, zkArtifactsIn } from "verity/operator";
+ * import { proveMlp, zkArtifactsIn } from "verity-inference-node";
  * // The proof is bound to the job and to the account that sends fulfill.
  * const proved = await proveMlp({
  *   weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(), jobId, submitter: operatorClient.account.address,

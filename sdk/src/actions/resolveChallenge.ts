@@ -44,7 +44,7 @@ export async function prepareResolution(client: VerityClient, parameters: Resolv
  *
  * @example
  * ```ts
- * import { proveMlp, zkArtifactsIn } from "verity/operator";
+ * import { proveMlp, zkArtifactsIn } from "verity-inference-node";
  * // The proof is bound to the job and to the account that sends resolveChallenge.
  * const proved = await proveMlp({
  *   weights, input: decodeTensor(inputBytes), artifacts: zkArtifactsIn(), jobId, submitter: walletClient.account.address,

@@ -1,5 +1,4 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   type Account,
   type Address,
@@ -26,8 +25,8 @@ import { parseAddress, parseInteger } from "./parse.js";
 import { PRIVATE_KEY, keyHint, resolveKey } from "./secrets.js";
 import { type ProgressMode, Spinner, type Writer } from "./progress.js";
 
-/** The repository root (holds hardhat.config.ts, artifacts/, ignition/, models/, circuits/). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+/** The repository root, or the installed verity-inference-node package (holds models/ and circuits/build/). */
+export { PACKAGE_ROOT } from "../model/packageFiles.js";
 
 export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
 /** How long one RPC call may take before the CLI gives up (VERITY_RPC_TIMEOUT_MS overrides). */

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import type { Command } from "commander";
 import {
@@ -50,7 +51,7 @@ const LOCAL_CHAINS = new Set([31337, 1337]);
 export function registerDeploy(program: Command, action: Action): void {
   program
     .command("deploy")
-    .description("deploy the Verity system (Ignition module ignition/modules/Verity.ts), with its attestor committee, and write deployments/<chainId>.json")
+    .description("deploy the Verity system (its Ignition module, with the compiled contracts that ship with it), with its attestor committee, and write deployments/<chainId>.json (the Ignition journal goes to deployments/ignition/<id>/)")
     .option("--treasury <address>", "receives protocol fees (default: the deployer)")
     .option("--stake-token <address>", "ERC-20 operators stake (default: the native currency)")
     .option("--unbonding-delay <duration>", "before unstaked funds can leave: 7d, 518400 (default 7d; 6d..90d)")
@@ -61,14 +62,14 @@ export function registerDeploy(program: Command, action: Action): void {
     .option("--attestor-threshold <k>", "how many attestors must sign an enclave key's attestation (default 1)")
     .option("--key-lifetime <duration>", "the longest an enclave key lives on one attestation: 7d, 24h (default 7d; 1h..30d)")
     .option("--min-tee-stake <amount>", "the least stake an operator locks behind each enclave key, in the stake currency (default 0.1)")
-    .option("--deployment-id <id>", "Ignition deployment id (default chain-<chainId>): its journal is ignition/deployments/<id>/")
+    .option("--deployment-id <id>", "Ignition deployment id (default chain-<chainId>): its journal is <deployments dir>/ignition/<id>/")
     .option("--reset", "discard an earlier Ignition deployment of this id and deploy afresh")
     .action(action(deploy));
 }
 
 /**
  * Deploys with Ignition's engine (ignition-core) in this process: the module, the artifacts of the last
- * `hardhat build`, a journal in ignition/deployments/<id>/ (so a rerun resumes or reuses, as
+ * `hardhat build`, a journal in <deployments dir>/ignition/<id>/ (so a rerun resumes or reuses, as
  * `hardhat ignition deploy` does), and transactions signed locally with the --key account. Running Ignition
  * in-process (instead of `hardhat ignition deploy`) avoids its production-profile rebuild, which would compile
  * the contracts again with other settings than the artifacts the SDK and the tests use.
@@ -108,13 +109,13 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
 
   const deploymentId = opts.deploymentId ?? `chain-${chainId}`;
   if (!/^[A-Za-z0-9_-]+$/.test(deploymentId)) throw new CliError(`--deployment-id "${deploymentId}" may only hold letters, digits, _ and -.`);
-  const deploymentDir = path.join(PACKAGE_ROOT, "ignition", "deployments", deploymentId);
+  const deploymentDir = path.join(ctx.deploymentsDir, "ignition", deploymentId);
   const shownDir = ctx.showPath(deploymentDir);
   await checkJournal(ctx, publicClient, deploymentDir, shownDir, chainId, opts.reset === true);
 
   const [{ deploy: ignitionDeploy }, { default: verityModule }] = await Promise.all([
     import("@nomicfoundation/ignition-core"),
-    import("../../../ignition/modules/Verity.js"),
+    import("./verityModule.js"),
   ]);
 
   const spinner = ctx.spinner().start(`deploying Verity to chain ${chainId} as ${account.address}`);
@@ -151,7 +152,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
     result = await ignitionDeploy({
       config: { requiredConfirmations: ctx.confirmations },
       provider: signingProvider(publicClient, account, chainId),
-      artifactResolver: artifactResolver(path.join(PACKAGE_ROOT, "artifacts")),
+      artifactResolver: artifactResolver(contractArtifactsDir()),
       executionEventListener: listener as Parameters<typeof ignitionDeploy>[0]["executionEventListener"],
       deploymentDir,
       ignitionModule: verityModule,
@@ -311,9 +312,29 @@ async function hubBlock(client: PublicClient<Transport, Chain>, dir: string, has
   return receipt?.blockNumber;
 }
 
-/** Ignition reads contracts from the Hardhat artifacts (`artifacts/contracts/<File>.sol/<Name>.json`). */
+/**
+ * Where the compiled contracts are: in the repository, the artifacts of the last `hardhat build`
+ * (`artifacts/contracts/<File>.sol/<Name>.json`); in an installed verity-inference-node, the deployment artifacts
+ * shipped in verity-inference-contracts (`artifacts/<Name>.json`, the same Hardhat artifact format).
+ */
+function contractArtifactsDir(): string {
+  const repo = path.join(PACKAGE_ROOT, "artifacts");
+  if (existsSync(path.join(repo, "contracts"))) return repo;
+  try {
+    return path.join(path.dirname(createRequire(import.meta.url).resolve("verity-inference-contracts/package.json")), "artifacts");
+  } catch {
+    throw new CliError("no compiled contracts: neither the repository's artifacts/ nor the verity-inference-contracts package was found.", [
+      "in the repository, build the contracts first: `npx hardhat build`",
+      "installed, add the contracts package: `npm install verity-inference-contracts`",
+    ]);
+  }
+}
+
+/** Ignition reads contracts from Hardhat artifacts, nested by source (repository) or flat (the contracts package). */
 function artifactResolver(artifactsDir: string) {
   const find = async (name: string): Promise<string> => {
+    const flat = path.join(artifactsDir, `${name}.json`);
+    if (existsSync(flat)) return flat;
     const direct = path.join(artifactsDir, "contracts", `${name}.sol`, `${name}.json`);
     if (existsSync(direct)) return direct;
     const stack = [path.join(artifactsDir, "contracts")];

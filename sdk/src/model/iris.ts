@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { Hex } from "viem";
 import { type Tensor, tensor, validateTensor } from "../encoding/tensor.js";
 import { VerityError } from "../errors/index.js";
 import { MLP_ARCH, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights, argmax, validateMlpWeights } from "./mlp.js";
+import { packageFile } from "./packageFiles.js";
 
 /**
  * The project's reference model: an "mlp-4-8-3-int8" Iris classifier trained by `npm run model:train`
@@ -15,8 +15,8 @@ export type IrisClass = (typeof IRIS_CLASSES)[number];
 export const IRIS_FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"] as const;
 
 /** Where the committed model files live, resolved from this module so any working directory works. */
-export const IRIS_MODEL_JSON_PATH = fileURLToPath(new URL("../../../models/iris-mlp.json", import.meta.url));
-export const IRIS_MODEL_ONNX_PATH = fileURLToPath(new URL("../../../models/iris-mlp.onnx", import.meta.url));
+export const IRIS_MODEL_JSON_PATH = packageFile("models", "iris-mlp.json");
+export const IRIS_MODEL_ONNX_PATH = packageFile("models", "iris-mlp.onnx");
 
 export type AccuracyCount = { correct: number; total: number; accuracy: number };
 export type SplitAccuracy = { train: AccuracyCount; test: AccuracyCount };

@@ -76,7 +76,7 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
     rpc(() => readContract(publicClient, { address: game, abi: optimisticGameAbi, functionName }));
 
   return {
-    publicClient,
+    publicClient: publicClient as PublicClient,
     hub,
     chainId: () => rpc(() => getChainId(publicClient)),
     latestBlockNumber,

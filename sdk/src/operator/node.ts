@@ -50,7 +50,7 @@ export const operatorReward = (job: Parameters<typeof operatorShare>[0]): bigint
  * ```ts
  * import { type Hex, createPublicClient, createWalletClient, http } from "viem";
  * import { privateKeyToAccount } from "viem/accounts";
- * import { createOperatorNode, loadIrisModel } from "verity/operator";
+ * import { createOperatorNode, loadIrisModel } from "verity-inference-node";
  *
  * const transport = http(process.env.VERITY_RPC_URL);
  * const node = createOperatorNode({

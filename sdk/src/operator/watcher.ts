@@ -141,7 +141,7 @@ export type Watcher = Service<WatcherStats>;
  *
  * @example
  * ```ts
- * import { createWatcher, loadIrisModel } from "verity/operator";
+ * import { createWatcher, loadIrisModel } from "verity-inference-node";
  * const watcher = createWatcher({
  *   publicClient, walletClient, hub,
  *   models: [{ modelId, version: 1, weights: loadIrisModel().weights }],

@@ -343,9 +343,24 @@ export function encodeProofForSolidity(proof: Groth16Proof): SolidityGroth16Proo
   return checkProof(proof);
 }
 
-let snarkjsPromise: Promise<typeof import("snarkjs")> | undefined;
+/**
+ * The part of snarkjs the SDK and the prover call (snarkjs ships no types; these are declared here so the SDK's
+ * published declarations name no untyped module).
+ */
+export type SnarkjsGroth16 = {
+  groth16: {
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+    ): Promise<{ proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }; publicSignals: string[] }>;
+    verify(vkey: unknown, publicSignals: readonly (string | bigint)[], proof: unknown): Promise<boolean>;
+  };
+};
+
+let snarkjsPromise: Promise<SnarkjsGroth16> | undefined;
 /** snarkjs, imported on first use (a dApp that never verifies a ZK job never loads it). */
-export function loadSnarkjs(): Promise<typeof import("snarkjs")> {
+export function loadSnarkjs(): Promise<SnarkjsGroth16> {
   snarkjsPromise ??= import("snarkjs");
   return snarkjsPromise;
 }

@@ -1,11 +1,11 @@
-import { fileURLToPath } from "node:url";
 import path from "node:path";
 import type { Hex } from "viem";
 import { type Groth16Proof, type ZkArtifacts, ZK_CIRCUIT_NAME, encodeProofForSolidity } from "../proofs/zk.js";
 import { encodeZkAttestationParts } from "../proofs/zkAttestation.js";
+import { packageFile } from "../model/packageFiles.js";
 
 /** Where `npm run zk:setup` keeps the circuit's wasm and proving key: circuits/build of this repository. */
-export const DEFAULT_ZK_ARTIFACTS_DIR = fileURLToPath(new URL("../../../circuits/build", import.meta.url));
+export const DEFAULT_ZK_ARTIFACTS_DIR = packageFile("circuits", "build");
 
 /** The witness generator and proving key of the "mlp-4-8-3-int8" circuit in `dir`. */
 export function zkArtifactsIn(dir: string = DEFAULT_ZK_ARTIFACTS_DIR): ZkArtifacts {

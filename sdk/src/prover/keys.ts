@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Hex } from "viem";
 import { ZkVerifyingKeyError } from "../errors/zk.js";
 import { type Groth16VerifyingKey, vkeyHash } from "../proofs/zk.js";
+import { packageFile } from "../model/packageFiles.js";
 
 /**
  * Node side of ZK verification: reads snarkjs verifying keys (verification_key.json) from files, keyed by the
@@ -10,7 +11,7 @@ import { type Groth16VerifyingKey, vkeyHash } from "../proofs/zk.js";
  */
 
 /** The verifying key of this repository's circuit (written by `npm run zk:setup`). */
-export const REPO_VERIFYING_KEY_FILE = new URL("../../../circuits/build/verification_key.json", import.meta.url);
+export const REPO_VERIFYING_KEY_FILE = packageFile("circuits", "build", "verification_key.json");
 
 /**
  * Reads verifying keys and keys each by its `vkeyHash` (default: this repository's circuit). Throws
