@@ -150,6 +150,7 @@ function buildSdk(files: string[]): void {
       ".": entry("index"),
       "./abis": entry("abis"),
       "./attestation": entry("attestation/index"),
+      "./zk": entry("zk"),
       // For verity-inference-node, which is released with this package at the same version: no stability promise.
       "./internal/*": { types: "./dist/*", import: "./dist/*" },
       "./package.json": "./package.json",

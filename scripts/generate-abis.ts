@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Hex, keccak256 } from "viem";
+import { type Groth16VerifyingKey, encodeVerifyingKey, vkeyHash } from "../sdk/src/proofs/zk.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -48,6 +49,7 @@ export const BYTECODE_EXPORTS = {
 /** The reference circuit's Groth16 verifier: its runtime code hash and key hash are what governance allows. */
 export const ZK_CIRCUIT_VERIFIER = "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp";
 const ZK_MANIFEST = "circuits/build/manifest.json";
+const ZK_VERIFYING_KEY = "circuits/build/verification_key.json";
 
 export const GENERATED_FILES = { abis: "sdk/src/abis.ts", bytecode: "sdk/src/bytecode.ts" } as const;
 
@@ -116,6 +118,10 @@ export function renderGeneratedFiles(root = ROOT): Record<keyof typeof GENERATED
   bytecode += `export const groth16VerifierMlpCodeHash: Hex =\n  "${keccak256(v.deployedBytecode as Hex)}";\n`;
   bytecode += `\n/** \`vkeyHash\` of the verifying key \`${v.contractName}\` embeds (${ZK_MANIFEST}). */\n`;
   bytecode += `export const groth16VerifierMlpVkeyHash: Hex =\n  "${manifest.verificationKey.vkeyHash}";\n`;
+  const vkey = JSON.parse(readFileSync(join(root, ZK_VERIFYING_KEY), "utf8")) as Groth16VerifyingKey;
+  if (vkeyHash(vkey) !== manifest.verificationKey.vkeyHash) throw new Error(`${ZK_VERIFYING_KEY} does not hash to the manifest's vkeyHash`);
+  bytecode += `\n/** The canonical encoding of that verifying key (${ZK_VERIFYING_KEY}), for \`ZkVerifier.publishVerifyingKey\`. */\n`;
+  bytecode += `export const groth16VerifierMlpVerifyingKey: Hex =\n  "${encodeVerifyingKey(vkey)}";\n`;
   return { abis, bytecode };
 }
 

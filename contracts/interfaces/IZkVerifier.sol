@@ -56,6 +56,19 @@ interface IZkVerifier is IModeVerifier {
     /// @param allowed Whether versions naming such a verifier and key hash are now verified.
     event ZkCircuitPolicyUpdated(bytes32 indexed codehash, bytes32 indexed verifyingKeyHash, bool allowed);
 
+    /// @notice A verifying key was published, so that anyone can verify proofs from chain data alone (the SDK's
+    /// `verifyJob` reads it). The key is self-authenticating: its hash is `keccak256(verifyingKey)`, the hash a model
+    /// version records, so who published it does not matter.
+    /// @param verifyingKeyHash `keccak256(verifyingKey)`.
+    /// @param verifyingKey `abi.encode(uint256[2] alpha1, uint256[2][2] beta2, uint256[2][2] gamma2,
+    /// uint256[2][2] delta2, uint256[2][] ic)` (`encodeVerifyingKey` in sdk/src/proofs/zk.ts).
+    event ZkVerifyingKeyPublished(bytes32 indexed verifyingKeyHash, bytes verifyingKey);
+
+    /// @notice `publishVerifyingKey` was given bytes that are not the canonical encoding of a verifying key with at
+    /// least one IC point: 16 + 2n words, the dynamic array's offset 0x1e0 and its length n.
+    /// @param length The length given, in bytes.
+    error ZkVerifyingKeyMalformed(uint256 length);
+
     /// @notice The attestation is not `abi.encode(uint256[2], uint256[2][2], uint256[2], bytes, bytes)`: too short,
     /// or an offset or length points outside it.
     /// @param length The attestation's length in bytes.
@@ -149,6 +162,12 @@ interface IZkVerifier is IModeVerifier {
     /// @param verifyingKeyHash The hash of the verifying key it embeds (`vkeyHash` in sdk/src/proofs/zk.ts).
     /// @param allowed Whether versions naming such a verifier with this key hash are verified.
     function setCircuitAllowed(bytes32 codehash, bytes32 verifyingKeyHash, bool allowed) external;
+
+    /// @notice Publishes a verifying key in an event, for verifiers off chain. Anyone may call it (the key is
+    /// identified by its hash); it stores nothing. Emits `ZkVerifyingKeyPublished`.
+    /// @param verifyingKey The key's canonical encoding (see `ZkVerifyingKeyPublished`).
+    /// @return verifyingKeyHash `keccak256(verifyingKey)`.
+    function publishVerifyingKey(bytes calldata verifyingKey) external returns (bytes32 verifyingKeyHash);
 
     /// @notice Whether governance allows a Groth16 verifier with this runtime code hash for this verifying key hash.
     /// @param codehash A runtime code hash.

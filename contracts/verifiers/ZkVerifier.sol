@@ -92,6 +92,20 @@ contract ZkVerifier is IZkVerifier, Ownable2Step {
         revert ZkRenounceDisabled();
     }
 
+    // ─────────────────────────────────────────── publication ──────────────────────────────────────────
+
+    /// @inheritdoc IZkVerifier
+    function publishVerifyingKey(bytes calldata verifyingKey) external returns (bytes32 verifyingKeyHash) {
+        // Head: alpha (2 words), beta, gamma, delta (4 each), the offset of ic (0x1e0); then ic's length n >= 1 and
+        // its 2n words.
+        uint256 length = verifyingKey.length;
+        if (length < 18 * 32 || (length - 16 * 32) % 64 != 0) revert ZkVerifyingKeyMalformed(length);
+        if (uint256(bytes32(verifyingKey[14 * 32:15 * 32])) != 15 * 32) revert ZkVerifyingKeyMalformed(length);
+        if (uint256(bytes32(verifyingKey[15 * 32:16 * 32])) != (length - 16 * 32) / 64) revert ZkVerifyingKeyMalformed(length);
+        verifyingKeyHash = keccak256(verifyingKey);
+        emit ZkVerifyingKeyPublished(verifyingKeyHash, verifyingKey);
+    }
+
     // ───────────────────────────────────────────── reads ──────────────────────────────────────────────
 
     /// @inheritdoc IZkVerifier

@@ -8437,6 +8437,17 @@ export const zkVerifierAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "ZkVerifyingKeyMalformed",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -8516,6 +8527,25 @@ export const zkVerifierAbi = [
       }
     ],
     "name": "ZkVerifierDeployed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "verifyingKeyHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes",
+        "name": "verifyingKey",
+        "type": "bytes"
+      }
+    ],
+    "name": "ZkVerifyingKeyPublished",
     "type": "event"
   },
   {
@@ -8694,6 +8724,25 @@ export const zkVerifierAbi = [
       }
     ],
     "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "verifyingKey",
+        "type": "bytes"
+      }
+    ],
+    "name": "publishVerifyingKey",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "verifyingKeyHash",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
     "type": "function"
   },
   {

@@ -17,6 +17,7 @@ import {
   exampleConsumerBytecode,
   groth16VerifierMlpBytecode,
   groth16VerifierMlpCodeHash,
+  groth16VerifierMlpVerifyingKey,
   groth16VerifierMlpVkeyHash,
   inferenceHubBytecode,
   operatorRegistryBytecode,
@@ -171,6 +172,8 @@ export async function deployVerity(
   const groth16 = await deploy(groth16VerifierMlpAbi, groth16VerifierMlpBytecode, [], "Groth16VerifierMlp");
   const zk = await deploy(zkVerifierAbi, zkVerifierBytecode, [deployer], "ZkVerifier");
   await call(zk.address, zkVerifierAbi, "setCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, true]);
+  // The reference circuit's verifying key, on chain: verifyJob finds it there (no file, in a browser too).
+  await call(zk.address, zkVerifierAbi, "publishVerifyingKey", [groth16VerifierMlpVerifyingKey]);
   await call(hub.address, inferenceHubAbi, "setVerifier", [VerityMode.zk, zk.address]);
   // QUORUM: the ZK verifier settles disputes of wrong votes (set once); an optional protocol minimum stake per signer.
   await call(registry.address, operatorRegistryAbi, "setDisputeVerifier", [zk.address]);

@@ -153,6 +153,8 @@ export {
   toVerityError,
   verityErrorsAbi,
 } from "./errors/index.js";
+// The ZK error classes, encodings and proof verification are in `verity-inference/zk` (sdk/src/zk.ts), loaded
+// only by who needs them; the light entry names their types.
 export type {
   ZkProofErrorType, ZkWeightsErrorType, ZkTensorErrorType, ZkPublicSignalsErrorType, ZkProofFormatErrorType,
   ZkVerifyingKeyErrorType, ZkProvingErrorType, ZkSetupErrorType,
@@ -416,6 +418,12 @@ export {
   type RevokeEnclaveKeyReturnType,
   type RevokeEnclaveKeyErrorType,
 } from "./actions/revokeEnclaveKey.js";
+export {
+  publishVerifyingKey,
+  type PublishVerifyingKeyParameters,
+  type PublishVerifyingKeyReturnType,
+  type PublishVerifyingKeyErrorType,
+} from "./actions/publishVerifyingKey.js";
 export {
   releaseEnclaveKey,
   type ReleaseEnclaveKeyParameters,

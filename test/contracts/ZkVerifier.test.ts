@@ -3,9 +3,17 @@ import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { type Tensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
-import { BN254_BASE_FIELD, BN254_SCALAR_FIELD, encodeProofForSolidity, releaseZkWorkers, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import {
+  BN254_BASE_FIELD,
+  BN254_SCALAR_FIELD,
+  decodeVerifyingKey,
+  encodeProofForSolidity,
+  releaseZkWorkers,
+  vkeyHash,
+  zkPublicSignals,
+} from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment } from "../../sdk/src/prover/prove.js";
-import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
+import { groth16VerifierMlpCodeHash, groth16VerifierMlpVerifyingKey, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
 import { INPUT, MODEL_FEE, MODE_ZK, OPERATOR_REWARD } from "../helpers/verity.js";
 import {
   IRIS_INPUT,
@@ -492,6 +500,41 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       await expect(c.zk["checkRequest(address,bytes32,uint32,bytes)"](hub, c.modelId, version, encodeTensor(IRIS_INPUT)))
         .to.be.revertedWithCustomError(c.zk, "ZkPublicSignalOutOfField")
         .withArgs(0n, aliased);
+    });
+  });
+
+  describe("verifying key publication", function () {
+    it("publishes a key in an event under its hash, for anyone, storing nothing", async function () {
+      const c = await networkHelpers.loadFixture(zkFixture);
+      // The reference circuit's key, published by an account with no role at all.
+      await expect(c.zk.connect(c.other!).publishVerifyingKey(groth16VerifierMlpVerifyingKey))
+        .to.emit(c.zk, "ZkVerifyingKeyPublished")
+        .withArgs(groth16VerifierMlpVkeyHash, groth16VerifierMlpVerifyingKey);
+      expect(await c.zk.publishVerifyingKey.staticCall(groth16VerifierMlpVerifyingKey)).to.equal(groth16VerifierMlpVkeyHash);
+      // The event's bytes decode to the key the version's hash names.
+      expect(vkeyHash(decodeVerifyingKey(groth16VerifierMlpVerifyingKey as `0x${string}`))).to.equal(groth16VerifierMlpVkeyHash);
+    });
+
+    it("refuses bytes that are not a key's canonical layout, with their length", async function () {
+      const c = await networkHelpers.loadFixture(zkFixture);
+      const key = ethersLib.getBytes(groth16VerifierMlpVerifyingKey);
+      const word = (i: number, v: bigint) => {
+        const b = Uint8Array.from(key);
+        b.set(ethersLib.getBytes(ethersLib.toBeHex(v, 32)), i * 32);
+        return ethersLib.hexlify(b);
+      };
+      const cases: [string, string][] = [
+        ["empty", "0x"],
+        ["no IC point", ethersLib.hexlify(key.slice(0, 16 * 32))],
+        ["half a point", ethersLib.hexlify(key.slice(0, key.length - 32))],
+        ["another offset of ic", word(14, 16n * 32n)],
+        ["a count that is not the points given", word(15, 5n)],
+      ];
+      for (const [, bytes] of cases) {
+        await expect(c.zk.publishVerifyingKey(bytes))
+          .to.be.revertedWithCustomError(c.zk, "ZkVerifyingKeyMalformed")
+          .withArgs(ethersLib.getBytes(bytes).length);
+      }
     });
   });
 

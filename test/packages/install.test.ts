@@ -99,12 +99,13 @@ describe("installable packages: packed, installed offline into fresh projects", 
       `const sdk = await import("verity-inference");
        const { inferenceHubAbi } = await import("verity-inference/abis");
        const att = await import("verity-inference/attestation");
+       const zk = await import("verity-inference/zk");
        const t = sdk.tensor("int8", [1, 4], [82, 56, 22, 3]);
-       console.log(JSON.stringify({ actions: typeof sdk.verityActions, hubAbi: inferenceHubAbi.length > 0, nitro: typeof att.verifyNitroDocument,
+       console.log(JSON.stringify({ actions: typeof sdk.verityActions, hubAbi: inferenceHubAbi.length > 0, nitro: typeof att.verifyNitroDocument, zk: typeof zk.decodeVerifyingKey,
          roundTrip: sdk.decodeTensor(sdk.encodeTensor(t)).values.map(String) }));`,
     );
     expect(sdk.code, sdk.stderr).to.equal(0);
-    expect(JSON.parse(sdk.stdout)).to.deep.equal({ actions: "function", hubAbi: true, nitro: "function", roundTrip: ["82", "56", "22", "3"] });
+    expect(JSON.parse(sdk.stdout)).to.deep.equal({ actions: "function", hubAbi: true, nitro: "function", zk: "function", roundTrip: ["82", "56", "22", "3"] });
 
     // The node package: ONNX Runtime runs the shipped Iris model, found inside the installed package.
     const node = await nodeScript(

@@ -20,6 +20,7 @@ import {
   verityActions,
 } from "../../sdk/src/index.js";
 import { describeValue } from "../../sdk/src/errors/request.js";
+import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import {
   type Connection,
   FEE,
@@ -33,6 +34,7 @@ import {
   sentState,
 } from "./helpers.js";
 
+const VKEY = Object.values(zkVerifyingKeysFromFiles(REPO_VERIFYING_KEY_FILE))[0]!;
 const ACTIONS_DIR = join(import.meta.dirname, "..", "..", "sdk", "src", "actions");
 /** A client with an account whose RPC is unreachable: a call that passes validation fails reaching it. */
 const DEAD_CLIENT = createWalletClient({
@@ -337,6 +339,11 @@ const TABLE: Table = {
     base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT, attestation: "0x" }),
     fields: { ...JOB_WRITE, output: "tensor", input: "hex?", attestation: "hex?" },
     special: ZK_RESULT_CASES,
+  },
+  publishVerifyingKey: {
+    base: (s) => ({ zkVerifier: s.hub, verifyingKey: VKEY }),
+    fields: { zkVerifier: "address", account: "account?" },
+    special: [special("verifyingKey", (b) => ({ ...b, verifyingKey: "circuits/build/verification_key.json" })), special("verifyingKey", (b) => without(b, "verifyingKey"))],
   },
   releaseEnclaveKey: {
     base: (s) => ({ enclaveRegistry: s.enclaveRegistry, key: s.enclave.address }),

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
-import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { deployContract, getTransactionCount, waitForTransactionReceipt, writeContract } from "viem/actions";
 import {
   type Groth16VerifyingKey,
   type VerifyJobReport,
@@ -10,6 +10,7 @@ import {
   getZkJobData,
   groth16VerifierMlpAbi,
   inferenceHubAbi,
+  publishVerifyingKey,
   publishVersionSync,
   registerModelSync,
   requestInferenceSync,
@@ -24,6 +25,7 @@ import {
   zkVerifierBytecode,
 } from "../../sdk/src/bytecode.js";
 import { loadIrisModel, loadIrisOnnx } from "../../sdk/src/model/iris.js";
+import { ZkVerifyingKeyError, decodeVerifyingKey, encodeVerifyingKey } from "../../sdk/src/zk.js";
 import { verifyZkJobData } from "../../sdk/src/proofs/verifyZkJob.js";
 import { BN254_BASE_FIELD, encodeProofForSolidity, releaseZkWorkers, vkeyHash } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
@@ -164,13 +166,49 @@ describe("verifyJob (ZK mode)", function () {
     expect(asked).to.deep.equal([{ verifyingKeyHash: VKEY_HASH, verifier: s.groth16, modelId: s.modelId, version: s.version }]);
   });
 
-  it("fails the verifying key and proof checks, saying so, when no key is given for the hash on chain", async function () {
+  it("fails the verifying key and proof checks, saying so, when no key is given or published for the hash on chain", async function () {
     const s = await c.networkHelpers.loadFixture(fulfilledZkJob);
     const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId });
     expect(report.verdict).to.equal("invalid");
     expect(failing(report)).to.deep.equal(["verifyingKey", "proof"]);
-    expect(check(report, "verifyingKey").detail).to.include(`no verifying key was given for hash ${VKEY_HASH}`);
+    expect(check(report, "verifyingKey").detail).to.include(`no verifying key with hash ${VKEY_HASH} was published on chain`);
     expect(check(report, "proof").detail).to.equal("not checked: no verifying key matching the hash on chain was given");
+  });
+
+  it("takes the verifying key from the chain when none is given: published once, by anyone, and checked by its hash", async function () {
+    const s = await c.networkHelpers.loadFixture(fulfilledZkJob);
+    const zkVerifier = s.job.verifier;
+    // Someone publishes another key first: it has another hash, so it is never taken for this version.
+    await mined(c, await publishVerifyingKey(c.requester, { zkVerifier, verifyingKey: otherVkey() }));
+    expect((await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId })).verdict).to.equal("invalid");
+    // Anyone (here the requester) publishes the circuit's key: now the job verifies from chain data alone.
+    await mined(c, await publishVerifyingKey(c.requester, { zkVerifier, verifyingKey: VKEY }));
+    const report = await verifyJob(c.publicClient, { hub: s.hub, jobId: s.jobId });
+    expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+    expect(check(report, "verifyingKey").detail).to.include(`hashes to ${VKEY_HASH}`);
+  });
+
+  it("publishVerifyingKey refuses a key that is not a BN254 Groth16 key before sending, and a bad verifier address", async function () {
+    const s = await c.networkHelpers.loadFixture(fulfilledZkJob);
+    const nonce = await getTransactionCount(c.publicClient, { address: c.requester.account.address });
+    await expect(publishVerifyingKey(c.requester, { zkVerifier: s.job.verifier, verifyingKey: { ...VKEY, curve: "bls12381" } })).to.be.rejectedWith(
+      ZkVerifyingKeyError,
+      "curve is bls12381",
+    );
+    await expect(publishVerifyingKey(c.requester, { zkVerifier: s.job.verifier, verifyingKey: null as never })).to.be.rejectedWith(/verifyingKey/);
+    await expect(publishVerifyingKey(c.requester, { zkVerifier: "0x12" as Address, verifyingKey: VKEY })).to.be.rejectedWith(/zkVerifier/);
+    expect(await getTransactionCount(c.publicClient, { address: c.requester.account.address })).to.equal(nonce);
+  });
+
+  it("decodeVerifyingKey reads back what encodeVerifyingKey wrote, and throws for bytes that are not a canonical key", function () {
+    const encoded = encodeVerifyingKey(VKEY);
+    const decoded = decodeVerifyingKey(encoded);
+    expect(vkeyHash(decoded)).to.equal(VKEY_HASH);
+    expect(decoded.IC).to.deep.equal(VKEY.IC.map((p) => [p[0], p[1], "1"]));
+    expect(() => decodeVerifyingKey("0x1234")).to.throw(ZkVerifyingKeyError, "not the canonical encoding");
+    // A coordinate at or above the base field modulus is no point: refused, though it abi-decodes.
+    const bad = `${encoded.slice(0, 2)}${BN254_BASE_FIELD.toString(16).padStart(64, "0")}${encoded.slice(66)}` as Hex;
+    expect(() => decodeVerifyingKey(bad)).to.throw(ZkVerifyingKeyError);
   });
 
   it("fails the verifying key check when the key given for the on-chain hash is another one", async function () {

@@ -217,7 +217,7 @@ export async function gatherOptimisticJobData(
     expired,
     payouts,
     version,
-    verifyingKey: resolution ? await verifyingKeyFor(parameters.zkVerifyingKeys, job.job, version) : undefined,
+    verifyingKey: resolution ? await verifyingKeyFor(client, parameters.zkVerifyingKeys, job.job, version, game.zkVerifier) : undefined,
     confirmations: f ? confirmationsOf(latest.number, f.blockNumber) : 0n,
   };
 }

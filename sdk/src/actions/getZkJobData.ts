@@ -40,5 +40,5 @@ export async function gatherZkJobData(
   ctx: JobContext,
 ): Promise<ZkJobData> {
   const base = await jobDataBase(client, parameters, ctx);
-  return { ...base, verifyingKey: await verifyingKeyFor(parameters.zkVerifyingKeys, ctx.job.job, base.version) };
+  return { ...base, verifyingKey: await verifyingKeyFor(client, parameters.zkVerifyingKeys, ctx.job.job, base.version, ctx.job.job.verifier) };
 }

@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/ignition-core";
 import { keccak256, toHex, zeroAddress, zeroHash } from "viem";
-import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../bytecode.js";
+import { groth16VerifierMlpCodeHash, groth16VerifierMlpVerifyingKey, groth16VerifierMlpVkeyHash } from "../bytecode.js";
 
 const PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
 const CANCELLER_ROLE = keccak256(toHex("CANCELLER_ROLE"));
@@ -84,6 +84,8 @@ export default buildModule("Verity", (m) => {
   const allowCircuit = m.call(zkVerifier, "setCircuitAllowed", [groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash, true], {
     after: [groth16VerifierMlp],
   });
+  // Its verifying key, published on chain (an event; anyone may publish a key): verifyJob reads it from there.
+  m.call(zkVerifier, "publishVerifyingKey", [groth16VerifierMlpVerifyingKey], { id: "publishReferenceVerifyingKey" });
   const setVerifierZk = m.call(hub, "setVerifier", [2, zkVerifier], { id: "setVerifierZk" });
   // QUORUM: a protocol minimum stake per signer, and the ZK verifier that settles disputes of wrong votes (and of
   // wrong TEE results: the enclave registry uses the operator registry's).

@@ -37,6 +37,7 @@ import { type RevokeMeasurementParameters, revokeMeasurement } from "../actions/
 import { type ReattestEnclaveKeyParameters, reattestEnclaveKey } from "../actions/reattestEnclaveKey.js";
 import { type RevokeEnclaveKeyParameters, revokeEnclaveKey } from "../actions/revokeEnclaveKey.js";
 import { type ReleaseEnclaveKeyParameters, releaseEnclaveKey } from "../actions/releaseEnclaveKey.js";
+import { type PublishVerifyingKeyParameters, publishVerifyingKey } from "../actions/publishVerifyingKey.js";
 import { type DisputeTeeResultParameters, disputeTeeResult } from "../actions/disputeTeeResult.js";
 import { type GetEnclaveKeyHistoryParameters, getEnclaveKeyHistory } from "../actions/getEnclaveKeyHistory.js";
 import { type SetMeasurementAllowedParameters, setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
@@ -91,6 +92,9 @@ export function verityActions(config: VerityActionsConfig) {
         : (enclaves ??= withVerityErrors(() =>
             readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" }),
           ));
+    let zk: Promise<Address> | undefined;
+    const zkVerifier = () =>
+      (zk ??= withVerityErrors(() => readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [2] })));
     return {
       // models
       registerModel: (args: Unbound<RegisterModelParameters, "hub">) => registerModel(client, { hub, ...args }),
@@ -99,6 +103,8 @@ export function verityActions(config: VerityActionsConfig) {
       publishVersionSync: (args: Unbound<PublishVersionSyncParameters, "hub">) =>
         publishVersionSync(client, { hub, ...args }),
       deprecateVersion: (args: Unbound<DeprecateVersionParameters, "hub">) => deprecateVersion(client, { hub, ...args }),
+      publishVerifyingKey: async (args: Unbound<PublishVerifyingKeyParameters, "zkVerifier">) =>
+        publishVerifyingKey(client, { zkVerifier: await zkVerifier(), ...args }),
       withdrawModelEarnings: (args: Unbound<WithdrawModelEarningsParameters, "hub">) =>
         withdrawModelEarnings(client, { hub, ...args }),
       // operators and governance

@@ -1,6 +1,6 @@
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
 import { getCode, writeContract } from "viem/actions";
-import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
+import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi, zkVerifierAbi } from "../abis.js";
 import { readJob } from "./readJob.js";
 import { HubNotFoundError } from "../errors/contract.js";
 import { withHubErrors, withVerityErrors } from "../errors/decode.js";
@@ -66,6 +66,8 @@ export const writeEnclaves = writerOf(enclaveRegistryAbi);
 export const writeCommittee = writerOf(attestorCommitteeAbi);
 /** {@link writeHub} for an OPTIMISTIC dispute game (a job's `verifier`). */
 export const writeGame = writerOf(optimisticGameAbi);
+/** {@link writeHub} for the ZK verifier (the hub's `verifierOf(2)`). */
+export const writeZkVerifier = writerOf(zkVerifierAbi);
 
 /**
  * The job an action works on: the struct given, else read from chain (`read`, with its events). With `expected`,

@@ -1,6 +1,6 @@
-import { type Address, type BlockNumber, type Hex, type Transaction, decodeFunctionData, isAddressEqual } from "viem";
-import { getBlockNumber, getChainId, getTransaction, readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { type Address, type BlockNumber, type Hex, type Transaction, decodeFunctionData, isAddressEqual, keccak256 } from "viem";
+import { getBlockNumber, getChainId, getContractEvents, getTransaction, readContract } from "viem/actions";
+import { inferenceHubAbi, zkVerifierAbi } from "../abis.js";
 import { modeLabel } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { VerificationModeNotSupportedError } from "../errors/job.js";
@@ -197,17 +197,53 @@ export async function findVerifyingKey(
   return Object.entries(keys).find(([hash]) => hash.toLowerCase() === wanted)?.[1];
 }
 
-/** The caller's verifying key for the job's model version (undefined when the version records no key hash). */
-export function verifyingKeyFor(
+/**
+ * The verifying key for the job's model version (undefined when the version records no key hash, or none is found):
+ * the caller's `zkVerifyingKeys` first, else the chain's, published by `ZkVerifier.publishVerifyingKey` at
+ * `zkVerifier` (the job's ZK verifier, or its dispute game's). The caller checks the key against the hash.
+ */
+export async function verifyingKeyFor(
+  client: VerityClient,
   keys: ZkVerifyingKeys | undefined,
   job: JobStruct,
   version: ModelVersion | undefined,
+  zkVerifier: Address,
 ): Promise<Groth16VerifyingKey | undefined> {
-  if (!version || BigInt(version.zkVerifyingKeyHash) === 0n) return Promise.resolve(undefined);
-  return findVerifyingKey(keys, {
+  if (!version || BigInt(version.zkVerifyingKeyHash) === 0n) return undefined;
+  const given = await findVerifyingKey(keys, {
     verifyingKeyHash: version.zkVerifyingKeyHash,
     verifier: version.zkVerifier,
     modelId: job.modelId,
     version: job.version,
   });
+  return given ?? publishedVerifyingKey(client, zkVerifier, version.zkVerifyingKeyHash);
+}
+
+/**
+ * A verifying key published on chain (`ZkVerifyingKeyPublished` at `zkVerifier`) with this hash, decoded; the
+ * first log whose bytes hash to it and decode canonically (anyone can publish, but only the key has its hash).
+ */
+export async function publishedVerifyingKey(client: VerityClient, zkVerifier: Address, verifyingKeyHash: Hex): Promise<Groth16VerifyingKey | undefined> {
+  const logs = await withVerityErrors(() =>
+    getContractEvents(client, {
+      address: zkVerifier,
+      abi: zkVerifierAbi,
+      eventName: "ZkVerifyingKeyPublished",
+      args: { verifyingKeyHash },
+      fromBlock: 0n,
+      toBlock: "latest",
+      strict: true,
+    }),
+  );
+  if (logs.length === 0) return undefined;
+  const { decodeVerifyingKey } = await import("../proofs/zk.js");
+  for (const log of logs) {
+    if (keccak256(log.args.verifyingKey).toLowerCase() !== verifyingKeyHash.toLowerCase()) continue;
+    try {
+      return decodeVerifyingKey(log.args.verifyingKey);
+    } catch {
+      // Not canonical: the hash matched other bytes than the key's encoding. Try the next.
+    }
+  }
+  return undefined;
 }

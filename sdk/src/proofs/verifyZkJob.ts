@@ -204,8 +204,8 @@ export async function zkAttestationChecks(args: {
     checks.push(
       fail(
         "verifyingKey",
-        `no verifying key was given for hash ${circuit.verifyingKeyHash}: pass it in zkVerifyingKeys ` +
-          "(e.g. circuits/build/verification_key.json)",
+        `no verifying key with hash ${circuit.verifyingKeyHash} was published on chain (ZkVerifier.publishVerifyingKey) ` +
+          "or given in zkVerifyingKeys (e.g. circuits/build/verification_key.json, or a loader that fetches it from a URI)",
       ),
     );
   } else {

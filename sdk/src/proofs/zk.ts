@@ -1,4 +1,4 @@
-import { type Address, type Hex, encodeAbiParameters, isAddress, keccak256 } from "viem";
+import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, isAddress, keccak256 } from "viem";
 import type { Tensor } from "../encoding/tensor.js";
 import {
   ZkProofFormatError,
@@ -320,19 +320,63 @@ function checkVkey(vkey: Groth16VerifyingKey): ParsedVkey {
  * and beta and is not hashed. A contract can recompute it from the same numbers with `abi.encode`.
  */
 export function vkeyHash(vkey: Groth16VerifyingKey): Hex {
+  return keccak256(encodeVerifyingKey(vkey));
+}
+
+const VKEY_ABI = [
+  { type: "uint256[2]" },
+  { type: "uint256[2][2]" },
+  { type: "uint256[2][2]" },
+  { type: "uint256[2][2]" },
+  { type: "uint256[2][]" },
+] as const;
+
+/**
+ * The canonical encoding of a verifying key, whose `keccak256` is {@link vkeyHash}: what
+ * `ZkVerifier.publishVerifyingKey` publishes on chain and {@link decodeVerifyingKey} reads back.
+ */
+export function encodeVerifyingKey(vkey: Groth16VerifyingKey): Hex {
   const v = checkVkey(vkey);
-  return keccak256(
-    encodeAbiParameters(
-      [
-        { type: "uint256[2]" },
-        { type: "uint256[2][2]" },
-        { type: "uint256[2][2]" },
-        { type: "uint256[2][2]" },
-        { type: "uint256[2][]" },
-      ],
-      [v.alpha, v.beta, v.gamma, v.delta, v.ic]
-    )
-  );
+  return encodeAbiParameters(VKEY_ABI, [v.alpha, v.beta, v.gamma, v.delta, v.ic]);
+}
+
+/**
+ * A verifying key from its canonical encoding (as published in `ZkVerifyingKeyPublished`), in snarkjs's format.
+ * Throws {@link ZkVerifyingKeyError} for bytes that are not one (a verifier never guesses).
+ */
+export function decodeVerifyingKey(encoded: Hex): Groth16VerifyingKey {
+  let alpha: readonly bigint[];
+  let beta: readonly (readonly bigint[])[];
+  let gamma: readonly (readonly bigint[])[];
+  let delta: readonly (readonly bigint[])[];
+  let ic: readonly (readonly bigint[])[];
+  try {
+    [alpha, beta, gamma, delta, ic] = decodeAbiParameters(VKEY_ABI, encoded);
+  } catch (err) {
+    throw new ZkVerifyingKeyError(`not the canonical encoding of a verifying key (${(err as Error).message.split("\n")[0]})`);
+  }
+  if (ic.length === 0) throw new ZkVerifyingKeyError("the encoding has no IC point");
+  const g1 = (p: readonly bigint[]) => [p[0]!.toString(), p[1]!.toString(), "1"];
+  // Stored as [[x.c1, x.c0], [y.c1, y.c0]] (EIP-197); snarkjs holds [[x.c0, x.c1], [y.c0, y.c1], [1, 0]].
+  const g2 = (p: readonly (readonly bigint[])[]) => [
+    [p[0]![1]!.toString(), p[0]![0]!.toString()],
+    [p[1]![1]!.toString(), p[1]![0]!.toString()],
+    ["1", "0"],
+  ];
+  const vkey: Groth16VerifyingKey = {
+    protocol: "groth16",
+    curve: "bn128",
+    nPublic: ic.length - 1,
+    vk_alpha_1: g1(alpha),
+    vk_beta_2: g2(beta),
+    vk_gamma_2: g2(gamma),
+    vk_delta_2: g2(delta),
+    IC: ic.map(g1),
+  };
+  if (encodeVerifyingKey(vkey).toLowerCase() !== encoded.toLowerCase()) {
+    throw new ZkVerifyingKeyError("the encoding is not canonical (it does not re-encode to the same bytes)");
+  }
+  return vkey;
 }
 
 /**
