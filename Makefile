@@ -6,7 +6,7 @@ export PATH := $(NODE_BIN):$(PATH)
 export ONNXRUNTIME_NODE_INSTALL := skip
 export HARDHAT_DISABLE_TELEMETRY := true
 
-.PHONY: all install build test demo bench clean
+.PHONY: all install build packages test demo bench clean
 all: test
 
 node_modules/.verity-installed: package.json package-lock.json
@@ -18,6 +18,11 @@ install: node_modules/.verity-installed
 build: install
 	npx hardhat build
 
+# The three npm packages (verity-inference, verity-inference-node, verity-inference-contracts) in build/packages/;
+# `make test` builds, packs and installs them itself (test/packages/install.test.ts).
+packages: build
+	npm run build:packages
+
 test: build
 	npm test
 
@@ -26,6 +31,7 @@ demo: build
 
 bench: build
 	npm run bench:gas
+	npm run bench:packages
 
 clean:
-	rm -rf artifacts cache types node_modules/.verity-installed
+	rm -rf artifacts cache types build node_modules/.verity-installed

@@ -1,10 +1,10 @@
 /**
  * The Verity SDK (`import { verityActions } from "verity-inference"`): viem actions to register models, request and
  * deliver inferences, and re-verify results from chain data. Light: no Node-only imports (no fs, ONNX Runtime
- * or snarkjs), so a browser dApp can use it. The operator node lives in `verity/operator`.
+ * or snarkjs), so a browser dApp can use it. The operator node is verity-inference-node.
  */
 
-// ABIs (also `verity/abis`)
+// ABIs (also `verity-inference/abis`)
 export {
   inferenceHubAbi,
   modelRegistryAbi,
@@ -60,7 +60,7 @@ export {
   type VerityClient,
 } from "./types.js";
 
-// attestation: the protocol's definitions (the evidence verifiers are in `verity/attestation`, loaded lazily by
+// attestation: the protocol's definitions (the evidence verifiers are in `verity-inference/attestation`, loaded lazily by
 // verifyJob, so this entry stays light)
 export {
   TeeType,
@@ -219,7 +219,7 @@ export {
   type TeeSignerRecovery,
   type TeeJobData,
 } from "./proofs/verifyTeeJob.js";
-// The report of every mode. ZK: types only here; the ZK code (and snarkjs) loads lazily, for ZK jobs.
+// The report of every mode. ZK: types only here; the ZK code (and its pairing library) loads lazily, for ZK jobs.
 export type { VerifyCheckName, VerifyCheck, Verdict, VerifyJobReport } from "./proofs/report.js";
 export type { JobDataBase } from "./proofs/checks.js";
 export type {

@@ -145,7 +145,7 @@ describe("verifyJob (ZK mode)", function () {
     expect(report.operator?.toLowerCase()).to.equal(c.operator.account.address);
     expect(report.enclaveKey).to.equal(undefined);
     expect(check(report, "chain").detail).to.equal("chain 31337");
-    expect(check(report, "proof").detail).to.include(`the Groth16 proof verifies (snarkjs) for [commitment ${BigInt(s.commitment)}`);
+    expect(check(report, "proof").detail).to.include(`the Groth16 proof verifies (BN254 pairing check) for [commitment ${BigInt(s.commitment)}`);
     // The job binding it was checked for: this job, and the operator the hub credited (who sent fulfill).
     expect(check(report, "proof").detail).to.include(`jobId ${s.jobId}, submitter ${report.operator}]`);
     expect(check(report, "verifyingKey").detail).to.include(`hashes to ${VKEY_HASH}`);

@@ -8,7 +8,7 @@ import {
   ZkVerifyingKeyError,
 } from "../../sdk/src/errors/zk.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
-import { BN254_SCALAR_FIELD, type Groth16Proof, type Groth16VerifyingKey, encodeProofForSolidity, releaseZkWorkers, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
+import { BN254_BASE_FIELD, BN254_SCALAR_FIELD, type Groth16Proof, type Groth16VerifyingKey, encodeProofForSolidity, releaseZkWorkers, verifyMlpProof, vkeyHash, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/src/prover/prove.js";
 import { ARTIFACTS, input, inputs, irisWeights, loadVkey, randomWeights, rejection } from "./helpers.js";
 
@@ -125,6 +125,26 @@ describe("zk proofs (proveMlp / verifyMlpProof)", function () {
       pi_a: [sample.proof.pi_a[0]!, String(BigInt(sample.proof.pi_a[1]!) + 1n), "1"],
     };
     expect(await verifyMlpProof({ proof: offCurve, publicSignals: sample.publicSignals, vkey })).to.equal(false);
+  });
+
+  it("agrees with snarkjs (the reference verifier) on valid, rebound, swapped and negated proofs", async function () {
+    const snarkjs = (await import("snarkjs")) as { groth16: { verify: (vk: unknown, s: string[], p: unknown) => Promise<boolean> } };
+    const other = await proveMlp({ weights, input: input([1, 2, 3, 4]), artifacts, ...binding });
+    const negate = (y: string) => String((BN254_BASE_FIELD - BigInt(y)) % BN254_BASE_FIELD);
+    const cases: [string, Groth16Proof, readonly bigint[]][] = [
+      ["valid", sample.proof, sample.publicSignals],
+      ["another valid", other.proof, other.publicSignals],
+      ["another job", sample.proof, [...sample.publicSignals.slice(0, 3), sample.publicSignals[3]! + 1n, sample.publicSignals[4]!]],
+      ["the other's signals", sample.proof, other.publicSignals],
+      ["A from another proof", { ...sample.proof, pi_a: other.proof.pi_a }, sample.publicSignals],
+      ["B from another proof", { ...sample.proof, pi_b: other.proof.pi_b }, sample.publicSignals],
+      ["-A", { ...sample.proof, pi_a: [sample.proof.pi_a[0]!, negate(sample.proof.pi_a[1]!), "1"] }, sample.publicSignals],
+    ];
+    for (const [name, proof, signals] of cases) {
+      const reference = await snarkjs.groth16.verify(vkey, signals.map(String), proof);
+      expect(await verifyMlpProof({ proof, publicSignals: signals, vkey }), name).to.equal(reference);
+      expect(reference, name).to.equal(name.includes("valid"));
+    }
   });
 
   it("throws a clear error for public signals at or above the field modulus (they would alias smaller values)", async function () {

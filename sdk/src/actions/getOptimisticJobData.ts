@@ -21,7 +21,7 @@ import {
 } from "../internal/jobData.js";
 import { location } from "../internal/jobs.js";
 import { proposalCommitment } from "../encoding/commitment.js";
-// Types only: the OPTIMISTIC checks (a resolution's ZK proof, snarkjs) are imported lazily, by `verifyJob`.
+// Types only: the OPTIMISTIC checks (a resolution's ZK proof) are imported lazily, by `verifyJob`.
 import type { OptimisticJobData } from "../proofs/verifyOptimisticJob.js";
 import type { JobStruct, VerityClient } from "../types.js";
 import { checkJobDataParameters } from "../internal/parameters.js";

@@ -27,7 +27,7 @@ export type GetTeeJobDataParameters = JobDataParameters & {
   attestation?: TeeAttestationPolicy | undefined;
   /** Evidence bytes by evidence hash, fetched by the caller (used before `fetchEvidence`). */
   evidence?: Readonly<Record<Hex, Uint8Array | Hex>> | undefined;
-  /** Fetches evidence by URI (default: `data:` and `http(s):` URIs with `fetch`; in Node `verity/operator`'s `readUri` also reads `file:`). */
+  /** Fetches evidence by URI (default: `data:` and `http(s):` URIs with `fetch`; in Node `verity-inference-node`'s `readUri` also reads `file:`). */
   fetchEvidence?: EvidenceFetcher | undefined;
 };
 export type GetTeeJobDataReturnType = TeeJobData;

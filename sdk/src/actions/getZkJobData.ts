@@ -8,7 +8,7 @@ import {
   jobDataOfMode,
   verifyingKeyFor,
 } from "../internal/jobData.js";
-// Types only: the ZK modules (and snarkjs) are imported lazily, for ZK jobs, so the light entry never loads them.
+// Types only: the ZK modules (and the pairing library) are imported lazily, for ZK jobs, so the light entry never loads them.
 import type { ZkJobData } from "../proofs/verifyZkJob.js";
 import type { VerityClient } from "../types.js";
 import { checkJobDataParameters } from "../internal/parameters.js";

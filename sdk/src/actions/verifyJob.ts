@@ -25,10 +25,10 @@ export type VerifyJobErrorType = JobNotFoundError | VerificationModeNotSupported
  * root (fetched by its URI, checked against the hash on chain, judged as of the block it was attested in, with the
  * `attestation` policy's roots), and its measurement's approval and policy. ZK: the attestation's tensors, the model version's circuit, the
  * verifying key against the hash on chain (keys come from `zkVerifyingKeys`), and the Groth16 proof, with
- * snarkjs loaded on first use. QUORUM: each vote's signature, the signers' distinctness, their bonded stakes at
+ * the BN254 pairing (@noble/curves) loaded on first use. QUORUM: each vote's signature, the signers' distinctness, their bonded stakes at
  * the recording block against the job's minimum, and the threshold k (the report lists signers and stakes).
  * OPTIMISTIC: the proposal, the challenge window, any challenge (who, when) and its resolution, whose ZK proof is
- * re-verified with snarkjs against the verifying key whose hash is on chain, the slashing of a wrong proposer,
+ * re-verified (BN254 pairing) against the verifying key whose hash is on chain, the slashing of a wrong proposer,
  * and finality. Returns a report with each check's verdict and the overall one (`pending` until fulfilled and
  * final: an OPTIMISTIC job in its window or awaiting a proof is pending).
  *
@@ -64,7 +64,7 @@ export async function verifyJob(client: VerityClient, parameters: VerifyJobParam
 
 /**
  * Verifies `data` with `verifier` once both are there: the chain data is gathered while the mode's checks load.
- * The ZK and OPTIMISTIC checks (and snarkjs) are imported lazily, for their jobs only, so the light entry never
+ * The ZK and OPTIMISTIC checks (and the pairing library) are imported lazily, for their jobs only, so the light entry never
  * loads them.
  */
 async function verifyWhenLoaded<T>(

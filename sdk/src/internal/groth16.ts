@@ -10,15 +10,15 @@ import { readJob } from "./readJob.js";
 export type ProofOrAttestation =
   | {
       /**
-       * The Groth16 proof (snarkjs) that the version's committed model maps the input to `output`, made for this
+       * The Groth16 proof that the version's committed model maps the input to `output`, made for this
        * job and for the account that sends the transaction (`proveMlp({ ..., jobId, submitter })` from
-       * `verity/operator`); it is encoded as the ZK mode's attestation.
+       * `verity-inference-node`); it is encoded as the ZK mode's attestation.
        */
       proof: Groth16Proof;
       attestation?: undefined;
     }
   | {
-      /** The ZK mode's attestation, already encoded (`encodeZkAttestation` of `verity/operator`). */
+      /** The ZK mode's attestation, already encoded (`encodeZkAttestation` of `verity-inference-node`). */
       attestation: Hex;
       proof?: undefined;
     };

@@ -2,7 +2,7 @@ import type { Hex } from "viem";
 import { VerityError } from "../errors/base.js";
 
 /**
- * Errors of the operator node (`verity/operator`). Each says what went wrong and what the operator can do. The
+ * Errors of the operator node (`verity-inference-node`). Each says what went wrong and what the operator can do. The
  * node records them in its state file and reports them in `job-failed` events; it never signs or sends a result
  * after one of them.
  */

@@ -1,5 +1,5 @@
 /**
- * `verity/operator`: the reference operator node and what it runs on. Node only (ONNX Runtime's native binding,
+ * `verity-inference-node`: the reference operator node and what it runs on. Node only (ONNX Runtime's native binding,
  * the file system, snarkjs for ZK proving); a dApp that only requests and verifies imports `verity` instead.
  */
 export {

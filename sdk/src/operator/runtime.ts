@@ -6,7 +6,7 @@ import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT } from "../model/onnx.js";
 
 /**
  * ONNX Runtime for the operator node (Node only: this module loads the native onnxruntime-node binding, so it
- * belongs to the `verity/operator` entry point, never to the light `verity` one).
+ * belongs to the `verity-inference-node` package, never to the light `verity-inference` one).
  */
 export type ModelSession = ort.InferenceSession;
 

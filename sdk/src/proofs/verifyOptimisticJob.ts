@@ -16,7 +16,7 @@ import {
  * Re-verification of OPTIMISTIC jobs (mode 4) from chain data, as a pure function (no client). The job is settled by
  * its dispute game (`job.verifier`, contracts/modes/OptimisticGame.sol): every proposal, challenge and payout is the
  * game's. A resolved challenge's ZK proof is re-verified with snarkjs, so this module is loaded lazily (`verifyJob`
- * imports it for OPTIMISTIC jobs only); the light `verity` entry exports its types.
+ * imports it for OPTIMISTIC jobs only); the light `verity-inference` entry exports its types.
  */
 
 import {

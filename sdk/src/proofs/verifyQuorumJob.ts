@@ -10,7 +10,7 @@ import type { NoEnclave, VerifyCheck, VerifyJobReport } from "./report.js";
 
 /**
  * Re-verification of QUORUM jobs (mode 3) from chain data, as a pure function (no client, no heavy dependency: the
- * light `verity` entry includes it).
+ * light `verity-inference` entry includes it).
  */
 
 /**

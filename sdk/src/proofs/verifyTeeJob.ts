@@ -65,7 +65,7 @@ export function quoteEvidenceUri(uri: string): string {
 
 /**
  * The default evidence fetcher: `data:` URIs (base64 or percent-encoded) and `http(s):` URIs with `fetch`. Other
- * schemes throw; in Node, pass `readUri` from `verity/operator` to read `file:` URIs too.
+ * schemes throw; in Node, pass `readUri` from `verity-inference-node` to read `file:` URIs too.
  */
 export async function fetchEvidence(uri: string): Promise<Uint8Array> {
   if (/^(https?|data):/i.test(uri)) {

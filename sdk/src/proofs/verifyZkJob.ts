@@ -16,7 +16,7 @@ import { type ZkAttestation, parseZkAttestation, snarkjsProofFromSolidity } from
 
 /**
  * Re-verification of ZK jobs (mode 2) from chain data, as a pure function (no client). This module loads the ZK
- * code (snarkjs itself only when a proof is verified), so the light `verity` entry imports it lazily: `verifyJob`
+ * code (the BN254 pairing of @noble/curves only when a proof is verified), so the light `verity-inference` entry imports it lazily: `verifyJob`
  * does `await import(...)` for ZK jobs only.
  */
 
@@ -107,7 +107,7 @@ function packTensors(att: ZkAttestation): { packedInput: bigint; packedOutput: b
 /**
  * The checks of a ZK attestation against a job, a recorded output and the model version's circuit: the
  * attestation's tensors (the job's input, the recorded output), their dtypes and shapes, the version's circuit, the
- * verifying key against the hash on chain, and the Groth16 proof (snarkjs) for the job and the account that
+ * verifying key against the hash on chain, and the Groth16 proof (BN254 pairing check, @noble/curves) for the job and the account that
  * submitted it. Shared by ZK jobs (the `fulfill` attestation) and OPTIMISTIC jobs (the `resolveChallenge`
  * attestation). `at` says where the state was read ("at block N").
  */
@@ -258,7 +258,7 @@ export async function zkAttestationChecks(args: {
     }
     checks.push(
       ok
-        ? pass("proof", `the Groth16 proof verifies (snarkjs) for ${statement}`)
+        ? pass("proof", `the Groth16 proof verifies (BN254 pairing check) for ${statement}`)
         : fail(
             "proof",
             problem ??
@@ -275,7 +275,7 @@ export async function zkAttestationChecks(args: {
  * Re-checks a ZK job from its chain data alone (pure: no client). Each check says what holds or why not:
  * commitment, input and output hashes, the attestation in the fulfil calldata (its tensors are the job's input
  * and the recorded output), the tensors' dtypes and shapes, the model version's circuit at the recording block,
- * the verifying key against the hash on chain, the Groth16 proof (snarkjs, loaded on first use) for
+ * the verifying key against the hash on chain, the Groth16 proof (@noble/curves, loaded on first use) for
  * `[commitment, packedInput, packedOutput, jobId, submitter]` (the submitter is the operator the hub credited, the
  * sender of `fulfill`), and finality.
  *

@@ -13,7 +13,7 @@ import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights } 
  * The ZK mode for the "mlp-4-8-3-int8" model (circuits/mlp_4_8_3.circom): packing of the public signals, the
  * verifying key hash and proof verification. Pure functions: no blockchain client; snarkjs is imported lazily, so
  * a dApp that never verifies a ZK job never loads it. Proving and the Poseidon model commitment (circomlibjs) live
- * in sdk/src/prover/ behind the `verity/operator` entry.
+ * in sdk/src/prover/ behind the `verity-inference-node` package.
  *
  * Public signals, in this order (the circuit's three outputs, then its two public inputs):
  * ```
@@ -387,26 +387,11 @@ export function encodeProofForSolidity(proof: Groth16Proof): SolidityGroth16Proo
   return checkProof(proof);
 }
 
-/**
- * The part of snarkjs the SDK and the prover call (snarkjs ships no types; these are declared here so the SDK's
- * published declarations name no untyped module).
- */
-export type SnarkjsGroth16 = {
-  groth16: {
-    fullProve(
-      input: Record<string, unknown>,
-      wasm: string | Uint8Array,
-      zkey: string | Uint8Array,
-    ): Promise<{ proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }; publicSignals: string[] }>;
-    verify(vkey: unknown, publicSignals: readonly (string | bigint)[], proof: unknown): Promise<boolean>;
-  };
-};
-
-let snarkjsPromise: Promise<SnarkjsGroth16> | undefined;
-/** snarkjs, imported on first use (a dApp that never verifies a ZK job never loads it). */
-export function loadSnarkjs(): Promise<SnarkjsGroth16> {
-  snarkjsPromise ??= import("snarkjs");
-  return snarkjsPromise;
+/** @noble/curves' BN254 pairing, imported on first use (a dApp that never verifies a ZK job never loads it). */
+let noblePromise: Promise<typeof import("@noble/curves/bn254")> | undefined;
+function loadBn254(): Promise<typeof import("@noble/curves/bn254")> {
+  noblePromise ??= import("@noble/curves/bn254");
+  return noblePromise;
 }
 
 export type VerifyMlpProofParameters = {
@@ -418,7 +403,8 @@ export type VerifyMlpProofParameters = {
 export type VerifyMlpProofErrorType = ZkPublicSignalsError | ZkProofFormatError | ZkVerifyingKeyError;
 
 /**
- * Verifies a Groth16 proof against the verifying key and public signals. Returns false for a proof that does not
+ * Verifies a Groth16 proof against the verifying key and public signals, with the BN254 pairing of @noble/curves
+ * (pure JavaScript, audited; loaded on first use), the check the EIP-197 precompile makes on chain. Returns false for a proof that does not
  * verify (wrong input, output, commitment, job or submitter, tampered point); throws for malformed arguments, including a public
  * signal that is not below the field modulus (it would alias another value).
  *
@@ -427,11 +413,39 @@ export type VerifyMlpProofErrorType = ZkPublicSignalsError | ZkProofFormatError 
  * const ok = await verifyMlpProof({ proof, publicSignals, vkey });
  */
 export async function verifyMlpProof({ proof, publicSignals, vkey }: VerifyMlpProofParameters): Promise<boolean> {
-  checkVkey(vkey);
+  const v = checkVkey(vkey);
   const signals = parseSignals(publicSignals, vkey.nPublic);
-  checkProof(proof);
-  const snarkjs = await loadSnarkjs();
-  return snarkjs.groth16.verify(vkey, signals.map(String), proof);
+  const p = checkProof(proof);
+  const { bn254 } = await loadBn254();
+  const { Fp2, Fp12 } = bn254.fields;
+  // Points in the Solidity order (G2 limbs [c1, c0]); fromAffine and assertValidity refuse a point off the curve.
+  const g1 = ([x, y]: readonly [bigint, bigint]) => bn254.G1.ProjectivePoint.fromAffine({ x, y });
+  type G2 = readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
+  const g2 = ([[x1, x0], [y1, y0]]: G2) =>
+    bn254.G2.ProjectivePoint.fromAffine({ x: Fp2.fromBigTuple([x0, x1]), y: Fp2.fromBigTuple([y0, y1]) });
+  let a, b, c;
+  try {
+    a = g1(p.a);
+    b = g2(p.b);
+    c = g1(p.c);
+    a.assertValidity();
+    b.assertValidity();
+    c.assertValidity();
+  } catch {
+    return false; // a point that is not on its curve: the precompile would refuse it too
+  }
+  // vk_x = IC[0] + sum(signal[i] * IC[i + 1]); then e(-A, B) * e(alpha, beta) * e(vk_x, gamma) * e(C, delta) == 1.
+  let vkx = g1(v.ic[0]!);
+  signals.forEach((s, i) => {
+    if (s !== 0n) vkx = vkx.add(g1(v.ic[i + 1]!).multiply(s));
+  });
+  const product = bn254.pairingBatch([
+    { g1: a.negate(), g2: b },
+    { g1: g1(v.alpha), g2: g2(v.beta) },
+    { g1: vkx, g2: g2(v.gamma) },
+    { g1: c, g2: g2(v.delta) },
+  ]);
+  return Fp12.eql(product, Fp12.ONE);
 }
 
 /**

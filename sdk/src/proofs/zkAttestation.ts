@@ -28,7 +28,7 @@ export type ZkAttestation = { proof: SolidityGroth16Proof; input: Hex; output: H
 
 /**
  * Builds an attestation from its decoded parts (the inverse of {@link parseZkAttestation}); the proof is already in
- * Solidity order. From a snarkjs proof, use `encodeZkAttestation` of `verity/operator`.
+ * Solidity order. From a snarkjs proof, use `encodeZkAttestation` of `verity-inference-node`.
  */
 export function encodeZkAttestationParts({ proof, input, output }: ZkAttestation): Hex {
   return encodeAbiParameters(ZK_ATTESTATION_PARAMS, [proof.a, proof.b, proof.c, input, output]);

@@ -6,7 +6,7 @@ import { packageFile } from "../model/packageFiles.js";
 
 /**
  * Node side of ZK verification: reads snarkjs verifying keys (verification_key.json) from files, keyed by the
- * hash a model version records, for `verifyJob`'s `zkVerifyingKeys`. Not part of the light `verity` entry (it
+ * hash a model version records, for `verifyJob`'s `zkVerifyingKeys`. Not part of the light `verity-inference` entry (it
  * reads files); the CLI and the operator node pass its result.
  */
 

@@ -9,7 +9,6 @@ import {
   ZK_OUTPUT_SHAPE,
   ZK_PUBLIC_SIGNALS,
   jobBindingSignals,
-  loadSnarkjs,
   mlpCircuitInput,
   packInput,
   packModelWeights,
@@ -17,8 +16,30 @@ import {
   parseSignals,
 } from "../proofs/zk.js";
 
+
 /**
- * The prover's side of the ZK mode (behind the `verity/operator` entry, not the light `verity` one): Groth16
+ * The part of snarkjs the prover calls (snarkjs ships no types; these are declared here, so the published
+ * declarations name no untyped module).
+ */
+export type SnarkjsGroth16 = {
+  groth16: {
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: string | Uint8Array,
+      zkey: string | Uint8Array,
+    ): Promise<{ proof: { pi_a: string[]; pi_b: string[][]; pi_c: string[]; protocol: string; curve: string }; publicSignals: string[] }>;
+  };
+};
+
+let snarkjsPromise: Promise<SnarkjsGroth16> | undefined;
+/** snarkjs, imported on first proof. */
+export function loadSnarkjs(): Promise<SnarkjsGroth16> {
+  snarkjsPromise ??= import("snarkjs");
+  return snarkjsPromise;
+}
+
+/**
+ * The prover's side of the ZK mode (behind the `verity-inference-node` package, not the light `verity-inference` one): Groth16
  * proving with snarkjs and the Poseidon model commitment with circomlibjs, both loaded on first use. The packing,
  * the verifying key hash and verification are pure and live in sdk/src/proofs/zk.ts.
  */

@@ -88,9 +88,24 @@ export async function digestFile(root: string, file: string): Promise<FileDigest
   };
 }
 
+/**
+ * `require.resolve` for the setup's tools (circom2, circomlib, snarkjs), which are development dependencies of the
+ * Verity repository: an installed verity-inference-node ships the setup's results, not its tools.
+ */
+function resolveTool(request: string): string {
+  try {
+    return require.resolve(request);
+  } catch {
+    throw new ZkSetupError(
+      `the ZK setup needs ${request.split("/")[0]}, which is not installed: run it in the Verity repository (npm run zk:setup); ` +
+        "an installed verity-inference-node already holds the circuit's build (circuits/build/)",
+    );
+  }
+}
+
 /** Root folder of an installed package (works when its package.json is not in its "exports"). */
 function packageDir(name: string): string {
-  let dir = path.dirname(require.resolve(name));
+  let dir = path.dirname(resolveTool(name));
   while (!existsSync(path.join(dir, "package.json")) || path.basename(dir) !== name.split("/").pop()) {
     const up = path.dirname(dir);
     if (up === dir) throw new ZkSetupError(`cannot find the ${name} package folder`);
@@ -167,7 +182,7 @@ export async function compileCircuit(opts: {
   source?: string;
 }): Promise<CompiledCircuit> {
   const source = opts.source ?? ZK_SOURCE;
-  const cli = require.resolve("circom2/cli.js");
+  const cli = resolveTool("circom2/cli.js");
   const name = path.basename(source, ".circom");
   await mkdir(opts.outDir, { recursive: true });
   const args = [source, ...ZK_COMPILE_FLAGS, "-o", path.relative(opts.root, opts.outDir) || "."];
