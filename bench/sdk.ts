@@ -5,7 +5,7 @@
  * - `verifyJobPerSecond(tee)`, `verifyJobPerSecond(zk)`: reports per second of `verifyJob` over N fulfilled jobs
  *   of each mode on Hardhat's in-process network, one after the other, with viem (after one untimed warm-up report).
  *   Each report reads the events, the fulfil transaction and the state at the recording block; a ZK report also
- *   verifies the Groth16 proof with snarkjs.
+ *   verifies the Groth16 proof (the BN254 pairing of @noble/curves).
  * - `zkProvingMsMedian`, `zkVerifyMsMedian`, `zkConstraints`: the ZK mode's off-chain cost, warm (bench/sdk-zk.ts).
  * - `requestToVerifiedMsMedian(hardhat-node)`: against a real `hardhat node` process over JSON-RPC, with the
  *   reference operator node (sdk/src/operator) serving TEE jobs: time from sending a request to a `valid` report
