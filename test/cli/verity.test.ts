@@ -21,7 +21,7 @@ import {
   toHex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { deployContract, getBalance, getBlockNumber, getCode, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
+import { deployContract, getBalance, getBlockNumber, getCode, getTransactionCount, readContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import { attestorCommitteeAbi, enclaveRegistryAbi, erc20Abi, inferenceHubAbi } from "../../sdk/src/abis.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/constants.js";
 import { fulfillTee } from "../../sdk/src/actions/fulfillTee.js";
@@ -31,7 +31,6 @@ import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { quantizeInput } from "../../sdk/src/cli/infer.js";
 import { buildProgram, commandReference } from "../../sdk/src/cli/main.js";
 import { MAX_DEADLINE_DELAY, parseDeadline } from "../../sdk/src/cli/parse.js";
-import { refund } from "../../sdk/src/actions/refund.js";
 import { decodeTensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
@@ -502,7 +501,7 @@ describe("verity CLI against a hardhat node", function () {
       expect(again.stdout).to.contain("nothing to withdraw");
     });
 
-    it("a requester gets an expired job's refunded fee back with `verity withdraw`, which job show names as the next step", async () => {
+    it("`verity job refund` credits an expired job nobody served to its requester, who gets it with `verity withdraw`", async () => {
       const requester = address(KEYS.requester);
       // The requester's key from a key file, not the environment or a flag.
       const keyFile = path.join(tmp.dir, "requester.key");
@@ -514,10 +513,22 @@ describe("verity CLI against a hardhat node", function () {
       // Counted from the later of the latest block's time and the clock.
       expect(BigInt(req.deadline)).to.be.at.least(BigInt(Math.floor(Date.now() / 1000)) + 50n);
       const jobId = BigInt(req.jobId);
+      // Before the deadline: refused with when it can be refunded, and nothing sent.
+      const outsider = address(KEYS.outsider);
+      const nonce = await getTransactionCount(publicClient, { address: outsider });
+      const early = await verity(["job", "refund", `${jobId}`], as(KEYS.outsider));
+      expect(early.code).to.equal(1);
+      expect(early.stderr).to.contain(`job ${jobId} is open until its deadline`).and.contain("it can be refunded after that if nobody serves it");
+      expect(await getTransactionCount(publicClient, { address: outsider })).to.equal(nonce);
       await publicClient.request({ method: "evm_increaseTime" as never, params: [120] as never });
       await publicClient.request({ method: "evm_mine" as never, params: [] as never });
-      const refunder = createWalletClient({ account: privateKeyToAccount(KEYS.outsider), transport: http(node.url) });
-      await waitForTransactionReceipt(publicClient, { hash: await refund(refunder, { hub, jobId, chain: null }) });
+      // Anyone may send it (here an outsider); the fee is credited to the requester.
+      const refunded = await verity(["job", "refund", `${jobId}`, "--json"], as(KEYS.outsider));
+      expect(refunded.code, refunded.stderr).to.equal(0);
+      expect(json<{ requester: Address; amount: string }>(refunded)).to.include({ requester, amount: parseEther("0.003").toString() });
+      const twice = await verity(["job", "refund", `${jobId}`], as(KEYS.outsider));
+      expect(twice.code).to.equal(1);
+      expect(twice.stderr).to.contain(`job ${jobId} was already refunded: 0.003 ETH to ${requester}`);
 
       const show = await verity(["job", "show", `${jobId}`], env);
       expect(show.code, show.stderr).to.equal(0);

@@ -1,13 +1,14 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { type Address, type Hex, isAddressEqual, zeroAddress } from "viem";
+import { type Address, type Hex, isAddressEqual, parseEventLogs, zeroAddress } from "viem";
 import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { getModelVersion } from "../actions/getModelVersion.js";
 import { type GetEnclaveKeyHistoryReturnType, getEnclaveKeyHistory } from "../actions/getEnclaveKeyHistory.js";
 import { operatorShare, protocolShare } from "../encoding/fees.js";
 import { getJob } from "../actions/getJob.js";
+import { refund } from "../actions/refund.js";
 import { verifyJob } from "../actions/verifyJob.js";
 import { modeLabel } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
@@ -19,7 +20,7 @@ import { attestationPolicy } from "../operator/attestation/claim.js";
 import { readUri } from "../operator/fetchModel.js";
 import { type CliContext, PACKAGE_ROOT } from "./context.js";
 import { CliError, EXIT, describeError } from "./errors.js";
-import { type Currency, formatAmount, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
+import { type Currency, formatAmount, formatDuration, formatFields, formatTensorBytes, formatTime, tryDecodeTensor } from "./format.js";
 import type { Action } from "./action.js";
 import { decodedModeParams, describeModeParams, stakeCurrency } from "./modeParams.js";
 import { parseJobId } from "./parse.js";
@@ -42,6 +43,11 @@ export function registerJob(program: Command, action: Action): void {
     .option("--allow-development", "TEE jobs: accept development evidence (the published, insecure development authority): local chains only")
     .action(action(verify, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
   job
+    .command("refund")
+    .description("credit an expired job nobody served back to its requester (anyone may send it; the requester then runs `verity withdraw`)")
+    .argument("<jobId>")
+    .action(action(refundJob));
+  job
     .command("audit")
     .description("a job's whole story from events (request, fee split, fulfilment, callbacks, refunds, withdrawals) and every verification check")
     .argument("<jobId>")
@@ -50,6 +56,42 @@ export function registerJob(program: Command, action: Action): void {
     .option("--tdx-root <der>", "TEE jobs: the Intel root CA (DER) TDX evidence must chain to")
     .option("--allow-development", "TEE jobs: accept development evidence: local chains only")
     .action(action(audit, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
+}
+
+// ------------------------------------------------------------------------------------------------ refund
+
+/**
+ * `verity job refund <id>`: refused before anything is sent for a job that was served or refunded, or whose
+ * deadline has not passed (by the later of the chain's and the clock's time: the next block's time is at least the
+ * clock's on a node that mines on demand); else the hub credits the whole fee to the requester.
+ */
+async function refundJob(ctx: CliContext, [rawId]: string[]): Promise<void> {
+  const jobId = parseJobId(rawId!);
+  const { hub, job, currency } = await readJob(ctx, jobId);
+  const j = job.job;
+  if (job.status === "fulfilled") {
+    throw new CliError(`job ${jobId} was served (block ${job.fulfillment?.blockNumber}): there is no fee to refund.`, [`\`verity job show ${jobId}\` shows its result`]);
+  }
+  if (job.status === "refunded") {
+    throw new CliError(`job ${jobId} was already refunded: ${formatAmount(job.refund?.amount ?? j.fee, currency)} to ${j.requester}.`, [refundNextStep(j.requester, j.feeToken)]);
+  }
+  const now = [await ctx.chainTime(), BigInt(Math.floor(Date.now() / 1000))].reduce((a, b) => (a > b ? a : b));
+  if (job.status === "pending" && now <= j.deadline) {
+    throw new CliError(
+      `job ${jobId} is open until its deadline, ${formatTime(j.deadline)} (in ${formatDuration(j.deadline - now + 1n)}): it can be refunded after that if nobody serves it.`,
+      [`\`verity job show ${jobId}\` shows its status; an operator may still serve it before then`],
+    );
+  }
+  const wallet = await ctx.wallet();
+  const hash = await refund(wallet, { hub, jobId, job: j });
+  const receipt = await ctx.confirm(hash, "refund");
+  const [event] = parseEventLogs({ abi: inferenceHubAbi, eventName: "InferenceRefunded", logs: receipt.logs });
+  const amount = event?.args.amount ?? j.fee;
+  ctx.result(
+    { jobId, requester: j.requester, token: j.feeToken, amount, transactionHash: hash, blockNumber: receipt.blockNumber },
+    () => `refunded job ${jobId}: ${formatAmount(amount, currency)} credited to ${j.requester} (block ${receipt.blockNumber}, tx ${hash})`,
+  );
+  ctx.note(refundNextStep(j.requester, j.feeToken));
 }
 
 // ------------------------------------------------------------------------------------------------ show
