@@ -10,6 +10,7 @@ import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
 import {
   deployWithTeeModel,
+  INPUT,
   inlineResult,
   MODEL_FEE,
   modeBit,
@@ -57,7 +58,7 @@ const consumerRequest = async () => {
     {
       modelId: c.modelId, version: 1, mode: MODE_TEE, deadline: BigInt(await networkHelpers.time.latest()) + 3600n,
       callback: ethersLib.ZeroAddress, callbackGasLimit: 200_000, fee, params: 0n, inputHash: ethersLib.ZeroHash,
-      input: "0x0103000000010000000454463f12", inputURI: "",
+      input: INPUT, inputURI: "",
     },
     { value: fee },
   );

@@ -13,6 +13,8 @@
  *   `verifyJob`), median over LATENCY_JOBS jobs.
  * - `operatorJobsPerSecond`: the same node's throughput on that chain: THROUGHPUT_JOBS pending TEE requests served
  *   by one `runOnce()` of a fresh node (scan, model run, signature, fulfilment, receipt), default concurrency.
+ * - `encodeTensorFloat32x1MMsMedian`, `decodeTensorFloat32x1MMsMedian`: a 1,000,000-element float32 tensor to its
+ *   canonical bytes (`encodeTensorBytes`) and back (`decodeTensor`, with its NaN check), median of ATTESTATION_RUNS.
  * - `verifyNitroDocumentMsMedian`, `verifyTdxEvidenceMsMedian`: what verifying one piece of attestation evidence
  *   costs an attestor or an auditor (`verifyJob` does it once per TEE report): a real AWS Nitro document
  *   (test/fixtures/attestation/nitro-evervault-2022-10-13.cbor, at its pinned clock 2022-10-13T09:00:00Z, to the
@@ -52,7 +54,9 @@ import {
   type Tensor,
   type VerifyJobReport,
   deployVerity,
+  decodeTensor,
   encodeTensor,
+  encodeTensorBytes,
   fulfillTeeSync,
   groth16VerifierMlpAbi,
   inferenceHubAbi,
@@ -265,6 +269,14 @@ async function medianMs(run: () => Promise<unknown>): Promise<number> {
   const collateral = JSON.parse(readFileSync(path.join(FIXTURES, "dcap-tdx_quote_collateral.json"), "utf8")) as Record<string, string>;
   const tdxNow = new Date("2025-07-01T00:00:00Z");
   results.verifyTdxEvidenceMsMedian = await medianMs(() => verifyTdxEvidence({ quote, collateral }, { now: tdxNow }));
+}
+
+// ── Tensor encoding: a 1,000,000-element float32 tensor to canonical bytes and back (goal: at most 10 ms each) ─
+{
+  const big = tensor.float32([1000, 1000], new Float32Array(1_000_000).map((_, i) => Math.sin(i)));
+  const bytes = encodeTensorBytes(big);
+  results.encodeTensorFloat32x1MMsMedian = await medianMs(async () => encodeTensorBytes(big));
+  results.decodeTensorFloat32x1MMsMedian = await medianMs(async () => decodeTensor(bytes));
 }
 
 // ── ZK proving and verification, warm (also ends snarkjs's worker threads) ─────────────────────────────────────

@@ -1,6 +1,6 @@
 // dApp developer: ask for a classification, wait for the attested result, and re-verify it from chain data.
 import { type Address, type Hex, type PublicClient, type WalletClient, parseEther } from "viem";
-import { type TeeAttestationPolicy, tensor, verityActions } from "verity-inference";
+import { type TeeAttestationPolicy, tensor, tensorValues, verityActions } from "verity-inference";
 
 export async function classifyIris(
   requester: WalletClient,
@@ -15,8 +15,8 @@ export async function classifyIris(
   const { jobId } = await verity.requestInferenceSync({ modelId, version: 1, input, fee: parseEther("0.003") });
 
   const { output } = await verity.waitForResult({ jobId, timeout: 60_000 });
-  const logits = output!.values;
-  const species = ["setosa", "versicolor", "virginica"][logits.indexOf(logits.reduce((a, b) => (b > a ? b : a)))];
+  const logits = tensorValues(output!) as number[]; // int32 [1, 3]
+  const species = ["setosa", "versicolor", "virginica"][logits.indexOf(Math.max(...logits))];
 
   // Anyone can re-check the job later: commitment, hashes, enclave signature, the key's stake, expiry and attestation
   // evidence (down to AWS's root by default; `attestation` may trust another, e.g. a test root) and its measurement.

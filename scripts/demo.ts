@@ -36,6 +36,7 @@ import {
   attestorCommitteeAbi,
   commitProposal,
   decodeTensor,
+  tensorValues,
   enclaveRegistryAbi,
   encodeTensor,
   fulfillTee,
@@ -232,7 +233,7 @@ step(8, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
 const story: Job = await getJob(publicClient, { hub, jobId: jobs.at(-1)!.jobId });
 const report = await auditor.verifyJob({ jobId: story.jobId, zkVerifyingKeys });
 console.log(`    requested  block ${story.requested.blockNumber} by ${story.job.requester}: model ${story.job.modelId.slice(0, 10)}… v${story.job.version}, ${modeLabel(story.job.mode)}`);
-console.log(`               input ${story.input} = ${JSON.stringify(decodeTensor(story.input!).values.map(Number))}, fee ${formatEther(story.job.fee)} ETH (model ${formatEther(story.job.modelFee)})`);
+console.log(`               input ${story.input} = ${JSON.stringify(tensorValues(decodeTensor(story.input!)))}, fee ${formatEther(story.job.fee)} ETH (model ${formatEther(story.job.modelFee)})`);
 console.log(`    fulfilled  block ${story.fulfillment!.blockNumber} by operator ${story.fulfillment!.operator}, output ${story.fulfillment!.output}`);
 for (const c of report.checks) console.log(`    check ${c.ok ? "ok  " : "FAIL"} ${c.name.padEnd(16)} ${c.detail}`);
 

@@ -56,12 +56,13 @@ contract ZkVerifier is IZkVerifier, Ownable2Step {
     /// @dev Proof, two offsets, and the two length words at least.
     uint256 private constant _MIN_ATTESTATION_BYTES = 0x180;
 
-    /// @dev Canonical int8 [1,4]: 11-byte header (version 1, dtype 1, rank 2, dims 1 and 4), then 4 bytes.
+    /// @dev Canonical int8 [1,4]: 11-byte header (version 2, dtype 3, rank 2, dims 1 and 4 little-endian), 4 bytes.
     uint256 private constant _INPUT_LENGTH = 15;
-    uint256 private constant _INPUT_HEADER = 0x0101020000000100000004;
-    /// @dev Canonical int32 [1,3]: 11-byte header (version 1, dtype 3, rank 2, dims 1 and 3), then 12 bytes.
+    uint256 private constant _INPUT_HEADER = 0x0203020100000004000000;
+    /// @dev Canonical int32 [1,3]: 11-byte header (version 2, dtype 6, rank 2, dims 1 and 3 little-endian), then
+    /// 12 bytes (three little-endian int32).
     uint256 private constant _OUTPUT_LENGTH = 23;
-    uint256 private constant _OUTPUT_HEADER = 0x0103020000000100000003;
+    uint256 private constant _OUTPUT_HEADER = 0x0206020100000003000000;
 
     /// @dev Governance's allow-list: Groth16 verifier runtime code hash => verifying key hash => allowed.
     /// A code hash embeds one verifying key, so one slot per code hash: the key it is allowed with, or zero.
@@ -247,8 +248,8 @@ contract ZkVerifier is IZkVerifier, Ownable2Step {
         data = attestation[offset + 0x20:offset + 0x20 + length];
     }
 
-    /// @dev packedInput = sum_i (x_i + 128) * 2^(8i) of a canonical int8 [1,4] tensor. (x + 128) mod 256 is the
-    /// byte with its top bit flipped; the bytes are big-endian x0..x3, so the flipped word is byte-reversed.
+    /// @dev packedInput = sum_i (x_i + 128) * 2^(8i) of a canonical int8 [1,4] tensor: the value bytes x0..x3 read
+    /// as one little-endian number, each byte's top bit flipped ((x + 128) mod 256).
     function _packInput(bytes calldata t) private pure returns (uint256 packed) {
         uint256 word;
         assembly ("memory-safe") {
@@ -257,12 +258,12 @@ contract ZkVerifier is IZkVerifier, Ownable2Step {
         if (t.length != _INPUT_LENGTH || word >> 168 != _INPUT_HEADER) {
             _rejectTensor(TensorRole.Input, t, TensorCodec.DTYPE_INT8, 4);
         }
-        uint256 u = ((word >> 136) & 0xffffffff) ^ 0x80808080;
-        packed = (u >> 24) | ((u >> 8) & 0xff00) | ((u << 8) & 0xff0000) | ((u & 0xff) << 24);
+        // Byte-reversed, byte i of the tensor has weight 2^(8i): the values (bytes 11..14) start at bit 88.
+        packed = ((TensorCodec.reverseBytes(word) >> 88) & 0xffffffff) ^ 0x80808080;
     }
 
-    /// @dev packedOutput = sum_k (y_k + 2^31) * 2^(32k) of a canonical int32 [1,3] tensor: each big-endian value
-    /// with its sign bit flipped, y0 in the lowest 32 bits.
+    /// @dev packedOutput = sum_k (y_k + 2^31) * 2^(32k) of a canonical int32 [1,3] tensor: the 12 value bytes read
+    /// as one little-endian number (y0 in the lowest 32 bits), each value's sign bit flipped.
     function _packOutput(bytes calldata t) private pure returns (uint256 packed) {
         uint256 word;
         assembly ("memory-safe") {
@@ -271,8 +272,7 @@ contract ZkVerifier is IZkVerifier, Ownable2Step {
         if (t.length != _OUTPUT_LENGTH || word >> 168 != _OUTPUT_HEADER) {
             _rejectTensor(TensorRole.Output, t, TensorCodec.DTYPE_INT32, 3);
         }
-        uint256 v = ((word >> 72) & type(uint96).max) ^ 0x800000008000000080000000;
-        packed = (v >> 64) | (((v >> 32) & 0xffffffff) << 32) | ((v & 0xffffffff) << 64);
+        packed = ((TensorCodec.reverseBytes(word) >> 88) & type(uint96).max) ^ 0x800000008000000080000000;
     }
 
     /// @dev Reverts with the most precise error for tensor bytes that are not the expected canonical [1, n] tensor.

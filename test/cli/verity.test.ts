@@ -379,7 +379,7 @@ describe("verity CLI against a hardhat node", function () {
       const job = await getJob(publicClient, { hub, jobId: firstJob });
       expect(job.status).to.equal("pending");
       // Quantized with the model file's input scale (16): 5.1 cm -> 82 ...
-      expect(decodeTensor(job.input!).values).to.deep.equal([82n, 56n, 22n, 3n]);
+      expect(Array.from(decodeTensor(job.input!).values, BigInt)).to.deep.equal([82n, 56n, 22n, 3n]);
       expect(job.job.fee).to.equal(parseEther("0.003"));
     });
 
@@ -734,7 +734,7 @@ describe("verity CLI against a hardhat node", function () {
       );
       await refused(["infer", modelId, "--version", "1", "--input", "5.1,3.5,1.4,-8.1"], /--input value -8\.1 \(position 4 of 4, petal width \(cm\)\) is out of range/);
       // The edges still fit.
-      expect(decodeTensor(encodeTensor(quantizeInput([7.95, -8, 0, 0], 16))).values).to.deep.equal([127n, -128n, 0n, 0n]);
+      expect(Array.from(decodeTensor(encodeTensor(quantizeInput([7.95, -8, 0, 0], 16))).values, BigInt)).to.deep.equal([127n, -128n, 0n, 0n]);
     });
 
     it("reads keys from key files, and refuses a key given twice, an unreadable file or one without a key", async () => {

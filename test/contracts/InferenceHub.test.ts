@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { ethers as ethersLib } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import type { FeeOnTransferToken, HostileConsumer, InferenceHub } from "../../types/ethers-contracts/index.js";
+import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import {
   INPUT,
   MEASUREMENT,
@@ -46,7 +47,7 @@ const { time } = networkHelpers;
 const FEE = MODEL_FEE + OPERATOR_REWARD;
 const THIRTY_DAYS = 30n * 24n * 3600n;
 const MAX_CALLBACK_GAS = 2_000_000n;
-const OTHER_OUTPUT = "0x010303000000010000000300000000000000080000000c";
+const OTHER_OUTPUT = encodeTensor(tensor("int32", [1, 3], [0, 8, 12]));
 const URI_HASH = ethersLib.id("large tensor bytes");
 
 async function teeHubFixture() {

@@ -5,7 +5,7 @@ import type { NativeRefuser, OptimisticGame } from "../../types/ethers-contracts
 import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { encodeProofForSolidity, releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType } from "../../sdk/src/prover/prove.js";
-import { INPUT, KEY_STAKE, MODE_OPTIMISTIC, MODE_TEE, MODE_ZK, OUTPUT, modeBit, now, parseRequested, type JobStruct } from "../helpers/verity.js";
+import { KEY_STAKE, MODE_OPTIMISTIC, MODE_TEE, MODE_ZK, OUTPUT, modeBit, now, parseRequested, type JobStruct } from "../helpers/verity.js";
 import { NATIVE } from "../helpers/hub.js";
 import { IRIS_INPUT, prove, proofTuple, zkAttestation } from "../helpers/zk.js";
 import { inOneBlock } from "../helpers/mempool.js";
@@ -171,9 +171,10 @@ describe("OPTIMISTIC mode (the dispute game: committed proposals, bonded challen
     it("refuses an input outside the circuit's domain, with the ZK verifier's errors", async function () {
       const c = await networkHelpers.loadFixture(fixture);
       const cases: [string, string, string, unknown[]][] = [
-        ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), "ZkUnexpectedTensorType", [Role.Input, 1n, [1n, 5n], 1n, [1n, 4n]]],
-        ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 2n, [1n, 4n], 1n, [1n, 4n]]],
-        ["not a canonical tensor", INPUT, "ZkTensorNotCanonical", [Role.Input, BigInt(ethersLib.dataLength(INPUT))]],
+        ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), "ZkUnexpectedTensorType", [Role.Input, 3n, [1n, 5n], 3n, [1n, 4n]]],
+        ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 5n, [1n, 4n], 3n, [1n, 4n]]],
+        // A canonical int8 [1,4] with a trailing byte.
+        ["not a canonical tensor", `${encodeTensor(tensor("int8", [1, 4], [82, 56, 22, 3]))}00`, "ZkTensorNotCanonical", [Role.Input, 16n]],
       ];
       for (const [, bytes, error, args] of cases) {
         await expectDisputeRefused(c, 1n, () => rawRequest(c, PARAMS, { bytes }), c.zk, error, args);

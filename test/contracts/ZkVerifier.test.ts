@@ -14,7 +14,7 @@ import {
 } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType, modelCommitment } from "../../sdk/src/prover/prove.js";
 import { groth16VerifierMlpCodeHash, groth16VerifierMlpVerifyingKey, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
-import { INPUT, MODEL_FEE, MODE_ZK, OPERATOR_REWARD } from "../helpers/verity.js";
+import { MODEL_FEE, MODE_ZK, OPERATOR_REWARD } from "../helpers/verity.js";
 import {
   IRIS_INPUT,
   type ProofTuple,
@@ -304,7 +304,7 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
 
     it("a proof for another output (a claimed output the model does not give)", async function () {
       const { c, jobId, job } = await irisJob();
-      const [y0, y1, y2] = irisProof.output.values;
+      const [y0, y1, y2] = Array.from(irisProof.output.values as Int32Array, BigInt);
       for (const wrong of [int32Output([y0! + 1n, y1!, y2!]), int32Output([y2!, y1!, y0!]), int32Output([0, 0, 0])]) {
         const args = zkFulfillArgs(jobId, job, irisProof, { output: encodeTensor(wrong) });
         await expectRefused(c, args, "ZkProofInvalid", [jobId, await c.groth16.getAddress()]);
@@ -370,31 +370,35 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
     });
 
     const wrongInputs: [string, string, bigint, bigint[]][] = [
-      ["int8 [4] (rank 1)", encodeTensor(tensor("int8", [4], [82, 56, 22, 3])), 1n, [4n]],
-      ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), 1n, [1n, 5n]],
-      ["int8 [4,1]", encodeTensor(tensor("int8", [4, 1], [82, 56, 22, 3])), 1n, [4n, 1n]],
-      ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), 2n, [1n, 4n]],
-      ["uint8 [1,4]", encodeTensor(tensor("uint8", [1, 4], [82, 56, 22, 3])), 5n, [1n, 4n]],
+      // dtype codes are ONNX's: int8 3, int16 5, uint8 2, float32 1.
+      ["int8 [4] (rank 1)", encodeTensor(tensor("int8", [4], [82, 56, 22, 3])), 3n, [4n]],
+      ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), 3n, [1n, 5n]],
+      ["int8 [4,1]", encodeTensor(tensor("int8", [4, 1], [82, 56, 22, 3])), 3n, [4n, 1n]],
+      ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), 5n, [1n, 4n]],
+      ["uint8 [1,4]", encodeTensor(tensor("uint8", [1, 4], [82, 56, 22, 3])), 2n, [1n, 4n]],
+      ["float32 [1,4]", encodeTensor(tensor("float32", [1, 4], [82, 56, 22, 3])), 1n, [1n, 4n]],
     ];
     for (const [name, bytes, dtype, shape] of wrongInputs) {
       it(`an input tensor of the wrong type: ${name} (already at request)`, async function () {
         const c = await networkHelpers.loadFixture(zkFixture);
-        await expectRequestRefused(c, bytes, "ZkUnexpectedTensorType", [Role.Input, dtype, shape, 1n, [1n, 4n]]);
+        await expectRequestRefused(c, bytes, "ZkUnexpectedTensorType", [Role.Input, dtype, shape, 3n, [1n, 4n]]);
       });
     }
 
     const wrongOutputs: [string, string, bigint, bigint[]][] = [
-      ["int32 [3] (rank 1)", encodeTensor(tensor("int32", [3], [1, 2, 3])), 3n, [3n]],
-      ["int32 [1,4]", encodeTensor(tensor("int32", [1, 4], [1, 2, 3, 4])), 3n, [1n, 4n]],
-      ["int64 [1,3]", encodeTensor(tensor("int64", [1, 3], [1, 2, 3])), 4n, [1n, 3n]],
-      ["int8 [1,3]", encodeTensor(tensor("int8", [1, 3], [1, 2, 3])), 1n, [1n, 3n]],
+      // int32 6, int64 7, int8 3, uint32 12.
+      ["int32 [3] (rank 1)", encodeTensor(tensor("int32", [3], [1, 2, 3])), 6n, [3n]],
+      ["int32 [1,4]", encodeTensor(tensor("int32", [1, 4], [1, 2, 3, 4])), 6n, [1n, 4n]],
+      ["int64 [1,3]", encodeTensor(tensor("int64", [1, 3], [1, 2, 3])), 7n, [1n, 3n]],
+      ["int8 [1,3]", encodeTensor(tensor("int8", [1, 3], [1, 2, 3])), 3n, [1n, 3n]],
+      ["uint32 [1,3]", encodeTensor(tensor("uint32", [1, 3], [1, 2, 3])), 12n, [1n, 3n]],
     ];
     for (const [name, bytes, dtype, shape] of wrongOutputs) {
       it(`an output tensor of the wrong type: ${name}`, async function () {
         const { c, jobId, job } = await irisJob();
         await expectRefused(
         c, zkFulfillArgs(jobId, job, irisProof, { output: bytes }),
-          "ZkUnexpectedTensorType", [Role.Output, dtype, shape, 3n, [1n, 3n]],
+          "ZkUnexpectedTensorType", [Role.Output, dtype, shape, 6n, [1n, 3n]],
         );
       });
     }
@@ -403,10 +407,11 @@ describe("ZkVerifier (ZK mode through the hub)", function () {
       const c = await networkHelpers.loadFixture(zkFixture);
       const canonical = encodeTensor(IRIS_INPUT);
       const badInputs = [
-        INPUT, // a rank-0 int32 header followed by 11 bytes instead of 4
         ethersLib.concat([canonical, "0x00"]), // a trailing byte
-        "0x02" + canonical.slice(4), // format version 2
-        "0x0109" + canonical.slice(6), // unknown dtype code 9
+        "0x01" + canonical.slice(4), // format version 1 (big-endian, replaced by version 2)
+        "0x0208" + canonical.slice(6), // unknown dtype code 8 (ONNX's string)
+        "0x02030201000000" + "00000000" + "01020304", // a zero dimension
+        "0x020302" + "00000001" + "00000004" + "01020304", // big-endian dimensions: 16M x 64M values, 4 bytes given
       ];
       // Inputs are refused at request already.
       for (const bytes of badInputs) {

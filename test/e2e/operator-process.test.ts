@@ -12,7 +12,7 @@ import path from "node:path";
 import { createPublicClient, createWalletClient, http, keccak256, parseEther, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, verifyJob, waitForResult } from "../../sdk/src/index.js";
+import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, tensorValues, verifyJob, waitForResult } from "../../sdk/src/index.js";
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
 import { attestationPolicy, readUri } from "../../sdk/src/operator/index.js";
 import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
@@ -114,7 +114,8 @@ describe("end to end on a hardhat node with the operator as a separate process",
     const infer = await ok(["infer", modelId, "--version", "1", "--input", "5.1,3.5,1.4,0.2"], requesterKey);
     const teeJobId = BigInt(/job (\d+)/.exec(infer.stdout)![1]!);
     const teeResult = await waitForResult(publicClient, { hub, jobId: teeJobId, timeout: 60_000, pollingInterval: 100 });
-    expect(teeResult.output!.values.indexOf(teeResult.output!.values.reduce((a, b) => (b > a ? b : a)))).to.equal(0); // setosa
+    const logits = tensorValues(teeResult.output!) as number[];
+    expect(logits.indexOf(Math.max(...logits))).to.equal(0); // setosa
     // Re-verified down to the key's evidence, fetched by its file: URI; development evidence only with allowDevelopment.
     const teeReport = await verifyJob(publicClient, { hub, jobId: teeJobId, fetchEvidence: readUri, attestation: attestationPolicy({ allowDevelopment: true }) });
     expect(teeReport.checks.filter((c) => !c.ok)).to.deep.equal([]);

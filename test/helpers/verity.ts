@@ -15,6 +15,7 @@ import type {
   TestToken,
 } from "../../types/ethers-contracts/index.js";
 import type { IInferenceHub } from "../../types/ethers-contracts/InferenceHub.js";
+import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 
 export const MODE_TEE = 1;
 export const MODE_ZK = 2;
@@ -51,8 +52,9 @@ export const byAddress = <T extends { address: string }>(xs: readonly T[]) =>
 export const MODEL_FEE = ethersLib.parseEther("0.001");
 export const OPERATOR_REWARD = ethersLib.parseEther("0.002");
 export const TOKEN_MODEL_FEE = 5_000_000n;
-export const INPUT = "0x0103000000010000000454463f12"; // int8 [1,4]
-export const OUTPUT = "0x010303000000010000000300000000000000070000000b"; // int32 [1,3]
+/** A canonical int8 [1,4] input and int32 [1,3] output (sdk/src/encoding/tensor.ts). */
+export const INPUT: string = encodeTensor(tensor("int8", [1, 4], [84, 70, 63, 18]));
+export const OUTPUT: string = encodeTensor(tensor("int32", [1, 3], [0, 7, 11]));
 
 export type JobStruct = IInferenceHub.JobStruct;
 export type JobTuple = IInferenceHub.JobStructOutput;

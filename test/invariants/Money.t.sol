@@ -52,10 +52,10 @@ contract MoneyHandler {
     uint256 private constant OPERATOR_PK = 0x0BE7A70;
     bytes32 private constant MEASUREMENT = keccak256("verity-enclave-v1");
     /// @dev A canonical int8 [1,4] tensor (the only input the ZK circuit, hence the OPTIMISTIC game, accepts).
-    bytes private constant INPUT = hex"01010200000001000000047f80ff01";
+    bytes private constant INPUT = hex"02030201000000040000007f80ff01";
     /// @dev Two canonical int32 [1,3] outputs: an honest one and a wrong one (a proposer may propose either).
-    bytes private constant OUTPUT = hex"01030200000001000000030000000100000002fffffff5";
-    bytes private constant WRONG_OUTPUT = hex"0103020000000100000003000000000000000000000000";
+    bytes private constant OUTPUT = hex"020602010000000300000001000000" hex"02000000f5ffffff";
+    bytes private constant WRONG_OUTPUT = hex"0206020100000003000000000000000000000000000000";
     uint256 private constant MODEL_FEE = 1e15;
     uint256 private constant MIN_BOND = 1e12;
     /// @dev Below the BN254 scalar field, as the ZK verifier requires.

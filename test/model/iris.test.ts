@@ -72,7 +72,7 @@ describe("Iris reference model", function () {
 
   it("quantizes cm to int8 with the input scale, rounding half away from zero and clamping to -128..127", () => {
     expect(quantizeFeatures([5.1, 3.5, 1.4, 0.2], 16)).to.deep.equal(tensor("int8", [1, 4], [82, 56, 22, 3]));
-    expect(quantizeFeatures([100, -100, 0.5 / 16, -0.5 / 16], 16).values).to.deep.equal([127n, -128n, 1n, -1n]);
+    expect(Array.from(quantizeFeatures([100, -100, 0.5 / 16, -0.5 / 16], 16).values, BigInt)).to.deep.equal([127n, -128n, 1n, -1n]);
   });
 
   it("refuses features of the wrong count or that are not finite numbers", () => {

@@ -21,14 +21,14 @@ describe("ONNX model vs the bigint reference mlpForward", function () {
     const y = await runMlp(s, tensor("int8", [1, MLP_INPUTS], x));
     expect(y.dtype).to.equal("int32");
     expect(y.shape).to.deep.equal([1, MLP_OUTPUTS]);
-    expect(y.values, `input [${x.join(", ")}]`).to.deep.equal(mlpForward(weights, x));
+    expect(Array.from(y.values, BigInt), `input [${x.join(", ")}]`).to.deep.equal(mlpForward(weights, x));
   }
 
   it("gives the reference logits on every one of the 150 Iris samples", async () => {
     const data = loadIrisData();
     expect(data.features).to.have.length(150);
     for (const cm of data.features) {
-      await expectAgreement(session, model.weights, [...quantizeFeatures(cm, model.inputScale).values]);
+      await expectAgreement(session, model.weights, Array.from(quantizeFeatures(cm, model.inputScale).values as Int8Array, BigInt));
     }
   });
 

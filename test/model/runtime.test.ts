@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import onnxProto from "onnx-proto";
-import { type Tensor, tensor } from "../../sdk/src/encoding/tensor.js";
+import { type Tensor, decodeTensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { TensorEncodingError, VerityError } from "../../sdk/src/errors/index.js";
 import { loadIrisOnnx } from "../../sdk/src/model/iris.js";
 import { ModelInputError, ModelRuntimeError, type ModelSession, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
@@ -29,7 +29,8 @@ describe("operator runtime (runMlp)", function () {
     expect(y.dtype).to.equal("int32");
     expect(y.shape).to.deep.equal([1, 3]);
     expect(y.values).to.have.length(3);
-    expect(y.values.every((v) => typeof v === "bigint")).to.equal(true);
+    expect(y.values).to.be.instanceOf(Int32Array);
+    expect(decodeTensor(encodeTensor(y)).values).to.deep.equal(y.values);
   });
 
   it("rejects an input of the wrong dtype with ModelInputError", async () => {
@@ -50,14 +51,19 @@ describe("operator runtime (runMlp)", function () {
   }
 
   it("rejects a tensor whose values do not fit its dtype with TensorEncodingError", async () => {
-    const bad: Tensor = { dtype: "int8", shape: [1, 4], values: [1n, 2n, 128n, 3n] };
+    // Plain arrays (a JavaScript caller): the values must be the dtype's typed array.
+    const bad = { dtype: "int8", shape: [1, 4], values: [1n, 2n, 128n, 3n] } as unknown as Tensor;
     const err = await rejection(runMlp(session, bad));
     expect(err).to.be.instanceOf(TensorEncodingError);
-    expect((err as TensorEncodingError).shortMessage).to.equal("Malformed tensor: value 2 (128) is outside int8 range -128..127.");
+    expect((err as TensorEncodingError).shortMessage).to.equal(
+      "Malformed tensor: the values of a int8 tensor must be a Int8Array (tensor(dtype, shape, values) converts an array).",
+    );
+    // And tensor() refuses what does not fit, rather than wrap it.
+    expect(() => tensor("int8", [1, 4], [1, 2, 128, 3])).to.throw(TensorEncodingError, "value 2 (128) is outside the int8 range -128..127");
   });
 
   it("rejects a tensor whose value count does not match its shape with TensorEncodingError", async () => {
-    const bad: Tensor = { dtype: "int8", shape: [1, 4], values: [1n, 2n, 3n] };
+    const bad: Tensor = { dtype: "int8", shape: [1, 4], values: Int8Array.from([1, 2, 3]) };
     const err = await rejection(runMlp(session, bad));
     expect(err).to.be.instanceOf(TensorEncodingError);
     expect((err as TensorEncodingError).shortMessage).to.equal("Malformed tensor: shape [1,4] holds 4 values but 3 were given.");

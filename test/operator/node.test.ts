@@ -105,7 +105,7 @@ describe("operator node", function () {
     const job = await getJob(c.publicClient, { hub: s.hub, jobId });
     expect(job.status).to.equal("fulfilled");
     const output = decodeTensor(job.fulfillment!.output!);
-    expect(output.values).to.deep.equal(mlpForward(IRIS.weights, input.values));
+    expect(Array.from(output.values, BigInt)).to.deep.equal(mlpForward(IRIS.weights, input.values));
     expect(output).to.deep.equal(await onnxOutput(input));
 
     // The attestation in the fulfil calldata: proof + the job's input bytes + the output bytes.

@@ -102,7 +102,7 @@ describe("installable packages: packed, installed offline into fresh projects", 
        const zk = await import("verity-inference/zk");
        const t = sdk.tensor("int8", [1, 4], [82, 56, 22, 3]);
        console.log(JSON.stringify({ actions: typeof sdk.verityActions, hubAbi: inferenceHubAbi.length > 0, nitro: typeof att.verifyNitroDocument, zk: typeof zk.decodeVerifyingKey,
-         roundTrip: sdk.decodeTensor(sdk.encodeTensor(t)).values.map(String) }));`,
+         roundTrip: Array.from(sdk.decodeTensor(sdk.encodeTensor(t)).values, String) }));`,
     );
     expect(sdk.code, sdk.stderr).to.equal(0);
     expect(JSON.parse(sdk.stdout)).to.deep.equal({ actions: "function", hubAbi: true, nitro: "function", zk: "function", roundTrip: ["82", "56", "22", "3"] });

@@ -166,8 +166,10 @@ describe("requestInference", function () {
     it("a malformed tensor: bad bytes, a value out of its dtype's range, or trailing bytes", async function () {
       const s = await c.networkHelpers.loadFixture(teeSystem);
       await refusedLocally(() => requestInference(c.requester, { ...base(s), input: "0x010203" }), TensorEncodingError);
+      // A value out of range: tensor() refuses to build it, and a hand-made one is refused by the action.
+      expect(() => tensor("int8", [1, 2], [1, 300])).to.throw(TensorEncodingError, "value 1 (300) is outside the int8 range");
       await refusedLocally(
-        () => requestInference(c.requester, { ...base(s), input: tensor("int8", [1, 2], [1, 300]) }),
+        () => requestInference(c.requester, { ...base(s), input: { dtype: "int8", shape: [1, 2], values: new Int16Array([1, 300]) } as never }),
         TensorEncodingError,
       );
       await refusedLocally(

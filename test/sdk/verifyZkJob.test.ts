@@ -286,7 +286,7 @@ describe("verifyJob (ZK mode)", function () {
     });
 
     it("fails the proof check for another output recorded consistently everywhere (events, calldata, attestation)", async function () {
-      const wrong = encodeTensor(tensor("int32", [1, 3], proved.output.values.map((v, k) => (k === 0 ? v + 1n : v))));
+      const wrong = encodeTensor(tensor("int32", [1, 3], Array.from(proved.output.values as Int32Array, (v, k) => (k === 0 ? v + 1 : v))));
       const report = await verifyZkJobData({
         ...data,
         fulfilled: { ...data.fulfilled!, output: wrong, outputHash: keccak256(wrong) },

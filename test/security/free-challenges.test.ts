@@ -57,7 +57,7 @@ describe("security: free challenges and a dispute verifier fixed at request (fin
       const c = await networkHelpers.loadFixture(fixture);
       await expectDisputeRefused(
         c, 1n, () => modeRequest(c, MODE_OPTIMISTIC, PARAMS, { input: tensor("int8", [1, 5], [82, 56, 22, 3, 0]) }),
-        c.zk, "ZkUnexpectedTensorType", [Role.Input, 1n, [1n, 5n], 1n, [1n, 4n]],
+        c.zk, "ZkUnexpectedTensorType", [Role.Input, 3n, [1n, 5n], 3n, [1n, 4n]],
       );
     });
 

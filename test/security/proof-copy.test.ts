@@ -16,7 +16,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
 import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { JobStatus, expectRefused, jobLedger } from "../helpers/hub.js";
-import { INPUT, MODEL_FEE, OPERATOR_REWARD, type JobStruct, type TeeSetup } from "../helpers/verity.js";
+import { MODEL_FEE, OPERATOR_REWARD, type JobStruct, type TeeSetup } from "../helpers/verity.js";
 import {
   IRIS_INPUT,
   type ProofTuple,
@@ -251,10 +251,10 @@ describe("security: copied ZK proofs and unvetted Groth16 verifiers (findings 2 
       const c = await networkHelpers.loadFixture(fixture);
       const hub = await c.hub.getAddress();
       const cases: [string, string, string, unknown[]][] = [
-        ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 2n, [1n, 4n], 1n, [1n, 4n]]],
-        ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), "ZkUnexpectedTensorType", [Role.Input, 1n, [1n, 5n], 1n, [1n, 4n]]],
-        ["int8 [4]", encodeTensor(tensor("int8", [4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 1n, [4n], 1n, [1n, 4n]]],
-        ["not canonical", INPUT, "ZkTensorNotCanonical", [Role.Input, BigInt(E.dataLength(INPUT))]],
+        ["int16 [1,4]", encodeTensor(tensor("int16", [1, 4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 5n, [1n, 4n], 3n, [1n, 4n]]],
+        ["int8 [1,5]", encodeTensor(tensor("int8", [1, 5], [82, 56, 22, 3, 0])), "ZkUnexpectedTensorType", [Role.Input, 3n, [1n, 5n], 3n, [1n, 4n]]],
+        ["int8 [4]", encodeTensor(tensor("int8", [4], [82, 56, 22, 3])), "ZkUnexpectedTensorType", [Role.Input, 3n, [4n], 3n, [1n, 4n]]],
+        ["not canonical (a trailing byte)", `${encodeTensor(tensor("int8", [1, 4], [82, 56, 22, 3]))}00`, "ZkTensorNotCanonical", [Role.Input, 16n]],
         ["empty (input by URI)", "0x", "ZkTensorNotCanonical", [Role.Input, 0n]],
       ];
       for (const [name, bytes, error, args] of cases) {

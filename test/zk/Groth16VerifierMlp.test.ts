@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import { BN254_SCALAR_FIELD, encodeProofForSolidity, releaseZkWorkers, zkPublicSignals } from "../../sdk/src/proofs/zk.js";
 import { proveMlp } from "../../sdk/src/prover/prove.js";
 import { ARTIFACTS, input, randomWeights } from "./helpers.js";
+import { tensor } from "../../sdk/src/encoding/tensor.js";
 
 const { ethers } = await network.create();
 const deployVerifier = () => ethers.deployContract("Groth16VerifierMlp");
@@ -45,7 +46,7 @@ describe("Groth16VerifierMlp (generated Solidity verifier)", function () {
   it("rejects the proof with another input, output, commitment, job id or submitter in the public signals", async function () {
     const other = zkPublicSignals({
       input: input([-128, 127, 3, -8]),
-      output: { dtype: "int32", shape: [1, 3], values: [0n, 0n, 0n] },
+      output: tensor("int32", [1, 3], [0, 0, 0]),
       commitment: 1n,
       jobId: JOB_ID + 1n,
       submitter: "0x00000000000000000000000000000000000000a2",

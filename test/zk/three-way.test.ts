@@ -39,8 +39,8 @@ describe("three-way agreement: ONNX Runtime, mlpForward and the ZK circuit", fun
     const w = await witness(weights, x);
     const circuit = unpackOutput(w[3]!);
     const label = `${what}, x=[${x.values.join(", ")}]`;
-    expect(ort.values, `ORT vs mlpForward, ${label}`).to.deep.equal(reference);
-    expect(circuit.values, `circuit vs mlpForward, ${label}`).to.deep.equal(reference);
+    expect(Array.from(ort.values, BigInt), `ORT vs mlpForward, ${label}`).to.deep.equal(reference);
+    expect(Array.from(circuit.values, BigInt), `circuit vs mlpForward, ${label}`).to.deep.equal(reference);
     // Same canonical bytes, so the same outputHash on chain whichever produced it.
     expect(encodeTensor(ort), label).to.equal(encodeTensor(circuit));
     expect(w[1], `commitment, ${label}`).to.equal(commitment);

@@ -130,7 +130,7 @@ async function prove(ctx: CliContext, _args: string[], o: ProveOptions): Promise
       submitter,
       input: encodeTensor(input),
       output: encodeTensor(r.output),
-      outputValues: r.output.values.map(String),
+      outputValues: Array.from(r.output.values as ArrayLike<number | bigint>, String),
       prediction: prediction.label,
     };
     if (o.out !== undefined) {

@@ -33,16 +33,16 @@ export function normalizeTensorData(data: TensorData, what: "input" | "output"):
     return { bytes: data, uri: "", hash: keccak256(data) };
   }
   if ("dtype" in data) {
-    if (!Array.isArray(data.shape) || !Array.isArray(data.values)) {
-      throw new TensorEncodingError(`the ${what}'s shape and values must be arrays (tensor(dtype, shape, values) builds one)`);
+    // encodeTensor validates it all (the dtype's typed array, the shape, the values), naming what is wrong.
+    let bytes: Hex;
+    try {
+      bytes = encodeTensor(data);
+    } catch (err) {
+      if (err instanceof TensorEncodingError) {
+        throw new TensorEncodingError(`the ${what}: ${err.shortMessage.replace(/^Malformed tensor: /, "").replace(/\.$/, "")}`);
+      }
+      throw err;
     }
-    const notBigint = data.values.findIndex((v) => typeof v !== "bigint");
-    if (notBigint !== -1) {
-      throw new TensorEncodingError(
-        `the ${what}'s value ${notBigint} is ${describeValue(data.values[notBigint])}, not a bigint (tensor(dtype, shape, values) converts numbers)`,
-      );
-    }
-    const bytes = encodeTensor(data);
     return { bytes, uri: "", hash: keccak256(bytes) };
   }
   if (!("uri" in data)) {

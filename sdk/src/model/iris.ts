@@ -130,6 +130,6 @@ export function predictClass(output: Tensor): { index: number; label: IrisClass 
     throw new VerityError(
       `Expected int32 logits of shape [1,${MLP_OUTPUTS}], got ${output.dtype} [${output.shape.join(",")}].`,
     );
-  const index = argmax(output.values);
+  const index = argmax(output.values as Int32Array);
   return { index, label: IRIS_CLASSES[index]! };
 }

@@ -30,7 +30,8 @@ export type MlpWeights = {
 };
 
 /** Runs the reference MLP on one input vector of MLP_INPUTS int8 values; returns the int32 logits. */
-export function mlpForward(weights: MlpWeights, x: readonly bigint[]): bigint[] {
+export function mlpForward(weights: MlpWeights, input: ArrayLike<number | bigint>): bigint[] {
+  const x = Array.from(input, (v) => BigInt(v));
   if (x.length !== MLP_INPUTS) throw new RangeError(`expected ${MLP_INPUTS} inputs, got ${x.length}`);
   const h: bigint[] = [];
   for (let j = 0; j < MLP_HIDDEN; j++) {
@@ -48,7 +49,7 @@ export function mlpForward(weights: MlpWeights, x: readonly bigint[]): bigint[] 
 }
 
 /** Index of the first maximum. */
-export function argmax(values: readonly bigint[]): number {
+export function argmax(values: ArrayLike<number | bigint>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;

@@ -265,7 +265,7 @@ export function quantizedAccuracy(
   data: IrisData,
   idx: readonly number[],
 ): AccuracyCount {
-  return count(idx, (s) => argmax(mlpForward(w, quantizeFeatures(data.features[s]!, inputScale).values)), data.labels);
+  return count(idx, (s) => argmax(mlpForward(w, quantizeFeatures(data.features[s]!, inputScale).values as Int8Array)), data.labels);
 }
 
 /** JSON with two-space indentation but arrays of numbers or strings kept on one line, so weight matrices read as tables. */

@@ -69,7 +69,7 @@ export type ZkCommitmentMismatchErrorType = ZkCommitmentMismatchError & { name: 
 /** ONNX Runtime and the ZK circuit disagree on a job's output: the ONNX file and the ZK weights are different models. */
 export class ResultMismatchError extends VerityError {
   override name = "ResultMismatchError";
-  constructor({ jobId, onnx, proved }: { jobId: bigint; onnx: readonly bigint[]; proved: readonly bigint[] }) {
+  constructor({ jobId, onnx, proved }: { jobId: bigint; onnx: readonly (number | bigint)[]; proved: readonly (number | bigint)[] }) {
     super(`Job ${jobId}: ONNX Runtime's output [${onnx.join(", ")}] differs from the proved output [${proved.join(", ")}].`, {
       metaMessages: ["The version's ONNX file and the configured ZK weights must be the same integer model."],
     });

@@ -1,5 +1,5 @@
 import { type Address, type Hex, type PublicClient, keccak256, toHex } from "viem";
-import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
+import { type Tensor, decodeTensor, encodeTensor, tensorValues, tensorsEqual } from "../encoding/tensor.js";
 import type { RequestedJob } from "../internal/jobs.js";
 import type { MlpWeights } from "../model/mlp.js";
 import { releaseZkWorkers } from "../proofs/zk.js";
@@ -88,13 +88,9 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       const o = proved.output;
       const differs =
         expected !== undefined &&
-        (o.dtype !== expected.dtype ||
-          o.shape.length !== expected.shape.length ||
-          o.shape.some((d, i) => d !== expected.shape[i]) ||
-          o.values.length !== expected.values.length ||
-          o.values.some((v, i) => v !== expected.values[i]));
+        !tensorsEqual(o, expected);
       if (differs) {
-        throw new ResultMismatchError({ jobId: req.jobId, onnx: expected.values, proved: proved.output.values });
+        throw new ResultMismatchError({ jobId: req.jobId, onnx: tensorValues(expected), proved: tensorValues(o) });
       }
       const outputBytes = encodeTensor(proved.output);
       return { output: proved.output, outputBytes, attestation: encodeZkAttestation({ proof: proved.proof, input: bytes, output: outputBytes }) };

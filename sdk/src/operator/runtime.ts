@@ -1,5 +1,5 @@
 import ort from "onnxruntime-node";
-import { type Tensor, validateTensor } from "../encoding/tensor.js";
+import { type Tensor, tensor, validateTensor } from "../encoding/tensor.js";
 import { VerityError } from "../errors/index.js";
 import { MLP_INPUTS, MLP_OUTPUTS } from "../model/mlp.js";
 import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT } from "../model/onnx.js";
@@ -73,5 +73,5 @@ export async function runMlp(session: ModelSession, input: Tensor): Promise<Tens
   if (y.type !== "int32" || y.dims.length !== 2 || y.dims[0] !== 1 || y.dims[1] !== MLP_OUTPUTS)
     throw new ModelRuntimeError(`output is ${y.type} [${y.dims.join(",")}], expected int32 [1,${MLP_OUTPUTS}]`);
   const data = y.data as Int32Array;
-  return { dtype: "int32", shape: [1, MLP_OUTPUTS], values: Array.from(data, (v) => BigInt(v)) };
+  return tensor("int32", [1, MLP_OUTPUTS], Int32Array.from(data));
 }

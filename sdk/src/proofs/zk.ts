@@ -1,5 +1,5 @@
 import { type Address, type Hex, decodeAbiParameters, encodeAbiParameters, isAddress, keccak256 } from "viem";
-import type { Tensor } from "../encoding/tensor.js";
+import { type Tensor, tensor } from "../encoding/tensor.js";
 import {
   ZkProofFormatError,
   ZkPublicSignalsError,
@@ -133,7 +133,7 @@ export function validateMlpWeights(weights: MlpWeights): void {
 export function packInput(input: Tensor): bigint {
   checkTensor(input, "int8", ZK_INPUT_SHAPE, "input");
   const fail = (r: string) => new ZkTensorError(`input: ${r}`);
-  return input.values.reduce(
+  return Array.from(input.values as ArrayLike<number | bigint>, BigInt).reduce(
     (acc, v, i) => acc + ((checkInt(v, -128n, 127n, `value ${i}`, fail) + 128n) << BigInt(8 * i)),
     0n
   );
@@ -143,7 +143,7 @@ export function packInput(input: Tensor): bigint {
 export function packOutput(output: Tensor): bigint {
   checkTensor(output, "int32", ZK_OUTPUT_SHAPE, "output");
   const fail = (r: string) => new ZkTensorError(`output: ${r}`);
-  return output.values.reduce(
+  return Array.from(output.values as ArrayLike<number | bigint>, BigInt).reduce(
     (acc, v, k) =>
       acc + ((checkInt(v, -OUTPUT_OFFSET, OUTPUT_OFFSET - 1n, `value ${k}`, fail) + OUTPUT_OFFSET) << BigInt(32 * k)),
     0n
@@ -155,7 +155,7 @@ export function unpackInput(packed: bigint): Tensor {
   if (packed < 0n || packed >= 1n << BigInt(8 * MLP_INPUTS))
     throw new ZkTensorError(`packed input ${packed} is not a ${8 * MLP_INPUTS}-bit value`);
   const values = Array.from({ length: MLP_INPUTS }, (_, i) => ((packed >> BigInt(8 * i)) & 0xffn) - 128n);
-  return { dtype: "int8", shape: [...ZK_INPUT_SHAPE], values };
+  return tensor("int8", ZK_INPUT_SHAPE, values);
 }
 
 /** Inverse of {@link packOutput}. */
@@ -166,7 +166,7 @@ export function unpackOutput(packed: bigint): Tensor {
     { length: MLP_OUTPUTS },
     (_, k) => ((packed >> BigInt(32 * k)) & 0xffffffffn) - OUTPUT_OFFSET
   );
-  return { dtype: "int32", shape: [...ZK_OUTPUT_SHAPE], values };
+  return tensor("int32", ZK_OUTPUT_SHAPE, values);
 }
 
 /** The three field elements [e0, e1, e2] the commitment hashes (see the module comment for the layout). */
@@ -220,7 +220,7 @@ export function mlpCircuitInput(
   return {
     jobId,
     submitter,
-    x: [...input.values],
+    x: Array.from(input.values as ArrayLike<number | bigint>, BigInt),
     w1: weights.w1.map((r) => [...r]),
     b1: [...weights.b1],
     w2: weights.w2.map((r) => [...r]),

@@ -1,4 +1,4 @@
-import type { Tensor } from "../encoding/tensor.js";
+import { type Tensor, tensor } from "../encoding/tensor.js";
 import { ZkProvingError, type ZkPublicSignalsError, type ZkTensorError, type ZkWeightsError } from "../errors/zk.js";
 import { type MlpWeights, mlpForward } from "../model/mlp.js";
 import {
@@ -90,7 +90,7 @@ export type ProveMlpErrorType = ZkWeightsError | ZkTensorError | ZkPublicSignals
 export async function proveMlp({ weights, input, artifacts, jobId, submitter }: ProveMlpParameters): Promise<ProveMlpReturnType> {
   const binding = jobBindingSignals({ jobId, submitter });
   const circuitInput = mlpCircuitInput(weights, input, { jobId, submitter });
-  const expected = mlpForward(weights, input.values);
+  const expected = mlpForward(weights, input.values as ArrayLike<number | bigint>);
   const snarkjs = await loadSnarkjs();
   let result: Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>;
   try {
@@ -99,7 +99,7 @@ export async function proveMlp({ weights, input, artifacts, jobId, submitter }: 
     throw new ZkProvingError((e as Error).message ?? String(e), { cause: e as Error });
   }
   const publicSignals = parseSignals(result.publicSignals, ZK_PUBLIC_SIGNALS);
-  const output: Tensor = { dtype: "int32", shape: [...ZK_OUTPUT_SHAPE], values: expected };
+  const output: Tensor = tensor("int32", ZK_OUTPUT_SHAPE, expected);
   if (
     publicSignals[1] !== packInput(input) ||
     publicSignals[2] !== packOutput(output) ||
