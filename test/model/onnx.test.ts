@@ -5,19 +5,19 @@ import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/mod
 import { MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, type MlpWeights, mlpForward } from "../../sdk/src/model/mlp.js";
 import { buildMlpOnnx } from "../../sdk/src/model/onnx.js";
 import { loadIrisData } from "../../sdk/src/model/train.js";
-import { type ModelSession, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
+import { type OnnxModel, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
 
 // ONNX Runtime must agree with the bigint reference (and so with the ZK circuit) on every input, bit for bit.
 describe("ONNX model vs the bigint reference mlpForward", function () {
   this.timeout(60_000);
   const model = loadIrisModel();
-  let session: ModelSession;
+  let session: OnnxModel;
 
   before(async () => {
     session = await loadModel(loadIrisOnnx());
   });
 
-  async function expectAgreement(s: ModelSession, weights: MlpWeights, x: bigint[]) {
+  async function expectAgreement(s: OnnxModel, weights: MlpWeights, x: bigint[]) {
     const y = await runMlp(s, tensor("int8", [1, MLP_INPUTS], x));
     expect(y.dtype).to.equal("int32");
     expect(y.shape).to.deep.equal([1, MLP_OUTPUTS]);

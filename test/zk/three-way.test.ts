@@ -11,7 +11,7 @@ import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/mod
 import { type MlpWeights, mlpForward } from "../../sdk/src/model/mlp.js";
 import { buildMlpOnnx } from "../../sdk/src/model/onnx.js";
 import { loadIrisData } from "../../sdk/src/model/train.js";
-import { type ModelSession, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
+import { type OnnxModel, loadModel, runMlp } from "../../sdk/src/operator/runtime.js";
 import { packInput, unpackOutput } from "../../sdk/src/proofs/zk.js";
 import { modelCommitment } from "../../sdk/src/prover/prove.js";
 import { constantWeights, input, inputs, randomWeights, witnessCalculator } from "./helpers.js";
@@ -33,7 +33,7 @@ describe("three-way agreement: ONNX Runtime, mlpForward and the ZK circuit", fun
   });
 
   /** Runs the three on `x`; returns the common output tensor after asserting they are identical. */
-  async function agree(session: ModelSession, weights: MlpWeights, commitment: bigint, x: Tensor, what: string) {
+  async function agree(session: OnnxModel, weights: MlpWeights, commitment: bigint, x: Tensor, what: string) {
     const ort = await runMlp(session, x);
     const reference = mlpForward(weights, x.values);
     const w = await witness(weights, x);
@@ -50,7 +50,7 @@ describe("three-way agreement: ONNX Runtime, mlpForward and the ZK circuit", fun
 
   describe("the operator's models/iris-mlp.onnx", function () {
     const iris = loadIrisModel();
-    let session: ModelSession;
+    let session: OnnxModel;
     let commitment: bigint;
 
     before(async function () {

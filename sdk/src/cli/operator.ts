@@ -28,6 +28,8 @@ type RunOptions = {
   zkWeights?: string;
   zkArtifacts?: string;
   modelDir?: string;
+  threads?: string;
+  executionProvider?: string[];
   fromBlock?: string;
   votesDir?: string;
   quorumFallback?: string;
@@ -53,6 +55,8 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--zk-weights <json>", "serve ZK jobs too, proving with these weights (models/iris-mlp.json)")
     .option("--zk-artifacts <dir>", "the circuit's wasm and zkey (default circuits/build)")
     .option("--model-dir <dir>", "base folder of relative file: model URIs (default: the working directory)")
+    .option("--threads <n>", "ONNX Runtime threads within an operator (1..256; default: ONNX Runtime's choice)")
+    .option("--execution-provider <name>", "ONNX Runtime execution provider, in order of preference (repeatable, e.g. cuda then cpu; default cpu)", collectList)
     .option("--from-block <n>", "scan for requests from this block (default: where the state file left off, else the latest)")
     .option("--votes-dir <dir>", "serve QUORUM jobs: the directory the quorum's nodes share their signed votes in (the key's account votes)")
     .option("--quorum-fallback <duration>", "QUORUM: how long each next signer, in address order, waits for the one before it to submit (default 30s)")
@@ -125,6 +129,10 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     models: served.map((s) => ({ ...s, zk })),
     stateFile,
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
+    runtime: {
+      intraOpNumThreads: o.threads === undefined ? undefined : parseInteger(o.threads, "--threads", { min: 1, max: 256 }),
+      executionProviders: o.executionProvider,
+    },
     confirmations: ctx.confirmations,
     concurrency,
     minOperatorReward,

@@ -218,8 +218,8 @@ export function formatWatcherEvent(
         return `job ${e.jobId}: result proposed by ${e.proposer} (output ${e.outputHash.slice(0, 10)}…), challengeable until ${formatTime(e.challengeWindowEnd)}`;
       case "proposal-checked":
         return e.correct
-          ? `job ${e.jobId}: proposal checked: correct (${formatTensor(e.trueOutput)})`
-          : `job ${e.jobId}: proposal is WRONG: the model gives ${formatTensor(e.trueOutput)} (${e.trueOutputHash.slice(0, 10)}…); proving it`;
+          ? `job ${e.jobId}: proposal checked: correct (${e.trueOutput ? formatTensor(e.trueOutput) : e.trueOutputHash})`
+          : `job ${e.jobId}: proposal is WRONG: the model gives ${e.trueOutput ? formatTensor(e.trueOutput) : "another output"} (${e.trueOutputHash.slice(0, 10)}…); proving it`;
       case "proposal-ignored":
         return `job ${e.jobId}: ignored: ${e.reason}`;
       case "proposal-challenged":

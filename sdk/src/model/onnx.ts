@@ -6,7 +6,7 @@ const { onnx } = onnxProto;
 /** ONNX opset and IR version of the files {@link buildMlpOnnx} writes (both load in onnxruntime-node 1.30). */
 export const MLP_ONNX_OPSET = 15;
 export const MLP_ONNX_IR_VERSION = 8;
-/** Name of the graph input (int32 [1, MLP_INPUTS], values in int8 range) and output (int32 [1, MLP_OUTPUTS]). */
+/** Name of the graph input (int8 [1, MLP_INPUTS], the job's input tensor as it is) and output (int32 [1, MLP_OUTPUTS]). */
 export const MLP_ONNX_INPUT = "x";
 export const MLP_ONNX_OUTPUT = "y";
 
@@ -20,10 +20,10 @@ function int32Initializer(name: string, dims: number[], values: readonly bigint[
   return onnx.TensorProto.create({ name, dims, dataType: INT32, rawData: raw });
 }
 
-function int32ValueInfo(name: string, dims: number[]) {
+function valueInfo(name: string, elemType: number, dims: number[]) {
   return onnx.ValueInfoProto.create({
     name,
-    type: { tensorType: { elemType: INT32, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } },
+    type: { tensorType: { elemType, shape: { dim: dims.map((dimValue) => ({ dimValue })) } } },
   });
 }
 
@@ -32,7 +32,8 @@ function node(opType: string, inputs: string[], output: string) {
 }
 
 /**
- * Builds the ONNX file of an {@link MLP_ARCH} model: int32 MatMul, Add, Relu, Div by 2^MLP_SHIFT, MatMul, Add.
+ * Builds the ONNX file of an {@link MLP_ARCH} model: the int8 input cast to int32, then int32 MatMul, Add, Relu, Div
+ * by 2^MLP_SHIFT, MatMul, Add.
  * ONNX Runtime's integer Div truncates toward zero; it follows Relu, so it equals the reference's floor.
  * The bytes depend only on the weights (no timestamps, no tool versions), so keccak256 of them is a stable
  * artifact hash.
@@ -42,7 +43,16 @@ export function buildMlpOnnx(weights: MlpWeights): Uint8Array {
   const graph = onnx.GraphProto.create({
     name: MLP_ARCH,
     node: [
-      node("MatMul", [MLP_ONNX_INPUT, "W1"], "xw1"),
+      // The input is the job's int8 tensor itself; the arithmetic is int32 (exact: no product or sum overflows).
+      onnx.NodeProto.create({
+        name: "Cast_x32",
+        opType: "Cast",
+        input: [MLP_ONNX_INPUT],
+        output: ["x32"],
+        domain: "",
+        attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: INT32 }],
+      }),
+      node("MatMul", ["x32", "W1"], "xw1"),
       node("Add", ["xw1", "b1"], "a"),
       node("Relu", ["a"], "a_relu"),
       node("Div", ["a_relu", "shift"], "h"),
@@ -56,14 +66,14 @@ export function buildMlpOnnx(weights: MlpWeights): Uint8Array {
       int32Initializer("b2", [MLP_OUTPUTS], weights.b2),
       int32Initializer("shift", [], [1n << BigInt(MLP_SHIFT)]),
     ],
-    input: [int32ValueInfo(MLP_ONNX_INPUT, [1, MLP_INPUTS])],
-    output: [int32ValueInfo(MLP_ONNX_OUTPUT, [1, MLP_OUTPUTS])],
+    input: [valueInfo(MLP_ONNX_INPUT, onnx.TensorProto.DataType.INT8, [1, MLP_INPUTS])],
+    output: [valueInfo(MLP_ONNX_OUTPUT, INT32, [1, MLP_OUTPUTS])],
   });
   const model = onnx.ModelProto.create({
     irVersion: MLP_ONNX_IR_VERSION,
     opsetImport: [{ domain: "", version: MLP_ONNX_OPSET }],
     producerName: "verity",
-    docString: `${MLP_ARCH}: y = floor(relu(x·W1 + b1) / 2^${MLP_SHIFT})·W2 + b2, all int32`,
+    docString: `${MLP_ARCH}: y = floor(relu(x·W1 + b1) / 2^${MLP_SHIFT})·W2 + b2, x int8, all arithmetic int32`,
     graph,
   });
   // protobufjs hands back a Buffer in Node; copy to a plain Uint8Array so callers see one type everywhere.

@@ -9,7 +9,7 @@ import { ResultMismatchError } from "./errors.js";
 import { fetchArtifact } from "./fetchModel.js";
 import { type ChainReader, createChainReader } from "./chain.js";
 import { type ModelCache, createModelCache } from "./models.js";
-import { runMlp } from "./runtime.js";
+import { type RuntimeOptions, jobInputs, jobOutputBytes, runModel } from "./runtime.js";
 
 /**
  * Execution, shared by the operator node and the watcher: fetch a job's input, run the version's model on it, and
@@ -18,7 +18,19 @@ import { runMlp } from "./runtime.js";
 export type Executor = ReturnType<typeof createExecutor>;
 
 /** A job's input and the model's output, as tensors and canonical bytes. */
-export type Execution = { inputBytes: Hex; input: Tensor; output: Tensor; outputBytes: Hex; outputHash: Hex };
+/**
+ * A job run: its input bytes and the model's named outputs, encoded as the job's output (one tensor, or the set of
+ * named tensors). `input` and `output` are the single tensors of a one-input, one-output model (undefined for a
+ * model with several).
+ */
+export type Execution = {
+  inputBytes: Hex;
+  input: Tensor | undefined;
+  output: Tensor | undefined;
+  outputs: Record<string, Tensor>;
+  outputBytes: Hex;
+  outputHash: Hex;
+};
 
 /** A Groth16 proof of a job's output, encoded as the ZK attestation the hub takes. */
 export type ProvenOutput = { output: Tensor; outputBytes: Hex; attestation: Hex };
@@ -54,10 +66,14 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       const session = await models.session(req.job.modelId, req.job.version);
       checkStop();
       const inputBytes = await input(req);
-      const decoded = decodeTensor(inputBytes);
-      const output = await runMlp(session, decoded);
-      const outputBytes = encodeTensor(output);
-      return { inputBytes, input: decoded, output, outputBytes, outputHash: keccak256(outputBytes) };
+      const inputs = jobInputs(session, inputBytes);
+      const outputs = await runModel(session, inputs);
+      const outputBytes = jobOutputBytes(outputs);
+      const names = Object.keys(outputs);
+      // One tensor in and out (the Iris model, the ZK circuit's): kept as tensors for the prover's checks.
+      const single = Object.keys(inputs).length === 1 && !inputBytes.startsWith("0x12") ? Object.values(inputs)[0]! : undefined;
+      const output = names.length === 1 ? outputs[names[0]!]! : undefined;
+      return { inputBytes, input: single, output, outputs, outputBytes, outputHash: keccak256(outputBytes) };
     },
     /**
      * Proves the job's output with `prover`'s weights, after checking they are the version's committed ones, bound
@@ -109,8 +125,14 @@ export function createRuntime(options: {
   hub: Address;
   modelDir?: string | undefined;
   fetchTimeoutMs?: number | undefined;
+  runtime?: RuntimeOptions | undefined;
 }): { chain: ChainReader; models: ModelCache; exec: Executor } {
   const chain = createChainReader({ publicClient: options.publicClient, hub: options.hub });
-  const models = createModelCache({ chain, modelDir: options.modelDir ?? process.cwd(), fetchTimeoutMs: options.fetchTimeoutMs });
+  const models = createModelCache({
+    chain,
+    modelDir: options.modelDir ?? process.cwd(),
+    fetchTimeoutMs: options.fetchTimeoutMs,
+    runtime: options.runtime,
+  });
   return { chain, models, exec: createExecutor({ models, fetchTimeoutMs: options.fetchTimeoutMs }) };
 }

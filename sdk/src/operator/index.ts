@@ -47,6 +47,13 @@ export {
   ModelRuntimeError,
   type ModelRuntimeErrorType,
   type ModelSession,
+  type OnnxModel,
+  type RuntimeOptions,
+  type TensorSpec,
+  checkModelInputs,
+  jobInputs,
+  jobOutputBytes,
+  runModel,
 } from "./runtime.js";
 export {
   ArtifactFetchError,

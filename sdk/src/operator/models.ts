@@ -6,7 +6,7 @@ import type { ModelVersion } from "../types.js";
 import type { ChainReader } from "./chain.js";
 import { ZkCommitmentMismatchError } from "./errors.js";
 import { fetchArtifact } from "./fetchModel.js";
-import { type ModelSession, loadModel } from "./runtime.js";
+import { type OnnxModel, type RuntimeOptions, loadModel } from "./runtime.js";
 
 /**
  * The model cache of the operator node and the watcher: each version's on-chain record, its ONNX Runtime session
@@ -52,11 +52,13 @@ export type ModelCacheOptions = {
   modelDir: string;
   /** HTTP timeout for model URIs, in ms (default 30,000). */
   fetchTimeoutMs?: number | undefined;
+  /** How ONNX Runtime runs the models (threads, graph optimizations, execution providers). */
+  runtime?: RuntimeOptions | undefined;
 };
 
-export function createModelCache({ chain, modelDir, fetchTimeoutMs }: ModelCacheOptions) {
+export function createModelCache({ chain, modelDir, fetchTimeoutMs, runtime }: ModelCacheOptions) {
   const versions = memo<ModelVersion>();
-  const sessions = memo<ModelSession>();
+  const sessions = memo<OnnxModel>();
   const commitments = memo<void>();
 
   const version = (modelId: Hex, v: number) => versions.get(versionKey(modelId, v), () => chain.version(modelId, v));
@@ -64,7 +66,7 @@ export function createModelCache({ chain, modelDir, fetchTimeoutMs }: ModelCache
   return {
     version,
     /** The version's model, fetched by its URI, checked against its artifactHash, loaded in ONNX Runtime. */
-    session: (modelId: Hex, v: number): Promise<ModelSession> =>
+    session: (modelId: Hex, v: number): Promise<OnnxModel> =>
       sessions.get(versionKey(modelId, v), async () => {
         const record = await version(modelId, v);
         const bytes = await fetchArtifact({
@@ -74,7 +76,7 @@ export function createModelCache({ chain, modelDir, fetchTimeoutMs }: ModelCache
           baseDir: modelDir,
           timeoutMs: fetchTimeoutMs,
         });
-        return loadModel(bytes);
+        return loadModel(bytes, runtime);
       }),
     /**
      * Throws {@link ZkCommitmentMismatchError} unless the Poseidon commitment of `weights` is the version's (checked

@@ -90,7 +90,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
   const log = safeLogger(options.logger);
 
   // ── the parts ──
-  const { chain, models, exec } = createRuntime({ publicClient, hub, modelDir: options.modelDir, fetchTimeoutMs: options.fetchTimeoutMs });
+  const { chain, models, exec } = createRuntime({ publicClient, hub, modelDir: options.modelDir, fetchTimeoutMs: options.fetchTimeoutMs, runtime: options.runtime });
   const submitter = createSubmitter({ publicClient, walletClient, account, hub, pollMs });
   const jobs = createJobBook({
     stateFile: options.stateFile,

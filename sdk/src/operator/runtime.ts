@@ -1,5 +1,17 @@
 import ort from "onnxruntime-node";
-import { type Tensor, tensor, validateTensor } from "../encoding/tensor.js";
+import { type Hex, hexToBytes } from "viem";
+import {
+  DTYPES,
+  type DType,
+  TENSOR_SET_FORMAT,
+  type Tensor,
+  decodeTensor,
+  decodeTensorSet,
+  encodeTensor,
+  encodeTensorSet,
+  tensor,
+  validateTensor,
+} from "../encoding/tensor.js";
 import { VerityError } from "../errors/index.js";
 import { MLP_INPUTS, MLP_OUTPUTS } from "../model/mlp.js";
 import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT } from "../model/onnx.js";
@@ -7,9 +19,34 @@ import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT } from "../model/onnx.js";
 /**
  * ONNX Runtime for the operator node (Node only: this module loads the native onnxruntime-node binding, so it
  * belongs to the `verity-inference-node` package, never to the light `verity-inference` one).
+ *
+ * Any ONNX graph runs here: named inputs and outputs of every dtype Verity encodes (the encoding's typed arrays are
+ * onnxruntime-node's own), checked against the graph's declared signature before ONNX Runtime sees them (names,
+ * dtypes, ranks, fixed dimensions, and one size per symbolic dimension such as `batch`).
  */
 export type ModelSession = ort.InferenceSession;
 
+/** One input or output of a graph: its name, dtype and shape, a string for a symbolic dimension (`batch`). */
+export type TensorSpec = { name: string; dtype: DType; shape: readonly (number | string)[] };
+
+/** How ONNX Runtime runs a model. Defaults: CPU, ONNX Runtime's own thread counts, all graph optimizations. */
+export type RuntimeOptions = {
+  /** Threads within one operator (1..256). */
+  intraOpNumThreads?: number | undefined;
+  /** Threads across operators (1..256). */
+  interOpNumThreads?: number | undefined;
+  graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all" | undefined;
+  /** Execution providers in order of preference, e.g. ["cuda", "cpu"] where the CUDA provider is installed. */
+  executionProviders?: readonly string[] | undefined;
+};
+
+/** A loaded model: its session and the signature its graph declares. */
+export type OnnxModel = {
+  session: ModelSession;
+  inputs: readonly TensorSpec[];
+  outputs: readonly TensorSpec[];
+  release(): Promise<void>;
+};
 /** A tensor handed to a model is valid but not what the model takes (dtype or shape). */
 export class ModelInputError extends VerityError {
   override name = "ModelInputError";
@@ -28,50 +65,188 @@ export class ModelRuntimeError extends VerityError {
 }
 export type ModelRuntimeErrorType = ModelRuntimeError & { name: "ModelRuntimeError" };
 
+const ORT_TYPES = new Set<string>(DTYPES.filter((d) => d !== "bfloat16"));
+
+function checkRuntimeOptions(o: RuntimeOptions): void {
+  const threads = (v: unknown, name: string) => {
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 256)) {
+      throw new ModelRuntimeError(`${name} is ${String(v)}: give an integer from 1 to 256`);
+    }
+  };
+  threads(o.intraOpNumThreads, "intraOpNumThreads");
+  threads(o.interOpNumThreads, "interOpNumThreads");
+  if (o.graphOptimizationLevel !== undefined && !["disabled", "basic", "extended", "all"].includes(o.graphOptimizationLevel)) {
+    throw new ModelRuntimeError(`graphOptimizationLevel is ${String(o.graphOptimizationLevel)}: disabled, basic, extended or all`);
+  }
+  if (o.executionProviders !== undefined && (!Array.isArray(o.executionProviders) || o.executionProviders.length === 0 || o.executionProviders.some((p) => typeof p !== "string"))) {
+    throw new ModelRuntimeError("executionProviders must be a non-empty list of provider names, e.g. [\"cpu\"]");
+  }
+}
+
+function specsOf(metadata: readonly ort.InferenceSession.ValueMetadata[], role: "input" | "output"): TensorSpec[] {
+  return metadata.map((m) => {
+    if (!m.isTensor) throw new ModelRuntimeError(`the graph's ${role} "${m.name}" is not a tensor (a sequence or map): Verity serves tensors`);
+    if (!ORT_TYPES.has(m.type)) {
+      const why = (m.type as string) === "bfloat16" ? "which ONNX Runtime's JavaScript API cannot hold" : "which Verity does not encode";
+      throw new ModelRuntimeError(`the graph's ${role} "${m.name}" is a ${m.type} tensor, ${why}`);
+    }
+    return { name: m.name, dtype: m.type as DType, shape: [...m.shape] };
+  });
+}
+
 /**
- * Loads ONNX model bytes into a CPU inference session. Throws {@link ModelRuntimeError} when ONNX Runtime cannot
- * load them or the graph lacks the "x" input / "y" output.
+ * Loads ONNX model bytes into an inference session (CPU unless `options.executionProviders` says otherwise) and
+ * reads the signature its graph declares. Throws {@link ModelRuntimeError} when ONNX Runtime cannot load them, or
+ * when an input or output is not a tensor Verity can encode.
  */
-export async function loadModel(bytes: Uint8Array): Promise<ModelSession> {
+export async function loadModel(bytes: Uint8Array, options: RuntimeOptions = {}): Promise<OnnxModel> {
+  checkRuntimeOptions(options);
   let session: ModelSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ["cpu"], logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: [...(options.executionProviders ?? ["cpu"])] as ort.InferenceSession.ExecutionProviderConfig[],
+      logSeverityLevel: 3,
+      ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+      ...(options.interOpNumThreads === undefined ? {} : { interOpNumThreads: options.interOpNumThreads }),
+      ...(options.graphOptimizationLevel === undefined ? {} : { graphOptimizationLevel: options.graphOptimizationLevel }),
+    });
   } catch (e) {
     throw new ModelRuntimeError(`ONNX Runtime could not load the model (${(e as Error).message})`);
   }
-  if (!session.inputNames.includes(MLP_ONNX_INPUT) || !session.outputNames.includes(MLP_ONNX_OUTPUT)) {
-    throw new ModelRuntimeError(
-      `the graph has inputs [${session.inputNames.join(", ")}] and outputs [${session.outputNames.join(", ")}], ` +
-        `expected input "${MLP_ONNX_INPUT}" and output "${MLP_ONNX_OUTPUT}"`,
+  try {
+    const inputs = specsOf(session.inputMetadata, "input");
+    const outputs = specsOf(session.outputMetadata, "output");
+    return { session, inputs, outputs, release: () => session.release() };
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+}
+
+const describeSpec = (s: TensorSpec) => `${s.dtype} [${s.shape.join(",")}]`;
+
+/**
+ * Checks named input tensors against a graph's input signature and returns the sizes its symbolic dimensions take.
+ * Throws {@link ModelInputError} naming the tensor: a missing or unknown input, another dtype or rank, a fixed
+ * dimension of another size, or a symbolic dimension (say `batch`) given two sizes.
+ */
+export function checkModelInputs(specs: readonly TensorSpec[], inputs: Readonly<Record<string, Tensor>>): Map<string, number> {
+  const names = new Set(specs.map((s) => s.name));
+  const expected = specs.map((s) => `"${s.name}" ${describeSpec(s)}`).join(", ");
+  for (const name of Object.keys(inputs)) {
+    if (!names.has(name)) throw new ModelInputError(`there is no input "${name}"`, `the inputs ${expected}`);
+  }
+  const symbols = new Map<string, number>();
+  for (const spec of specs) {
+    const t = inputs[spec.name];
+    const what = `input "${spec.name}"`;
+    if (t === undefined) throw new ModelInputError(`${what} is missing`, `the inputs ${expected}`);
+    validateTensor(t);
+    if (t.dtype !== spec.dtype) throw new ModelInputError(`${what} is ${t.dtype}`, `${what} as ${describeSpec(spec)}`);
+    if (t.shape.length !== spec.shape.length) {
+      throw new ModelInputError(`${what} has shape [${t.shape.join(",")}]`, `${what} as ${describeSpec(spec)}`);
+    }
+    spec.shape.forEach((d, i) => {
+      const got = t.shape[i]!;
+      if (typeof d === "number" && d >= 0 && d !== got) {
+        throw new ModelInputError(`${what} has shape [${t.shape.join(",")}]`, `${what} as ${describeSpec(spec)}`);
+      }
+      if (typeof d === "string" && d !== "") {
+        const bound = symbols.get(d);
+        if (bound !== undefined && bound !== got) {
+          throw new ModelInputError(`${what} gives dimension "${d}" the size ${got}, another input gave it ${bound}`, `one size for "${d}" across the inputs`);
+        }
+        symbols.set(d, got);
+      }
+    });
+  }
+  return symbols;
+}
+
+/**
+ * Runs a model on named input tensors and returns its named outputs as canonical tensors. The inputs are checked
+ * first ({@link checkModelInputs}); an output that is not what the graph declares (dtype, rank, fixed dimensions)
+ * throws {@link ModelRuntimeError}.
+ *
+ * @example
+ * ```ts
+ * const vad = await loadModel(readFileSync("silero_vad.onnx"));
+ * const out = await runModel(vad, { input: tensor.float32([1, 512], frame), sr: tensor.int64([], [16000n]), h, c });
+ * ```
+ */
+export async function runModel(model: OnnxModel, inputs: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+  checkModelInputs(model.inputs, inputs);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const spec of model.inputs) {
+    const t = inputs[spec.name]!;
+    feeds[spec.name] = new ort.Tensor(t.dtype as never, t.values as never, [...t.shape]);
+  }
+  let results: ort.InferenceSession.ReturnType;
+  try {
+    results = await model.session.run(feeds);
+  } catch (e) {
+    throw new ModelRuntimeError(`ONNX Runtime failed on the inputs (${(e as Error).message})`);
+  }
+  const out: Record<string, Tensor> = {};
+  for (const spec of model.outputs) {
+    const y = results[spec.name];
+    if (!y) throw new ModelRuntimeError(`the session returned no "${spec.name}" output`);
+    const fixed = spec.shape.every((d, i) => typeof d !== "number" || d < 0 || d === y.dims[i]);
+    if (y.type !== spec.dtype || y.dims.length !== spec.shape.length || !fixed) {
+      throw new ModelRuntimeError(`output "${spec.name}" is ${y.type} [${y.dims.join(",")}], the graph declares ${describeSpec(spec)}`);
+    }
+    out[spec.name] = tensor(spec.dtype, [...y.dims], y.data as never);
+  }
+  return out;
+}
+
+/**
+ * A job's input bytes as the model's named inputs: a set of named tensors (`0x12...`, see encodeTensorSet) for any
+ * model, or a single tensor for a model with one input. Throws {@link ModelInputError} otherwise.
+ */
+export function jobInputs(model: OnnxModel, bytes: Hex | Uint8Array): Record<string, Tensor> {
+  const raw = typeof bytes === "string" ? hexToBytes(bytes) : bytes;
+  if (raw[0] === TENSOR_SET_FORMAT) return decodeTensorSet(raw);
+  if (model.inputs.length !== 1) {
+    throw new ModelInputError(
+      "the job's input is one tensor",
+      `${model.inputs.length} named inputs (${model.inputs.map((s) => `"${s.name}"`).join(", ")}) as a set of named tensors (encodeTensorSet)`,
     );
   }
-  return session;
+  return { [model.inputs[0]!.name]: decodeTensor(raw) };
+}
+
+/** A model's outputs as a job's output bytes: the single tensor of a one-output model, else the set of named tensors. */
+export function jobOutputBytes(outputs: Readonly<Record<string, Tensor>>): Hex {
+  const names = Object.keys(outputs);
+  return names.length === 1 ? encodeTensor(outputs[names[0]!]!) : encodeTensorSet(outputs);
 }
 
 const EXPECTED_INPUT = `an int8 tensor of shape [1,${MLP_INPUTS}]`;
 
 /**
- * Runs an "mlp-4-8-3-int8" session on a canonical input tensor (int8, shape [1, 4]) and returns the canonical
- * output tensor (int32, shape [1, 3], the class logits). ORT sees int32 on both sides; the int8 values are
- * widened exactly.
+ * Runs an "mlp-4-8-3-int8" model (the reference Iris model) on a canonical input tensor (int8, shape [1, 4]) and
+ * returns the canonical output tensor (int32, shape [1, 3], the class logits).
  *
  * @example
- * const session = await loadModel(readFileSync("models/iris-mlp.onnx"));
- * const y = await runMlp(session, tensor("int8", [1, 4], [82, 56, 22, 3]));
- * // y = { dtype: "int32", shape: [1, 3], values: [...] }
+ * const model = await loadModel(readFileSync("models/iris-mlp.onnx"));
+ * const y = await runMlp(model, tensor("int8", [1, 4], [82, 56, 22, 3]));
+ * // y = { dtype: "int32", shape: [1, 3], values: Int32Array [...] }
  */
-export async function runMlp(session: ModelSession, input: Tensor): Promise<Tensor> {
+export async function runMlp(model: OnnxModel, input: Tensor): Promise<Tensor> {
   validateTensor(input);
   if (input.dtype !== "int8") throw new ModelInputError(`dtype is ${input.dtype}`, EXPECTED_INPUT);
   if (input.shape.length !== 2 || input.shape[0] !== 1 || input.shape[1] !== MLP_INPUTS)
     throw new ModelInputError(`shape is [${input.shape.join(",")}]`, EXPECTED_INPUT);
-
-  const x = new ort.Tensor("int32", Int32Array.from(input.values, Number), [1, MLP_INPUTS]);
-  const results = await session.run({ [MLP_ONNX_INPUT]: x });
-  const y = results[MLP_ONNX_OUTPUT];
-  if (!y) throw new ModelRuntimeError(`the session returned no "${MLP_ONNX_OUTPUT}" output`);
-  if (y.type !== "int32" || y.dims.length !== 2 || y.dims[0] !== 1 || y.dims[1] !== MLP_OUTPUTS)
-    throw new ModelRuntimeError(`output is ${y.type} [${y.dims.join(",")}], expected int32 [1,${MLP_OUTPUTS}]`);
-  const data = y.data as Int32Array;
-  return tensor("int32", [1, MLP_OUTPUTS], Int32Array.from(data));
+  if (model.inputs.length !== 1 || model.inputs[0]!.name !== MLP_ONNX_INPUT || model.outputs.length !== 1 || model.outputs[0]!.name !== MLP_ONNX_OUTPUT) {
+    throw new ModelRuntimeError(
+      `the graph has inputs [${model.inputs.map((s) => s.name).join(", ")}] and outputs [${model.outputs.map((s) => s.name).join(", ")}], ` +
+        `expected input "${MLP_ONNX_INPUT}" and output "${MLP_ONNX_OUTPUT}"`,
+    );
+  }
+  const { [MLP_ONNX_OUTPUT]: y } = await runModel(model, { [MLP_ONNX_INPUT]: input });
+  if (y!.dtype !== "int32" || y!.shape.length !== 2 || y!.shape[0] !== 1 || y!.shape[1] !== MLP_OUTPUTS) {
+    throw new ModelRuntimeError(`output is ${y!.dtype} [${y!.shape.join(",")}], expected int32 [1,${MLP_OUTPUTS}]`);
+  }
+  return y!;
 }

@@ -2,6 +2,7 @@ import type { Address, Hash, Hex, LocalAccount, PublicClient, WalletClient } fro
 import type { Tensor } from "../encoding/tensor.js";
 import type { ZkProver } from "./execute.js";
 import type { Service } from "./loop.js";
+import type { RuntimeOptions } from "./runtime.js";
 import type { DoneOutcome, JobState, SkipReason } from "./store.js";
 
 /** The operator node's public types: its options, the events it reports, its stats. */
@@ -92,6 +93,8 @@ export type OperatorNodeOptions = {
   maxBlockRange?: number | undefined;
   /** HTTP timeout for model and input URIs, in ms (default 30,000). */
   fetchTimeoutMs?: number | undefined;
+  /** How ONNX Runtime runs the models: threads, graph optimizations, execution providers (default: CPU). */
+  runtime?: RuntimeOptions | undefined;
   /** Structured progress events (see {@link OperatorEvent}). Exceptions thrown by the logger are ignored. */
   logger?: ((event: OperatorEvent) => void) | undefined;
 };

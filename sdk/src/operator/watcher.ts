@@ -75,7 +75,7 @@ export type WatcherEvent =
   | { type: "watcher-started"; hub: Address; game: Address; challenger: Address; chainId: number }
   | { type: "proposal-seen"; jobId: bigint; proposer: Address; outputHash: Hex; challengeWindowEnd: bigint }
   /** The proposal was re-executed: `correct` when its output is ONNX Runtime's. */
-  | { type: "proposal-checked"; jobId: bigint; correct: boolean; proposedOutputHash: Hex; trueOutputHash: Hex; trueOutput: Tensor }
+  | { type: "proposal-checked"; jobId: bigint; correct: boolean; proposedOutputHash: Hex; trueOutputHash: Hex; trueOutput: Tensor | undefined }
   | { type: "proposal-ignored"; jobId: bigint; reason: string }
   | { type: "proposal-challenged"; jobId: bigint; txHash: Hash; bond: bigint }
   /**

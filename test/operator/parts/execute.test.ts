@@ -52,7 +52,7 @@ describe("operator parts: executor", function () {
     expect(run.input).to.deep.equal(input);
     expect(run.inputBytes).to.equal(encodeTensor(input));
     expect(run.output).to.deep.equal(tensor("int32", [1, 3], mlpForward(IRIS.weights, input.values)));
-    expect(run.outputBytes).to.equal(encodeTensor(run.output));
+    expect(run.outputBytes).to.equal(encodeTensor(run.output!));
     expect(run.outputHash).to.equal(keccak256(run.outputBytes));
   });
 
@@ -78,7 +78,7 @@ describe("operator parts: executor", function () {
     const submitter = s.operatorAccount.address;
     const proven = await exec.prove(req, { weights: IRIS.weights }, { submitter, expected: output });
     expect(proven.output).to.deep.equal(output);
-    expect(proven.outputBytes).to.equal(encodeTensor(output));
+    expect(proven.outputBytes).to.equal(encodeTensor(output!));
     expect(await proofFromAttestationIsValid(proven.attestation, { jobId: req.jobId, submitter })).to.equal(true);
     // Not for another account or another job.
     expect(await proofFromAttestationIsValid(proven.attestation, { jobId: req.jobId, submitter: c.other.account.address })).to.equal(false);

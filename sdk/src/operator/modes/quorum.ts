@@ -51,7 +51,7 @@ async function votedOutput(ctx: NodeContext, jobId: bigint, rec: JobRecord, outp
  * job's minimum stake, and once there are k: the lowest signer submits (this node, if it is that signer, or if the
  * signers before it have not after their fallback delays); the others wait for the result on chain.
  */
-async function tally(ctx: NodeContext, jobId: bigint, output?: { tensor: Tensor; bytes: Hex }) {
+async function tally(ctx: NodeContext, jobId: bigint, output?: { tensor: Tensor | undefined; bytes: Hex }) {
   const rec = ctx.jobs.get(jobId);
   const { job } = await ctx.request(jobId);
   const [status, block] = await Promise.all([ctx.chain.jobStatus(jobId), ctx.chain.latestBlock()]);
