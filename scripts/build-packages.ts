@@ -50,7 +50,7 @@ const COMMON = {
 /** Directories of sdk/src whose modules are Node-only: they go to the node package. */
 const NODE_DIRS = ["operator", "cli", "prover", "model"];
 /** Node-only modules kept out of every package: repository tooling. */
-const LEFT_OUT = new Set(["model/train"]);
+const LEFT_OUT = new Set(["model/train", "model/trainMnist"]);
 /** Modules of NODE_DIRS that are pure and that the SDK uses. */
 const SDK_EXCEPTIONS = new Set(["model/mlp"]);
 
@@ -172,7 +172,9 @@ function buildNode(files: string[]): void {
   writeLicense(dir);
   copyFileSync(path.join(ROOT, "sdk", "README.node.md"), path.join(dir, "README.md"));
   mkdirSync(path.join(dir, "models"), { recursive: true });
-  for (const f of ["iris-mlp.json", "iris-mlp.onnx"]) copyFileSync(path.join(ROOT, "models", f), path.join(dir, "models", f));
+  for (const f of ["iris-mlp.json", "iris-mlp.onnx", "mnist.json", "mnist-mlp-f32.onnx", "mnist-mlp-int8.onnx"]) {
+    copyFileSync(path.join(ROOT, "models", f), path.join(dir, "models", f));
+  }
   // What proving needs (witness generator, proving key) and the verifying key; not the r1cs or the setup's ptau.
   mkdirSync(path.join(dir, "circuits", "build"), { recursive: true });
   for (const f of ["mlp_4_8_3.wasm", "mlp_4_8_3.zkey", "verification_key.json", "manifest.json"]) {

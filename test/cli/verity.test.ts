@@ -31,7 +31,8 @@ import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { quantizeInput } from "../../sdk/src/cli/infer.js";
 import { buildProgram, commandReference } from "../../sdk/src/cli/main.js";
 import { MAX_DEADLINE_DELAY, parseDeadline } from "../../sdk/src/cli/parse.js";
-import { decodeTensor, encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
+import { decodeTensor, encodeTensor, encodeTensorSet, tensor } from "../../sdk/src/encoding/tensor.js";
+import { dump as dumpNpy } from "npyjs";
 import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
 import { type CliChain, type HardhatNode, expectNothingSent, freePort, hardhatKey, json, startCliChain, tempDir, verity } from "./helpers.js";
@@ -381,6 +382,43 @@ describe("verity CLI against a hardhat node", function () {
       // Quantized with the model file's input scale (16): 5.1 cm -> 82 ...
       expect(Array.from(decodeTensor(job.input!).values, BigInt)).to.deep.equal([82n, 56n, 22n, 3n]);
       expect(job.job.fee).to.equal(parseEther("0.003"));
+    });
+
+    it("requests an inference from input files: a NumPy .npy or JSON tensor, or named tensors for several inputs", async () => {
+      const x = tensor("int8", [1, 4], [82, 56, 22, 3]);
+      // The same tensor from a .npy file (NumPy's format, written with npyjs) and from a JSON file.
+      await writeFile(path.join(tmp.dir, "x.npy"), new Uint8Array(dumpNpy(Int8Array.from([82, 56, 22, 3]), [1, 4])));
+      await writeFile(path.join(tmp.dir, "x.json"), JSON.stringify({ dtype: "int8", shape: [1, 4], values: [82, 56, 22, 3] }));
+      for (const file of ["x.npy", "x.json"]) {
+        const run = await verity(["infer", modelId, "--version", "1", "--input-file", path.join(tmp.dir, file), "--fee", "0.003", "--json"], as(KEYS.requester));
+        expect(run.code, run.stderr).to.equal(0);
+        const job = await getJob(publicClient, { hub, jobId: BigInt(json<{ jobId: string }>(run).jobId) });
+        expect(job.input, file).to.equal(encodeTensor(x));
+      }
+      // Several named inputs make a set of named tensors (what a model with several inputs takes).
+      await writeFile(path.join(tmp.dir, "sr.json"), JSON.stringify({ dtype: "int64", shape: [], values: ["16000"] }));
+      await writeFile(path.join(tmp.dir, "audio.npy"), new Uint8Array(dumpNpy(Float32Array.from([0.5, -0.25]), [1, 2])));
+      const named = await verity(
+        ["infer", modelId, "--version", "1", "--input-file", `sr=${path.join(tmp.dir, "sr.json")}`, "--input-file", `audio=${path.join(tmp.dir, "audio.npy")}`, "--fee", "0.003", "--json"],
+        as(KEYS.requester),
+      );
+      expect(named.code, named.stderr).to.equal(0);
+      const job = await getJob(publicClient, { hub, jobId: BigInt(json<{ jobId: string }>(named).jobId) });
+      expect(job.input).to.equal(encodeTensorSet({ sr: tensor.int64([], [16000n]), audio: tensor.float32([1, 2], [0.5, -0.25]) }));
+      // Refused before sending: a file that is no tensor, a value out of its dtype, two unnamed files.
+      const nonce = await getTransactionCount(publicClient, { address: address(KEYS.requester) });
+      await writeFile(path.join(tmp.dir, "bad.json"), JSON.stringify({ dtype: "int8", shape: [1], values: [300] }));
+      for (const [args, message] of [
+        [["--input-file", path.join(tmp.dir, "bad.json")], "value 0 (300) is outside the int8 range"],
+        [["--input-file", path.join(tmp.dir, "x.npy"), "--input-file", path.join(tmp.dir, "x.json")], "has no name: with several inputs give each as name=path"],
+        [["--input-file", path.join(tmp.dir, "missing.npy")], "cannot read"],
+        [["--input-file", path.join(tmp.dir, "x.npy"), "--input", IRIS.setosa], "exactly one of --input"],
+      ] as const) {
+        const run = await verity(["infer", modelId, "--version", "1", ...args, "--fee", "0.003"], as(KEYS.requester));
+        expect(run.code, message).to.not.equal(0);
+        expect(run.stderr).to.contain(message);
+      }
+      expect(await getTransactionCount(publicClient, { address: address(KEYS.requester) })).to.equal(nonce);
     });
 
     it("shows a pending job, and job verify exits 3 (pending)", async () => {

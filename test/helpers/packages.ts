@@ -94,6 +94,23 @@ function locate(packages: Record<string, LockEntry>, from: string, name: string)
   }
 }
 
+/**
+ * The registry npm is configured with (`npm config get registry`), for the tarball URL of lockfile entries that
+ * record none: with a URL and an integrity, an offline install takes the tarball from the cache without asking the
+ * registry for the package's metadata (which the cache may not hold).
+ */
+let registryUrl: Promise<string> | undefined;
+function registry(): Promise<string> {
+  registryUrl ??= run("npm", ["config", "get", "registry"], { env: npmEnv() }).then(({ stdout }) => stdout.trim().replace(/\/$/, ""));
+  return registryUrl;
+}
+
+/** `<registry>/<name>/-/<basename>-<version>.tgz`, the registry's tarball URL of a package version. */
+function tarballUrl(base: string, key: string, version: string): string {
+  const name = key.slice(key.lastIndexOf("node_modules/") + "node_modules/".length);
+  return `${base}/${name}/-/${name.split("/").pop()}-${version}.tgz`;
+}
+
 /** The lockfile entries a set of dependencies needs, from the repository's lockfile (paths kept as they are). */
 function closure(deps: Record<string, string>): Record<string, LockEntry> {
   const packages = rootLock();
@@ -162,7 +179,10 @@ export async function installProject(prefix: string, tarballs: Packed[], extra: 
     projectDeps[name] = entry.version;
     tarballDeps[name] = entry.version;
   }
-  Object.assign(lockPackages, closure(tarballDeps));
+  const base = await registry();
+  for (const [key, entry] of Object.entries(closure(tarballDeps))) {
+    lockPackages[key] = entry.resolved || entry.link || !entry.version ? entry : { ...entry, resolved: tarballUrl(base, key, entry.version) };
+  }
   const pkg = { name: path.basename(dir).toLowerCase(), version: "1.0.0", private: true, type: "module", dependencies: projectDeps };
   await writeFile(path.join(dir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
   const lock = { name: pkg.name, version: pkg.version, lockfileVersion: 3, requires: true, packages: { "": { name: pkg.name, version: pkg.version, dependencies: projectDeps }, ...lockPackages } };

@@ -74,7 +74,7 @@ describe("installable packages: packed, installed offline into fresh projects", 
     expect(sdk.filter((f) => /operator\/|cli\/|prover\//.test(f))).to.deep.equal([]);
 
     const node = tarball("verity-inference-node").files;
-    expect(node).to.include.members(["dist/cli/bin.js", "dist/operator/index.js", "dist/operator/index.d.ts", "models/iris-mlp.onnx", "circuits/build/mlp_4_8_3.zkey", "circuits/build/mlp_4_8_3.wasm", "circuits/build/verification_key.json"]);
+    expect(node).to.include.members(["dist/cli/bin.js", "dist/operator/index.js", "dist/operator/index.d.ts", "models/iris-mlp.onnx", "models/mnist-mlp-f32.onnx", "models/mnist-mlp-int8.onnx", "circuits/build/mlp_4_8_3.zkey", "circuits/build/mlp_4_8_3.wasm", "circuits/build/verification_key.json"]);
     expect(node.filter((f) => f.endsWith(".r1cs") || f.endsWith(".ptau") || f.endsWith(".tgz") || f.startsWith("test/") || f.endsWith(".ts") && !f.endsWith(".d.ts"))).to.deep.equal([]);
     // The node package holds no copy of the SDK: it imports the installed one.
     expect(node.filter((f) => f.startsWith("dist/actions/") || f.startsWith("dist/encoding/"))).to.deep.equal([]);

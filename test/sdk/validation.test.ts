@@ -584,7 +584,7 @@ describe("run-time validation of every action's parameters", function () {
       expect(asNumber.shortMessage).to.include("the output must be a Tensor");
       expect(asNumber.shortMessage).to.include("got the number 7");
       const asObject = await rejectsWith(call("requestInference", c.requester, { ...request, input: { values: [1n] } }), InvalidDataError);
-      expect(asObject.shortMessage).to.include("neither a Tensor { dtype, shape, values } nor { uri, hash }");
+      expect(asObject.shortMessage).to.include("neither a Tensor { dtype, shape, values }, named tensors { tensors: { name: Tensor } }, nor { uri, hash }");
       const asNumbers = await rejectsWith(
         call("requestInference", c.requester, { ...request, input: { dtype: "int8", shape: [1, 4], values: [82, 56, 22, 3] } }),
         TensorEncodingError,

@@ -13,6 +13,8 @@ import {
   attestorCommitteeAbi,
   enclaveRegistryAbi,
   decodeTensor,
+  encodeTensorSet,
+  tensor,
   deployVerity,
   hashTensor,
   inferenceHubAbi,
@@ -102,6 +104,21 @@ describe("verityActions: a whole TEE job from each party's client", function () 
         await c.publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "creditOf", args: [c.operator.account.address, zeroAddress] }),
       ).to.equal(0n);
       expect(await c.publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "modelEarnings", args: [modelId, zeroAddress] })).to.equal(0n);
+
+      // A model with several inputs and outputs: named tensors in, named tensors out, verified the same way.
+      const inputs = { audio: tensor.float32([1, 4], [0.5, -0.25, 0, 1]), sr: tensor.int64([], [16000n]) };
+      const second = await requester.requestInferenceSync({ modelId, version, input: { tensors: inputs }, fee });
+      expect(second.input).to.equal(encodeTensorSet(inputs));
+      const outputs = { probability: tensor.float32([1, 1], [0.75]), state: tensor.float32([2, 1, 2], [0, 1, 2, 3]) };
+      const waitingTwo = requester.waitForResult({ jobId: second.jobId, pollingInterval: 20, timeout: 10_000 });
+      await operator.fulfillTeeSync({ jobId: second.jobId, job: second.job, output: { tensors: outputs }, enclave });
+      const named = await waitingTwo;
+      expect(named.output).to.equal(undefined);
+      expect(Object.keys(named.outputs!)).to.deep.equal(["probability", "state"]);
+      expect(encodeTensorSet(named.outputs!)).to.equal(encodeTensorSet(outputs));
+      const namedReport = await auditor.verifyJob({ jobId: second.jobId, attestation: await testAttestationPolicy() });
+      expect(namedReport.verdict, JSON.stringify(namedReport.checks)).to.equal("valid");
+      expect(namedReport.checks.find((x) => x.name === "outputHash")!.detail).to.include("a canonical set of 2 named tensors { probability: float32 [1,1], state: float32 [2,1,2] }");
     } finally {
       unwatch();
     }

@@ -2,7 +2,7 @@ import type { Address, BlockNumber, Hex, ReadContractErrorType } from "viem";
 import { getBlock, getChainId, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { JOB_STATUSES } from "../constants.js";
-import { type Tensor, decodeTensor } from "../encoding/tensor.js";
+import { type Tensor, decodeTensorData } from "../encoding/tensor.js";
 import type { RpcUnreachableError, TensorEncodingError } from "../errors/index.js";
 import { JobExpiredError, JobNotFoundError, JobRefundedError, WaitTimeoutError } from "../errors/job.js";
 import { withHubErrors, withVerityErrors } from "../errors/decode.js";
@@ -27,8 +27,10 @@ export type WaitForResultParameters = {
 };
 export type WaitForResultReturnType = {
   jobId: bigint;
-  /** The decoded output tensor, or undefined when the output was delivered by URI. */
+  /** The decoded output tensor; undefined when the output was delivered by URI or is a set of named tensors. */
   output: Tensor | undefined;
+  /** The decoded named output tensors of a model with several outputs (a set of named tensors), else undefined. */
+  outputs: Record<string, Tensor> | undefined;
   /** The inline output bytes, or undefined when delivered by URI. */
   outputBytes: Hex | undefined;
   outputURI: string | undefined;
@@ -114,7 +116,7 @@ export async function waitForResult(
       if (!f) throw new JobNotFoundError({ jobId, hub });
       return {
         jobId,
-        output: f.output === undefined ? undefined : decodeTensor(f.output),
+        ...decodedOutput(f.output),
         outputBytes: f.output,
         outputURI: f.outputURI,
         outputHash: f.outputHash,
@@ -132,4 +134,10 @@ export async function waitForResult(
     if (timeout !== undefined && elapsed >= timeout) throw new WaitTimeoutError({ jobId, timeout });
     await sleep(timeout === undefined ? interval : Math.min(interval, timeout - elapsed));
   }
+}
+
+function decodedOutput(bytes: Hex | undefined): { output: Tensor | undefined; outputs: Record<string, Tensor> | undefined } {
+  if (bytes === undefined) return { output: undefined, outputs: undefined };
+  const d = decodeTensorData(bytes);
+  return { output: d.tensor, outputs: d.tensors };
 }

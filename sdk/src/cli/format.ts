@@ -1,5 +1,5 @@
 import { type Address, type Hex, formatUnits } from "viem";
-import { decodeTensor, type Tensor } from "../encoding/tensor.js";
+import { type Tensor, decodeTensor, decodeTensorData, tensorValues } from "../encoding/tensor.js";
 
 /** Formatting for human output. Machine output (`--json`) goes through {@link toJson}. */
 
@@ -25,13 +25,16 @@ export function formatAmount(amount: bigint, currency: Currency): string {
 }
 
 export function formatTensor(t: Tensor): string {
-  return `${t.dtype} [${t.shape.join(",")}] ${t.values.length <= 16 ? `[${t.values.join(", ")}]` : `[${t.values.slice(0, 16).join(", ")}, ...]`}`;
+  const v = tensorValues(t) as (number | bigint)[];
+  return `${t.dtype} [${t.shape.join(",")}] ${v.length <= 16 ? `[${v.join(", ")}]` : `[${v.slice(0, 16).join(", ")}, ...]`}`;
 }
 
 /** Tensor bytes as a readable tensor, or the raw hex (and why) when they are not canonical. */
 export function formatTensorBytes(bytes: Hex): string {
   try {
-    return formatTensor(decodeTensor(bytes));
+    const d = decodeTensorData(bytes);
+    if (d.tensor) return formatTensor(d.tensor);
+    return Object.entries(d.tensors!).map(([name, t]) => `${name}: ${formatTensor(t)}`).join("; ");
   } catch {
     return `${bytes} (not a canonical tensor)`;
   }

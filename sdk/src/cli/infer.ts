@@ -5,13 +5,14 @@ import { inferenceHubAbi } from "../abis.js";
 import { requestInferenceSync } from "../actions/requestInferenceSync.js";
 import { type WaitForResultReturnType, waitForResult } from "../actions/waitForResult.js";
 import { modeLabel, modeNumber } from "../constants.js";
-import type { Tensor } from "../encoding/tensor.js";
+import { type Tensor, encodeTensorSet, tensorValues } from "../encoding/tensor.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { DeadlinePassedError, DeadlineTooFarError, FeeTooLowError } from "../errors/request.js";
 import { IRIS_FEATURES, IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
-import { formatAmount, formatDuration, formatFields, formatTensor, formatTime, toJson } from "./format.js";
+import { formatAmount, formatDuration, formatFields, formatTensor, formatTensorBytes, formatTime, toJson } from "./format.js";
+import { inputFromFiles } from "./tensorFiles.js";
 import type { Action } from "./action.js";
 import { type ModeParamOptions, checkModeParamFlags, describeModeParams, modeParamsFromOptions, stakeCurrency } from "./modeParams.js";
 import { parseAmount, parseBytes32, parseDeadline, parseDuration, parseHexBytes, parseMode, parseNumberList, parseVersion } from "./parse.js";
@@ -20,6 +21,7 @@ type InferOptions = ModeParamOptions & {
   version: string;
   input?: string;
   tensor?: string;
+  inputFile?: string[];
   mode: string;
   fee?: string;
   deadline: string;
@@ -35,7 +37,12 @@ export function registerInfer(program: Command, action: Action): void {
     .argument("<modelId>", "the model id (0x + 64 hex)")
     .requiredOption("--version <n>", "the model version")
     .option("--input <features>", "Iris features in cm, comma-separated (5.1,3.5,1.4,0.2), quantized with the model file's input scale (a value beyond int8 is refused)")
-    .option("--tensor <hex>", "the input as canonical tensor bytes instead of --input")
+    .option("--tensor <hex>", "the input as canonical tensor bytes (one tensor or a set of named tensors) instead of --input")
+    .option(
+      "--input-file <[name=]path>",
+      "the input from a NumPy .npy or a JSON {dtype, shape, values} file; name=path for each input of a model with several (repeatable)",
+      collectFiles,
+    )
     .option("--mode <mode>", "verification mode: tee, zk, quorum or optimistic", "tee")
     .option("--quorum-k <k>", "quorum: distinct staked operators that must sign the same output (1..32)")
     .option("--min-stake <amount>", "quorum: the least bonded stake of each signer, in the stake currency (default 0: any stake)")
@@ -55,13 +62,16 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   const version = parseVersion(o.version);
   const mode = parseMode(o.mode);
   checkModeParamFlags(mode, o);
-  if ((o.input === undefined) === (o.tensor === undefined)) {
-    throw new CliError("give the input with exactly one of --input <features> or --tensor <hex>.");
+  const given = [o.input, o.tensor, o.inputFile].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new CliError("give the input with exactly one of --input <features>, --tensor <hex> or --input-file <[name=]path>.");
   }
-  let input: Tensor | Hex;
+  let input: Tensor | Hex | { tensors: Record<string, Tensor> };
   if (o.input !== undefined) {
     const model = loadIrisModel(ctx.resolvePath(o.modelFile ?? IRIS_MODEL_JSON_PATH));
     input = quantizeInput(parseNumberList(o.input, "--input"), model.inputScale);
+  } else if (o.inputFile !== undefined) {
+    input = inputFromFiles(o.inputFile, (p) => ctx.resolvePath(p));
   } else {
     input = parseHexBytes(o.tensor!, "--tensor");
   }
@@ -136,7 +146,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
         [
           ["model", `${modelId} v${version}, ${summary.mode}`],
           ...(paramsLine ? ([["params", paramsLine]] as [string, string][]) : []),
-          ["input", typeof input === "string" ? input : formatTensor(input)],
+          ["input", typeof input === "string" ? formatTensorBytes(input) : "tensors" in input ? formatTensorBytes(encodeTensorSet(input.tensors)) : formatTensor(input)],
           ["fee", `${formatAmount(fee, currency)} (model fee ${formatAmount(job.modelFee, currency)})`],
           ["deadline", `${formatTime(job.deadline)} (in ${formatDuration(job.deadline - now)})`],
           ["block", `${requested.receipt.blockNumber} (tx ${requested.hash})`],
@@ -167,7 +177,8 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
       status: "fulfilled",
       operator: result.operator,
       outputHash: result.outputHash,
-      output: output ? { dtype: output.dtype, shape: output.shape, values: output.values } : undefined,
+      output: output ? jsonTensor(output) : undefined,
+      outputs: result.outputs ? Object.fromEntries(Object.entries(result.outputs).map(([n, t]) => [n, jsonTensor(t)])) : undefined,
       outputURI: result.outputURI,
       prediction,
       fulfilledBlock: f.blockNumber,
@@ -178,7 +189,9 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
         `job ${jobId} fulfilled by operator ${result.operator} in block ${f.blockNumber}`,
         formatFields(
           [
-            ["output", output ? formatTensor(output) : `off chain at ${result.outputURI} (hash ${result.outputHash})`],
+            ...(result.outputs
+              ? Object.entries(result.outputs).map(([name, t]): [string, string] => [`output ${name}`, formatTensor(t)])
+              : ([["output", output ? formatTensor(output) : `off chain at ${result.outputURI} (hash ${result.outputHash})`]] as [string, string][])),
             ...(prediction ? ([["class", `${prediction.label} (index ${prediction.index})`]] as [string, string][]) : []),
           ],
           "  ",
@@ -189,6 +202,9 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
 }
 
 const maxBigInt = (a: bigint, b: bigint) => (a > b ? a : b);
+const collectFiles = (value: string, previous: string[] = []) => [...previous, value];
+/** A tensor for --json output: plain values (numbers, or decimal strings for 64-bit integers). */
+const jsonTensor = (t: Tensor) => ({ dtype: t.dtype, shape: t.shape, values: tensorValues(t) });
 
 const INT8_MIN = -128;
 const INT8_MAX = 127;

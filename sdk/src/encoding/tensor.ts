@@ -549,3 +549,22 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return a.length - b.length;
 }
+
+/** Whether bytes are a set of named tensors (they start 0x12) rather than one tensor. */
+export function isTensorSetBytes(data: Hex | Uint8Array): boolean {
+  return typeof data === "string" ? data.slice(0, 4).toLowerCase() === "0x12" : data[0] === TENSOR_SET_FORMAT;
+}
+
+/** A job's input or output bytes: one tensor, or a set of named tensors. */
+export type TensorData = { tensor: Tensor; tensors?: undefined } | { tensor?: undefined; tensors: Record<string, Tensor> };
+
+/** Decodes a job's input or output: one canonical tensor or a canonical set; throws {@link TensorEncodingError}. */
+export function decodeTensorData(data: Hex | Uint8Array): TensorData {
+  return isTensorSetBytes(data) ? { tensors: decodeTensorSet(data) } : { tensor: decodeTensor(data) };
+}
+
+/** A one-line description: `float32 [1,3]` for a tensor, `{ image: float32 [1,784], ... }` for a set. */
+export function describeTensorData(d: TensorData): string {
+  const one = (t: Tensor) => `${t.dtype} [${t.shape.join(",")}]`;
+  return d.tensor ? one(d.tensor) : `{ ${Object.entries(d.tensors!).map(([n, t]) => `${n}: ${one(t)}`).join(", ")} }`;
+}

@@ -1,11 +1,14 @@
 import { type Hex, bytesToHex, isHex, keccak256, size } from "viem";
-import { type Tensor, decodeTensor, encodeTensor } from "../encoding/tensor.js";
+import { type Tensor, decodeTensorData, encodeTensor, encodeTensorSet } from "../encoding/tensor.js";
 import { InvalidDataError, describeValue } from "../errors/request.js";
 import { TensorEncodingError } from "../errors/tensor.js";
 import { ZERO_HASH } from "../constants.js";
 
-/** Tensor data for a request or result: a Tensor, its canonical bytes, or where it lives off chain. */
-export type TensorData = Tensor | Hex | Uint8Array | { uri: string; hash: Hex };
+/**
+ * Tensor data for a request or result: a Tensor, a model's named tensors (`{ tensors: { name: Tensor } }`), their
+ * canonical bytes (one tensor or a set of named tensors), or where they live off chain.
+ */
+export type TensorData = Tensor | { tensors: Readonly<Record<string, Tensor>> } | Hex | Uint8Array | { uri: string; hash: Hex };
 
 /** Inline bytes (`uri` empty) or a URI with its hash (`bytes` empty), as the hub takes them. */
 export type NormalizedData = { bytes: Hex; uri: string; hash: Hex };
@@ -29,7 +32,7 @@ export function normalizeTensorData(data: TensorData, what: "input" | "output"):
   if (typeof data === "string") {
     if (!isHex(data, { strict: true })) throw new InvalidDataError(`the ${what} is not hex`);
     if (size(data) === 0) throw new InvalidDataError(`the ${what} is empty`);
-    decodeTensor(data);
+    decodeTensorData(data); // one canonical tensor, or a canonical set of named tensors
     return { bytes: data, uri: "", hash: keccak256(data) };
   }
   if ("dtype" in data) {
@@ -45,8 +48,22 @@ export function normalizeTensorData(data: TensorData, what: "input" | "output"):
     }
     return { bytes, uri: "", hash: keccak256(bytes) };
   }
+  if ("tensors" in data) {
+    let bytes: Hex;
+    try {
+      bytes = encodeTensorSet(data.tensors);
+    } catch (err) {
+      if (err instanceof TensorEncodingError) {
+        throw new TensorEncodingError(`the ${what}: ${err.shortMessage.replace(/^Malformed tensor: /, "").replace(/\.$/, "")}`);
+      }
+      throw err;
+    }
+    return { bytes, uri: "", hash: keccak256(bytes) };
+  }
   if (!("uri" in data)) {
-    throw new InvalidDataError(`the ${what} is ${describeValue(data)}: neither a Tensor { dtype, shape, values } nor { uri, hash }`);
+    throw new InvalidDataError(
+      `the ${what} is ${describeValue(data)}: neither a Tensor { dtype, shape, values }, named tensors { tensors: { name: Tensor } }, nor { uri, hash }`,
+    );
   }
   if (typeof data.uri !== "string" || data.uri.length === 0) throw new InvalidDataError(`the ${what} URI is empty`);
   if (!isHex(data.hash, { strict: true }) || size(data.hash) !== 32 || data.hash === ZERO_HASH) {

@@ -1,4 +1,4 @@
-import ort from "onnxruntime-node";
+import * as ort from "onnxruntime-node";
 import { type Hex, hexToBytes } from "viem";
 import {
   DTYPES,

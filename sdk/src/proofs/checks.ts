@@ -1,7 +1,7 @@
 import { type Address, BaseError, type Hex, keccak256 } from "viem";
 import { type JobStatus, modeLabel, modesFromBitmask } from "../constants.js";
 import { commitmentMatches, jobCommitment, sameJob, splitStoredCommitment } from "../encoding/commitment.js";
-import { decodeTensor } from "../encoding/tensor.js";
+import { decodeTensorData, describeTensorData } from "../encoding/tensor.js";
 import type { JobStruct, ModelVersion } from "../types.js";
 import type { NoEnclave, Verdict, VerifyCheck, VerifyCheckName, VerifyJobReport } from "./report.js";
 import type { JobStatement } from "./signatures.js";
@@ -160,8 +160,13 @@ export function dataCheck<Name extends "inputHash" | "outputHash">(
     return fail(name, `keccak256 of ${from} is ${computed}, but the recorded ${recorded} is ${recordedHash}`);
   }
   try {
-    const t = decodeTensor(bytes);
-    return pass(name, `${recordedHash}: a canonical ${t.dtype} tensor of shape [${t.shape.join(",")}]`);
+    const d = decodeTensorData(bytes);
+    return pass(
+      name,
+      d.tensor
+        ? `${recordedHash}: a canonical ${d.tensor.dtype} tensor of shape [${d.tensor.shape.join(",")}]`
+        : `${recordedHash}: a canonical set of ${Object.keys(d.tensors!).length} named tensors ${describeTensorData(d)}`,
+    );
   } catch (err) {
     return fail(name, `${from} hashes to ${recordedHash} but is not a canonical tensor: ${reason(err)}`);
   }
