@@ -6,6 +6,7 @@ import { type Tensor, tensor, validateTensor } from "../encoding/tensor.js";
 import { VerityError } from "../errors/index.js";
 import type { AccuracyCount, SplitAccuracy } from "./iris.js";
 import { packageFile } from "./packageFiles.js";
+import { mulberry32 } from "./random.js";
 
 const { onnx } = onnxProto;
 
@@ -63,20 +64,7 @@ export const MNIST_INT8_ONNX_PATH = packageFile("models", "mnist-mlp-int8.onnx")
 // Data
 // ---------------------------------------------------------------------------------------------------------------
 
-/**
- * mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). The same generator as ./train.ts's, kept
- * here because scripts/build-packages.ts leaves train.ts (Iris tooling) out of the node package this module ships in.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "./random.js";
 
 /**
  * The 10,000 digits, in the package's order: all the 0s (in the order of `mnist[0].get(i)`), then all the 1s, ...

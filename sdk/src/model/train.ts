@@ -10,6 +10,7 @@ import {
 } from "./iris.js";
 import { MLP_ARCH, MLP_BIAS_BOUND, MLP_HIDDEN, MLP_INPUTS, MLP_OUTPUTS, MLP_SHIFT, type MlpWeights, argmax, mlpForward } from "./mlp.js";
 import { buildMlpOnnx } from "./onnx.js";
+import { mulberry32 } from "./random.js";
 
 /**
  * Trains the reference Iris classifier: a float 4-8-3 ReLU MLP (softmax cross-entropy, full-batch Adam, seeded
@@ -71,17 +72,7 @@ export function loadIrisData(): IrisData {
   return { features, labels };
 }
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from "./random.js";
 
 /** Stratified split: per class, a seeded Fisher-Yates shuffle; the first `testPerClass` go to the test set. */
 export function stratifiedSplit(
