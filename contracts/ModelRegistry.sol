@@ -28,7 +28,8 @@ contract ModelRegistry is IModelRegistry {
         uint64 publishedAt;
         bytes32 zkModelCommitment; // slot 3
         bytes32 zkVerifyingKeyHash; // slot 4
-        string uri; // slot 5+
+        bytes32 ioSignatureHash; // slot 5
+        string uri; // slot 6+
     }
 
     struct _ModelRecord {
@@ -40,6 +41,7 @@ contract ModelRegistry is IModelRegistry {
 
     uint256 private constant _MAX_NAME_LENGTH = 64;
     uint256 private constant _MAX_URI_LENGTH = 512;
+    uint256 private constant _MAX_IO_SIGNATURE_LENGTH = 16_384;
     uint8 private constant _ZK_MODES = uint8(1 << VerityTypes.MODE_ZK) | uint8(1 << VerityTypes.MODE_OPTIMISTIC);
     /// @dev Valid mode bits: 1..MAX_MODE (bit 0 is not a mode).
     uint8 private constant _VALID_MODES = 0xFE;
@@ -87,6 +89,7 @@ contract ModelRegistry is IModelRegistry {
         v.publishedAt = uint64(block.timestamp);
         v.zkModelCommitment = params.zkModelCommitment;
         v.zkVerifyingKeyHash = params.zkVerifyingKeyHash;
+        v.ioSignatureHash = keccak256(params.ioSignature);
         v.uri = params.uri;
         _artifactVersion[modelId][params.artifactHash] = version;
         emit VersionPublished(modelId, version, params.artifactHash, params);
@@ -150,7 +153,8 @@ contract ModelRegistry is IModelRegistry {
             zkVerifier: v.zkVerifier,
             zkModelCommitment: v.zkModelCommitment,
             zkVerifyingKeyHash: v.zkVerifyingKeyHash,
-            publishedAt: v.publishedAt
+            publishedAt: v.publishedAt,
+            ioSignatureHash: v.ioSignatureHash
         });
     }
 
@@ -232,5 +236,7 @@ contract ModelRegistry is IModelRegistry {
         bool hasZk = p.zkVerifier != address(0) && p.zkModelCommitment != bytes32(0) && p.zkVerifyingKeyHash != bytes32(0);
         bool anyZk = p.zkVerifier != address(0) || p.zkModelCommitment != bytes32(0) || p.zkVerifyingKeyHash != bytes32(0);
         if (needsZk ? !hasZk : anyZk) revert ModelInvalidZkCircuit(p.modes);
+        uint256 ioLength = p.ioSignature.length;
+        if (ioLength == 0 || ioLength > _MAX_IO_SIGNATURE_LENGTH) revert ModelInvalidIoSignature(ioLength);
     }
 }

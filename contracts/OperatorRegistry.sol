@@ -25,6 +25,14 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
     /// period), so stake can never leave before a dispute about a claim it backed has ended.
     uint64 public constant MIN_UNBONDING_DELAY = uint64(2 * VerityTypes.MAX_CHALLENGE_WINDOW);
     uint64 private constant _MAX_UNBONDING_DELAY = 90 days;
+    /// @notice The longest an announcement of service lasts before the operator must renew it.
+    uint64 public constant MAX_SERVICE_PERIOD = 30 days;
+
+    /// @dev An operator's announcement for one version: one slot.
+    struct Service {
+        uint8 modes;
+        uint64 until;
+    }
 
     address private immutable _stakeToken;
     address private _hub;
@@ -38,6 +46,7 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
     uint256 private _minQuorumStake;
     address private _disputeVerifier;
     mapping(uint256 jobId => mapping(address signer => bool)) private _quorumSlashed;
+    mapping(address operator => mapping(bytes32 modelId => mapping(uint32 version => Service))) private _services;
 
     /// @param governance The owner: sets the hub, the EnclaveRegistry, the unbonding delay and the quorum minimum.
     /// @param stakeToken_ address(0) to stake the native currency, otherwise an ERC-20.
@@ -196,6 +205,38 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
             mstore(start, 0x20)
             return(start, add(0x40, shl(5, mload(operators))))
         }
+    }
+
+    // ─────────────────────────────────────── announcements ────────────────────────────────────────
+
+    /// @inheritdoc IOperatorRegistry
+    function announceService(bytes32 modelId, uint32 version, uint8 modes, uint64 until) external {
+        if (_operators[msg.sender].stake == 0) revert ServiceNotStaked(msg.sender);
+        if (modes == 0) {
+            delete _services[msg.sender][modelId][version];
+            emit ServiceAnnounced(msg.sender, modelId, version, 0, 0);
+            return;
+        }
+        if (_hub == address(0)) revert ServiceUnknownVersion(modelId, version);
+        IModelRegistry.Version memory v;
+        try IModelRegistry(_hub).getVersion(modelId, version) returns (IModelRegistry.Version memory found) {
+            v = found;
+        } catch {
+            revert ServiceUnknownVersion(modelId, version);
+        }
+        if (v.deprecated) revert ServiceUnknownVersion(modelId, version);
+        if (modes & ~v.modes != 0) revert ServiceInvalidModes(modes, v.modes);
+        uint256 latest = block.timestamp + MAX_SERVICE_PERIOD;
+        if (until <= block.timestamp || until > latest) revert ServiceInvalidUntil(until, latest);
+        _services[msg.sender][modelId][version] = Service(modes, until);
+        emit ServiceAnnounced(msg.sender, modelId, version, modes, until);
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function serviceOf(address operator, bytes32 modelId, uint32 version) external view returns (uint8 modes, uint64 until) {
+        Service memory s = _services[operator][modelId][version];
+        if (s.until <= block.timestamp) return (0, 0);
+        return (s.modes, s.until);
     }
 
     // ────────────────────────────────────────── governance ────────────────────────────────────────

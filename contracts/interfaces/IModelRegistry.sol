@@ -15,6 +15,10 @@ interface IModelRegistry {
     /// @param zkVerifier Groth16 verifier contract of the model's circuit (ZK and OPTIMISTIC modes), or zero.
     /// @param zkModelCommitment The circuit's public commitment to the model weights, or zero.
     /// @param zkVerifyingKeyHash keccak256 of the verifying key's canonical encoding, or zero.
+    /// @param ioSignature The version's interface: the canonical JSON document (format `verity-io/1`) naming its
+    /// input and output tensors (dtypes, shapes with symbolic dimensions), the output canonicalization every
+    /// operator applies before hashing, and class labels. The registry stores its keccak256 and this event carries
+    /// it in full; the SDK decodes it strictly and checks it against the hash.
     struct VersionParams {
         bytes32 artifactHash;
         string uri;
@@ -24,9 +28,10 @@ interface IModelRegistry {
         address zkVerifier;
         bytes32 zkModelCommitment;
         bytes32 zkVerifyingKeyHash;
+        bytes ioSignature;
     }
 
-    /// @notice A published version as stored.
+    /// @notice A published version as stored (`ioSignatureHash` is keccak256 of the published `ioSignature`).
     struct Version {
         bytes32 artifactHash;
         string uri;
@@ -38,6 +43,7 @@ interface IModelRegistry {
         bytes32 zkModelCommitment;
         bytes32 zkVerifyingKeyHash;
         uint64 publishedAt;
+        bytes32 ioSignatureHash;
     }
 
     /// @notice Emitted when a model is registered.
@@ -112,6 +118,9 @@ interface IModelRegistry {
     /// given for a version without those modes.
     /// @param modes The bitmask given.
     error ModelInvalidZkCircuit(uint8 modes);
+    /// @notice The IO signature document is empty or longer than 16,384 bytes.
+    /// @param length Its length in bytes.
+    error ModelInvalidIoSignature(uint256 length);
 
     /// @notice Registers a model owned by the caller.
     /// @param name A name of 1 to 64 bytes, unique among the caller's models.

@@ -90,6 +90,15 @@ interface IOperatorRegistry {
     /// @param oldHub The previous hub.
     /// @param newHub The new hub.
     event HubUpdated(address oldHub, address newHub);
+    /// @notice Emitted when an operator announces that it serves a model version, or (modes 0) that it stopped. An
+    /// announcement is advisory: it lets requesters see before escrow that someone will serve a job; it binds nobody
+    /// and moves no funds (an unserved job is still refunded after its deadline).
+    /// @param operator The announcing operator (an account with bonded stake).
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param modes The modes it serves the version in, a bitmask of `1 << mode` (0: it stopped serving it).
+    /// @param until When the announcement lapses, in unix seconds (0 when withdrawn); a running node renews it.
+    event ServiceAnnounced(address indexed operator, bytes32 indexed modelId, uint32 indexed version, uint8 modes, uint64 until);
 
     /// @notice The staking token delivered less than the amount (fee-on-transfer tokens are not supported).
     /// @param token The token.
@@ -164,6 +173,22 @@ interface IOperatorRegistry {
     /// @notice The account has no slashed stake credited to it.
     /// @param account The account.
     error OperatorNoSlashCredit(address account);
+
+    /// @notice Only an account with bonded stake may announce a service.
+    /// @param operator The caller.
+    error ServiceNotStaked(address operator);
+    /// @notice The version does not exist, is deprecated, or the hub is not set.
+    /// @param modelId The model.
+    /// @param version The version.
+    error ServiceUnknownVersion(bytes32 modelId, uint32 version);
+    /// @notice The announced modes are not a subset of the modes the version offers.
+    /// @param modes The modes announced.
+    /// @param offered The version's modes.
+    error ServiceInvalidModes(uint8 modes, uint8 offered);
+    /// @notice An announcement must lapse after the current block and at most `MAX_SERVICE_PERIOD` later.
+    /// @param until The lapse time given.
+    /// @param latest The latest lapse time allowed now.
+    error ServiceInvalidUntil(uint64 until, uint256 latest);
 
     /// @notice Adds `amount` of the staking asset to the caller's bonded stake (send it as value when native).
     /// @param amount The amount.
@@ -308,6 +333,23 @@ interface IOperatorRegistry {
     /// @param operators The operators.
     /// @return stakes Their free bonded stakes.
     function bondedStakes(address[] calldata operators) external view returns (uint256[] memory stakes);
+
+    /// @notice Announces that the caller serves `version` of `modelId` in `modes` until `until` (emits
+    /// `ServiceAnnounced`), replacing its previous announcement for that version; `modes` 0 withdraws it. The caller
+    /// must have bonded stake; the modes must be offered by the version, which must exist and not be deprecated.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @param modes Bitmask of `1 << mode`, a subset of the version's modes; 0 withdraws (then `until` is ignored).
+    /// @param until When the announcement lapses: after this block, at most `MAX_SERVICE_PERIOD` (30 days) ahead.
+    function announceService(bytes32 modelId, uint32 version, uint8 modes, uint64 until) external;
+
+    /// @notice An operator's current announcement for a version (modes 0 when none, withdrawn, or lapsed).
+    /// @param operator The operator.
+    /// @param modelId The model.
+    /// @param version The version.
+    /// @return modes The modes announced, a bitmask of `1 << mode`.
+    /// @return until When the announcement lapses (unix seconds).
+    function serviceOf(address operator, bytes32 modelId, uint32 version) external view returns (uint8 modes, uint64 until);
 
     /// @notice Stake destroyed by slashes so far (held by the registry for ever).
     function burned() external view returns (uint256);

@@ -579,6 +579,17 @@ export const inferenceHubAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelInvalidIoSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint8",
         "name": "modes",
         "type": "uint8"
@@ -1329,6 +1340,11 @@ export const inferenceHubAbi = [
             "internalType": "bytes32",
             "name": "zkVerifyingKeyHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "ioSignature",
+            "type": "bytes"
           }
         ],
         "indexed": false,
@@ -1797,6 +1813,11 @@ export const inferenceHubAbi = [
             "internalType": "uint64",
             "name": "publishedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "ioSignatureHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IModelRegistry.Version",
@@ -2209,6 +2230,11 @@ export const inferenceHubAbi = [
             "internalType": "bytes32",
             "name": "zkVerifyingKeyHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "ioSignature",
+            "type": "bytes"
           }
         ],
         "internalType": "struct IModelRegistry.VersionParams",
@@ -3091,6 +3117,17 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "length",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelInvalidIoSignature",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint8",
         "name": "modes",
         "type": "uint8"
@@ -3352,6 +3389,11 @@ export const modelRegistryAbi = [
             "internalType": "bytes32",
             "name": "zkVerifyingKeyHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "ioSignature",
+            "type": "bytes"
           }
         ],
         "indexed": false,
@@ -3489,6 +3531,11 @@ export const modelRegistryAbi = [
             "internalType": "uint64",
             "name": "publishedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "ioSignatureHash",
+            "type": "bytes32"
           }
         ],
         "internalType": "struct IModelRegistry.Version",
@@ -3585,6 +3632,11 @@ export const modelRegistryAbi = [
             "internalType": "bytes32",
             "name": "zkVerifyingKeyHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes",
+            "name": "ioSignature",
+            "type": "bytes"
           }
         ],
         "internalType": "struct IModelRegistry.VersionParams",
@@ -4262,6 +4314,65 @@ export const operatorRegistryAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint8",
+        "name": "modes",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint8",
+        "name": "offered",
+        "type": "uint8"
+      }
+    ],
+    "name": "ServiceInvalidModes",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "until",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint256",
+        "name": "latest",
+        "type": "uint256"
+      }
+    ],
+    "name": "ServiceInvalidUntil",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      }
+    ],
+    "name": "ServiceNotStaked",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      }
+    ],
+    "name": "ServiceUnknownVersion",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -4435,6 +4546,43 @@ export const operatorRegistryAbi = [
       }
     ],
     "name": "QuorumVoteSlashed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint8",
+        "name": "modes",
+        "type": "uint8"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "until",
+        "type": "uint64"
+      }
+    ],
+    "name": "ServiceAnnounced",
     "type": "event"
   },
   {
@@ -4621,6 +4769,19 @@ export const operatorRegistryAbi = [
   },
   {
     "inputs": [],
+    "name": "MAX_SERVICE_PERIOD",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "MIN_UNBONDING_DELAY",
     "outputs": [
       {
@@ -4648,6 +4809,34 @@ export const operatorRegistryAbi = [
   {
     "inputs": [],
     "name": "acceptOwnership",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint8",
+        "name": "modes",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint64",
+        "name": "until",
+        "type": "uint64"
+      }
+    ],
+    "name": "announceService",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -5006,6 +5195,40 @@ export const operatorRegistryAbi = [
     "name": "requestUnstake",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "modelId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "version",
+        "type": "uint32"
+      }
+    ],
+    "name": "serviceOf",
+    "outputs": [
+      {
+        "internalType": "uint8",
+        "name": "modes",
+        "type": "uint8"
+      },
+      {
+        "internalType": "uint64",
+        "name": "until",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

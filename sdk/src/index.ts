@@ -112,6 +112,27 @@ export {
   type TensorValuesOf,
 } from "./encoding/tensor.js";
 export {
+  IO_SIGNATURE_FORMAT,
+  MAX_IO_SIGNATURE_BYTES,
+  DEFAULT_GRID_FRACTION_BITS,
+  IoSignatureError,
+  type IoSignatureErrorType,
+  ModelInputError,
+  type ModelInputErrorType,
+  canonicalizeOutputs,
+  checkInputs,
+  checkSignatureModes,
+  decodeIoSignature,
+  describeIoSignature,
+  encodeIoSignature,
+  hashIoSignature,
+  ioSignature,
+  isCanonicalOutput,
+  type IoSignature,
+  type IoTensorSpec,
+  type OutputCanonicalization,
+} from "./encoding/ioSignature.js";
+export {
   modelIdOf,
 } from "./encoding/ids.js";
 export {
@@ -151,6 +172,8 @@ export {
   InvalidDataError, type InvalidDataErrorType,
   InvalidParameterError, type InvalidParameterErrorType,
   InvalidParamsError, type InvalidParamsErrorType,
+  IoSignatureUnavailableError, type IoSignatureUnavailableErrorType,
+  NoServingOperatorError, type NoServingOperatorErrorType,
   InvalidQuorumVoteError, type InvalidQuorumVoteErrorType,
   JobExpiredError, type JobExpiredErrorType,
   JobModeMismatchError, type JobModeMismatchErrorType,
@@ -347,6 +370,27 @@ export {
   type GetModelVersionReturnType,
   type GetModelVersionErrorType,
 } from "./actions/getModelVersion.js";
+export {
+  getIoSignature,
+  type GetIoSignatureParameters,
+  type GetIoSignatureReturnType,
+  type GetIoSignatureErrorType,
+} from "./actions/getIoSignature.js";
+export {
+  getServingOperators,
+  type GetServingOperatorsParameters,
+  type GetServingOperatorsReturnType,
+  type GetServingOperatorsErrorType,
+  type ServingOperator,
+} from "./actions/getServingOperators.js";
+export {
+  announceService,
+  DEFAULT_SERVICE_PERIOD_SECONDS,
+  MAX_SERVICE_PERIOD_SECONDS,
+  type AnnounceServiceParameters,
+  type AnnounceServiceReturnType,
+  type AnnounceServiceErrorType,
+} from "./actions/announceService.js";
 export {
   getOptimisticJobData,
   type GetOptimisticJobDataParameters,

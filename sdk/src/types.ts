@@ -66,6 +66,8 @@ export type ModelVersion = {
   zkModelCommitment: Hex;
   zkVerifyingKeyHash: Hex;
   publishedAt: bigint;
+  /** keccak256 of the version's IO signature document (read the document with `getIoSignature`). */
+  ioSignatureHash: Hex;
 };
 
 /** Options every write action takes. */

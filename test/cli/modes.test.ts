@@ -4,13 +4,14 @@
  * real `hardhat node` process.
  */
 import { expect } from "chai";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Address, type Hex, type PublicClient, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getJob } from "../../sdk/src/actions/getJob.js";
 import { VerityMode } from "../../sdk/src/constants.js";
 import { optimisticParams, quorumParams } from "../../sdk/src/encoding/params.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 import { type CliChain, expectNothingSent, hardhatKey, json, startCliChain, verity } from "./helpers.js";
 
 const KEYS = { governance: hardhatKey(0), owner: hardhatKey(1), watcher: hardhatKey(4), requester: hardhatKey(3) };
@@ -38,8 +39,13 @@ describe("verity: QUORUM and OPTIMISTIC jobs, operator watch", function () {
       as(KEYS.owner),
     );
     expect(pub.code, pub.stderr).to.equal(0);
-    // Version 2: TEE only.
-    const tee = await verity(["model", "publish", modelId, "--file", "models/iris-mlp.json", "--uri", "file:models/iris-mlp.json", "--fee", "0.001"], as(KEYS.owner));
+    // Version 2: TEE only (another file, the Iris interface given with --io-signature).
+    const signature = path.join(chain.tmp.dir, "iris-signature.json");
+    await writeFile(signature, JSON.stringify(IRIS_IO_SIGNATURE));
+    const tee = await verity(
+      ["model", "publish", modelId, "--file", "models/iris-mlp.json", "--uri", "file:models/iris-mlp.json", "--fee", "0.001", "--io-signature", signature],
+      as(KEYS.owner),
+    );
     expect(tee.code, tee.stderr).to.equal(0);
   });
 

@@ -35,6 +35,14 @@ import { decodeTensor, encodeTensor, encodeTensorSet, tensor } from "../../sdk/s
 import { dump as dumpNpy } from "npyjs";
 import { loadIrisModel } from "../../sdk/src/model/iris.js";
 import { mlpForward } from "../../sdk/src/model/mlp.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
+
+/** Writes the Iris IO signature as a JSON file, for `--io-signature` with a model file that is not ONNX. */
+async function irisSignatureFile(dir: string): Promise<string> {
+  const file = path.join(dir, "iris-signature.json");
+  await writeFile(file, JSON.stringify(IRIS_IO_SIGNATURE));
+  return file;
+}
 import { type CliChain, type HardhatNode, expectNothingSent, freePort, hardhatKey, json, startCliChain, tempDir, verity } from "./helpers.js";
 
 const KEYS = {
@@ -246,7 +254,14 @@ describe("verity CLI against a hardhat node", function () {
     it("publishes a second version and deprecates it", async () => {
       const file = path.join(tmp.dir, "v2.onnx");
       await writeFile(file, "another model file");
-      const pub = await verity(["model", "publish", modelId, "--file", file, "--uri", "file:v2.onnx", "--fee", "0.001"], as(KEYS.owner));
+      // Without a signature, a file that is not ONNX is refused: nothing is published.
+      const refused = await verity(["model", "publish", modelId, "--file", file, "--uri", "file:v2.onnx", "--fee", "0.001"], as(KEYS.owner));
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/is not a model Verity can serve[\s\S]*protobuf parsing failed/);
+      const pub = await verity(
+        ["model", "publish", modelId, "--file", file, "--uri", "file:v2.onnx", "--fee", "0.001", "--io-signature", await irisSignatureFile(tmp.dir)],
+        as(KEYS.owner),
+      );
       expect(pub.code, pub.stderr).to.equal(0);
       expect(pub.stdout).to.contain("version 2 of model");
       const dep = await verity(["model", "deprecate", modelId, "--version", "2"], as(KEYS.owner));
@@ -266,7 +281,7 @@ describe("verity CLI against a hardhat node", function () {
       await writeFile(file, "a third model file");
       const pub = json<{ version: number; feeToken: Address }>(
         await verity(["model", "publish", modelId, "--file", file, "--uri", "file:v3.onnx", "--fee", "2.5", "--token", token,
-          "--allow-measurement", MEASUREMENT, "--json"], as(KEYS.owner)),
+          "--allow-measurement", MEASUREMENT, "--io-signature", await irisSignatureFile(tmp.dir), "--json"], as(KEYS.owner)),
       );
       expect(pub.feeToken.toLowerCase()).to.equal(token.toLowerCase());
       tokenModelVersion = pub.version;
@@ -371,9 +386,35 @@ describe("verity CLI against a hardhat node", function () {
   });
 
   describe("jobs", () => {
+    it("says before escrow that nobody serves a version; operator announce and model operators show who does", async () => {
+      const none = await verity(["model", "operators", modelId, "--version", "1"], env);
+      expect(none.code, none.stderr).to.equal(0);
+      expect(none.stdout).to.match(/no operator announces serving model 0x[0-9a-f]{64} version 1/);
+      const requester = address(KEYS.requester);
+      await expectNothingSent(publicClient, hub, requester, async () => {
+        const run = await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--fee", "0.003", "--require-serving"], as(KEYS.requester));
+        expect(run.code).to.equal(1);
+        expect(run.stderr).to.match(/No operator announces serving model 0x[0-9a-f]{64} version 1 in TEE mode/);
+      });
+      // An account without stake cannot announce (the registry's ServiceNotStaked, decoded).
+      const unstaked = await verity(["operator", "announce", "--model", `${modelId}:1`], as(KEYS.requester));
+      expect(unstaked.code).to.equal(1);
+      expect(unstaked.stderr).to.contain("ServiceNotStaked");
+      const announced = await verity(["operator", "announce", "--model", `${modelId}:1`, "--for", "2h"], as(KEYS.operator));
+      expect(announced.code, announced.stderr).to.equal(0);
+      expect(announced.stdout).to.match(/announced model 0x[0-9a-f]{64} version 1: TEE until about/);
+      const listed = json<{ operators: { operator: string; modes: number[] }[] }>(await verity(["model", "operators", modelId, "--version", "1", "--json"], env));
+      expect(listed.operators.map((o) => [o.operator.toLowerCase(), o.modes])).to.deep.equal([[address(KEYS.operator).toLowerCase(), [1]]]);
+      const table = await verity(["model", "operators", modelId, "--version", "1", "--mode", "tee"], env);
+      expect(table.stdout).to.match(/^OPERATOR\s+MODES\s+UNTIL\s+STAKE/).and.match(/TEE .* 1(\.0)? ETH/);
+      const zk = await verity(["model", "operators", modelId, "--version", "1", "--mode", "zk"], env);
+      expect(zk.stdout).to.match(/no operator announces .* in ZK mode/);
+    });
+
     it("requests an inference from Iris features and prints the job id", async () => {
       const run = await verity(["infer", modelId, "--version", "1", "--input", IRIS.setosa, "--fee", "0.003"], as(KEYS.requester));
       expect(run.code, run.stderr).to.equal(0);
+      expect(run.stderr).to.not.contain("No operator announces"); // the operator announced it
       const m = /^job (\d+)$/m.exec(run.stdout);
       expect(m, run.stdout).to.not.equal(null);
       firstJob = BigInt(m![1]!);
@@ -398,8 +439,28 @@ describe("verity CLI against a hardhat node", function () {
       // Several named inputs make a set of named tensors (what a model with several inputs takes).
       await writeFile(path.join(tmp.dir, "sr.json"), JSON.stringify({ dtype: "int64", shape: [], values: ["16000"] }));
       await writeFile(path.join(tmp.dir, "audio.npy"), new Uint8Array(dumpNpy(Float32Array.from([0.5, -0.25]), [1, 2])));
+      // ... for a version whose signature takes them: published with --io-signature (version 4).
+      const audioSignature = path.join(tmp.dir, "audio-signature.json");
+      await writeFile(audioSignature, JSON.stringify({
+        inputs: [{ name: "audio", dtype: "float32", shape: [1, null] }, { name: "sr", dtype: "int64", shape: [] }],
+        outputs: [{ name: "probability", dtype: "float32", shape: [1, 1] }],
+      }));
+      await writeFile(path.join(tmp.dir, "vad.bin"), "a voice activity model");
+      const v4 = await verity(
+        ["model", "publish", modelId, "--file", path.join(tmp.dir, "vad.bin"), "--uri", "file:vad.bin", "--fee", "0.001", "--io-signature", audioSignature, "--json"],
+        as(KEYS.owner),
+      );
+      expect(json<{ version: number; ioSignature: { canonicalization: unknown } }>(v4)).to.deep.include({ version: 4 });
+      expect(json<{ ioSignature: { canonicalization: unknown } }>(v4).ioSignature.canonicalization).to.deep.equal({ kind: "grid", fractionBits: 6 });
+      // Version 1 (Iris) takes one int8 tensor "x": named audio tensors are refused before anything is sent.
+      const wrong = await verity(
+        ["infer", modelId, "--version", "1", "--input-file", `sr=${path.join(tmp.dir, "sr.json")}`, "--input-file", `audio=${path.join(tmp.dir, "audio.npy")}`, "--fee", "0.003"],
+        as(KEYS.requester),
+      );
+      expect(wrong.code).to.equal(1);
+      expect(wrong.stderr).to.match(/there is no input "audio"[\s\S]*The model takes the inputs "x" int8 \[1,4\]/);
       const named = await verity(
-        ["infer", modelId, "--version", "1", "--input-file", `sr=${path.join(tmp.dir, "sr.json")}`, "--input-file", `audio=${path.join(tmp.dir, "audio.npy")}`, "--fee", "0.003", "--json"],
+        ["infer", modelId, "--version", "4", "--input-file", `sr=${path.join(tmp.dir, "sr.json")}`, "--input-file", `audio=${path.join(tmp.dir, "audio.npy")}`, "--fee", "0.003", "--json"],
         as(KEYS.requester),
       );
       expect(named.code, named.stderr).to.equal(0);

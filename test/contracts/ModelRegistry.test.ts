@@ -38,6 +38,7 @@ const paramsTuple = (p: Params) => [
   p.zkVerifier,
   p.zkModelCommitment,
   p.zkVerifyingKeyHash,
+  p.ioSignature,
 ];
 
 /** The deployed system: the hub is the model registry. */
@@ -196,6 +197,7 @@ describe("ModelRegistry (inherited by InferenceHub)", function () {
       expect(v.zkModelCommitment).to.equal(ethersLib.ZeroHash);
       expect(v.zkVerifyingKeyHash).to.equal(ethersLib.ZeroHash);
       expect(v.publishedAt).to.equal(c.v1PublishedAt);
+      expect(v.ioSignatureHash).to.equal(ethersLib.keccak256(c.v1.ioSignature));
       const v2 = await c.models.getVersion(c.modelId, 2);
       expect([v2.uri, v2.modes, v2.feeToken, v2.fee]).to.deep.equal([
         c.v2.uri,
@@ -239,6 +241,31 @@ describe("ModelRegistry (inherited by InferenceHub)", function () {
       const v = await c.models.getVersion(c.modelId, 3);
       expect([v.uri.length, v.fee, v.modes]).to.deep.equal([512, MAX_UINT88, 128n]);
     });
+
+    it("accepts an IO signature of exactly 16,384 bytes and stores its hash; the event carries the document", async function () {
+      const c = await loadFixture(modelWithVersions);
+      const document = ethersLib.hexlify(ethersLib.toUtf8Bytes("s".repeat(16_384)));
+      const p = versionParams({ artifactHash: ethersLib.id("big signature"), ioSignature: document });
+      await expect(c.models.connect(c.modelOwner).publishVersion(c.modelId, p))
+        .to.emit(c.models, "VersionPublished")
+        .withArgs(c.modelId, 3, p.artifactHash, paramsTuple(p));
+      expect((await c.models.getVersion(c.modelId, 3)).ioSignatureHash).to.equal(ethersLib.keccak256(document));
+    });
+
+    for (const [what, length] of [["an empty IO signature", 0], ["an IO signature longer than 16,384 bytes", 16_385]] as const) {
+      it(`rejects ${what}, naming its length`, async function () {
+        const c = await loadFixture(modelWithVersions);
+        const p = versionParams({ artifactHash: ethersLib.id("model v3"), ioSignature: ethersLib.hexlify(new Uint8Array(length).fill(0x61)) });
+        await expectRefused(
+          c,
+          c.modelId,
+          () => c.models.connect(c.modelOwner).publishVersion(c.modelId, p),
+          "ModelInvalidIoSignature",
+          [length],
+        );
+        expect(await c.models.versionOfArtifact(c.modelId, p.artifactHash)).to.equal(0n);
+      });
+    }
 
     it("accepts an artifact hash already used by another model", async function () {
       const c = await loadFixture(modelWithVersions);

@@ -6,7 +6,6 @@
  * proving) and restarted: the job is fulfilled exactly once. Both processes are stopped at the end.
  */
 import { expect } from "chai";
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, createWalletClient, http, keccak256, parseEther, toHex, type Hex } from "viem";
@@ -16,40 +15,8 @@ import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, tenso
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
 import { attestationPolicy, readUri } from "../../sdk/src/operator/index.js";
 import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
-import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
 import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
-
-type Operator = { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> };
-
-function startOperator(args: string[], env: Record<string, string>): Operator {
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", ...args], {
-    cwd: PACKAGE_ROOT,
-    env: { ...process.env, ...env, CI: "true", HARDHAT_DISABLE_TELEMETRY: "true" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  const onData = (d: Buffer) => lines.push(...d.toString().split("\n").filter(Boolean));
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
-  const waitFor = async (re: RegExp, ms = 30_000) => {
-    const started = Date.now();
-    for (;;) {
-      const hit = lines.find((l) => re.test(l));
-      if (hit) return hit;
-      if (child.exitCode !== null) throw new Error(`operator exited (${child.exitCode}) before ${re}:\n${lines.join("\n")}`);
-      if (Date.now() - started > ms) throw new Error(`operator printed no line matching ${re} within ${ms} ms:\n${lines.join("\n")}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { child, lines, waitFor };
-}
-
-async function stopProcess(child: ChildProcess, signal: NodeJS.Signals) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill(signal);
-  await exited;
-}
+import { type Operator, startOperator, stopProcess } from "./process.js";
 
 describe("end to end on a hardhat node with the operator as a separate process", function () {
   this.timeout(240_000);

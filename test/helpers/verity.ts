@@ -16,6 +16,8 @@ import type {
 } from "../../types/ethers-contracts/index.js";
 import type { IInferenceHub } from "../../types/ethers-contracts/InferenceHub.js";
 import { encodeTensor, tensor } from "../../sdk/src/encoding/tensor.js";
+import { encodeIoSignature } from "../../sdk/src/encoding/ioSignature.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 export const MODE_TEE = 1;
 export const MODE_ZK = 2;
@@ -118,6 +120,7 @@ export function versionParams(overrides: Partial<{
   zkVerifier: string;
   zkModelCommitment: string;
   zkVerifyingKeyHash: string;
+  ioSignature: string;
 }> = {}) {
   return {
     artifactHash: ethersLib.id("model file bytes"),
@@ -128,6 +131,7 @@ export function versionParams(overrides: Partial<{
     zkVerifier: ethersLib.ZeroAddress,
     zkModelCommitment: ethersLib.ZeroHash,
     zkVerifyingKeyHash: ethersLib.ZeroHash,
+    ioSignature: encodeIoSignature(IRIS_IO_SIGNATURE) as string,
     ...overrides,
   };
 }

@@ -146,7 +146,8 @@ contract MoneyHandler {
             IModelRegistry.VersionParams({
                 artifactHash: keccak256("model"), uri: "file:models/iris-mlp.onnx",
                 modes: uint8((1 << TEE) | (1 << QUORUM) | (1 << OPTIMISTIC)), feeToken: address(0), fee: MODEL_FEE,
-                zkVerifier: address(groth16), zkModelCommitment: ZK_MODEL_COMMITMENT, zkVerifyingKeyHash: ZK_VKEY_HASH
+                zkVerifier: address(groth16), zkModelCommitment: ZK_MODEL_COMMITMENT, zkVerifyingKeyHash: ZK_VKEY_HASH,
+                ioSignature: bytes("{}")
             })
         );
         enclaves.approveMeasurement(MEASUREMENT, TEE);

@@ -44,6 +44,7 @@ import {
 } from "../../sdk/src/operator/index.js";
 import { type Connection, connect, mined } from "../sdk/helpers.js";
 import { ATTESTOR_COMMITTEE, TEST_MEASUREMENT, attestEnclave, testAttestationPolicy } from "../sdk/enclave.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** The test enclave's measurement (`nitroMeasurement(TEST_PCRS)`, see test/sdk/enclave.ts). */
@@ -97,6 +98,7 @@ export async function deployOperatorSystem(c: Connection) {
         artifactHash,
         uri,
         modes,
+        ioSignature: IRIS_IO_SIGNATURE,
         fee: MODEL_FEE,
         zk: zkCircuit
           ? { verifier: groth16.contractAddress!, modelCommitment: toHex(commitment, { size: 32 }), verifyingKeyHash: vkeyHash(vkey) }
@@ -107,7 +109,7 @@ export async function deployOperatorSystem(c: Connection) {
   const wrongVersion = await publish(keccak256(toHex("not the model file")), ["tee"], false);
   const unservedVersion = await publish(keccak256(toHex("version 3")), ["tee"], false);
   const { modelId: otherModelId } = await registerModelSync(c.modelOwner, { hub, name: "other-model" });
-  await publishVersionSync(c.modelOwner, { hub, modelId: otherModelId, artifactHash: keccak256(toHex("other")), uri, modes: ["tee"] });
+  await publishVersionSync(c.modelOwner, { hub, modelId: otherModelId, artifactHash: keccak256(toHex("other")), uri, modes: ["tee"], ioSignature: IRIS_IO_SIGNATURE });
 
   // The operator signs with a local key (as a real node does); fund it on the in-process chain.
   const operatorAccount = privateKeyToAccount(keccak256(toHex("operator node key")));
@@ -171,6 +173,8 @@ export function makeNode(c: Connection, s: OperatorSystem, overrides: Partial<Op
     fromBlock: s.startBlock,
     pollingIntervalMs: 20,
     logger: (e) => events.push(e),
+    // These tests count the operator's transactions: announcements are tested on their own (announce.test.ts).
+    announce: false,
     ...overrides,
   };
   const node = createOperatorNode(options);

@@ -35,6 +35,7 @@ import {
   createWatcher,
 } from "../../sdk/src/operator/index.js";
 import { type Connection, FEE, IRIS, MODEL_FEE, ROOT, deployOperatorSystem, mined, tempStateFile } from "./helpers.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 export const QUORUM_STAKE = parseEther("1");
 export const MIN_STAKE = parseEther("0.5");
@@ -71,6 +72,7 @@ export async function deployModesSystem(c: Connection) {
     artifactHash: keccak256(loadIrisOnnx()),
     uri: "file:models/iris-mlp.onnx",
     modes: ["zk", "quorum", "optimistic"],
+    ioSignature: IRIS_IO_SIGNATURE,
     fee: MODEL_FEE,
     zk: {
       verifier: zkVersion.zkVerifier,
@@ -134,6 +136,8 @@ export function makeModesNode(
     fromBlock: s.startBlock,
     pollingIntervalMs: 20,
     logger: (e) => events.push(e),
+    // These tests count the operator's transactions: announcements are tested on their own (announce.test.ts).
+    announce: false,
     ...overrides,
   };
   return { node: createOperatorNode(options), events, options };

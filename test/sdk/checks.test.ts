@@ -68,6 +68,7 @@ const VERSION: ModelVersion = {
   zkModelCommitment: zeroHash,
   zkVerifyingKeyHash: zeroHash,
   publishedAt: 1n,
+  ioSignatureHash: keccak256(toHex("{}")),
 };
 
 /** A fulfilled TEE job's data, every shared check passing. */

@@ -37,6 +37,7 @@ import {
 } from "../../sdk/src/attestation/index.js";
 import { type Connection, FEE, INPUT, MODEL_FEE, OPERATOR_STAKE, OUTPUT, connect, mined } from "./helpers.js";
 import { ATTESTORS, ATTESTOR_COMMITTEE, ATTESTOR_THRESHOLD } from "./enclave.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 const reg = (label: string): Hex => keccak256(toHex(`verity test TD ${label}`)).padEnd(98, "0") as Hex;
 /** The test TD's registers: MRTD and RTMR0..3 (48 bytes each). */
@@ -70,6 +71,7 @@ describe("TEE mode with Intel TDX evidence: test DCAP authority -> attestors -> 
       artifactHash: keccak256(toHex("model file bytes")),
       uri: "file:models/iris-mlp.onnx",
       modes: ["tee"],
+      ioSignature: IRIS_IO_SIGNATURE,
       fee: MODEL_FEE,
     });
     await mined(c, await stake(c.operator, { operatorRegistry, amount: OPERATOR_STAKE }));

@@ -48,6 +48,7 @@ import {
   rejectsWith,
 } from "./helpers.js";
 import { ATTESTORS, EVIDENCE, attestEnclave, prepareEnclaveAttestation, reattestEnclave } from "./enclave.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 const check = (report: VerifyJobReport, name: string) => {
   const found = report.checks.find((x) => x.name === name);
@@ -337,6 +338,7 @@ describe("TEE mode for real: evidence, attestors, stake, expiry, revocation and 
         artifactHash: keccak256(loadIrisOnnx()),
         uri: "file:models/iris-mlp.onnx",
         modes: ["tee", "zk"],
+        ioSignature: IRIS_IO_SIGNATURE,
         fee: MODEL_FEE,
         zk: { verifier: s.groth16VerifierMlp, modelCommitment: commitment, verifyingKeyHash: vkeyHash(Object.values(KEYS)[0]!) },
       });

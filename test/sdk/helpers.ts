@@ -17,6 +17,7 @@ import {
   tensor,
 } from "../../sdk/src/index.js";
 import { ATTESTOR_COMMITTEE, OTHER_TEST_MEASUREMENT, TEST_MEASUREMENT, attestEnclave, testAttestationPolicy } from "./enclave.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 /** The test enclave's measurement (`nitroMeasurement(TEST_PCRS)`), approved for TEE type 1 by the fixtures. */
 export const MEASUREMENT = TEST_MEASUREMENT;
@@ -72,6 +73,7 @@ export async function deployTeeSystem(c: Connection) {
     artifactHash: keccak256(toHex("model file bytes")),
     uri: "file:models/iris-mlp.onnx",
     modes: ["tee"],
+    ioSignature: IRIS_IO_SIGNATURE,
     fee: MODEL_FEE,
   });
   const v2 = await publishVersionSync(c.modelOwner, {
@@ -80,6 +82,7 @@ export async function deployTeeSystem(c: Connection) {
     artifactHash: keccak256(toHex("model v2")),
     uri: "file:models/iris-mlp-v2.onnx",
     modes: ["tee"],
+    ioSignature: IRIS_IO_SIGNATURE,
     feeToken: token,
     fee: TOKEN_MODEL_FEE,
   });

@@ -20,6 +20,7 @@ import {
   verityActions,
 } from "../../sdk/src/index.js";
 import { describeValue } from "../../sdk/src/errors/request.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import {
   type Connection,
@@ -63,6 +64,8 @@ type Kind =
   | "approve"
   | "job"
   | "teeType"
+  | "serving"
+  | "modes"
   | "approvals";
 type Fields = Record<string, Kind | `${Kind}?`>;
 type Params = Record<string, unknown>;
@@ -113,6 +116,10 @@ function badValues(kind: Kind): { value: unknown; sub?: string; error?: Case["er
       return [{ value: "TEE" }, { value: 1n }];
     case "approve":
       return [{ value: "yes" }, { value: true }];
+    case "serving":
+      return [{ value: "always" }, { value: true }];
+    case "modes":
+      return [{ value: "tee" }, { value: 1 }, { value: ["TEE"], sub: "[0]" }];
     case "job":
       return [{ value: "job 1" }, { value: [] }];
     case "teeType":
@@ -199,6 +206,8 @@ const REQUEST_CASES: Case[] = [
   special("params.bond", (b) => ({ ...b, mode: "optimistic", params: { window: 3600, bond: 1 } })),
   special("params.window", (b) => ({ ...b, mode: "optimistic", params: { window: "1h", bond: 1n } })),
   special("params.slashAmount", (b) => ({ ...b, mode: "optimistic", params: { window: 3600, bond: 1n } })),
+  special("ioSignature", (b) => ({ ...b, ioSignature: 7 })),
+  special("ioSignature", (b) => ({ ...b, ioSignature: "0xzz" })),
 ];
 const PUBLISH_CASES: Case[] = [
   special("modes", (b) => ({ ...b, modes: "tee" })),
@@ -208,6 +217,9 @@ const PUBLISH_CASES: Case[] = [
   special("zk", (b) => ({ ...b, zk: "0x00" })),
   special("zk.verifier", (b) => ({ ...b, zk: { verifier: "0x12", modelCommitment: MEASUREMENT, verifyingKeyHash: MEASUREMENT } })),
   special("zk.verifyingKeyHash", (b) => ({ ...b, zk: { verifier: b.hub, modelCommitment: MEASUREMENT, verifyingKeyHash: "0x12" } })),
+  special("ioSignature", (b) => ({ ...b, ioSignature: undefined })),
+  special("ioSignature", (b) => ({ ...b, ioSignature: "not hex" })),
+  special("ioSignature", (b) => ({ ...b, ioSignature: [IRIS_IO_SIGNATURE] })),
 ];
 
 /**
@@ -279,6 +291,18 @@ const TABLE: Table = {
     base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
     fields: { hub: "address", modelId: "bytes32", version: "version", blockNumber: "bigint?" },
   },
+  getIoSignature: {
+    base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
+    fields: { hub: "address", modelId: "bytes32", version: "version", fromBlock: "bigint?" },
+  },
+  getServingOperators: {
+    base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
+    fields: { hub: "address", operatorRegistry: "address?", modelId: "bytes32", version: "version", mode: "mode?", fromBlock: "bigint?" },
+  },
+  announceService: {
+    base: (s) => ({ operatorRegistry: s.operatorRegistry, modelId: s.modelId, version: 1, modes: ["tee"] }),
+    fields: { operatorRegistry: "address", modelId: "bytes32", version: "version", modes: "modes", periodSeconds: "number?", account: "account?" },
+  },
   getOptimisticJobData: { base: jobData, fields: JOB_DATA, special: JOB_DATA_CASES },
   getEnclaveKeyHistory: {
     base: (s) => ({ enclaveRegistry: s.enclaveRegistry, key: s.enclave.address }),
@@ -291,12 +315,12 @@ const TABLE: Table = {
   proposeResult: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: PROPOSAL, special: JOB_FIELD_CASES },
   proposeResultSync: { base: (s) => ({ ...jobWrite(s, "optimistic"), output: OUTPUT }), fields: PROPOSAL, special: JOB_FIELD_CASES },
   publishVersion: {
-    base: (s) => ({ hub: s.hub, modelId: s.modelId, artifactHash: MEASUREMENT, uri: "file:m.onnx", modes: ["tee"] }),
+    base: (s) => ({ hub: s.hub, modelId: s.modelId, artifactHash: MEASUREMENT, uri: "file:m.onnx", modes: ["tee"], ioSignature: IRIS_IO_SIGNATURE }),
     fields: { hub: "address", modelId: "bytes32", artifactHash: "bytes32", uri: "string", feeToken: "address?", fee: "bigint?", account: "account?" },
     special: PUBLISH_CASES,
   },
   publishVersionSync: {
-    base: (s) => ({ hub: s.hub, modelId: s.modelId, artifactHash: MEASUREMENT, uri: "file:m.onnx", modes: ["tee"] }),
+    base: (s) => ({ hub: s.hub, modelId: s.modelId, artifactHash: MEASUREMENT, uri: "file:m.onnx", modes: ["tee"], ioSignature: IRIS_IO_SIGNATURE }),
     fields: { hub: "address", modelId: "bytes32", artifactHash: "bytes32", uri: "string", feeToken: "address?", fee: "bigint?" },
     special: PUBLISH_CASES,
   },
@@ -326,6 +350,9 @@ const TABLE: Table = {
       callback: "address?",
       callbackGasLimit: "integer?",
       approve: "approve?",
+      fromBlock: "bigint?",
+      serving: "serving?",
+      onWarning: "function?",
       account: "account?",
     },
     special: REQUEST_CASES,

@@ -32,6 +32,7 @@ import { type ProveMlpReturnType, modelCommitment, proveMlp } from "../../sdk/sr
 import { encodeZkAttestationParts, parseZkAttestation } from "../../sdk/src/proofs/zkAttestation.js";
 import { REPO_VERIFYING_KEY_FILE, zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
 import { type Connection, FEE, MODEL_FEE, connect, mined } from "./helpers.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 const IRIS_INPUT = tensor("int8", [1, 4], [82, 56, 22, 3]);
 const ARTIFACTS = {
@@ -102,6 +103,7 @@ describe("verifyJob (ZK mode)", function () {
       artifactHash: keccak256(loadIrisOnnx()),
       uri: "file:models/iris-mlp.onnx",
       modes: ["zk"],
+      ioSignature: IRIS_IO_SIGNATURE,
       fee: MODEL_FEE,
       zk: { verifier: groth16, modelCommitment: commitment, verifyingKeyHash: VKEY_HASH },
     });

@@ -24,10 +24,14 @@ import {
   verityActions,
   watchJobs,
   zkVerifierAbi,
+  ModelInputError,
+  NoServingOperatorError,
+  ioSignature,
 } from "../../sdk/src/index.js";
 import { groth16VerifierMlpCodeHash, groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
 import { type Connection, INPUT, MEASUREMENT, MODEL_FEE, OUTPUT, connect, mined } from "./helpers.js";
 import { ATTESTORS, ATTESTOR_COMMITTEE, prepareEnclaveAttestation, testAttestationPolicy } from "./enclave.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 
 describe("verityActions: a whole TEE job from each party's client", function () {
   let c: Connection;
@@ -53,6 +57,7 @@ describe("verityActions: a whole TEE job from each party's client", function () 
       artifactHash: keccak256(toHex("onnx bytes")),
       uri: "file:models/iris-mlp.onnx",
       modes: ["tee"],
+      ioSignature: IRIS_IO_SIGNATURE,
       fee: MODEL_FEE,
     });
     expect(version).to.equal(1);
@@ -77,7 +82,18 @@ describe("verityActions: a whole TEE job from each party's client", function () 
     const unwatch = operator.watchJobs({ modelId, poll: true, pollingInterval: 20, onJobs: (jobs) => seen.push(...jobs) });
     try {
       const fee = MODEL_FEE + parseEther("0.002");
-      const { jobId, job } = await requester.requestInferenceSync({ modelId, version, input: INPUT, fee });
+      // Before escrow the requester learns nobody serves the version yet; the operator announces, and the warning is gone.
+      const warnings: NoServingOperatorError[] = [];
+      const nonce = await c.publicClient.getTransactionCount({ address: c.requester.account.address });
+      const unserved = await requester.requestInferenceSync({ modelId, version, input: INPUT, fee, serving: "require" }).catch((e: unknown) => e);
+      expect(unserved).to.be.instanceOf(NoServingOperatorError);
+      expect((unserved as NoServingOperatorError).shortMessage).to.equal(`No operator announces serving model ${modelId} version 1 in TEE mode.`);
+      expect(await c.publicClient.getTransactionCount({ address: c.requester.account.address })).to.equal(nonce);
+      await mined(c, await operator.announceService({ modelId, version, modes: ["tee"] }));
+      const serving = await auditor.getServingOperators({ modelId, version, mode: "tee" });
+      expect(serving.map((s) => [s.operator.toLowerCase(), s.modes, s.stake])).to.deep.equal([[c.operator.account.address, [1], parseEther("1")]]);
+      const { jobId, job } = await requester.requestInferenceSync({ modelId, version, input: INPUT, fee, serving: "require", onWarning: (w) => warnings.push(w) });
+      expect(warnings).to.deep.equal([]);
       const waiting = requester.waitForResult({ jobId, pollingInterval: 20, timeout: 10_000 });
       for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(seen.map((j) => j.jobId)).to.deep.equal([jobId]);
@@ -107,7 +123,23 @@ describe("verityActions: a whole TEE job from each party's client", function () 
 
       // A model with several inputs and outputs: named tensors in, named tensors out, verified the same way.
       const inputs = { audio: tensor.float32([1, 4], [0.5, -0.25, 0, 1]), sr: tensor.int64([], [16000n]) };
-      const second = await requester.requestInferenceSync({ modelId, version, input: { tensors: inputs }, fee });
+      // Version 1 takes Iris features: the named tensors are refused before escrow; version 2 declares them.
+      const refusal = await requester.requestInferenceSync({ modelId, version, input: { tensors: inputs }, fee }).catch((e: unknown) => e);
+      expect(refusal).to.be.instanceOf(ModelInputError);
+      const v2 = await owner.publishVersionSync({
+        modelId,
+        artifactHash: keccak256(toHex("vad bytes")),
+        uri: "file:vad.onnx",
+        modes: ["tee"],
+        fee: MODEL_FEE,
+        ioSignature: ioSignature({
+          inputs: [{ name: "audio", dtype: "float32", shape: [1, "samples"] }, { name: "sr", dtype: "int64", shape: [] }],
+          outputs: [{ name: "probability", dtype: "float32", shape: [1, 1] }, { name: "state", dtype: "float32", shape: [2, 1, 2] }],
+        }),
+      });
+      await mined(c, await owner.setMeasurementAllowed({ modelId, version: v2.version, measurement: MEASUREMENT }));
+      const second = await requester.requestInferenceSync({ modelId, version: v2.version, input: { tensors: inputs }, fee, onWarning: (w) => warnings.push(w) });
+      expect(warnings.map((w) => w.modelVersion)).to.deep.equal([2]); // nobody announced version 2: a warning, and the request goes ahead
       expect(second.input).to.equal(encodeTensorSet(inputs));
       const outputs = { probability: tensor.float32([1, 1], [0.75]), state: tensor.float32([2, 1, 2], [0, 1, 2, 3]) };
       const waitingTwo = requester.waitForResult({ jobId: second.jobId, pollingInterval: 20, timeout: 10_000 });
@@ -130,7 +162,7 @@ describe("verityActions: a whole TEE job from each party's client", function () 
     const a = await owner.registerModelSync({ name: "a" });
     const b = await owner.registerModelSync({ name: "b" });
     for (const m of [a.modelId, b.modelId]) {
-      await owner.publishVersionSync({ modelId: m, artifactHash: keccak256(toHex(m)), uri: "file:x", modes: ["tee"] });
+      await owner.publishVersionSync({ modelId: m, artifactHash: keccak256(toHex(m)), uri: "file:x", modes: ["tee"], ioSignature: IRIS_IO_SIGNATURE });
     }
     const seen: bigint[] = [];
     const unwatch = watchJobs(c.publicClient, { hub, modelId: b.modelId, poll: true, pollingInterval: 20, onJobs: (jobs) => seen.push(...jobs.map((j) => j.jobId)) });

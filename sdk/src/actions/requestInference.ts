@@ -24,6 +24,11 @@ import { type TensorData, normalizeTensorData } from "../internal/data.js";
 import type { VerityClient, WriteParameters } from "../types.js";
 import type { WriteErrorType } from "../errors/write.js";
 import { checkRequestInferenceParameters } from "../internal/parameters.js";
+import { type IoSignature, ModelInputError, checkInputs } from "../encoding/ioSignature.js";
+import { decodeTensorData } from "../encoding/tensor.js";
+import type { IoSignatureUnavailableError, NoServingOperatorError } from "../errors/request.js";
+import { readIoSignature } from "../internal/ioSignature.js";
+import { noServingOperator } from "../internal/serving.js";
 
 export type RequestInferenceParameters = WriteParameters & {
   hub: Address;
@@ -51,6 +56,21 @@ export type RequestInferenceParameters = WriteParameters & {
   params?: bigint | QuorumParams | OptimisticParams | undefined;
   /** ERC-20 fees: approve the hub when the allowance is short: "exact" (default), "max", or false to refuse. */
   approve?: ApproveMode | undefined;
+  /**
+   * The version's IO signature, if you have it (checked against the version's hash); otherwise it is read once per
+   * client and version from the `VersionPublished` event, searching from `fromBlock` (default 0).
+   */
+  ioSignature?: IoSignature | Hex | undefined;
+  /** The first block to search for the version's `VersionPublished` and `ServiceAnnounced` events. */
+  fromBlock?: bigint | undefined;
+  /**
+   * Before escrow, is anyone announcing to serve the version in this mode? `"warn"` (default): if not, hand a
+   * {@link NoServingOperatorError} to `onWarning` (default: `console.warn`, once per client, version and mode) and
+   * go on; `"require"`: throw it; `"skip"`: do not look (saves the log query).
+   */
+  serving?: "warn" | "require" | "skip" | undefined;
+  /** Receives the warning of `serving: "warn"` instead of `console.warn`. */
+  onWarning?: ((warning: NoServingOperatorError) => void) | undefined;
 };
 export type RequestInferenceReturnType = Hash;
 export type RequestInferenceErrorType =
@@ -67,6 +87,9 @@ export type RequestInferenceErrorType =
   | InvalidCallbackError
   | InsufficientBalanceError
   | InsufficientAllowanceError
+  | ModelInputError
+  | IoSignatureUnavailableError
+  | NoServingOperatorError
   | WriteErrorType;
 
 /** The `IInferenceHub.Request` struct. */
@@ -91,6 +114,52 @@ export type PreparedInferenceRequest = {
   /** The ERC-20 approval sent (and mined) first, if one was needed. */
   approvalHash: Hash | undefined;
 };
+
+/**
+ * Checks inline input against the version's IO signature (names, dtypes, shapes, symbolic dimensions) and throws
+ * {@link ModelInputError} naming the tensor and what the model takes. A single tensor is the input of a
+ * one-input model. Input given by URI is not fetched here; the operator checks it.
+ */
+async function checkRequestInput(client: VerityClient, parameters: RequestInferenceParameters, bytes: Hex): Promise<void> {
+  if (bytes === "0x") return;
+  const signature = await readIoSignature(client, {
+    hub: parameters.hub,
+    modelId: parameters.modelId,
+    version: parameters.version,
+    fromBlock: parameters.fromBlock,
+    document: parameters.ioSignature,
+  });
+  const data = decodeTensorData(bytes);
+  if (data.tensors) {
+    checkInputs(signature, data.tensors);
+    return;
+  }
+  if (signature.inputs.length !== 1) {
+    const names = signature.inputs.map((s) => `"${s.name}"`).join(", ");
+    throw new ModelInputError("the input is one tensor", `${signature.inputs.length} named inputs (${names}): give { tensors: { name: Tensor } }`);
+  }
+  checkInputs(signature, { [signature.inputs[0]!.name]: data.tensor });
+}
+
+/** Warnings already printed by default, per client: one per version and mode. */
+const warned = new WeakMap<object, Set<string>>();
+
+/** Warns (or throws, with `serving: "require"`) before escrow when no operator announces the version in `mode`. */
+async function checkServing(client: VerityClient, parameters: RequestInferenceParameters, mode: number): Promise<void> {
+  const policy = parameters.serving ?? "warn";
+  if (policy === "skip") return;
+  const { hub, modelId, version, fromBlock } = parameters;
+  const problem = await noServingOperator(client, { hub, modelId, version, mode, fromBlock });
+  if (!problem) return;
+  if (policy === "require") throw problem;
+  if (parameters.onWarning) return parameters.onWarning(problem);
+  const key = `${hub.toLowerCase()}/${modelId.toLowerCase()}/${version}/${mode}`;
+  let seen = warned.get(client);
+  if (!seen) warned.set(client, (seen = new Set()));
+  if (seen.has(key)) return;
+  seen.add(key);
+  console.warn(`verity: ${problem.shortMessage} ${problem.metaMessages?.[0] ?? ""}`);
+}
 
 /**
  * Checks a request against the chain exactly as the hub would and pays what must be paid first (an ERC-20
@@ -150,6 +219,8 @@ export async function prepareInferenceRequest(
   if (mode < 1 || mode > 7 || (activeModes & (1 << mode)) === 0) {
     throw new ModeNotSupportedError({ modelId, version, mode, supported: modesFromBitmask(activeModes) });
   }
+  await checkRequestInput(client, parameters, data.bytes);
+  await checkServing(client, parameters, mode);
   const now = block.timestamp;
   const deadline = parameters.deadline ?? now + 3600n;
   if (deadline <= now) throw new DeadlinePassedError({ deadline, now });
@@ -222,7 +293,8 @@ export async function sendInferenceRequest(
 /**
  * Requests an inference. Before anything is sent, the request is checked against the chain as the hub would
  * check it (canonical tensor input, version exists and is not deprecated, mode supported, the mode's params,
- * deadline in the future, fee at least the model fee, balance), each fault with its own error. An ERC-20 fee is approved first
+ * the input matches the version's IO signature, deadline in the future, fee at least the model fee, balance),
+ * each fault with its own error. An ERC-20 fee is approved first
  * when the allowance is short; a native fee is sent as value.
  *
  * @example

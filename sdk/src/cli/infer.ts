@@ -7,8 +7,10 @@ import { type WaitForResultReturnType, waitForResult } from "../actions/waitForR
 import { modeLabel, modeNumber } from "../constants.js";
 import { type Tensor, encodeTensorSet, tensorValues } from "../encoding/tensor.js";
 import { withVerityErrors } from "../errors/decode.js";
-import { DeadlinePassedError, DeadlineTooFarError, FeeTooLowError } from "../errors/request.js";
-import { IRIS_FEATURES, IRIS_MODEL_JSON_PATH, loadIrisModel, predictClass, quantizeFeatures } from "../model/iris.js";
+import { DeadlinePassedError, DeadlineTooFarError, FeeTooLowError, type NoServingOperatorError } from "../errors/request.js";
+import { IRIS_FEATURES, IRIS_MODEL_JSON_PATH, loadIrisModel, quantizeFeatures } from "../model/iris.js";
+import { getIoSignature } from "../actions/getIoSignature.js";
+import { predictLabels } from "./modelSignature.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
 import { formatAmount, formatDuration, formatFields, formatTensor, formatTensorBytes, formatTime, toJson } from "./format.js";
@@ -23,6 +25,7 @@ type InferOptions = ModeParamOptions & {
   tensor?: string;
   inputFile?: string[];
   mode: string;
+  requireServing?: boolean;
   fee?: string;
   deadline: string;
   wait?: boolean;
@@ -51,6 +54,7 @@ export function registerInfer(program: Command, action: Action): void {
     .option("--slash <amount>", "optimistic: stake a proposal locks, lost by a proposer proven wrong, in the stake currency (above zero)")
     .option("--fee <amount>", "total fee in the version's currency (default: twice the model fee, half of it rewarding the operator)")
     .option("--deadline <when>", "refundable after: a duration from now (10m, 2h; 30s..30d) or Unix seconds or an ISO date", "1h")
+    .option("--require-serving", "refuse to request when no operator announces serving the version in the mode (default: warn and request)")
     .option("--wait", "wait for the result and print the output and predicted class")
     .option("--timeout <duration>", "with --wait: give up waiting after this long (default: at the deadline)")
     .option("--model-file <json>", "model file for --input's quantization", IRIS_MODEL_JSON_PATH)
@@ -96,7 +100,11 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   let requested: Awaited<ReturnType<typeof requestInferenceSync>>;
   try {
     // The SDK checks everything the hub would before sending, and approves an ERC-20 fee when needed.
-    requested = await requestInferenceSync(wallet, { hub, modelId, version, mode, params, input, fee, deadline });
+    // Before escrow: warn (or with --require-serving refuse) when no operator announces the version in this mode.
+    const fromBlock = await ctx.fromBlock();
+    const serving = o.requireServing ? "require" : "warn";
+    const onWarning = (w: NoServingOperatorError) => ctx.note(`warning: ${w.shortMessage} A job requested now may wait unserved until its deadline; see \`verity model operators\`.`);
+    requested = await requestInferenceSync(wallet, { hub, modelId, version, mode, params, input, fee, deadline, fromBlock, serving, onWarning });
     await ctx.confirm(requested.hash, "requestInference");
   } catch (err) {
     // The SDK speaks in base units and parameter names; say it in the currency and the CLI's options.
@@ -166,10 +174,11 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
   const skew = Number(now) - Math.floor(Date.now() / 1000);
   const result = await waitWithProgress(ctx, hub, jobId, job.deadline - BigInt(skew), timeout);
   const output = result.output;
-  let prediction: { index: number; label: string } | undefined;
-  if (output && output.dtype === "int32" && output.shape.length === 2 && output.shape[1] === 3) {
-    prediction = predictClass(output);
-  }
+  // Class labels come from the version's IO signature (read from chain data and checked against its hash).
+  const signature = await getIoSignature(publicClient, { hub, modelId, version });
+  const named = result.outputs ?? (output ? { [signature.outputs[0]!.name]: output } : {});
+  const predictions = predictLabels(signature, named);
+  const prediction = predictions.length === 1 ? { index: predictions[0]!.index, label: predictions[0]!.label } : undefined;
   const f = result.job.fulfillment!;
   ctx.result(
     {
@@ -181,6 +190,7 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
       outputs: result.outputs ? Object.fromEntries(Object.entries(result.outputs).map(([n, t]) => [n, jsonTensor(t)])) : undefined,
       outputURI: result.outputURI,
       prediction,
+      predictions,
       fulfilledBlock: f.blockNumber,
       fulfillTransaction: f.transactionHash,
     },
@@ -192,7 +202,10 @@ async function infer(ctx: CliContext, [rawId]: string[], o: InferOptions): Promi
             ...(result.outputs
               ? Object.entries(result.outputs).map(([name, t]): [string, string] => [`output ${name}`, formatTensor(t)])
               : ([["output", output ? formatTensor(output) : `off chain at ${result.outputURI} (hash ${result.outputHash})`]] as [string, string][])),
-            ...(prediction ? ([["class", `${prediction.label} (index ${prediction.index})`]] as [string, string][]) : []),
+            ...predictions.map((p): [string, string] => [
+              predictions.length === 1 ? "class" : `class ${p.output}[${p.row}]`,
+              `${p.label} (index ${p.index})`,
+            ]),
           ],
           "  ",
         ),

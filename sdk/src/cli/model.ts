@@ -8,10 +8,13 @@ import { deprecateVersion } from "../actions/deprecateVersion.js";
 import { publishVersionSync } from "../actions/publishVersionSync.js";
 import { registerModelSync } from "../actions/registerModelSync.js";
 import { setMeasurementAllowed } from "../actions/setMeasurementAllowed.js";
-import { type ModeName, modeLabel, modesFromBitmask } from "../constants.js";
+import { type ModeName, modeLabel, modeNumber, modesFromBitmask } from "../constants.js";
+import { checkSignatureModes, describeIoSignature, hashIoSignature, type IoSignature } from "../encoding/ioSignature.js";
+import { modelSignatureOf } from "./modelSignature.js";
 import { withVerityErrors } from "../errors/decode.js";
 import type { CliContext } from "./context.js";
 import { CliError } from "./errors.js";
+import { registerModelOperators } from "./service.js";
 import { formatAmount, formatFields, formatTable, formatTime, toJson } from "./format.js";
 import type { Action } from "./action.js";
 import { parseAddress, parseAmount, parseBytes32, parseLabelOrBytes32, parseModes, parseVersion } from "./parse.js";
@@ -28,6 +31,9 @@ type PublishOptions = {
   zkWeights?: string;
   zkVkey?: string;
   allowMeasurement?: string[];
+  canonicalization?: string;
+  labels?: string;
+  ioSignature?: string;
 };
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
@@ -54,6 +60,9 @@ export function registerModel(program: Command, action: Action): void {
     .option("--zk-weights <json>", "ZK: compute --zk-commitment from this model file (models/iris-mlp.json)")
     .option("--zk-vkey <json>", "ZK: compute --zk-vkey-hash from this verifying key (circuits/build/verification_key.json)")
     .option("--allow-measurement <m>", "allow TEE results from this enclave measurement for the version (repeatable)", collect)
+    .option("--canonicalization <policy>", "how operators canonicalize outputs before hashing: exact, or grid:<bits> (default: exact for integer outputs, grid:6 for float ones)")
+    .option("--labels <json>", "class labels per output, a JSON file { \"output\": [\"label\", ...] } (default: the model's verity.labels metadata)")
+    .option("--io-signature <json>", "the version's IO signature from a JSON file { inputs, outputs, canonicalization?, labels? } instead of reading it from the ONNX graph (for a file that is not ONNX)")
     .action(action(publish));
   model
     .command("deprecate")
@@ -66,6 +75,7 @@ export function registerModel(program: Command, action: Action): void {
     .description("models and their versions, from ModelRegistered / VersionPublished events (table)")
     .option("--owner <address>", "only models registered by this account")
     .action(action(list));
+  registerModelOperators(model, action);
 }
 
 async function register(ctx: CliContext, [name]: string[]): Promise<void> {
@@ -97,11 +107,23 @@ async function publish(ctx: CliContext, [rawId]: string[], o: PublishOptions): P
   if (bytes.length === 0) throw new CliError(`--file ${o.file} is empty.`);
   const artifactHash = keccak256(bytesToHex(bytes));
   const zk = await zkCircuit(ctx, o, modes);
+  const ioSignature = await modelSignatureOf(bytes, {
+    canonicalization: o.canonicalization,
+    labels: o.labels,
+    signatureFile: o.ioSignature,
+    resolvePath: (p) => ctx.resolvePath(p),
+    file: o.file,
+  });
+  try {
+    checkSignatureModes(ioSignature, modes.map(modeNumber));
+  } catch (e) {
+    throw new CliError(`${(e as Error & { shortMessage: string }).shortMessage} Give --canonicalization grid:<bits>, or other --modes.`);
+  }
 
   const [wallet, hub] = await Promise.all([ctx.wallet(), ctx.hub()]);
   const currency = await ctx.currency(feeToken);
   const fee = parseAmount(o.fee ?? "0", currency.decimals, "--fee");
-  const r = await publishVersionSync(wallet, { hub, modelId, artifactHash, uri: o.uri, modes, feeToken, fee, zk });
+  const r = await publishVersionSync(wallet, { hub, modelId, artifactHash, uri: o.uri, modes, feeToken, fee, zk, ioSignature });
   await ctx.confirm(r.hash, "publishVersion");
 
   const allowed: Hex[] = [];
@@ -123,6 +145,7 @@ async function publish(ctx: CliContext, [rawId]: string[], o: PublishOptions): P
       feeToken,
       fee,
       zk,
+      ioSignature: { ...ioSignature, hash: hashIoSignature(ioSignature) },
       allowedMeasurements: allowed,
       transactionHash: r.hash,
       blockNumber: r.receipt.blockNumber,
@@ -136,6 +159,8 @@ async function publish(ctx: CliContext, [rawId]: string[], o: PublishOptions): P
             ["uri", o.uri],
             ["modes", modes.map((m) => m.toUpperCase()).join(", ")],
             ["fee", formatAmount(fee, currency)],
+            ["interface", describeIoSignature(ioSignature).split("\n").join("; ")],
+            ["outputs", canonicalizationLabel(ioSignature)],
             ...(zk ? ([["zk", `verifier ${zk.verifier}, commitment ${zk.modelCommitment}, vkey ${zk.verifyingKeyHash}`]] as [string, string][]) : []),
             ...measurements.map((m) => ["allowed", `measurement ${m.value}${m.raw.startsWith("0x") ? "" : ` ("${m.raw}")`}`] as [string, string]),
             ["block", `${r.receipt.blockNumber} (tx ${r.hash})`],
@@ -144,6 +169,12 @@ async function publish(ctx: CliContext, [rawId]: string[], o: PublishOptions): P
         ),
       ].join("\n"),
   );
+}
+
+/** How the version's outputs are compared, for the publish summary. */
+function canonicalizationLabel(sig: IoSignature): string {
+  const c = sig.canonicalization;
+  return c.kind === "exact" ? "compared exactly" : `rounded to multiples of 2^-${c.fractionBits} before hashing (grid:${c.fractionBits})`;
 }
 
 /** The ZK circuit of a version: given, or computed from the weights and verifying key files. */

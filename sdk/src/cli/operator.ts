@@ -15,6 +15,7 @@ import { parseAddress, parseAmount, parseBigInt, parseDuration, parseInteger } f
 import { ENCLAVE_KEY, keyFileHelp, resolveKey } from "./secrets.js";
 import { collectList, parseServed, servePollingMs, shortError, stamped, untilAborted, zkProver } from "./serve.js";
 import { registerWatch } from "./watch.js";
+import { registerAnnounce } from "./service.js";
 import { registerEnclaveCommands } from "./enclave.js";
 
 type RunOptions = {
@@ -36,6 +37,7 @@ type RunOptions = {
   game?: string;
   disputeZkVerifier?: string;
   once?: boolean;
+  announce?: boolean;
 };
 
 export function registerOperator(program: Command, action: Action): void {
@@ -62,9 +64,11 @@ export function registerOperator(program: Command, action: Action): void {
     .option("--quorum-fallback <duration>", "QUORUM: how long each next signer, in address order, waits for the one before it to submit (default 30s)")
     .option("--game <address>", "OPTIMISTIC: the dispute game to propose to (default: the hub's verifier of mode 4); jobs of another game are skipped")
     .option("--dispute-zk-verifier <address>", "OPTIMISTIC: the ZK verifier the game must settle challenges with (default: the hub's verifier of mode 2)")
+    .option("--no-announce", "do not announce the versions served (by default the node announces them, renews the announcements, and withdraws them when it stops)")
     .option("--once", "one pass (settle, scan, serve what was found) and exit")
     .action(action(run));
   registerWatch(operator, action);
+  registerAnnounce(operator, action);
   registerEnclaveCommands(operator, action);
   operator
     .command("stake")
@@ -139,6 +143,7 @@ async function run(ctx: CliContext, _args: string[], o: RunOptions): Promise<voi
     minTimeLeftSec,
     fromBlock,
     pollingIntervalMs: servePollingMs(chainId),
+    announce: o.announce === false ? false : { withdrawOnStop: !o.once },
     logger: (event) => ctx.out(ctx.json ? toJson(event, { compact: true }) : formatEvent(event)),
   });
 
@@ -164,6 +169,12 @@ type Event = Parameters<NonNullable<import("../operator/node.js").OperatorNodeOp
 export function formatEvent(e: Event): string {
   const line = (() => {
     switch (e.type) {
+      case "service-announced":
+        return e.modes.length === 0
+          ? `withdrew the announcement for model ${e.modelId.slice(0, 10)}… v${e.version}`
+          : `announced model ${e.modelId.slice(0, 10)}… v${e.version}: ${e.modes.map(modeLabel).join(", ")} until ${formatTime(e.until)}`;
+      case "service-announce-failed":
+        return `warning: could not announce model ${e.modelId.slice(0, 10)}… v${e.version} (requesters will be warned nobody serves it): ${shortError(e.error)}`;
       case "node-started":
         return `node started on chain ${e.chainId}: hub ${e.hub}, operator ${e.operator}, enclave ${e.enclave ?? "none (TEE jobs skipped)"}${e.voter ? `, voting as ${e.voter}` : ""}, ${e.openJobs} open job(s) in ${e.stateFile}`;
       case "blocks-scanned":

@@ -17,6 +17,9 @@ import { type FulfillTeeSyncParameters, fulfillTeeSync } from "../actions/fulfil
 import { type FulfillZkParameters, fulfillZk } from "../actions/fulfillZk.js";
 import { type GetJobParameters, getJob } from "../actions/getJob.js";
 import { type GetModelVersionParameters, getModelVersion } from "../actions/getModelVersion.js";
+import { type GetIoSignatureParameters, getIoSignature } from "../actions/getIoSignature.js";
+import { type GetServingOperatorsParameters, getServingOperators } from "../actions/getServingOperators.js";
+import { type AnnounceServiceParameters, announceService } from "../actions/announceService.js";
 import { type GetOptimisticJobDataParameters, getOptimisticJobData } from "../actions/getOptimisticJobData.js";
 import { type GetProposalParameters, getProposal } from "../actions/getProposal.js";
 import { type GetQuorumJobDataParameters, getQuorumJobData } from "../actions/getQuorumJobData.js";
@@ -116,6 +119,8 @@ export function verityActions(config: VerityActionsConfig) {
         revokeMeasurement(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       stake: async (args: Unbound<StakeParameters, "operatorRegistry">) =>
         stake(client, { operatorRegistry: await operatorRegistry(), ...args }),
+      announceService: async (args: Unbound<AnnounceServiceParameters, "operatorRegistry">) =>
+        announceService(client, { operatorRegistry: await operatorRegistry(), ...args }),
       registerEnclaveKey: async (args: Unbound<RegisterEnclaveKeyParameters, "enclaveRegistry">) =>
         registerEnclaveKey(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       reattestEnclaveKey: async (args: Unbound<ReattestEnclaveKeyParameters, "enclaveRegistry">) =>
@@ -161,6 +166,9 @@ export function verityActions(config: VerityActionsConfig) {
       getEnclaveKeyHistory: async (args: Unbound<GetEnclaveKeyHistoryParameters, "enclaveRegistry">) =>
         getEnclaveKeyHistory(client, { enclaveRegistry: await enclaveRegistry(), ...args }),
       getModelVersion: (args: Unbound<GetModelVersionParameters, "hub">) => getModelVersion(client, { hub, ...args }),
+      getIoSignature: (args: Unbound<GetIoSignatureParameters, "hub">) => getIoSignature(client, { hub, ...args }),
+      getServingOperators: async (args: Unbound<GetServingOperatorsParameters, "hub" | "operatorRegistry">) =>
+        getServingOperators(client, { hub, operatorRegistry: await operatorRegistry(), ...args }),
       // The job's game (`job.verifier`) is read from the hub unless `game` is given.
       getProposal: (args: Unbound<GetProposalParameters, "hub">) => getProposal(client, { hub, ...args }),
     };

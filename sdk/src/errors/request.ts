@@ -14,6 +14,50 @@ export function formatNativeAmount(wei: bigint, symbol?: string | undefined): st
   return `${formatUnits(wei, 18)} ${symbol ?? "ETH"} (${wei} wei)`;
 }
 
+/**
+ * A version's IO signature could not be read from chain data: no `VersionPublished` event carries it in the range
+ * searched, or the document the event carries does not hash to the version's `ioSignatureHash`.
+ */
+export class IoSignatureUnavailableError extends VerityError {
+  override name = "IoSignatureUnavailableError";
+  readonly modelId: Hex;
+  readonly modelVersion: number;
+  constructor({ modelId, version, reason }: { modelId: Hex; version: number; reason: string }) {
+    super(`The IO signature of model ${modelId} version ${version} is unavailable: ${reason}.`, {
+      metaMessages: [
+        "Pass `fromBlock` at or before the version's publication, or give the signature document itself (`ioSignature`), which is checked against the version's hash.",
+      ],
+    });
+    this.modelId = modelId;
+    this.modelVersion = version;
+  }
+}
+export type IoSignatureUnavailableErrorType = IoSignatureUnavailableError & { name: "IoSignatureUnavailableError" };
+
+/**
+ * No operator announces serving a version in the mode asked (none with bonded stake, an unlapsed announcement and
+ * that mode): a job requested now would most likely wait unserved until its deadline, then be refunded. Thrown by
+ * `requestInference` with `serving: "require"`, and handed to `onWarning` (by default) before escrow.
+ */
+export class NoServingOperatorError extends VerityError {
+  override name = "NoServingOperatorError";
+  readonly modelId: Hex;
+  readonly modelVersion: number;
+  readonly mode: number;
+  constructor({ modelId, version, mode, modeName }: { modelId: Hex; version: number; mode: number; modeName: string }) {
+    super(`No operator announces serving model ${modelId} version ${version} in ${modeName} mode.`, {
+      metaMessages: [
+        "A job requested now would wait unserved, its fee escrowed until the deadline (then refundable with `refund`).",
+        "Operators announce with `verity operator announce` (a running node announces what it serves); `getServingOperators` lists them.",
+      ],
+    });
+    this.modelId = modelId;
+    this.modelVersion = version;
+    this.mode = mode;
+  }
+}
+export type NoServingOperatorErrorType = NoServingOperatorError & { name: "NoServingOperatorError" };
+
 /** The model has no such version (or the model does not exist). */
 export class UnknownModelVersionError extends VerityError {
   override name = "UnknownModelVersionError";

@@ -8,6 +8,7 @@ import {
   expectArray,
   expectBigint,
   expectBoolean,
+  expectFunction,
   expectHex,
   expectNumber,
   expectObject,
@@ -130,13 +131,18 @@ export function checkZkResultParameters(
 export function checkRequestInferenceParameters(
   action: string,
   client: unknown,
-  parameters: WriteParameters & Partial<Record<"hub" | "modelId" | "version" | "mode" | "fee" | "deadline" | "callback" | "callbackGasLimit" | "params" | "approve", unknown>>,
+  parameters: WriteParameters & Partial<Record<"hub" | "modelId" | "version" | "mode" | "fee" | "deadline" | "callback" | "callbackGasLimit" | "params" | "approve" | "ioSignature" | "fromBlock" | "serving" | "onWarning", unknown>>,
 ): void {
   checkWriteParameters(action, client, parameters);
   expectAddress(action, "hub", parameters.hub);
   expectHex(action, "modelId", parameters.modelId, { size: 32 });
   checkVersion(action, "version", parameters.version);
   checkMode(action, "mode", parameters.mode, { optional: true });
+  if (typeof parameters.ioSignature === "string") expectHex(action, "ioSignature", parameters.ioSignature);
+  else expectObject(action, "ioSignature", parameters.ioSignature, { optional: true, expected: "the version's IO signature or its canonical bytes" });
+  expectBigint(action, "fromBlock", parameters.fromBlock, { optional: true });
+  expectOneOf(action, "serving", parameters.serving, ["warn", "require", "skip"], { optional: true });
+  expectFunction(action, "onWarning", parameters.onWarning, { optional: true });
   expectBigint(action, "fee", parameters.fee);
   expectBigint(action, "deadline", parameters.deadline, { optional: true });
   expectAddress(action, "callback", parameters.callback, { optional: true });
@@ -189,7 +195,10 @@ export function checkFulfillQuorumParameters(
 }
 
 /** The version fields of `publishVersion` (and `versionParams`): hashes, URI, modes, fee currency and ZK circuit. */
-export function checkVersionParams(action: string, parameters: Partial<Record<"artifactHash" | "uri" | "modes" | "feeToken" | "fee" | "zk", unknown>>): void {
+export function checkVersionParams(
+  action: string,
+  parameters: Partial<Record<"artifactHash" | "uri" | "modes" | "feeToken" | "fee" | "zk" | "ioSignature", unknown>>,
+): void {
   expectHex(action, "artifactHash", parameters.artifactHash, { size: 32 });
   expectString(action, "uri", parameters.uri);
   const modes = parameters.modes;
@@ -201,6 +210,8 @@ export function checkVersionParams(action: string, parameters: Partial<Record<"a
   }
   expectAddress(action, "feeToken", parameters.feeToken, { optional: true });
   expectBigint(action, "fee", parameters.fee, { optional: true });
+  if (typeof parameters.ioSignature === "string") expectHex(action, "ioSignature", parameters.ioSignature);
+  else expectObject(action, "ioSignature", parameters.ioSignature, { expected: "the version's IO signature: ioSignature({ inputs, outputs, canonicalization?, labels? }) or its canonical bytes" });
   const zk = parameters.zk as Record<string, unknown> | undefined;
   expectObject(action, "zk", zk, { optional: true, expected: "an object { verifier, modelCommitment, verifyingKeyHash }" });
   if (zk === undefined) return;
@@ -213,7 +224,7 @@ export function checkVersionParams(action: string, parameters: Partial<Record<"a
 export function checkPublishVersionParameters(
   action: string,
   client: unknown,
-  parameters: WriteParameters & Partial<Record<"hub" | "modelId" | "artifactHash" | "uri" | "modes" | "feeToken" | "fee" | "zk", unknown>>,
+  parameters: WriteParameters & Partial<Record<"hub" | "modelId" | "artifactHash" | "uri" | "modes" | "feeToken" | "fee" | "zk" | "ioSignature", unknown>>,
 ): void {
   checkWriteParameters(action, client, parameters);
   expectAddress(action, "hub", parameters.hub);

@@ -38,6 +38,9 @@ function node(opType: string, inputs: string[], output: string) {
  * The bytes depend only on the weights (no timestamps, no tool versions), so keccak256 of them is a stable
  * artifact hash.
  */
+/** The Iris classes in logit order (models/iris-mlp.json's `classes`), stored in the file's `verity.labels`. */
+export const MLP_CLASS_LABELS = ["setosa", "versicolor", "virginica"] as const;
+
 export function buildMlpOnnx(weights: MlpWeights): Uint8Array {
   validateMlpWeights(weights);
   const graph = onnx.GraphProto.create({
@@ -73,6 +76,8 @@ export function buildMlpOnnx(weights: MlpWeights): Uint8Array {
     irVersion: MLP_ONNX_IR_VERSION,
     opsetImport: [{ domain: "", version: MLP_ONNX_OPSET }],
     producerName: "verity",
+    // Class labels, comma-separated, for `verity model publish` to put in the version's IO signature.
+    metadataProps: [{ key: "verity.labels", value: MLP_CLASS_LABELS.join(",") }],
     docString: `${MLP_ARCH}: y = floor(relu(x·W1 + b1) / 2^${MLP_SHIFT})·W2 + b2, x int8, all arithmetic int32`,
     graph,
   });

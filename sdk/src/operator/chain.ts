@@ -10,6 +10,7 @@ import {
 } from "viem/actions";
 import { inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { getModelVersion } from "../actions/getModelVersion.js";
+import { getIoSignature } from "../actions/getIoSignature.js";
 import { getProposal } from "../actions/getProposal.js";
 import { JOB_STATUSES, type JobStatus } from "../constants.js";
 import { withVerityErrors } from "../errors/decode.js";
@@ -91,6 +92,8 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
       return JOB_STATUSES[code] ?? "none";
     },
     version: (modelId: Hex, version: number) => getModelVersion(publicClient, { hub, modelId, version }),
+    /** The version's IO signature, from its VersionPublished event, checked against its hash. */
+    ioSignature: (modelId: Hex, version: number) => getIoSignature(publicClient, { hub, modelId, version }),
     /** The verifier a job of `mode` requested now is committed to (`hub.verifierOf`). */
     verifierOf: (mode: number) => rpc(() => readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "verifierOf", args: [mode] })),
     /** A dispute game's identity: the hub it settles for and the ZK verifier that settles its challenges. */
@@ -164,6 +167,11 @@ export function createChainReader({ publicClient, hub }: { publicClient: PublicC
       const address = await operatorRegistry();
       const o = await rpc(() => readContract(publicClient, { address, abi: operatorRegistryAbi, functionName: "getOperator", args: [account] }));
       return o.stake > o.locked ? o.stake - o.locked : 0n;
+    },
+    /** An operator's live announcement for a version: [modes bitmask, until] ([0, 0] when none). */
+    serviceOf: async (operator: Address, modelId: Hex, version: number): Promise<readonly [number, bigint]> => {
+      const address = await operatorRegistry();
+      return rpc(() => readContract(publicClient, { address, abi: operatorRegistryAbi, functionName: "serviceOf", args: [operator, modelId, version] }));
     },
     /** The bonded stakes of `accounts`, in their order. */
     bondedStakes: async (accounts: readonly Address[]): Promise<readonly bigint[]> => {

@@ -10,6 +10,7 @@ import { fetchArtifact } from "./fetchModel.js";
 import { type ChainReader, createChainReader } from "./chain.js";
 import { type ModelCache, createModelCache } from "./models.js";
 import { type RuntimeOptions, jobInputs, jobOutputBytes, runModel } from "./runtime.js";
+import { canonicalizeOutputs, checkInputs } from "../encoding/ioSignature.js";
 
 /**
  * Execution, shared by the operator node and the watcher: fetch a job's input, run the version's model on it, and
@@ -67,7 +68,9 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
       checkStop();
       const inputBytes = await input(req);
       const inputs = jobInputs(session, inputBytes);
-      const outputs = await runModel(session, inputs);
+      checkInputs(session.signature, inputs);
+      // Every operator applies the version's canonicalization before hashing, so operators agree on float outputs.
+      const outputs = canonicalizeOutputs(session.signature, await runModel(session, inputs));
       const outputBytes = jobOutputBytes(outputs);
       const names = Object.keys(outputs);
       // One tensor in and out (the Iris model, the ZK circuit's): kept as tensors for the prover's checks.

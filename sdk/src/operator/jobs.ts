@@ -12,6 +12,7 @@ import {
   ZkCommitmentMismatchError,
 } from "./errors.js";
 import { ModelInputError, ModelRuntimeError } from "./runtime.js";
+import { IoSignatureError } from "../encoding/ioSignature.js";
 import { type DoneOutcome, type JobRecord, OPEN_STATES, type SkipReason, StateStore } from "./store.js";
 import type { OperatorEvent, OperatorStats } from "./types.js";
 
@@ -46,6 +47,7 @@ export function isPermanent(err: unknown): boolean {
     err instanceof ZkCommitmentMismatchError ||
     err instanceof ResultMismatchError ||
     err instanceof ModelInputError ||
+    err instanceof IoSignatureError ||
     err instanceof ModelRuntimeError ||
     err instanceof TensorEncodingError ||
     err instanceof ZkProofError ||

@@ -6,7 +6,11 @@ import type { ModelVersion } from "../types.js";
 import type { ChainReader } from "./chain.js";
 import { ZkCommitmentMismatchError } from "./errors.js";
 import { fetchArtifact } from "./fetchModel.js";
-import { type OnnxModel, type RuntimeOptions, loadModel } from "./runtime.js";
+import type { IoSignature } from "../encoding/ioSignature.js";
+import { type OnnxModel, type RuntimeOptions, checkModelSignature, loadModel } from "./runtime.js";
+
+/** A version's loaded model and the IO signature it was published with (checked to describe the graph). */
+export type ServedModel = OnnxModel & { signature: IoSignature };
 
 /**
  * The model cache of the operator node and the watcher: each version's on-chain record, its ONNX Runtime session
@@ -47,7 +51,7 @@ function memo<T>() {
 }
 
 export type ModelCacheOptions = {
-  chain: Pick<ChainReader, "version">;
+  chain: Pick<ChainReader, "version" | "ioSignature">;
   /** Base directory of relative `file:` model URIs. */
   modelDir: string;
   /** HTTP timeout for model URIs, in ms (default 30,000). */
@@ -58,17 +62,20 @@ export type ModelCacheOptions = {
 
 export function createModelCache({ chain, modelDir, fetchTimeoutMs, runtime }: ModelCacheOptions) {
   const versions = memo<ModelVersion>();
-  const sessions = memo<OnnxModel>();
+  const sessions = memo<ServedModel>();
   const commitments = memo<void>();
 
   const version = (modelId: Hex, v: number) => versions.get(versionKey(modelId, v), () => chain.version(modelId, v));
 
   return {
     version,
-    /** The version's model, fetched by its URI, checked against its artifactHash, loaded in ONNX Runtime. */
-    session: (modelId: Hex, v: number): Promise<OnnxModel> =>
+    /**
+     * The version's model, fetched by its URI, checked against its artifactHash, loaded in ONNX Runtime, and checked
+     * against the version's IO signature (a graph the signature does not describe is refused with ModelRuntimeError).
+     */
+    session: (modelId: Hex, v: number): Promise<ServedModel> =>
       sessions.get(versionKey(modelId, v), async () => {
-        const record = await version(modelId, v);
+        const [record, signature] = await Promise.all([version(modelId, v), chain.ioSignature(modelId, v)]);
         const bytes = await fetchArtifact({
           uri: record.uri,
           expectedHash: record.artifactHash,
@@ -76,7 +83,14 @@ export function createModelCache({ chain, modelDir, fetchTimeoutMs, runtime }: M
           baseDir: modelDir,
           timeoutMs: fetchTimeoutMs,
         });
-        return loadModel(bytes, runtime);
+        const model = await loadModel(bytes, runtime);
+        try {
+          checkModelSignature(model, signature);
+        } catch (e) {
+          await model.release();
+          throw e;
+        }
+        return { ...model, signature };
       }),
     /**
      * Throws {@link ZkCommitmentMismatchError} unless the Poseidon commitment of `weights` is the version's (checked

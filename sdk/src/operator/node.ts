@@ -1,9 +1,10 @@
 import { type Account, type Address, type Hex, type LocalAccount } from "viem";
-import { VerityMode, modeLabel } from "../constants.js";
+import { VerityMode, modeLabel, modesFromBitmask } from "../constants.js";
 import { operatorShare } from "../encoding/fees.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError } from "../errors/decode.js";
 import type { RequestedJob } from "../internal/jobs.js";
+import { NODE_ANNOUNCE_PERIOD_SECONDS, createAnnouncer } from "./announce.js";
 import { OperatorConfigError } from "./errors.js";
 import { createEnclaveKeyWatch } from "./enclaveKey.js";
 import { createRuntime } from "./execute.js";
@@ -201,6 +202,26 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     submit,
     settle: (jobId, output) => settle(jobId, output),
   };
+  const announceOptions = options.announce === false ? undefined : (options.announce ?? {});
+  const announcePeriod = announceOptions?.periodSeconds ?? NODE_ANNOUNCE_PERIOD_SECONDS;
+  if (!Number.isInteger(announcePeriod) || announcePeriod < 60 || announcePeriod > 30 * 24 * 3600) {
+    throw new OperatorConfigError(`announce.periodSeconds ${announcePeriod} must be an integer from 60 to 2,592,000 (30 days)`);
+  }
+  const announcer = announceOptions
+    ? createAnnouncer({
+        chain,
+        submitter,
+        operator,
+        targets: options.models,
+        // The version's modes this node is set up for (an enclave key for TEE, ZK weights, a votes directory...).
+        modesFor: (t, versionModes) => {
+          const model = servedModels.get(t.modelId, t.version)!;
+          return modesFromBitmask(versionModes).filter((m) => NODE_MODES.get(m)?.problem(ctx, model) === undefined);
+        },
+        log,
+        periodSeconds: announcePeriod,
+      })
+    : undefined;
   const settle = createSettler({
     chain,
     jobs,
@@ -367,6 +388,8 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     dispatch(); // settle what the last run left open while scanning
     await scanner.scan();
     dispatch();
+    // After the scan: the first scan's start block is the head when the node started, not after an announcement.
+    await announcer?.tick();
   }
 
   const stats = (): OperatorStats => ({
@@ -387,6 +410,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
       loop.stop(async () => {
         await opening?.catch(() => undefined);
         await Promise.allSettled([...inFlight.values()]);
+        if (announceOptions?.withdrawOnStop) await announcer?.withdraw();
         await submitter.idle();
         await jobs.close();
         // Releases the ONNX sessions and snarkjs's BN254 worker threads (they would hold the process open).

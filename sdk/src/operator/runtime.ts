@@ -13,6 +13,7 @@ import {
   validateTensor,
 } from "../encoding/tensor.js";
 import { VerityError } from "../errors/index.js";
+import { type IoSignature, type IoTensorSpec, type OutputCanonicalization, ModelInputError, checkInputs, ioSignature } from "../encoding/ioSignature.js";
 import { MLP_INPUTS, MLP_OUTPUTS } from "../model/mlp.js";
 import { MLP_ONNX_INPUT, MLP_ONNX_OUTPUT } from "../model/onnx.js";
 
@@ -47,14 +48,7 @@ export type OnnxModel = {
   outputs: readonly TensorSpec[];
   release(): Promise<void>;
 };
-/** A tensor handed to a model is valid but not what the model takes (dtype or shape). */
-export class ModelInputError extends VerityError {
-  override name = "ModelInputError";
-  constructor(reason: string, expected: string) {
-    super(`Model input rejected: ${reason}.`, { details: `The model takes ${expected}.` });
-  }
-}
-export type ModelInputErrorType = ModelInputError & { name: "ModelInputError" };
+export { ModelInputError, type ModelInputErrorType } from "../encoding/ioSignature.js";
 
 /** A model file that ONNX Runtime cannot load, whose graph is not the expected one, or whose output is malformed. */
 export class ModelRuntimeError extends VerityError {
@@ -131,36 +125,57 @@ const describeSpec = (s: TensorSpec) => `${s.dtype} [${s.shape.join(",")}]`;
  * dimension of another size, or a symbolic dimension (say `batch`) given two sizes.
  */
 export function checkModelInputs(specs: readonly TensorSpec[], inputs: Readonly<Record<string, Tensor>>): Map<string, number> {
-  const names = new Set(specs.map((s) => s.name));
-  const expected = specs.map((s) => `"${s.name}" ${describeSpec(s)}`).join(", ");
-  for (const name of Object.keys(inputs)) {
-    if (!names.has(name)) throw new ModelInputError(`there is no input "${name}"`, `the inputs ${expected}`);
-  }
-  const symbols = new Map<string, number>();
-  for (const spec of specs) {
-    const t = inputs[spec.name];
-    const what = `input "${spec.name}"`;
-    if (t === undefined) throw new ModelInputError(`${what} is missing`, `the inputs ${expected}`);
-    validateTensor(t);
-    if (t.dtype !== spec.dtype) throw new ModelInputError(`${what} is ${t.dtype}`, `${what} as ${describeSpec(spec)}`);
-    if (t.shape.length !== spec.shape.length) {
-      throw new ModelInputError(`${what} has shape [${t.shape.join(",")}]`, `${what} as ${describeSpec(spec)}`);
+  return checkInputs(specs.map(ioSpec), inputs);
+}
+
+/** A graph's tensor spec as an IO signature's: a free dimension (a negative size or "") is null. */
+const ioSpec = (s: TensorSpec): IoTensorSpec => ({
+  name: s.name,
+  dtype: s.dtype,
+  shape: s.shape.map((d) => (typeof d === "number" ? (d >= 0 ? d : null) : d === "" ? null : d)),
+});
+
+/**
+ * The IO signature a graph declares (what `verity model publish` commits to): its inputs and outputs, the output
+ * canonicalization (default: exact for integer and bool outputs, else the default grid) and class labels.
+ */
+export function signatureOfModel(
+  model: Pick<OnnxModel, "inputs" | "outputs">,
+  options: { canonicalization?: OutputCanonicalization | undefined; labels?: Record<string, readonly string[]> | undefined } = {},
+): IoSignature {
+  return ioSignature({
+    inputs: model.inputs.map(ioSpec),
+    outputs: model.outputs.map(ioSpec),
+    ...(options.canonicalization === undefined ? {} : { canonicalization: options.canonicalization }),
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
+  });
+}
+
+/**
+ * Checks that a version's IO signature describes the loaded graph: the same input and output names, dtypes and
+ * ranks, and every dimension the graph fixes fixed to the same size (the signature may fix a dimension the graph
+ * leaves symbolic, e.g. `batch` = 1). Throws {@link ModelRuntimeError} naming the first difference: such a version
+ * cannot be served.
+ */
+export function checkModelSignature(model: Pick<OnnxModel, "inputs" | "outputs">, signature: IoSignature): void {
+  const compare = (role: "input" | "output", graph: readonly TensorSpec[], declared: readonly IoTensorSpec[]) => {
+    const names = (l: readonly { name: string }[]) => l.map((s) => s.name).sort().join(", ");
+    if (names(graph) !== names(declared)) {
+      throw new ModelRuntimeError(`the graph's ${role}s are [${names(graph)}], the version's IO signature declares [${names(declared)}]`);
     }
-    spec.shape.forEach((d, i) => {
-      const got = t.shape[i]!;
-      if (typeof d === "number" && d >= 0 && d !== got) {
-        throw new ModelInputError(`${what} has shape [${t.shape.join(",")}]`, `${what} as ${describeSpec(spec)}`);
+    for (const g of graph) {
+      const d = declared.find((s) => s.name === g.name)!;
+      const fixedDiffers = g.shape.some((dim, i) => typeof dim === "number" && dim >= 0 && d.shape[i] !== dim);
+      if (g.dtype !== d.dtype || g.shape.length !== d.shape.length || fixedDiffers) {
+        const show = (shape: readonly unknown[]) => shape.map((x) => (x === null ? "?" : String(x))).join(",");
+        throw new ModelRuntimeError(
+          `the graph's ${role} "${g.name}" is ${g.dtype} [${show(g.shape)}], the version's IO signature declares ${d.dtype} [${show(d.shape)}]`,
+        );
       }
-      if (typeof d === "string" && d !== "") {
-        const bound = symbols.get(d);
-        if (bound !== undefined && bound !== got) {
-          throw new ModelInputError(`${what} gives dimension "${d}" the size ${got}, another input gave it ${bound}`, `one size for "${d}" across the inputs`);
-        }
-        symbols.set(d, got);
-      }
-    });
-  }
-  return symbols;
+    }
+  };
+  compare("input", model.inputs, signature.inputs);
+  compare("output", model.outputs, signature.outputs);
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   simulateContract,
   waitForTransactionReceipt,
 } from "viem/actions";
-import { inferenceHubAbi, optimisticGameAbi } from "../abis.js";
+import { inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi } from "../abis.js";
 import { ContractRevertError } from "../errors/contract.js";
 import { toVerityError, withVerityErrors } from "../errors/decode.js";
 import type { JobStruct } from "../types.js";
@@ -52,7 +52,8 @@ export type HubCall =
   | { functionName: "proposeResult"; game: Address; args: readonly [bigint, JobStruct, ResultStruct, Hex]; value: bigint }
   | { functionName: "finalize"; game: Address; args: readonly [bigint, JobStruct, ResultStruct] }
   | { functionName: "resolveChallenge"; game: Address; args: readonly [bigint, JobStruct, ResultStruct, Hex] }
-  | { functionName: "expireChallenge"; game: Address; args: readonly [bigint, JobStruct, ResultStruct] };
+  | { functionName: "expireChallenge"; game: Address; args: readonly [bigint, JobStruct, ResultStruct] }
+  | { functionName: "announceService"; registry: Address; args: readonly [Hex, number, number, bigint] };
 
 /** The calls that move the operator's value or claim its fee: they are recorded before they leave. */
 export type RecordedCall = Extract<HubCall, { functionName: "fulfill" | "proposeResult" }>;
@@ -78,6 +79,7 @@ export const inlineResult = (output: Hex): ResultStruct => ({ output, outputURI:
 
 /** The contract a call goes to and its ABI. */
 function targetOf(call: HubCall, hub: Address): { to: Address; abi: Abi } {
+  if ("registry" in call) return { to: call.registry, abi: operatorRegistryAbi };
   return "game" in call ? { to: call.game, abi: optimisticGameAbi } : { to: hub, abi: inferenceHubAbi };
 }
 

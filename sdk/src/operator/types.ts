@@ -1,3 +1,4 @@
+import type { AnnounceOptions } from "./announce.js";
 import type { Address, Hash, Hex, LocalAccount, PublicClient, WalletClient } from "viem";
 import type { Tensor } from "../encoding/tensor.js";
 import type { ZkProver } from "./execute.js";
@@ -95,6 +96,11 @@ export type OperatorNodeOptions = {
   fetchTimeoutMs?: number | undefined;
   /** How ONNX Runtime runs the models: threads, graph optimizations, execution providers (default: CPU). */
   runtime?: RuntimeOptions | undefined;
+  /**
+   * Announce the versions served (`announceService`, renewed before they lapse) so requesters see someone serves
+   * them (default on, 6-hour announcements); `false` announces nothing. Needs bonded stake.
+   */
+  announce?: AnnounceOptions | false | undefined;
   /** Structured progress events (see {@link OperatorEvent}). Exceptions thrown by the logger are ignored. */
   logger?: ((event: OperatorEvent) => void) | undefined;
 };
@@ -150,6 +156,10 @@ export type OperatorEvent =
   | { type: "proposal-action"; jobId: bigint; action: "finalize" | "resolveChallenge" | "expireChallenge"; txHash: Hash }
   /** OPTIMISTIC: the proposal's outcome. */
   | { type: "proposal-settled"; jobId: bigint; outcome: DoneOutcome; detail: string }
+  /** The node announced (or withdrew, modes []) that it serves a version: requesters see it before escrow. */
+  | { type: "service-announced"; modelId: Hex; version: number; modes: number[]; until: bigint; txHash: Hash }
+  /** An announcement failed (no bonded stake, a deprecated version...): tried again in 5 minutes. */
+  | { type: "service-announce-failed"; modelId: Hex; version: number; error: Error }
   | { type: "node-error"; error: Error }
   | { type: "node-stopped"; stats: OperatorStats };
 

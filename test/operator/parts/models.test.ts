@@ -33,7 +33,7 @@ describe("operator parts: model cache", function () {
     const chain = chainOf(c, s);
     let reads = 0;
     const models = createModelCache({
-      chain: { version: (modelId: Hex, v: number) => (reads++, chain.version(modelId, v)) },
+      chain: { version: (modelId: Hex, v: number) => (reads++, chain.version(modelId, v)), ioSignature: chain.ioSignature },
       modelDir: ROOT,
     });
     try {

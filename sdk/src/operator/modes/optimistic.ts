@@ -33,7 +33,11 @@ async function proposalRecorded(ctx: NodeContext, jobId: bigint, txHash: Hash, g
 const reportedChallenges = new WeakMap<NodeContext, Set<bigint>>();
 
 /** Sends a call that needs no record and reports it (a follow-up another account sent first is not sent). */
-async function followUp(ctx: NodeContext, jobId: bigint, call: Parameters<NodeContext["submitter"]["followUp"]>[0]) {
+async function followUp(
+  ctx: NodeContext,
+  jobId: bigint,
+  call: Exclude<Parameters<NodeContext["submitter"]["followUp"]>[0], { functionName: "announceService" }>,
+) {
   const sent = await ctx.submitter.followUp(call, {
     checkStop: () => ctx.loop.checkStop(),
     onSent: (txHash) => {

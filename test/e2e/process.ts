@@ -1,0 +1,37 @@
+/** A `verity operator run` process for end-to-end tests: its output lines, and a wait for a line. */
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
+
+export type Operator = { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> };
+
+export function startOperator(args: string[], env: Record<string, string>): Operator {
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", ...args], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...env, CI: "true", HARDHAT_DISABLE_TELEMETRY: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const onData = (d: Buffer) => lines.push(...d.toString().split("\n").filter(Boolean));
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const waitFor = async (re: RegExp, ms = 30_000) => {
+    const started = Date.now();
+    for (;;) {
+      const hit = lines.find((l) => re.test(l));
+      if (hit) return hit;
+      if (child.exitCode !== null) throw new Error(`operator exited (${child.exitCode}) before ${re}:\n${lines.join("\n")}`);
+      if (Date.now() - started > ms) throw new Error(`operator printed no line matching ${re} within ${ms} ms:\n${lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { child, lines, waitFor };
+}
+
+/** Sends `signal` and waits for the process to exit (nothing if it already has). */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill(signal);
+  await exited;
+}
