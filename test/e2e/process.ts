@@ -1,7 +1,10 @@
 /** A `verity operator run` process for end-to-end tests: its output lines, and a wait for a line. */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { expect } from "chai";
+import type { Hex } from "viem";
 import { PACKAGE_ROOT } from "../../sdk/src/cli/context.js";
+import { type HardhatNode, startHardhatNode, tempDir, verity } from "../cli/helpers.js";
 
 export type Operator = { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> };
 
@@ -34,4 +37,33 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals) {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill(signal);
   await exited;
+}
+
+/**
+ * The shared set-up of an end-to-end suite: a `hardhat node` process and a work directory made before the suite,
+ * the operator processes it starts killed after it; `env(key)` and `ok(argv, key)` run the CLI against them.
+ */
+export function e2eChain(prefix: string) {
+  const chain = {
+    node: undefined as unknown as HardhatNode,
+    work: undefined as unknown as { dir: string; remove: () => Promise<void> },
+    operators: [] as Operator[],
+    env: (key: Hex) => ({ VERITY_RPC_URL: chain.node.url, VERITY_PRIVATE_KEY: key, VERITY_DEPLOYMENTS_DIR: chain.work.dir }),
+    /** Runs `verity argv` with `key` and expects it to succeed. */
+    ok: async (argv: string[], key: Hex) => {
+      const run = await verity(argv, chain.env(key));
+      expect(run.code, `verity ${argv.join(" ")}\n${run.stderr}\n${run.stdout}`).to.equal(0);
+      return run;
+    },
+  };
+  before(async () => {
+    chain.node = await startHardhatNode();
+    chain.work = await tempDir(prefix);
+  });
+  after(async () => {
+    for (const o of chain.operators) await stopProcess(o.child, "SIGKILL");
+    await chain.node?.stop();
+    await chain.work?.remove();
+  });
+  return chain;
 }
