@@ -145,11 +145,11 @@ async function checkRequestInput(client: VerityClient, parameters: RequestInfere
 const warned = new WeakMap<object, Set<string>>();
 
 /** Warns (or throws, with `serving: "require"`) before escrow when no operator announces the version in `mode`. */
-async function checkServing(client: VerityClient, parameters: RequestInferenceParameters, mode: number): Promise<void> {
+async function checkServing(client: VerityClient, parameters: RequestInferenceParameters, mode: number, now: bigint): Promise<void> {
   const policy = parameters.serving ?? "warn";
   if (policy === "skip") return;
   const { hub, modelId, version, fromBlock } = parameters;
-  const problem = await noServingOperator(client, { hub, modelId, version, mode, fromBlock });
+  const problem = await noServingOperator(client, { hub, modelId, version, mode, fromBlock, now });
   if (!problem) return;
   if (policy === "require") throw problem;
   if (parameters.onWarning) return parameters.onWarning(problem);
@@ -220,7 +220,7 @@ export async function prepareInferenceRequest(
     throw new ModeNotSupportedError({ modelId, version, mode, supported: modesFromBitmask(activeModes) });
   }
   await checkRequestInput(client, parameters, data.bytes);
-  await checkServing(client, parameters, mode);
+  await checkServing(client, parameters, mode, block.timestamp); // the latest block read above
   const now = block.timestamp;
   const deadline = parameters.deadline ?? now + 3600n;
   if (deadline <= now) throw new DeadlinePassedError({ deadline, now });

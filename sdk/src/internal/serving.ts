@@ -61,10 +61,10 @@ export async function readServingOperators(
  */
 export async function noServingOperator(
   client: VerityClient,
-  parameters: { hub: Address; modelId: Hex; version: number; mode: number; fromBlock?: bigint | undefined },
+  parameters: { hub: Address; modelId: Hex; version: number; mode: number; fromBlock?: bigint | undefined; now?: bigint | undefined },
 ): Promise<NoServingOperatorError | undefined> {
   const serving = await readServingOperators(client, parameters);
-  const now = (await withVerityErrors(() => getBlock(client, { blockTag: "latest" }))).timestamp;
+  const now = parameters.now ?? (await withVerityErrors(() => getBlock(client, { blockTag: "latest" }))).timestamp;
   if (serving.some((s) => s.modes.includes(parameters.mode) && s.until > now)) return undefined;
   return new NoServingOperatorError({ modelId: parameters.modelId, version: parameters.version, mode: parameters.mode, modeName: modeLabel(parameters.mode) });
 }
