@@ -199,17 +199,27 @@ for (const id of [mnistId, vadId]) await wait(await ownerV.setMeasurementAllowed
 const key = await publicClient.readContract({ address: enclaveRegistry, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [enclave.address] });
 console.log(`    operator ${getAddress(operator.account.address)} staked 1 ETH; enclave key ${enclave.address} registered with ${formatEther(key.stake)} ETH locked behind it, until ${new Date(key.expiresAt * 1000).toISOString()}`);
 
-step(5, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK)");
+step(5, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK); it announces what it serves");
+const { promise: announcements, resolve: allAnnounced } = Promise.withResolvers<void>();
+let announcedCount = 0;
+const announced = () => void (++announcedCount === 3 && allAnnounced());
 const node = createOperatorNode({
   publicClient, walletClient: operator, hub, enclave,
   models: [{ modelId, version: 1, zk: { weights: model.weights } }, { modelId: mnistId, version: 1 }, { modelId: vadId, version: 1 }],
   stateFile: path.join(stateDir, "operator.json"), pollingIntervalMs: 50,
   logger: (e) => {
+    if (e.type === "service-announced") announced();
     if (e.type === "job-fulfilled") console.log(`    operator: job ${e.jobId} fulfilled in block ${e.blockNumber} (${e.gasUsed} gas)`);
     if (e.type === "job-skipped" || e.type === "job-failed") console.log(`    operator: job ${e.jobId} ${e.type}`);
   },
 });
 const running = node.start();
+// The node announces each version it serves after its first scan; a requester sees them before escrowing a fee.
+await announcements;
+for (const [name, id] of [["Iris", modelId], ["MNIST", mnistId], ["Silero VAD", vadId]] as const) {
+  const serving = await publicClient.extend(bind).getServingOperators({ modelId: id, version: 1 });
+  console.log(`    ${name} v1 is announced by ${serving.map((s) => `${s.operator} (${s.modes.map(modeLabel).join(", ")}, until ${new Date(Number(s.until) * 1000).toISOString()})`).join("; ")}`);
+}
 
 step(6, "A dApp requests classifications of six held-out Iris flowers (five TEE, one ZK) and waits for each");
 const data = loadIrisData();
@@ -356,15 +366,21 @@ for (let i = 0; i < 3; i++) {
   voters.push(w);
 }
 let from = await publicClient.getBlockNumber();
+// Each voter announces Iris and MNIST in QUORUM mode: six announcements before the first request.
+const { promise: quorumAnnouncements, resolve: quorumAllAnnounced } = Promise.withResolvers<void>();
+let quorumCount = 0;
+const quorumAnnounced = () => void (++quorumCount === 6 && quorumAllAnnounced());
 const quorumNodes = voters.map((w, i) =>
   createOperatorNode({
     publicClient, walletClient: w, hub, models: [{ modelId, version: 1 }, { modelId: mnistId, version: 1 }], votesDir, fromBlock: from,
     stateFile: path.join(stateDir, `quorum-${i}.json`), pollingIntervalMs: 50,
+    logger: (e) => void (e.type === "service-announced" && quorumAnnounced()),
     // As if on three machines: thread counts and graph optimizations differ; the grid makes their float logits agree.
     runtime: ([{ intraOpNumThreads: 1, graphOptimizationLevel: "disabled" }, { intraOpNumThreads: 2, graphOptimizationLevel: "basic" }, { intraOpNumThreads: 2, graphOptimizationLevel: "all" }] as const)[i],
   }),
 );
 for (const n of quorumNodes) await n.start();
+await quorumAnnouncements;
 const quorumFlower = data.features[heldOut[12]!]!;
 const { jobId: quorumJob } = await requesterV.requestInferenceSync({
   modelId, version: 1, mode: "quorum", params: quorumParams({ k: 3, minStake: parseEther("0.5") }),
