@@ -200,9 +200,13 @@ const key = await publicClient.readContract({ address: enclaveRegistry, abi: enc
 console.log(`    operator ${getAddress(operator.account.address)} staked 1 ETH; enclave key ${enclave.address} registered with ${formatEther(key.stake)} ETH locked behind it, until ${new Date(key.expiresAt * 1000).toISOString()}`);
 
 step(5, "Start the reference operator node (ONNX Runtime for TEE, Groth16 proving for ZK); it announces what it serves");
-const { promise: announcements, resolve: allAnnounced } = Promise.withResolvers<void>();
-let announcedCount = 0;
-const announced = () => void (++announcedCount === 3 && allAnnounced());
+const announcedBy = (expected: number) => {
+  let count = 0;
+  let done = () => {};
+  const all = new Promise<void>((resolve) => (done = resolve));
+  return { all, one: () => void (++count === expected && done()) };
+};
+const { all: announcements, one: announced } = announcedBy(3);
 const node = createOperatorNode({
   publicClient, walletClient: operator, hub, enclave,
   models: [{ modelId, version: 1, zk: { weights: model.weights } }, { modelId: mnistId, version: 1 }, { modelId: vadId, version: 1 }],
@@ -367,9 +371,7 @@ for (let i = 0; i < 3; i++) {
 }
 let from = await publicClient.getBlockNumber();
 // Each voter announces Iris and MNIST in QUORUM mode: six announcements before the first request.
-const { promise: quorumAnnouncements, resolve: quorumAllAnnounced } = Promise.withResolvers<void>();
-let quorumCount = 0;
-const quorumAnnounced = () => void (++quorumCount === 6 && quorumAllAnnounced());
+const { all: quorumAnnouncements, one: quorumAnnounced } = announcedBy(6);
 const quorumNodes = voters.map((w, i) =>
   createOperatorNode({
     publicClient, walletClient: w, hub, models: [{ modelId, version: 1 }, { modelId: mnistId, version: 1 }], votesDir, fromBlock: from,
