@@ -38,6 +38,7 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
     address private _hub;
     uint64 private _unbondingDelay;
     address private _enclaves;
+    address private _batches;
 
     mapping(address operator => Operator) private _operators;
     /// @dev Slashed stake owed to recipients (pull payments: a slash never calls out).
@@ -263,6 +264,14 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
     }
 
     /// @inheritdoc IOperatorRegistry
+    function setBatchSettlement(address batchSettlement_) external onlyOwner {
+        if (_batches != address(0)) revert OperatorBatchSettlementAlreadySet(_batches);
+        if (batchSettlement_ == address(0)) revert OperatorOnlyHub(address(0));
+        emit BatchSettlementSet(batchSettlement_);
+        _batches = batchSettlement_;
+    }
+
+    /// @inheritdoc IOperatorRegistry
     function setMinQuorumStake(uint256 minStake) external onlyOwner {
         emit MinQuorumStakeUpdated(_minQuorumStake, minStake);
         _minQuorumStake = minStake;
@@ -307,6 +316,11 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
     /// @inheritdoc IOperatorRegistry
     function enclaveRegistry() external view returns (address) {
         return _enclaves;
+    }
+
+    /// @inheritdoc IOperatorRegistry
+    function batchSettlement() external view returns (address) {
+        return _batches;
     }
 
     /// @inheritdoc IOperatorRegistry
@@ -455,7 +469,7 @@ contract OperatorRegistry is IOperatorRegistry, QuorumVerifier, Ownable2Step, Re
 
     /// @dev Lock, unlock and slash: the hub (for the job's settlement module) or the EnclaveRegistry (for keys).
     function _onlyModule() private view {
-        if (msg.sender != _hub && msg.sender != _enclaves) revert OperatorOnlyHub(msg.sender);
+        if (msg.sender != _hub && msg.sender != _enclaves && msg.sender != _batches) revert OperatorOnlyHub(msg.sender);
     }
 
     function _minSignerStake() internal view override returns (uint256) {

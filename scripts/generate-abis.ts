@@ -30,6 +30,7 @@ export const ABI_EXPORTS = {
   erc20Abi: "test/TestToken.sol/TestToken",
   groth16VerifierMlpAbi: "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp",
   optimisticGameAbi: "modes/OptimisticGame.sol/OptimisticGame",
+  batchSettlementAbi: "modes/BatchSettlement.sol/BatchSettlement",
   verityTimelockAbi: "governance/VerityTimelock.sol/VerityTimelock",
 } as const;
 
@@ -44,6 +45,7 @@ export const BYTECODE_EXPORTS = {
   zkVerifierBytecode: "verifiers/ZkVerifier.sol/ZkVerifier",
   groth16VerifierMlpBytecode: "zk/Groth16VerifierMlp.sol/Groth16VerifierMlp",
   optimisticGameBytecode: "modes/OptimisticGame.sol/OptimisticGame",
+  batchSettlementBytecode: "modes/BatchSettlement.sol/BatchSettlement",
 } as const;
 
 /** The reference circuit's Groth16 verifier: its runtime code hash and key hash are what governance allows. */

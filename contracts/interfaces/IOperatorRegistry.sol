@@ -86,6 +86,10 @@ interface IOperatorRegistry {
     /// behind enclave keys.
     /// @param enclaveRegistry The EnclaveRegistry.
     event EnclaveRegistrySet(address enclaveRegistry);
+    /// @notice Emitted once, when governance sets the BatchSettlement allowed to lock, unlock and slash the stake
+    /// behind BATCH bonds.
+    /// @param batchSettlement The BatchSettlement.
+    event BatchSettlementSet(address batchSettlement);
     /// @notice Emitted when governance sets the hub allowed to slash.
     /// @param oldHub The previous hub.
     /// @param newHub The new hub.
@@ -152,12 +156,15 @@ interface IOperatorRegistry {
     /// @notice The dispute verifier is set once; it can never be pointed elsewhere (a new one could slash stakes).
     /// @param verifier The verifier already set.
     error OperatorDisputeVerifierAlreadySet(address verifier);
-    /// @notice Only the hub (and, for `lock`, `unlock` and `slash`, the EnclaveRegistry) may do this.
+    /// @notice Only the hub (and, for `lock`, `unlock` and `slash`, the EnclaveRegistry and the BatchSettlement) may do this.
     /// @param caller The caller.
     error OperatorOnlyHub(address caller);
     /// @notice The EnclaveRegistry is set once; it can never be pointed elsewhere (a new one could slash stakes).
     /// @param enclaveRegistry The EnclaveRegistry already set.
     error OperatorEnclaveRegistryAlreadySet(address enclaveRegistry);
+    /// @notice The BatchSettlement is set once; it can never be pointed elsewhere (a new one could slash stakes).
+    /// @param batchSettlement The BatchSettlement already set.
+    error OperatorBatchSettlementAlreadySet(address batchSettlement);
     /// @notice The hub is set once, at deployment; it can never be pointed elsewhere (a new hub could slash stakes).
     /// @param hub The hub already set.
     error OperatorHubAlreadySet(address hub);
@@ -218,23 +225,28 @@ interface IOperatorRegistry {
     /// @param enclaveRegistry The EnclaveRegistry.
     function setEnclaveRegistry(address enclaveRegistry) external;
 
+    /// @notice Sets the BatchSettlement, allowed to lock, unlock and slash the stake behind BATCH bonds (with
+    /// `jobId` 0). Only governance, and only once: a second call reverts with `OperatorBatchSettlementAlreadySet`.
+    /// @param batchSettlement The BatchSettlement.
+    function setBatchSettlement(address batchSettlement) external;
+
     /// @notice Locks `amount` of an operator's free bonded stake behind a claim for `jobId`. Only the hub (for the
-    /// job's settlement module) or the EnclaveRegistry (behind an enclave key, with `jobId` 0). Makes no external
-    /// call.
+    /// job's settlement module), the EnclaveRegistry (behind an enclave key, with `jobId` 0) or the BatchSettlement
+    /// (behind a BATCH bond, with `jobId` 0). Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount; reverts with `OperatorInsufficientStake` when more than the free stake.
     /// @param jobId The job (recorded in the event).
     function lock(address operator, uint256 amount, uint256 jobId) external;
 
-    /// @notice Releases locked stake. Only the hub or the EnclaveRegistry. Makes no external call.
+    /// @notice Releases locked stake. Only the hub, the EnclaveRegistry or the BatchSettlement. Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount; reverts with `OperatorLockTooSmall` when more than the locked stake.
     /// @param jobId The job (recorded in the event).
     function unlock(address operator, uint256 amount, uint256 jobId) external;
 
     /// @notice Takes `amount + burned` of an operator's locked stake: `amount` is credited to `recipient`, who
-    /// withdraws it with `withdrawSlashCredit`, and `burned` stays in the registry for ever. Only the hub or the
-    /// EnclaveRegistry. Makes no external call.
+    /// withdraws it with `withdrawSlashCredit`, and `burned` stays in the registry for ever. Only the hub, the
+    /// EnclaveRegistry or the BatchSettlement. Makes no external call.
     /// @param operator The operator.
     /// @param amount The amount credited.
     /// @param recipient Who is credited with it.
@@ -322,6 +334,9 @@ interface IOperatorRegistry {
 
     /// @notice The EnclaveRegistry allowed to lock and slash the stake behind enclave keys (zero until set).
     function enclaveRegistry() external view returns (address);
+
+    /// @notice The BatchSettlement allowed to lock and slash the stake behind BATCH bonds (zero until set).
+    function batchSettlement() external view returns (address);
 
     /// @notice An operator's stake record.
     /// @param operator The operator.

@@ -2,6 +2,7 @@ import { type Abi, type Address, type Hash, type Hex, parseEther, zeroAddress } 
 import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import {
   attestorCommitteeAbi,
+  batchSettlementAbi,
   enclaveRegistryAbi,
   exampleConsumerAbi,
   erc20Abi,
@@ -13,6 +14,7 @@ import {
 } from "./abis.js";
 import {
   attestorCommitteeBytecode,
+  batchSettlementBytecode,
   enclaveRegistryBytecode,
   exampleConsumerBytecode,
   groth16VerifierMlpBytecode,
@@ -56,6 +58,12 @@ export type DeployVerityParameters = WriteParameters & {
   keyLifetime?: bigint | undefined;
   /** The least stake an operator locks behind each enclave key, in stake units (default 0.1 ether). */
   minTeeStake?: bigint | undefined;
+  /** BATCH: the least bond of stake an operator locks to settle receipts (default 0.1 ether of stake). */
+  minBatchBond?: bigint | undefined;
+  /** BATCH: how long a requester's withdrawal from a channel waits, in seconds (default 1 day; 1 hour .. 30 days). */
+  batchWithdrawalDelay?: bigint | undefined;
+  /** BATCH: how long an unbonding batch bond stays slashable, in seconds (default 7 days; 1 hour .. 30 days). */
+  batchBondReleaseDelay?: bigint | undefined;
   /** Also deploy a TestToken (open minting: for tests and local demos only). */
   testToken?: { name: string; symbol: string } | boolean | undefined;
   /** Also deploy an ExampleConsumer bound to the hub. */
@@ -75,6 +83,8 @@ export type VerityDeployment = {
   groth16VerifierMlp: Address;
   /** The OPTIMISTIC dispute game (the hub's verifier of mode 4), settled by `zkVerifier`. */
   optimisticGame: Address;
+  /** The BATCH mode: deposits, vouchers, signed batch roots of HTTP receipts, receipt slashing. */
+  batchSettlement: Address;
   testToken: Address | undefined;
   exampleConsumer: Address | undefined;
   /** The block of the hub's deployment: a good `fromBlock` for event queries. */
@@ -95,12 +105,19 @@ export const DEFAULT_MIN_BOND = parseEther("0.01");
 export const DEFAULT_MIN_TEE_STAKE = parseEther("0.1");
 /** The default longest life of an enclave key on one attestation: 7 days. */
 export const DEFAULT_KEY_LIFETIME = 7n * 24n * 3600n;
+/** The default least BATCH bond. */
+export const DEFAULT_MIN_BATCH_BOND = parseEther("0.1");
+/** The default wait of a BATCH withdrawal: 1 day (the operator's window to claim its latest voucher). */
+export const DEFAULT_BATCH_WITHDRAWAL_DELAY = 24n * 3600n;
+/** The default time an unbonding BATCH bond stays slashable: 7 days. */
+export const DEFAULT_BATCH_BOND_RELEASE_DELAY = 7n * 24n * 3600n;
 
 /**
  * Deploys the Verity system: OperatorRegistry, EnclaveRegistry and InferenceHub, linked (`setHub`,
  * `setEnclaveRegistry`); an AttestorCommittee as the attestation verifier of both TEE types; the ZK mode (ZkVerifier with the
  * reference circuit's Groth16VerifierMlp allowed by its code hash and verifying key, `setVerifier(2)`); the
- * OPTIMISTIC dispute game (`OptimisticGame(hub, zkVerifier, minBond)`, `setVerifier(4)`). The deployer owns
+ * OPTIMISTIC dispute game (`OptimisticGame(hub, zkVerifier, minBond)`, `setVerifier(4)`); the BATCH mode's
+ * BatchSettlement (`setBatchSettlement`, immutable parameters: no owner). The deployer owns
  * everything while it wires it; when governance is not the deployer it then starts a two-step transfer of the hub,
  * the registry and the ZK verifier to governance, which must `acceptOwnership` on each. (The Ignition module puts
  * governance behind a timelock; this deployer is for tests, scripts and local chains.)
@@ -183,6 +200,21 @@ export async function deployVerity(
   // OPTIMISTIC: the dispute game, settled by that ZK verifier.
   const game = await deploy(optimisticGameAbi, optimisticGameBytecode, [hub.address, zk.address, parameters.minBond ?? DEFAULT_MIN_BOND], "OptimisticGame");
   await call(hub.address, inferenceHubAbi, "setVerifier", [VerityMode.optimistic, game.address]);
+  // BATCH: HTTP receipts settled as signed Merkle roots, paid by vouchers; a module of the registry (set once).
+  const batches = await deploy(
+    batchSettlementAbi,
+    batchSettlementBytecode,
+    [
+      hub.address,
+      registry.address,
+      enclaves.address,
+      parameters.minBatchBond ?? DEFAULT_MIN_BATCH_BOND,
+      parameters.batchWithdrawalDelay ?? DEFAULT_BATCH_WITHDRAWAL_DELAY,
+      parameters.batchBondReleaseDelay ?? DEFAULT_BATCH_BOND_RELEASE_DELAY,
+    ],
+    "BatchSettlement",
+  );
+  await call(registry.address, operatorRegistryAbi, "setBatchSettlement", [batches.address]);
 
   const ownershipPending = governance.toLowerCase() !== deployer.toLowerCase();
   if (ownershipPending) {
@@ -214,6 +246,7 @@ export async function deployVerity(
     zkVerifier: zk.address,
     groth16VerifierMlp: groth16.address,
     optimisticGame: game.address,
+    batchSettlement: batches.address,
     testToken,
     exampleConsumer,
     blockNumber: hub.blockNumber,

@@ -174,6 +174,10 @@ export {
   InvalidParamsError, type InvalidParamsErrorType,
   IoSignatureUnavailableError, type IoSignatureUnavailableErrorType,
   NoServingOperatorError, type NoServingOperatorErrorType,
+  InvalidReceiptError, type InvalidReceiptErrorType,
+  BatchDocumentError, type BatchDocumentErrorType,
+  InferenceHttpError, type InferenceHttpErrorType,
+  InsufficientDepositError, type InsufficientDepositErrorType,
   InvalidQuorumVoteError, type InvalidQuorumVoteErrorType,
   JobExpiredError, type JobExpiredErrorType,
   JobModeMismatchError, type JobModeMismatchErrorType,
@@ -383,6 +387,91 @@ export {
   type GetServingOperatorsErrorType,
   type ServingOperator,
 } from "./actions/getServingOperators.js";
+// BATCH mode: HTTP inference with signed receipts, vouchers, settlement and receipt verification.
+export {
+  depositBatch,
+  type DepositBatchParameters,
+  type DepositBatchReturnType,
+  type DepositBatchErrorType,
+} from "./actions/depositBatch.js";
+export {
+  requestBatchWithdrawal,
+  type RequestBatchWithdrawalParameters,
+  type RequestBatchWithdrawalReturnType,
+  type RequestBatchWithdrawalErrorType,
+} from "./actions/requestBatchWithdrawal.js";
+export {
+  withdrawBatch,
+  type WithdrawBatchParameters,
+  type WithdrawBatchReturnType,
+  type WithdrawBatchErrorType,
+} from "./actions/withdrawBatch.js";
+export {
+  bondBatch,
+  type BondBatchParameters,
+  type BondBatchReturnType,
+  type BondBatchErrorType,
+} from "./actions/bondBatch.js";
+export {
+  claimVoucher,
+  type ClaimVoucherParameters,
+  type ClaimVoucherReturnType,
+  type ClaimVoucherErrorType,
+} from "./actions/claimVoucher.js";
+export {
+  settleBatch,
+  type SettleBatchParameters,
+  type SettleBatchReturnType,
+  type SettleBatchErrorType,
+} from "./actions/settleBatch.js";
+export {
+  getChannel,
+  type GetChannelParameters,
+  type GetChannelReturnType,
+  type GetChannelErrorType,
+} from "./actions/getChannel.js";
+export {
+  infer,
+  type InferParameters,
+  type InferReturnType,
+  type InferErrorType,
+} from "./actions/infer.js";
+export {
+  verifyReceipt,
+  type VerifyReceiptParameters,
+  type VerifyReceiptReturnType,
+  type ReceiptCheckName,
+  type VerifyReceiptErrorType,
+} from "./actions/verifyReceipt.js";
+export {
+  type Receipt,
+  type ReceiptJson,
+  type Voucher,
+  type BatchRoot,
+  type BatchDocument,
+  BATCH_DOCUMENT_FORMAT,
+  batchDomain,
+  batchDomainSeparator,
+  receiptTypes,
+  voucherTypes,
+  batchRootTypes,
+  receiptTypedData,
+  voucherTypedData,
+  batchRootTypedData,
+  receiptDigest,
+  voucherDigest,
+  receiptLeaf,
+  receiptLeafValues,
+  receiptTree,
+  receiptProof,
+  receiptToJson,
+  receiptFromJson,
+  recoverReceiptSigner,
+  recoverVoucherSigner,
+  encodeBatchDocument,
+  parseBatchDocument,
+  RECEIPT_LEAF_ENCODING,
+} from "./proofs/batch.js";
 export {
   announceService,
   DEFAULT_SERVICE_PERIOD_SECONDS,

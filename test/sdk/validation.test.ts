@@ -247,7 +247,88 @@ const attestation = (s: Fixture) => {
   return { enclaveRegistry, enclave: s.enclave, evidenceHash, evidenceURI, expiresAt, approvals };
 };
 
+/** A well-formed receipt (its values made up: validation only). */
+const RECEIPT = (s: Fixture) => ({
+  requestId: MEASUREMENT,
+  requester: s.hub,
+  operator: s.hub,
+  modelId: s.modelId,
+  version: 1,
+  inputHash: MEASUREMENT,
+  outputHash: MEASUREMENT,
+  price: 1n,
+  sequence: 1n,
+  time: 1n,
+});
+
 const TABLE: Table = {
+  // BATCH mode
+  depositBatch: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, operator: s.hub, amount: 1n }),
+    fields: { batchSettlement: "address", operator: "address", amount: "bigint", account: "account?" },
+    special: [special("amount", (b) => ({ ...b, amount: 0n })), special("amount", (b) => ({ ...b, amount: 2n ** 128n }))],
+  },
+  requestBatchWithdrawal: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, operator: s.hub, amount: 1n }),
+    fields: { batchSettlement: "address", operator: "address", amount: "bigint", account: "account?" },
+    special: [special("amount", (b) => ({ ...b, amount: 0n }))],
+  },
+  withdrawBatch: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, operator: s.hub }),
+    fields: { batchSettlement: "address", operator: "address", account: "account?" },
+  },
+  bondBatch: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, amount: 1n }),
+    fields: { batchSettlement: "address", amount: "bigint", account: "account?" },
+    special: [special("amount", (b) => ({ ...b, amount: 0n }))],
+  },
+  claimVoucher: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, voucher: { requester: s.hub, operator: s.hub, cumulativeAmount: 1n }, signature: `0x${"11".repeat(65)}` }),
+    fields: { batchSettlement: "address", signature: "hex", account: "account?" },
+    special: [
+      special("voucher", (b) => ({ ...b, voucher: "0x00" })),
+      special("voucher.requester", (b) => ({ ...b, voucher: { ...(b.voucher as Params), requester: "0x12" } })),
+      special("voucher.cumulativeAmount", (b) => ({ ...b, voucher: { ...(b.voucher as Params), cumulativeAmount: 1 } })),
+      special("voucher.cumulativeAmount", (b) => ({ ...b, voucher: { ...(b.voucher as Params), cumulativeAmount: 0n } })),
+    ],
+  },
+  settleBatch: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, batch: { operator: s.hub, firstSequence: 1n, count: 1n, root: MEASUREMENT, uri: "http://x/1" }, signature: `0x${"11".repeat(65)}` }),
+    fields: { batchSettlement: "address", signature: "hex", account: "account?" },
+    special: [
+      special("batch", (b) => ({ ...b, batch: [] })),
+      special("batch.root", (b) => ({ ...b, batch: { ...(b.batch as Params), root: "0x12" } })),
+      special("batch.uri", (b) => ({ ...b, batch: { ...(b.batch as Params), uri: 7 } })),
+      special("batch.firstSequence", (b) => ({ ...b, batch: { ...(b.batch as Params), firstSequence: 0n } })),
+      special("batch.count", (b) => ({ ...b, batch: { ...(b.batch as Params), count: 1 } })),
+    ],
+  },
+  getChannel: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, requester: s.hub, operator: s.hub }),
+    fields: { batchSettlement: "address", requester: "address", operator: "address" },
+  },
+  infer: {
+    base: (s) => ({ url: "http://127.0.0.1:1", hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: 1, input: INPUT }),
+    fields: {
+      url: "string",
+      hub: "address",
+      batchSettlement: "address",
+      modelId: "bytes32",
+      version: "version",
+      input: "tensor",
+      maxPrice: "bigint?",
+      prepay: "number?",
+      requestId: "bytes32?",
+      timeoutMs: "number?",
+      account: "account?",
+    },
+    special: [special("url", (b) => ({ ...b, url: "ftp://operator" }))],
+  },
+  verifyReceipt: {
+    base: (s) => ({ batchSettlement: s.batchSettlement, receipt: RECEIPT(s), signature: `0x${"11".repeat(65)}` }),
+    fields: { batchSettlement: "address", signature: "hex", fromBlock: "bigint?" },
+    special: [special("receipt", (b) => ({ ...b, receipt: "receipt" }))],
+  },
   approveMeasurement: {
     base: (s) => ({ enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT, teeType: 1 }),
     fields: { enclaveRegistry: "address", measurement: "bytes32", teeType: "teeType", account: "account?" },

@@ -129,6 +129,11 @@ async function checkRequestInput(client: VerityClient, parameters: RequestInfere
     fromBlock: parameters.fromBlock,
     document: parameters.ioSignature,
   });
+  checkInputBytes(signature, bytes);
+}
+
+/** Throws {@link ModelInputError} unless canonical input `bytes` match the IO signature (as `requestInference` checks). */
+export function checkInputBytes(signature: IoSignature, bytes: Hex): void {
   const data = decodeTensorData(bytes);
   if (data.tensors) {
     checkInputs(signature, data.tensors);

@@ -175,6 +175,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   const zkVerifier = optional("zkVerifier", "ZkVerifier");
   const groth16VerifierMlp = optional("groth16VerifierMlp", "Groth16VerifierMlp");
   const optimisticGame = optional("optimisticGame", "OptimisticGame");
+  const batchSettlement = optional("batchSettlement", "BatchSettlement");
   const timelock = optional("timelock", "VerityTimelock");
   // The TEE mode's registry and its committee: from the module, else read back from the hub.
   const enclaveRegistry =
@@ -201,6 +202,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
     zkVerifier,
     groth16VerifierMlp,
     optimisticGame,
+    batchSettlement,
     timelock,
     blockNumber,
     deployer: wallet.account.address,
@@ -211,7 +213,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
   ctx.result(
     {
       chainId, hub, operatorRegistry, enclaveRegistry, attestorCommittee, attestors: committeeMembers, attestorThreshold: committeeThreshold,
-      zkVerifier, groth16VerifierMlp, optimisticGame, timelock, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused,
+      zkVerifier, groth16VerifierMlp, optimisticGame, batchSettlement, timelock, blockNumber, deploymentId, deploymentFile: file, ignitionJournal: deploymentDir, reused,
     },
     () =>
       [
@@ -227,6 +229,7 @@ async function deploy(ctx: CliContext, _args: string[], opts: DeployOptions): Pr
           ["ZkVerifier", zkVerifier ?? "none"],
           ["Groth16VerifierMlp", groth16VerifierMlp ?? "none"],
           ["OptimisticGame", optimisticGame ?? "none"],
+          ["BatchSettlement", batchSettlement ?? "none"],
           ["VerityTimelock", timelock ? `${timelock} (owns the hub, the registries, the committee and the ZK verifier)` : "none"],
           ["block", `${blockNumber ?? "unknown"}`],
           ["written", ctx.showPath(file)],

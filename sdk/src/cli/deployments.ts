@@ -9,7 +9,7 @@ import { type Address, getAddress } from "viem";
  * ```json
  * { "chainId": 31337, "hub": "0x...", "operatorRegistry": "0x...", "enclaveRegistry": "0x...", "attestorCommittee": "0x...",
  *   "zkVerifier": "0x...", "groth16VerifierMlp": "0x...",
- *   "optimisticGame": "0x...", "timelock": "0x...", "blockNumber": "3",
+ *   "optimisticGame": "0x...", "batchSettlement": "0x...", "timelock": "0x...", "blockNumber": "3",
  *   "deployer": "0x...", "ignitionDeploymentId": "chain-31337", "deployedAt": "2026-01-01T00:00:00Z" }
  * ```
  * `blockNumber` is the hub's deployment block: the first block worth searching for its events.
@@ -28,6 +28,8 @@ export type DeploymentRecord = {
   groth16VerifierMlp?: Address | undefined;
   /** The OPTIMISTIC dispute game plugged into the hub (mode 4), if the deployment has one. */
   optimisticGame?: Address | undefined;
+  /** The BATCH mode's settlement contract, if the deployment has one (also `OperatorRegistry.batchSettlement()`). */
+  batchSettlement?: Address | undefined;
   /** The governance timelock that owns the hub, the registry and the ZK verifier, if the deployment has one. */
   timelock?: Address | undefined;
   /** The hub's deployment block (decimal string in the file). */
@@ -68,6 +70,7 @@ export async function readDeployment(dir: string, chainId: number): Promise<Depl
     zkVerifier: typeof j.zkVerifier === "string" ? getAddress(j.zkVerifier) : undefined,
     groth16VerifierMlp: typeof j.groth16VerifierMlp === "string" ? getAddress(j.groth16VerifierMlp) : undefined,
     optimisticGame: typeof j.optimisticGame === "string" ? getAddress(j.optimisticGame) : undefined,
+    batchSettlement: typeof j.batchSettlement === "string" ? getAddress(j.batchSettlement) : undefined,
     timelock: typeof j.timelock === "string" ? getAddress(j.timelock) : undefined,
     blockNumber: typeof j.blockNumber === "string" || typeof j.blockNumber === "number" ? BigInt(j.blockNumber) : undefined,
     deployer: typeof j.deployer === "string" ? getAddress(j.deployer) : undefined,
@@ -90,6 +93,7 @@ export async function writeDeployment(dir: string, record: DeploymentRecord): Pr
     zkVerifier: record.zkVerifier,
     groth16VerifierMlp: record.groth16VerifierMlp,
     optimisticGame: record.optimisticGame,
+    batchSettlement: record.batchSettlement,
     timelock: record.timelock,
     blockNumber: record.blockNumber?.toString(),
     deployer: record.deployer,

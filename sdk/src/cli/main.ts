@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import type { Action, ActionBody } from "./action.js";
 import { registerAttestor } from "./attestor.js";
+import { registerBatch, registerServe } from "./batch.js";
 import { type CliIO, CliContext, DEFAULT_RPC_URL, type GlobalOptions } from "./context.js";
 import { registerDeploy } from "./deploy.js";
 import { EXIT, describeError } from "./errors.js";
@@ -62,6 +63,8 @@ export function buildProgram(io: CliIO = defaultIO, state: RunState = { ctx: und
   registerOperator(program, action);
   registerWithdraw(program, action);
   registerAttestor(program, action);
+  registerServe(program, action);
+  registerBatch(program, action);
   registerZk(program, action);
   registerGovernance(program, action);
 

@@ -35,6 +35,9 @@ const CANCELLER_ROLE = keccak256(toHex("CANCELLER_ROLE"));
  *   governanceDelay    seconds between scheduling and executing a call           default: 2 days
  *   minBond            least OPTIMISTIC bond (native), covers a resolution's gas   default: 0.01 ether
  *   minQuorumStake     least bonded stake of any QUORUM signer (stake units)      default: 0.1 ether
+ *   minBatchBond       least BATCH bond of stake behind settled receipts          default: 0.1 ether
+ *   batchWithdrawalDelay  wait of a BATCH channel withdrawal (seconds)            default: 1 day (1 hour .. 30 days)
+ *   batchBondReleaseDelay time an unbonding BATCH bond stays slashable (seconds)  default: 7 days (1 hour .. 30 days)
  *
  * `attestors` has no default: Ignition cannot default a list to an account (a default is a literal, resolved
  * alone only when it is one account), and a committee must not be made of a guessed address. For a local deployment
@@ -56,6 +59,9 @@ export default buildModule("Verity", (m) => {
   const governanceDelay = m.getParameter("governanceDelay", 2n * 24n * 3600n);
   const minBond = m.getParameter("minBond", 10n ** 16n);
   const minQuorumStake = m.getParameter("minQuorumStake", 10n ** 17n);
+  const minBatchBond = m.getParameter("minBatchBond", 10n ** 17n);
+  const batchWithdrawalDelay = m.getParameter("batchWithdrawalDelay", 24n * 3600n);
+  const batchBondReleaseDelay = m.getParameter("batchBondReleaseDelay", 7n * 24n * 3600n);
 
   // The attestor committee first: a bad attestor list or threshold stops the deployment before anything else.
   const attestorCommittee = m.contract("AttestorCommittee", [deployer, attestors, attestorThreshold]);
@@ -96,6 +102,13 @@ export default buildModule("Verity", (m) => {
   const optimisticGame = m.contract("OptimisticGame", [hub, zkVerifier, minBond]);
   const setVerifierOptimistic = m.call(hub, "setVerifier", [4, optimisticGame], { id: "setVerifierOptimistic" });
 
+  // BATCH mode: HTTP receipts settled as signed Merkle roots, paid by vouchers; it locks and slashes bonds in the
+  // operator registry (set once). It has no owner: its parameters are immutable.
+  const batchSettlement = m.contract("BatchSettlement", [
+    hub, operatorRegistry, enclaveRegistry, minBatchBond, batchWithdrawalDelay, batchBondReleaseDelay,
+  ]);
+  const setBatchSettlement = m.call(operatorRegistry, "setBatchSettlement", [batchSettlement]);
+
   // Governance: the timelock, bootstrapped at a zero delay so it can accept ownership now.
   const timelock = m.contract("VerityTimelock", [0n, [deployer], [zeroAddress], zeroAddress], first);
   const handOver = [
@@ -106,7 +119,7 @@ export default buildModule("Verity", (m) => {
     }),
     m.call(operatorRegistry, "transferOwnership", [timelock], {
       id: "registryToTimelock",
-      after: [setHub, setEnclaveRegistry, setMinQuorumStake, setDisputeVerifier],
+      after: [setHub, setEnclaveRegistry, setMinQuorumStake, setDisputeVerifier, setBatchSettlement],
     }),
     m.call(enclaveRegistry, "transferOwnership", [timelock], {
       id: "enclaveRegistryToTimelock",
@@ -137,6 +150,7 @@ export default buildModule("Verity", (m) => {
   m.call(timelock, "executeBatch", [targets, values, payloads, zeroHash, zeroHash], { after: [schedule] });
 
   return {
+    batchSettlement,
     operatorRegistry,
     enclaveRegistry,
     attestorCommittee,

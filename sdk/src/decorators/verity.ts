@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import { readContract } from "viem/actions";
-import { inferenceHubAbi } from "../abis.js";
+import { inferenceHubAbi, operatorRegistryAbi } from "../abis.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { expectAddress, expectObject } from "../internal/validate.js";
 import type { VerityClient } from "../types.js";
@@ -51,6 +51,15 @@ import { type WatchJobsParameters, watchJobs } from "../actions/watchJobs.js";
 import { type WithdrawParameters, withdraw } from "../actions/withdraw.js";
 import { type WithdrawModelEarningsParameters, withdrawModelEarnings } from "../actions/withdrawModelEarnings.js";
 import { type WithdrawSlashCreditParameters, withdrawSlashCredit } from "../actions/withdrawSlashCredit.js";
+import { type DepositBatchParameters, depositBatch } from "../actions/depositBatch.js";
+import { type RequestBatchWithdrawalParameters, requestBatchWithdrawal } from "../actions/requestBatchWithdrawal.js";
+import { type WithdrawBatchParameters, withdrawBatch } from "../actions/withdrawBatch.js";
+import { type BondBatchParameters, bondBatch } from "../actions/bondBatch.js";
+import { type ClaimVoucherParameters, claimVoucher } from "../actions/claimVoucher.js";
+import { type SettleBatchParameters, settleBatch } from "../actions/settleBatch.js";
+import { type GetChannelParameters, getChannel } from "../actions/getChannel.js";
+import { type InferParameters, infer } from "../actions/infer.js";
+import { type VerifyReceiptParameters, verifyReceipt } from "../actions/verifyReceipt.js";
 
 /** `Omit` that keeps the members of a union apart (some parameters are unions: an enclave or a proof). */
 type Unbound<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -61,6 +70,8 @@ export type VerityActionsConfig = {
   operatorRegistry?: Address | undefined;
   /** The enclave registry; read from the hub (`enclaveRegistry()`) on first use when left out. */
   enclaveRegistry?: Address | undefined;
+  /** The BATCH mode's settlement contract; read from the operator registry (`batchSettlement()`) when left out. */
+  batchSettlement?: Address | undefined;
 };
 
 /**
@@ -79,6 +90,7 @@ export function verityActions(config: VerityActionsConfig) {
   expectAddress("verityActions", "hub", config.hub);
   expectAddress("verityActions", "operatorRegistry", config.operatorRegistry, { optional: true });
   expectAddress("verityActions", "enclaveRegistry", config.enclaveRegistry, { optional: true });
+  expectAddress("verityActions", "batchSettlement", config.batchSettlement, { optional: true });
   const { hub } = config;
   return (client: VerityClient) => {
     let registry: Promise<Address> | undefined;
@@ -94,6 +106,13 @@ export function verityActions(config: VerityActionsConfig) {
         ? Promise.resolve(config.enclaveRegistry)
         : (enclaves ??= withVerityErrors(() =>
             readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" }),
+          ));
+    let batches: Promise<Address> | undefined;
+    const batchSettlement = () =>
+      config.batchSettlement !== undefined
+        ? Promise.resolve(config.batchSettlement)
+        : (batches ??= operatorRegistry().then((registry) =>
+            withVerityErrors(() => readContract(client, { address: registry, abi: operatorRegistryAbi, functionName: "batchSettlement" })),
           ));
     let zk: Promise<Address> | undefined;
     const zkVerifier = () =>
@@ -169,6 +188,16 @@ export function verityActions(config: VerityActionsConfig) {
       getIoSignature: (args: Unbound<GetIoSignatureParameters, "hub">) => getIoSignature(client, { hub, ...args }),
       getServingOperators: async (args: Unbound<GetServingOperatorsParameters, "hub" | "operatorRegistry">) =>
         getServingOperators(client, { hub, operatorRegistry: await operatorRegistry(), ...args }),
+      // BATCH mode (HTTP inference, vouchers, batches)
+      depositBatch: async (args: Unbound<DepositBatchParameters, "batchSettlement">) => depositBatch(client, { batchSettlement: await batchSettlement(), ...args }),
+      requestBatchWithdrawal: async (args: Unbound<RequestBatchWithdrawalParameters, "batchSettlement">) => requestBatchWithdrawal(client, { batchSettlement: await batchSettlement(), ...args }),
+      withdrawBatch: async (args: Unbound<WithdrawBatchParameters, "batchSettlement">) => withdrawBatch(client, { batchSettlement: await batchSettlement(), ...args }),
+      bondBatch: async (args: Unbound<BondBatchParameters, "batchSettlement">) => bondBatch(client, { batchSettlement: await batchSettlement(), ...args }),
+      claimVoucher: async (args: Unbound<ClaimVoucherParameters, "batchSettlement">) => claimVoucher(client, { batchSettlement: await batchSettlement(), ...args }),
+      settleBatch: async (args: Unbound<SettleBatchParameters, "batchSettlement">) => settleBatch(client, { batchSettlement: await batchSettlement(), ...args }),
+      getChannel: async (args: Unbound<GetChannelParameters, "batchSettlement">) => getChannel(client, { batchSettlement: await batchSettlement(), ...args }),
+      infer: async (args: Unbound<InferParameters, "hub" | "batchSettlement">) => infer(client, { hub, batchSettlement: await batchSettlement(), ...args }),
+      verifyReceipt: async (args: Unbound<VerifyReceiptParameters, "batchSettlement">) => verifyReceipt(client, { batchSettlement: await batchSettlement(), ...args }),
       // The job's game (`job.verifier`) is read from the hub unless `game` is given.
       getProposal: (args: Unbound<GetProposalParameters, "hub">) => getProposal(client, { hub, ...args }),
     };

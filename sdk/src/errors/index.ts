@@ -11,3 +11,4 @@ export * from "./contract.js";
 export * from "./decode.js";
 export * from "./write.js";
 export * from "./attestation.js";
+export * from "./batch.js";

@@ -1,6 +1,6 @@
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hash } from "viem";
 import { getCode, writeContract } from "viem/actions";
-import { attestorCommitteeAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi, zkVerifierAbi } from "../abis.js";
+import { attestorCommitteeAbi, batchSettlementAbi, enclaveRegistryAbi, inferenceHubAbi, operatorRegistryAbi, optimisticGameAbi, zkVerifierAbi } from "../abis.js";
 import { readJob } from "./readJob.js";
 import { HubNotFoundError } from "../errors/contract.js";
 import { withHubErrors, withVerityErrors } from "../errors/decode.js";
@@ -68,6 +68,8 @@ export const writeCommittee = writerOf(attestorCommitteeAbi);
 export const writeGame = writerOf(optimisticGameAbi);
 /** {@link writeHub} for the ZK verifier (the hub's `verifierOf(2)`). */
 export const writeZkVerifier = writerOf(zkVerifierAbi);
+/** {@link writeHub} for the BATCH mode's BatchSettlement (`OperatorRegistry.batchSettlement()`). */
+export const writeBatch = writerOf(batchSettlementAbi);
 
 /**
  * The job an action works on: the struct given, else read from chain (`read`, with its events). With `expected`,

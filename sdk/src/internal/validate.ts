@@ -90,6 +90,13 @@ export function expectString(action: string, parameter: string, value: unknown, 
   if (typeof value !== "string" || (nonEmpty && value.length === 0)) refuse(action, parameter, nonEmpty ? "a non-empty string" : "a string", value);
 }
 
+/** An http(s) URL (an operator's server). */
+export function expectHttpUrl(action: string, parameter: string, value: unknown): void {
+  if (typeof value !== "string" || !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(value)) {
+    refuse(action, parameter, 'an http(s) URL, e.g. "http://127.0.0.1:8787"', value);
+  }
+}
+
 /** A boolean: `true` or `false` (not 0, 1 or "false"). */
 export function expectBoolean(action: string, parameter: string, value: unknown, { optional }: Optional = {}): void {
   if (value === undefined && optional) return;

@@ -8,7 +8,7 @@ import { proveMlp } from "../prover/prove.js";
 import { ResultMismatchError } from "./errors.js";
 import { fetchArtifact } from "./fetchModel.js";
 import { type ChainReader, createChainReader } from "./chain.js";
-import { type ModelCache, createModelCache } from "./models.js";
+import { type ModelCache, type ServedModel, createModelCache } from "./models.js";
 import { type RuntimeOptions, jobInputs, jobOutputBytes, runModel } from "./runtime.js";
 import { canonicalizeOutputs, checkInputs } from "../encoding/ioSignature.js";
 
@@ -42,6 +42,20 @@ export type ZkProver = { weights: MlpWeights; artifactsDir?: string | undefined 
 /** Inputs larger than this are refused (a requester chooses the input URI). */
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
+/** Runs a loaded version on canonical input bytes: signature check, ONNX Runtime, the version's canonicalization. */
+async function runBytes(session: ServedModel, inputBytes: Hex): Promise<Execution> {
+  const inputs = jobInputs(session, inputBytes);
+  checkInputs(session.signature, inputs);
+  // Every operator applies the version's canonicalization before hashing, so operators agree on float outputs.
+  const outputs = canonicalizeOutputs(session.signature, await runModel(session, inputs));
+  const outputBytes = jobOutputBytes(outputs);
+  const names = Object.keys(outputs);
+  // One tensor in and out (the Iris model, the ZK circuit's): kept as tensors for the prover's checks.
+  const single = Object.keys(inputs).length === 1 && !inputBytes.startsWith("0x12") ? Object.values(inputs)[0]! : undefined;
+  const output = names.length === 1 ? outputs[names[0]!]! : undefined;
+  return { inputBytes, input: single, output, outputs, outputBytes, outputHash: keccak256(outputBytes) };
+}
+
 export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache; fetchTimeoutMs?: number | undefined }) {
   let usedZk = false;
 
@@ -66,18 +80,16 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
     async run(req: RequestedJob, checkStop: () => void = () => undefined): Promise<Execution> {
       const session = await models.session(req.job.modelId, req.job.version);
       checkStop();
-      const inputBytes = await input(req);
-      const inputs = jobInputs(session, inputBytes);
-      checkInputs(session.signature, inputs);
-      // Every operator applies the version's canonicalization before hashing, so operators agree on float outputs.
-      const outputs = canonicalizeOutputs(session.signature, await runModel(session, inputs));
-      const outputBytes = jobOutputBytes(outputs);
-      const names = Object.keys(outputs);
-      // One tensor in and out (the Iris model, the ZK circuit's): kept as tensors for the prover's checks.
-      const single = Object.keys(inputs).length === 1 && !inputBytes.startsWith("0x12") ? Object.values(inputs)[0]! : undefined;
-      const output = names.length === 1 ? outputs[names[0]!]! : undefined;
-      return { inputBytes, input: single, output, outputs, outputBytes, outputHash: keccak256(outputBytes) };
+      return runBytes(session, await input(req));
     },
+    /**
+     * Runs a version's model on canonical input bytes (a tensor or a set of named tensors) given inline: the HTTP
+     * server's path. Throws ModelInputError for input the version's signature refuses.
+     */
+    async runInline(modelId: Hex, version: number, inputBytes: Hex): Promise<Execution> {
+      return runBytes(await models.session(modelId, version), inputBytes);
+    },
+
     /**
      * Proves the job's output with `prover`'s weights, after checking they are the version's committed ones, bound
      * to the job and to `submitter`, the account that will send the proof to the hub (the proof holds for no other

@@ -12,6 +12,13 @@ export {
   type ServedModel,
 } from "./node.js";
 export {
+  createBatchServer,
+  type BatchServer,
+  type BatchServerOptions,
+  type BatchServerEvent,
+  type BatchServedModel,
+} from "./batch/server.js";
+export {
   createWatcher,
   type Watcher,
   type WatcherOptions,
