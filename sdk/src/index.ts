@@ -20,6 +20,7 @@ export {
   erc20Abi,
   groth16VerifierMlpAbi,
   optimisticGameAbi,
+  batchSettlementAbi,
   verityTimelockAbi,
 } from "./abis.js";
 

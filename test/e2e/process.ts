@@ -9,7 +9,12 @@ import { type HardhatNode, startHardhatNode, tempDir, verity } from "../cli/help
 export type Operator = { child: ChildProcess; lines: string[]; waitFor: (re: RegExp, ms?: number) => Promise<string> };
 
 export function startOperator(args: string[], env: Record<string, string>): Operator {
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), "operator", "run", ...args], {
+  return startVerity(["operator", "run", ...args], env);
+}
+
+/** A long-running `verity` command (`operator run`, `serve`) as a process. */
+export function startVerity(argv: string[], env: Record<string, string>): Operator {
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, "bin", "verity.mjs"), ...argv], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...env, CI: "true", HARDHAT_DISABLE_TELEMETRY: "true" },
     stdio: ["ignore", "pipe", "pipe"],
