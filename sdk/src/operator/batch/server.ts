@@ -285,6 +285,7 @@ export function createBatchServer(options: BatchServerOptions) {
         const signature = await signer!.sign!({ hash: receiptDigest(domainSeparator, receipt) });
         await journal!.receipt(receipt, signature);
         receipts.set(receipt.sequence, { receipt, signature });
+        advanceDurable();
         oldestPendingAt ??= Date.now();
         if (pendingCount() >= maxReceipts) void flush();
         return { output: run.outputBytes, receipt: receiptToJson(receipt), signature, spent: c.spent.toString() };
@@ -324,11 +325,14 @@ export function createBatchServer(options: BatchServerOptions) {
 
   const documentFile = (first: bigint) => path.join(options.batchesDir, `${first}.json`);
 
+  /** The last sequence up to which every receipt is durable (no gap), advanced as receipts land. */
+  let durableThrough = 0n;
+  const advanceDurable = () => {
+    while (receipts.has(durableThrough + 1n)) durableThrough++;
+  };
   /** Durable receipts from `nextToBatch` on, without a gap. */
   function pendingCount(): number {
-    let n = 0;
-    while (receipts.has(nextToBatch + BigInt(n))) n++;
-    return n;
+    return durableThrough >= nextToBatch ? Number(durableThrough - nextToBatch + 1n) : 0;
   }
 
   async function readBond() {
@@ -454,6 +458,7 @@ export function createBatchServer(options: BatchServerOptions) {
       journal = await openJournal(options.journalFile);
       for (const e of journal.state.receipts) {
         receipts.set(e.receipt.sequence, e);
+        if (e.receipt.sequence > durableThrough) durableThrough = e.receipt.sequence;
         channelOf(e.receipt.requester).spent += e.receipt.price;
         if (e.receipt.sequence >= nextSequence) nextSequence = e.receipt.sequence + 1n;
       }
@@ -462,6 +467,7 @@ export function createBatchServer(options: BatchServerOptions) {
       const bond = await readBond();
       nextToBatch = bond.nextSequence === 0n ? 1n : bond.nextSequence;
       if (nextToBatch > nextSequence) nextSequence = nextToBatch; // the chain is past the journal: never reuse a number
+      if (durableThrough < nextToBatch - 1n) durableThrough = nextToBatch - 1n;
       for (const b of [...prepared.values()].sort((a, b) => Number(a.firstSequence - b.firstSequence))) {
         if (b.firstSequence < nextToBatch) settledBatches.push(b);
       }
