@@ -22,6 +22,7 @@ import {
 import { measureEnclaveKeyGas } from "../test/helpers/enclaves.js";
 import { measureZk } from "./gas-zk.js";
 import { measureQuorumOptimistic } from "./gas-quorum.js";
+import { measureBatchGas } from "../test/helpers/batch.js";
 
 const { ethers, networkHelpers } = await network.create();
 const c = await deployWithTeeModel(ethers);
@@ -108,6 +109,17 @@ function toStruct(j: any) {
 
 Object.assign(gas, await measureZk(ethers, networkHelpers));
 Object.assign(gas, await measureQuorumOptimistic(ethers, networkHelpers));
+
+// BATCH: deposits, vouchers, batch roots of 1, 100 and 10,000 receipts (one slot each: the same execution gas
+// whatever the size, only the calldata's bytes differ), verifyReceipt at each tree's deepest leaf, equivocation.
+// On a network of its own, so its figures do not depend on what ran before (the snapshot test re-measures them).
+{
+  const batchNetwork = await network.create();
+  const batch = await measureBatchGas(batchNetwork.ethers, { sizes: [1, 100, 10_000], slash: true });
+  const executions = new Set(Object.values(batch.execution));
+  if (executions.size !== 1) throw new Error(`settleBatch's execution gas depends on the batch size: ${JSON.stringify(batch.execution)}`);
+  Object.assign(gas, batch.gas);
+}
 
 void inlineResult;
 void modeBit;

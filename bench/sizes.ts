@@ -28,6 +28,7 @@ for (const file of artifacts(root)) {
 /** The deployed contracts of the system: each must be found, and keep the headroom. */
 const SYSTEM = [
   "AttestorCommittee",
+  "BatchSettlement",
   "EnclaveRegistry",
   "Groth16VerifierMlp",
   "InferenceHub",
