@@ -25,6 +25,7 @@ import { OperatorConfigError } from "../errors.js";
 import { createRuntime } from "../execute.js";
 import type { RuntimeOptions } from "../runtime.js";
 import { type AcceptedVoucher, type PreparedBatch, openJournal } from "./journal.js";
+import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
 
 /**
  * The BATCH mode's HTTP server: runs a model version on named tensors at once and answers with the outputs and a
@@ -95,7 +96,6 @@ type Channel = {
 type Entry = { receipt: Receipt; signature: Hex };
 
 const MAX_BODY_BYTES = 34 * 1024 * 1024;
-const HEX32 = "^0x[0-9a-fA-F]{64}$";
 
 export function createBatchServer(options: BatchServerOptions) {
   const { publicClient, walletClient, hub } = options;
@@ -197,7 +197,7 @@ export function createBatchServer(options: BatchServerOptions) {
 
     f.get<{ Params: { requester: string } }>(
       "/v1/channels/:requester",
-      { schema: { params: { type: "object", properties: { requester: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" } }, required: ["requester"] } } },
+      { schema: { params: params("requester", ADDRESS) } },
       async (req) => {
         const c = channelOf(getAddress(req.params.requester));
         return {
@@ -214,29 +214,7 @@ export function createBatchServer(options: BatchServerOptions) {
     }>(
       "/v1/infer",
       {
-        schema: {
-          body: {
-            type: "object",
-            additionalProperties: false,
-            required: ["requestId", "requester", "modelId", "version", "input"],
-            properties: {
-              requestId: { type: "string", pattern: HEX32 },
-              requester: { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" },
-              modelId: { type: "string", pattern: HEX32 },
-              version: { type: "integer", minimum: 1, maximum: 4294967295 },
-              input: { type: "string", pattern: "^0x([0-9a-fA-F]{2})+$" },
-              voucher: {
-                type: "object",
-                additionalProperties: false,
-                required: ["cumulativeAmount", "signature"],
-                properties: {
-                  cumulativeAmount: { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$" },
-                  signature: { type: "string", pattern: "^0x[0-9a-fA-F]{130}$" },
-                },
-              },
-            },
-          },
-        },
+        schema: { body: INFER_BODY },
       },
       async (req, reply) => {
         if (stopping) return refuse(reply, 503, "stopping", "the server is stopping");
@@ -294,7 +272,7 @@ export function createBatchServer(options: BatchServerOptions) {
 
     f.get<{ Params: { sequence: string } }>(
       "/v1/receipts/:sequence",
-      { schema: { params: { type: "object", properties: { sequence: { type: "string", pattern: "^[1-9][0-9]{0,19}$" } }, required: ["sequence"] } } },
+      { schema: { params: params("sequence", SEQUENCE) } },
       async (req, reply) => {
         const seq = BigInt(req.params.sequence);
         const entry = receipts.get(seq);
@@ -310,7 +288,7 @@ export function createBatchServer(options: BatchServerOptions) {
 
     f.get<{ Params: { first: string } }>(
       "/v1/batches/:first",
-      { schema: { params: { type: "object", properties: { first: { type: "string", pattern: "^[1-9][0-9]{0,19}$" } }, required: ["first"] } } },
+      { schema: { params: params("first", SEQUENCE) } },
       async (req, reply) => {
         try {
           const text = readFileSync(documentFile(BigInt(req.params.first)), "utf8");
