@@ -278,6 +278,14 @@ contract EnclaveRegistry is IEnclaveRegistry, TeeVerifier, Ownable2Step, Reentra
     }
 
     /// @inheritdoc IEnclaveRegistry
+    function signingOperator(address key) external view returns (address) {
+        _KeyBinding memory b = _bindings[key];
+        if (!b.active || block.timestamp > b.expiresAt) return address(0);
+        if (_statusById[b.measurementId] != MeasurementStatus.Approved) return address(0);
+        return b.operator;
+    }
+
+    /// @inheritdoc IEnclaveRegistry
     function getMeasurement(bytes32 measurement) external view returns (MeasurementStatus, uint8) {
         _Measurement memory m = _measurements[measurement];
         return (m.status, m.teeType);

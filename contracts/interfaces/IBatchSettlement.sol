@@ -147,15 +147,24 @@ interface IBatchSettlement {
         address indexed operator, uint64 indexed firstSequence, uint64 count, bytes32 root, address signer, string uri
     );
 
-    /// @notice Emitted when an operator is slashed for a receipt.
+    /// @notice Emitted when an operator is slashed for a receipt (the registry's `OperatorSlashed` events name who
+    /// was credited).
     /// @param operator The operator slashed.
-    /// @param sequence The receipt's sequence.
-    /// @param prover Who proved it (paid half).
-    /// @param slashed The whole bond taken (half to the prover, half burned).
+    /// @param sequence The receipt's sequence (slashable once).
+    /// @param prover Who submitted the proof (paid nothing: the credit goes to the receipts' requesters).
+    /// @param slashed The whole bond taken (half burned, half credited to the receipts' requesters).
     /// @param equivocation True for two receipts for one sequence; false for a ZK proof of a different output.
     event ReceiptSlashed(
         address indexed operator, uint64 indexed sequence, address indexed prover, uint256 slashed, bool equivocation
     );
+
+    /// @notice The operator was already slashed for this sequence: one offence, one slash.
+    /// @param operator The operator.
+    /// @param sequence The sequence.
+    error ReceiptAlreadySlashed(address operator, uint64 sequence);
+
+    /// @notice No ZK dispute verifier is set in the operator registry, so no receipt can be proven wrong yet.
+    error BatchNoDisputeVerifier();
 
     /// @notice A zero address where a contract is needed.
     error BatchZeroAddress();
@@ -268,7 +277,10 @@ interface IBatchSettlement {
     /// @param signature The EIP-712 signature of `batch` (65 bytes).
     function settleBatch(BatchRoot calldata batch, bytes calldata signature) external;
 
-    /// @notice Slashes an operator that signed two different receipts for one sequence.
+    /// @notice Slashes an operator that signed two different receipts for one sequence: its whole bond, half burned
+    /// and half credited to the two receipts' requesters (a quarter each, or half to one requester of both). Anyone
+    /// may call, and the caller is paid nothing, so copying a pending proof gains nothing and an operator that
+    /// reports itself still loses the bond. Each sequence is slashed once (`ReceiptAlreadySlashed`).
     /// @param a One receipt.
     /// @param signatureA Its signature, by the operator or a key ever registered to it.
     /// @param b Another receipt of the same operator and sequence.
@@ -283,7 +295,9 @@ interface IBatchSettlement {
 
     /// @notice Slashes an operator whose signed receipt a ZK proof shows wrong: `attestation` (the ZK mode's
     /// format) proves that the version maps the receipt's input to `provenOutputHash`'s output, for job id
-    /// `receipt.sequence` and the caller as submitter.
+    /// `receipt.sequence` and the caller as submitter. The whole bond is taken: half burned, half credited to the
+    /// receipt's requester (not the caller). Each sequence is slashed once (`ReceiptAlreadySlashed`); reverts
+    /// `BatchNoDisputeVerifier` while the registry has no ZK verifier.
     /// @param receipt The receipt.
     /// @param signature Its signature, by the operator or a key ever registered to it.
     /// @param provenOutputHash keccak256 of the true output.
@@ -295,6 +309,11 @@ interface IBatchSettlement {
         bytes32 provenOutputHash,
         bytes calldata attestation
     ) external returns (uint256 slashed);
+
+    /// @notice Whether the operator was slashed for the receipt at `sequence`.
+    /// @param operator The operator.
+    /// @param sequence The sequence.
+    function isSlashed(address operator, uint64 sequence) external view returns (bool);
 
     /// @notice Whether `receipt` is a leaf of its operator's settled batch (`firstSequence`, `count`, `root`, as
     /// `BatchSettled` gave them), by the StandardMerkleTree `proof`. Reverts `BatchUnknown` for a batch not settled.

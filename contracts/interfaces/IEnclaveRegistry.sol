@@ -318,6 +318,11 @@ interface IEnclaveRegistry is ITeeVerifier {
     /// @param measurement The measurement the key claims.
     function activeEnclaveOperator(address key, bytes32 measurement) external view returns (address operator);
 
+    /// @notice The operator behind a key if it signs now: active, unexpired, and its measurement still approved;
+    /// zero otherwise. The BATCH mode's test for a key signing a batch root.
+    /// @param key The key.
+    function signingOperator(address key) external view returns (address operator);
+
     /// @notice A measurement's status and TEE type.
     /// @param measurement The measurement.
     function getMeasurement(bytes32 measurement) external view returns (MeasurementStatus status, uint8 teeType);

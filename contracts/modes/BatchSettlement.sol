@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IBatchSettlement} from "../interfaces/IBatchSettlement.sol";
 import {IEnclaveRegistry} from "../interfaces/IEnclaveRegistry.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
@@ -16,7 +16,7 @@ import {IResultVerifier} from "../interfaces/IResultVerifier.sol";
 /// @dev A module of the operator registry (`setBatchSettlement`, once): it locks operators' bonds there and slashes
 /// them. It holds the requesters' native deposits; its balance is always the sum of the channels' balances.
 /// Storage per batch: one slot (keccak256 of its root and count), under the operator and its first sequence.
-contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
+contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuardTransient {
     bytes32 private constant _RECEIPT_TYPEHASH = keccak256(
         "Receipt(bytes32 requestId,address requester,address operator,bytes32 modelId,uint32 version,bytes32 inputHash,bytes32 outputHash,uint256 price,uint64 sequence,uint64 time)"
     );
@@ -40,6 +40,9 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
     mapping(address requester => mapping(address operator => Channel)) private _channels;
     mapping(address operator => Bond) private _bonds;
     mapping(address operator => mapping(uint64 firstSequence => bytes32 commitment)) private _batches;
+    /// @dev The sequences an operator was slashed for: each is one offence, so its evidence slashes once, whatever
+    /// bond the operator posts later.
+    mapping(address operator => mapping(uint64 sequence => bool)) private _slashedSequences;
 
     /// @param hub_ The hub (the model registry that ZK fraud proofs read circuits from).
     /// @param operators_ The operator registry whose stake backs the bonds (it must name this contract with
@@ -246,7 +249,7 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
         }
         _checkReceiptSigner(a.operator, hashA, signatureA);
         _checkReceiptSigner(b.operator, hashB, signatureB);
-        slashed = _slash(a.operator, a.sequence, true);
+        slashed = _slash(a.operator, a.sequence, a.requester, b.requester, true);
     }
 
     /// @inheritdoc IBatchSettlement
@@ -258,9 +261,11 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
     ) external nonReentrant returns (uint256 slashed) {
         _checkReceiptSigner(receipt.operator, _receiptStructHash(receipt), signature);
         if (provenOutputHash == receipt.outputHash) revert ReceiptOutputsAgree(provenOutputHash);
+        address verifier = _operators.disputeVerifier();
+        if (verifier == address(0)) revert BatchNoDisputeVerifier();
         // The ZK verifier reads the version's circuit from its caller (`zkCircuitOf` below, from the hub) and
         // reverts with its own error unless the proof holds for the receipt's input, this output and the caller.
-        IResultVerifier(_operators.disputeVerifier()).verifyResult(
+        IResultVerifier(verifier).verifyResult(
             IResultVerifier.Job({
                 jobId: receipt.sequence,
                 modelId: receipt.modelId,
@@ -273,7 +278,7 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
             }),
             attestation
         );
-        slashed = _slash(receipt.operator, receipt.sequence, false);
+        slashed = _slash(receipt.operator, receipt.sequence, receipt.requester, receipt.requester, false);
     }
 
     // ───────────────────────────────────────────── views ──────────────────────────────────────────
@@ -286,6 +291,11 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
     /// @inheritdoc IBatchSettlement
     function receiptLeaf(Receipt calldata receipt) external pure returns (bytes32) {
         return _leaf(receipt);
+    }
+
+    /// @inheritdoc IBatchSettlement
+    function isSlashed(address operator, uint64 sequence) external view returns (bool) {
+        return _slashedSequences[operator][sequence];
     }
 
     /// @inheritdoc IBatchSettlement
@@ -387,17 +397,15 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
 
     /// @dev Zero for a malformed or malleable signature (OpenZeppelin ECDSA's rules), instead of reverting.
     function _recover(bytes32 digest, bytes calldata signature) private pure returns (address signer) {
-        (signer,,) = ECDSA.tryRecover(digest, signature);
+        (signer,,) = ECDSA.tryRecoverCalldata(digest, signature);
     }
 
     /// @dev Whether `signer` may sign a batch root for `operator` now: the operator itself, or one of its enclave
-    /// keys that is active and unexpired.
+    /// keys that is active and unexpired, with its measurement still approved (the TEE mode's rule).
     function _signsNow(address operator, address signer) private view returns (bool) {
         if (signer == address(0)) return false;
         if (signer == operator) return true;
-        IEnclaveRegistry.EnclaveKey memory k = _enclaves.getEnclaveKey(signer);
-        return k.operator == operator && k.status == IEnclaveRegistry.KeyStatus.Active
-            && block.timestamp <= k.expiresAt;
+        return _enclaves.signingOperator(signer) == operator;
     }
 
     /// @dev Reverts unless `signature` over the receipt is by `operator` or a key ever registered to it: a key
@@ -409,15 +417,29 @@ contract BatchSettlement is IBatchSettlement, EIP712, ReentrancyGuard {
         }
     }
 
-    /// @dev Takes the operator's whole bond: half to the caller's slash credit, half burned (the registry's rule).
-    function _slash(address operator, uint64 sequence, bool equivocation) private returns (uint256 slashed) {
+    /// @dev Takes the operator's whole bond for the offence at `sequence` (once per sequence): half burned, and half
+    /// credited to the requesters the offending receipts were issued to (split evenly between `victimA` and
+    /// `victimB`, which may be one account), never to the caller. So a copied proof pays its copier nothing, and an
+    /// operator that reports itself first still loses the whole bond to its customers and the burn.
+    function _slash(address operator, uint64 sequence, address victimA, address victimB, bool equivocation)
+        private
+        returns (uint256 slashed)
+    {
+        if (_slashedSequences[operator][sequence]) revert ReceiptAlreadySlashed(operator, sequence);
         Bond storage b = _bonds[operator];
         slashed = b.amount;
         if (slashed == 0) revert BatchNothingToSlash(operator);
         b.amount = 0;
         b.releaseAt = 0;
-        uint256 toProver = slashed / 2;
-        _operators.slash(operator, toProver, msg.sender, slashed - toProver, 0);
+        _slashedSequences[operator][sequence] = true;
+        uint256 toVictims = slashed / 2;
+        if (victimA == victimB) {
+            _operators.slash(operator, toVictims, victimA, slashed - toVictims, 0);
+        } else {
+            uint256 toA = toVictims / 2;
+            _operators.slash(operator, toA, victimA, slashed - toVictims, 0);
+            _operators.slash(operator, toVictims - toA, victimB, 0, 0);
+        }
         emit ReceiptSlashed(operator, sequence, msg.sender, slashed, equivocation);
     }
 

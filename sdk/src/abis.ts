@@ -7321,6 +7321,25 @@ export const enclaveRegistryAbi = [
     "inputs": [
       {
         "internalType": "address",
+        "name": "key",
+        "type": "address"
+      }
+    ],
+    "name": "signingOperator",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
         "name": "newOwner",
         "type": "address"
       }
@@ -11688,6 +11707,11 @@ export const batchSettlementAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "BatchNoDisputeVerifier",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "address",
@@ -11802,6 +11826,22 @@ export const batchSettlementAbi = [
   {
     "inputs": [],
     "name": "InvalidShortString",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      }
+    ],
+    "name": "ReceiptAlreadySlashed",
     "type": "error"
   },
   {
@@ -12412,6 +12452,30 @@ export const batchSettlementAbi = [
         "internalType": "address",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "operator",
+        "type": "address"
+      },
+      {
+        "internalType": "uint64",
+        "name": "sequence",
+        "type": "uint64"
+      }
+    ],
+    "name": "isSlashed",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
       }
     ],
     "stateMutability": "view",

@@ -5,7 +5,7 @@ import type { BatchSettlement } from "../../types/ethers-contracts/index.js";
 import { encodeTensor } from "../../sdk/src/encoding/tensor.js";
 import { encodeProofForSolidity, releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
 import { type ProveMlpReturnType } from "../../sdk/src/prover/prove.js";
-import { KEY_STAKE, OPERATOR_STAKE } from "../helpers/verity.js";
+import { KEY_STAKE, MEASUREMENT, OPERATOR_STAKE } from "../helpers/verity.js";
 import { IRIS_INPUT, ZK_VERSION, prove, proofTuple, zkAttestation } from "../helpers/zk.js";
 import { inOneBlock, outbid } from "../helpers/mempool.js";
 import {
@@ -49,14 +49,18 @@ const { loadFixture, time } = networkHelpers;
 
 const ONE = ethersLib.parseEther("1");
 const ZERO = ethersLib.ZeroAddress;
-/** A slash takes the whole bond: the prover's half rounds down, the rest is burned. */
-const TO_PROVER = BOND / 2n;
-const BURNED = BOND - TO_PROVER;
+/** A slash's halves: the requesters' credit (the lower half) and the burn. */
+const TO_VICTIMS = BOND / 2n;
+const BURNED = BOND - TO_VICTIMS;
 /** A wallet no registry knows. */
 const STRANGER_KEY = new ethersLib.Wallet(ethersLib.id("a key nobody registered"));
 
 async function fixture() {
   return deployBatch(ethers);
+}
+
+async function fixtureWithoutDisputeVerifier() {
+  return deployBatch(ethers, { disputeVerifier: false });
 }
 
 /** The timestamp of the block that mined `tx`. */
@@ -575,6 +579,23 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       await settle(c, makeReceipts(c, 3n, 2));
     });
 
+    it("refuses a root signed by an active, unexpired key whose measurement governance revoked (the TEE mode's rule)", async function () {
+      const c = await loadFixture(fixture);
+      expect(await c.enclaves.signingOperator(c.enclave.address)).to.equal(c.operator.address);
+      await c.enclaves.revokeMeasurement(MEASUREMENT);
+      expect((await c.enclaves.getEnclaveKey(c.enclave.address)).status).to.equal(1n);
+      expect(await c.enclaves.signingOperator(c.enclave.address)).to.equal(ZERO);
+      const signed = await signedBatch(c, makeReceipts(c, 1n, 2), { signer: c.enclave });
+      await expectBatchRefused(c, () => c.batch.settleBatch(signed.batch, signed.signature), c.batch, "BatchUnauthorizedSigner", [
+        c.operator.address, c.enclave.address,
+      ]);
+      // What the key signed before still binds the operator: its receipts stay evidence.
+      const a = makeReceipt(c, 1n);
+      const b = { ...a, outputHash: ethersLib.keccak256(WRONG_IRIS_OUTPUT) };
+      await c.batch.proveEquivocation(a, await signReceipt(c, c.enclave, a), b, await signReceipt(c, c.operator, b));
+      expect(await c.batch.isSlashed(c.operator.address, 1n)).to.equal(true);
+    });
+
     it("refuses a batch out of sequence: a gap, an overlap, or the same batch again (BatchOutOfSequence)", async function () {
       const c = await loadFixture(fixture);
       const gap = await signedBatch(c, makeReceipts(c, 2n, 3));
@@ -741,26 +762,73 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       return { a, b, sigA: await signReceipt(c, c.operator, a), sigB: await signReceipt(c, c.enclave, b) };
     }
 
-    it("slashes the whole bond for two receipts of one sequence: half to the prover's slash credit, half burned", async function () {
+    it("slashes the whole bond for two receipts of one sequence: half to the receipts' requester, half burned, nothing to the caller", async function () {
       const c = await loadFixture(fixture);
       const op = c.operator.address;
       await settle(c, makeReceipts(c, 1n, 5));
       const { a, b, sigA, sigB } = await conflicting(c);
       const [record, burned] = [await c.operators.getOperator(op), await c.operators.burned()];
+      expect(await c.batch.isSlashed(op, 3n)).to.equal(false);
       expect(await c.batch.connect(c.prover).proveEquivocation.staticCall(a, sigA, b, sigB)).to.equal(BOND);
       const tx = c.batch.connect(c.prover).proveEquivocation(a, sigA, b, sigB);
       await expect(tx).to.emit(c.batch, "ReceiptSlashed").withArgs(op, 3n, c.prover.address, BOND, true);
-      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, TO_PROVER, c.prover.address, BURNED);
-      await expect(tx).to.changeEtherBalances(ethers, [c.batch, c.operators, c.prover, c.operator], [0n, 0n, 0n, 0n]);
+      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, TO_VICTIMS, c.requester.address, BURNED);
+      await expect(tx).to.changeEtherBalances(ethers, [c.batch, c.operators, c.requester, c.operator], [0n, 0n, 0n, 0n]);
       expect(await c.batch.bondOf(op)).to.deep.equal([0n, 6n, 0n]);
+      expect(await c.batch.isSlashed(op, 3n)).to.equal(true);
       const after = await c.operators.getOperator(op);
       expect([after.stake, after.locked]).to.deep.equal([record.stake - BOND, record.locked - BOND]);
-      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(TO_PROVER);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(TO_VICTIMS);
+      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(0n);
       expect(await c.operators.burned()).to.equal(burned + BURNED);
-      // The prover is paid by the registry; the operator can settle nothing more.
-      await expect(c.operators.connect(c.prover).withdrawSlashCredit()).to.changeEtherBalance(ethers, c.prover, TO_PROVER);
+      // The requester is paid by the registry; the operator can settle nothing more.
+      await expect(c.operators.connect(c.requester).withdrawSlashCredit()).to.changeEtherBalance(ethers, c.requester, TO_VICTIMS);
       const next = await signedBatch(c, makeReceipts(c, 6n, 2));
       await expectBatchRefused(c, () => c.batch.settleBatch(next.batch, next.signature), c.batch, "BatchBondTooLow", [op, 0n, MIN_BATCH_BOND]);
+    });
+
+    it("splits the requesters' half between two requesters of the conflicting receipts (a quarter each)", async function () {
+      const c = await loadFixture(fixture);
+      const op = c.operator.address;
+      const { a, sigA } = await conflicting(c);
+      const b = { ...a, requester: c.other.address, outputHash: ethersLib.keccak256(WRONG_IRIS_OUTPUT) };
+      const tx = c.batch.connect(c.prover).proveEquivocation(a, sigA, b, await signReceipt(c, c.enclave, b));
+      const toA = TO_VICTIMS / 2n;
+      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, toA, c.requester.address, BURNED);
+      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, TO_VICTIMS - toA, c.other.address, 0n);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(toA);
+      expect(await c.operators.slashCreditOf(c.other.address)).to.equal(TO_VICTIMS - toA);
+      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(0n);
+      expect((await c.batch.bondOf(op)).amount).to.equal(0n);
+    });
+
+    it("attack: a mempool copier of a pending equivocation proof lands first and gains nothing; the requester is paid all the same", async function () {
+      const c = await loadFixture(fixture);
+      const { a, b, sigA, sigB } = await conflicting(c);
+      const [copy, original] = await inOneBlock(ethers, async () => {
+        const sent = await c.batch.connect(c.prover).proveEquivocation(a, sigA, b, sigB, { gasLimit: 1_000_000 });
+        const seen = (await ethers.provider.getTransaction(sent.hash))!;
+        const copied = await c.stranger.sendTransaction({ to: seen.to, data: seen.data, gasLimit: 1_000_000, ...outbid(seen) });
+        return [copied.hash, sent.hash];
+      });
+      expect([copy!.status, original!.status]).to.deep.equal([1, 0]);
+      expect(copy!.index).to.be.below(original!.index);
+      expect(await c.operators.slashCreditOf(c.stranger.address)).to.equal(0n);
+      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(0n);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(TO_VICTIMS);
+    });
+
+    it("attack: an operator reporting its own equivocation first, from another account, still loses the whole bond", async function () {
+      const c = await loadFixture(fixture);
+      const op = c.operator.address;
+      const { a, b, sigA, sigB } = await conflicting(c);
+      const sybils = [c.operator, c.stranger];
+      const before = await c.operators.getOperator(op);
+      await c.batch.connect(c.stranger).proveEquivocation(a, sigA, b, sigB);
+      const after = await c.operators.getOperator(op);
+      expect(before.stake - after.stake).to.equal(BOND);
+      for (const s of sybils) expect(await c.operators.slashCreditOf(s.address)).to.equal(0n);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(TO_VICTIMS);
     });
 
     it("refuses receipts that do not conflict (ReceiptsNotConflicting): one receipt twice, two sequences, two operators", async function () {
@@ -794,13 +862,30 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       ]);
     });
 
-    it("refuses a second proof once the bond is gone, and an operator that never bonded (BatchNothingToSlash)", async function () {
+    it("refuses the same offence twice (ReceiptAlreadySlashed), even against a bond posted later, and an operator with no bond (BatchNothingToSlash)", async function () {
       const c = await loadFixture(fixture);
+      const op = c.operator.address;
       const first = await conflicting(c, 3n);
       await c.batch.connect(c.prover).proveEquivocation(first.a, first.sigA, first.b, first.sigB);
-      await expectBatchRefused(c, () => c.batch.connect(c.other).proveEquivocation(first.a, first.sigA, first.b, first.sigB), c.batch, "BatchNothingToSlash", [c.operator.address]);
+      await expectBatchRefused(c, () => c.batch.connect(c.other).proveEquivocation(first.a, first.sigA, first.b, first.sigB), c.batch, "ReceiptAlreadySlashed", [op, 3n]);
       const second = await conflicting(c, 4n);
-      await expectBatchRefused(c, () => c.batch.connect(c.prover).proveEquivocation(second.a, second.sigA, second.b, second.sigB), c.batch, "BatchNothingToSlash", [c.operator.address]);
+      await expectBatchRefused(c, () => c.batch.connect(c.prover).proveEquivocation(second.a, second.sigA, second.b, second.sigB), c.batch, "BatchNothingToSlash", [op]);
+      // The operator bonds again: the old evidence, and a third variant at the slashed sequence, take nothing.
+      await c.operators.connect(c.operator).stake(BOND, { value: BOND });
+      await c.batch.connect(c.operator).bond(BOND);
+      const third = { ...first.a, time: first.a.time + 9n };
+      const sigThird = await signReceipt(c, c.operator, third);
+      for (const [x, sx, y, sy] of [
+        [first.a, first.sigA, first.b, first.sigB],
+        [first.b, first.sigB, first.a, first.sigA],
+        [first.a, first.sigA, third, sigThird],
+      ] as const) {
+        await expectBatchRefused(c, () => c.batch.connect(c.prover).proveEquivocation(x, sx, y, sy), c.batch, "ReceiptAlreadySlashed", [op, 3n]);
+      }
+      expect((await c.batch.bondOf(op)).amount).to.equal(BOND);
+      // A new offence at another sequence does take the new bond.
+      await c.batch.connect(c.prover).proveEquivocation(second.a, second.sigA, second.b, second.sigB);
+      expect(await c.batch.isSlashed(op, 4n)).to.equal(true);
       const a = makeReceipt(c, 1n, { operator: c.stranger.address });
       const b = { ...a, price: 0n };
       await expectBatchRefused(
@@ -848,7 +933,7 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
     });
     after(releaseZkWorkers);
 
-    it("slashes an operator whose receipt the proof shows wrong: half to the prover, half burned", async function () {
+    it("slashes an operator whose receipt the proof shows wrong: half to the receipt's requester, half burned", async function () {
       const c = await loadFixture(fixture);
       const op = c.operator.address;
       expect(TRUE).to.not.equal(WRONG_IRIS_OUTPUT);
@@ -859,14 +944,23 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       expect(await prover.proveReceiptWrong.staticCall(receipt, signature, TRUE_HASH, attestation)).to.equal(BOND);
       const tx = prover.proveReceiptWrong(receipt, signature, TRUE_HASH, attestation);
       await expect(tx).to.emit(c.batch, "ReceiptSlashed").withArgs(op, SEQUENCE, c.prover.address, BOND, false);
-      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, TO_PROVER, c.prover.address, BURNED);
+      await expect(tx).to.emit(c.operators, "OperatorSlashed").withArgs(op, 0n, TO_VICTIMS, c.requester.address, BURNED);
       await expect(tx).to.changeEtherBalances(ethers, [c.batch, c.operators, c.operator], [0n, 0n, 0n]);
       expect((await c.batch.bondOf(op)).amount).to.equal(0n);
       const after = await c.operators.getOperator(op);
       expect([after.stake, after.locked]).to.deep.equal([record.stake - BOND, record.locked - BOND]);
-      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(TO_PROVER);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(TO_VICTIMS);
+      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(0n);
       expect(await c.operators.burned()).to.equal(burned + BURNED);
-      await expectBatchRefused(c, () => prover.proveReceiptWrong(receipt, signature, TRUE_HASH, attestation), c.batch, "BatchNothingToSlash", [op]);
+      await expectBatchRefused(c, () => prover.proveReceiptWrong(receipt, signature, TRUE_HASH, attestation), c.batch, "ReceiptAlreadySlashed", [op, SEQUENCE]);
+      // Nor does the proof take a bond posted later, nor can the equivocation route slash the sequence again.
+      await c.operators.connect(c.operator).stake(BOND, { value: BOND });
+      await c.batch.connect(c.operator).bond(BOND);
+      await expectBatchRefused(c, () => prover.proveReceiptWrong(receipt, signature, TRUE_HASH, attestation), c.batch, "ReceiptAlreadySlashed", [op, SEQUENCE]);
+      const twin = { ...receipt, time: receipt.time + 1n };
+      await expectBatchRefused(c, async () => c.batch.proveEquivocation(receipt, signature, twin, await signReceipt(c, c.operator, twin)), c.batch, "ReceiptAlreadySlashed", [
+        op, SEQUENCE,
+      ]);
     });
 
     it("refuses a receipt whose output is the proven one (ReceiptOutputsAgree), and a proof of another output than the one claimed", async function () {
@@ -899,7 +993,7 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       expect([copy!.status, original!.status]).to.deep.equal([0, 1]);
       expect(copy!.index).to.be.below(original!.index);
       expect(await c.operators.slashCreditOf(c.stranger.address)).to.equal(0n);
-      expect(await c.operators.slashCreditOf(c.prover.address)).to.equal(TO_PROVER);
+      expect(await c.operators.slashCreditOf(c.requester.address)).to.equal(TO_VICTIMS);
     });
 
     it("refuses a proof made for another receipt's sequence (ZkProofInvalid)", async function () {
@@ -922,6 +1016,14 @@ describe("BatchSettlement (BATCH mode: deposit channels, cumulative vouchers, bo
       await expectBatchRefused(c, () => c.batch.connect(c.prover).proveReceiptWrong(receipt, signature, TRUE_HASH, attestation), c.zk, "ZkCircuitNotAllowed", [
         ZERO, codehash, ethersLib.ZeroHash,
       ]);
+    });
+
+    it("refuses a ZK fraud proof while the registry has no dispute verifier (BatchNoDisputeVerifier)", async function () {
+      const c = await loadFixture(fixtureWithoutDisputeVerifier);
+      expect(await c.operators.disputeVerifier()).to.equal(ZERO);
+      const receipt = zkReceipt(c, SEQUENCE);
+      const signature = await signReceipt(c, c.enclave, receipt);
+      await expectBatchRefused(c, () => c.batch.connect(c.prover).proveReceiptWrong(receipt, signature, TRUE_HASH, attestation), c.batch, "BatchNoDisputeVerifier", []);
     });
 
     it("refuses a receipt the operator's keys did not sign (BatchUnauthorizedSigner)", async function () {

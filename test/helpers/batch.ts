@@ -88,11 +88,11 @@ export const WRONG_IRIS_OUTPUT = encodeTensor(WRONG_OUTPUT);
  * The ZK fixture (TEE versions 1-2, Iris ZK version 3; the operator has 1 ETH free and an enclave key) plus:
  * BatchSettlement named by the registry, the ZK verifier as the registry's dispute verifier, the operator bonded
  * BOND, and `operator2` (staked OPERATOR2_STAKE, its own enclave key `enclave2`, bonded BOND). `prover` proves
- * slashes, `stranger` has no stake.
+ * slashes, `stranger` has no stake. `disputeVerifier: false` leaves the registry without its ZK dispute verifier.
  */
-export async function deployBatch(ethers: HardhatEthers) {
+export async function deployBatch(ethers: HardhatEthers, o: { disputeVerifier?: boolean } = {}) {
   const c = await deployWithZkModel(ethers);
-  await c.operators.setDisputeVerifier(await c.zk.getAddress());
+  if (o.disputeVerifier !== false) await c.operators.setDisputeVerifier(await c.zk.getAddress());
   const batch = (await ethers.deployContract("BatchSettlement", [
     await c.hub.getAddress(),
     await c.operators.getAddress(),

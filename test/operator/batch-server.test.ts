@@ -12,6 +12,11 @@ import { getAddress, keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import {
   InferenceHttpError,
+  InvalidReceiptError,
+  batchSettlementAbi,
+  operatorRegistryAbi,
+  receiptTypedData,
+  revokeMeasurement,
   InsufficientDepositError,
   batchDomain,
   bondBatch,
@@ -24,7 +29,7 @@ import {
   voucherTypedData,
 } from "../../sdk/src/index.js";
 import { type BatchServerEvent, createBatchServer } from "../../sdk/src/operator/index.js";
-import { type Connection, FLOWERS, connect, deployOperatorSystem } from "./helpers.js";
+import { type Connection, FLOWERS, MEASUREMENT, connect, deployOperatorSystem } from "./helpers.js";
 import { mined } from "../sdk/helpers.js";
 
 const PRICE = parseEther("0.0001");
@@ -90,7 +95,7 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
       for (const r of results) {
         const report = await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature });
         expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
-        expect(report.checks.map((x) => x.name)).to.deep.equal(["chain", "signature", "signer", "settled", "document", "inclusion", "onchain"]);
+        expect(report.checks.map((x) => x.name)).to.deep.equal(["chain", "signature", "signer", "slashed", "settled", "document", "inclusion", "onchain"]);
       }
     } finally {
       await server.stop();
@@ -114,6 +119,39 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
       });
       expect(tampered.verdict).to.equal("invalid");
       expect(tampered.checks.find((x) => !x.ok)!.name).to.equal("signer");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("attack: an operator that signs a second receipt for a sequence loses its bond to the requester, and the receipt is reported invalid; a key of a revoked measurement is refused", async function () {
+    const { s, make } = await setup();
+    const server = make();
+    const { url } = await server.start();
+    try {
+      const args = { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version };
+      const r = await infer(c.requester, { ...args, input: FLOWERS[0]! });
+      await server.flush();
+      expect((await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature })).verdict).to.equal("valid");
+      // The operator's enclave key signs another output for the same sequence; the requester proves it.
+      const other = { ...r.receipt, outputHash: keccak256(toHex("another output")) };
+      const domain = batchDomain(await c.publicClient.getChainId(), s.batchSettlement);
+      const otherSignature = await s.enclave.signTypedData(receiptTypedData(domain, other));
+      await mined(c, await c.requester.writeContract({
+        address: s.batchSettlement, abi: batchSettlementAbi, functionName: "proveEquivocation", args: [r.receipt, r.signature, other, otherSignature],
+      }));
+      const credit = await c.publicClient.readContract({ address: s.operatorRegistry, abi: operatorRegistryAbi, functionName: "slashCreditOf", args: [c.requester.account.address] });
+      expect(credit).to.equal(parseEther("0.05"));
+      const report = await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature });
+      expect(report.verdict).to.equal("invalid");
+      const failed = report.checks.find((x) => !x.ok)!;
+      expect([failed.name, failed.detail]).to.deep.equal(["slashed", `the operator was slashed for sequence 1 (a conflicting receipt or a ZK proof of another output): this receipt is not to be trusted`]);
+      // Governance revokes the enclave's measurement: a new requester's call is answered, but its receipt refused.
+      await mined(c, await revokeMeasurement(c.governance, { enclaveRegistry: s.enclaveRegistry, measurement: MEASUREMENT }));
+      await mined(c, await depositBatch(c.other, { batchSettlement: s.batchSettlement, operator: s.operatorAccount.address, amount: parseEther("0.01") }));
+      const refused = await infer(c.other, { ...args, input: FLOWERS[1]! }).then(() => undefined, (e: unknown) => e);
+      expect(refused).to.be.instanceOf(InvalidReceiptError);
+      expect((refused as Error).message).to.contain(`it is signed by ${s.enclave.address}, neither the operator ${getAddress(s.operatorAccount.address)} nor one of its enclave keys that signs now`);
     } finally {
       await server.stop();
     }

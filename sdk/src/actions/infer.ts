@@ -65,7 +65,8 @@ type Session = {
   credit: bigint;
   spent: bigint;
   lastSequence: bigint;
-  signers: Map<string, boolean>;
+  /** Whether each signer signs for the operator, and when that was read (re-read after SIGNER_CACHE_MS). */
+  signers: Map<string, { ok: boolean; at: number }>;
   signatures: Map<string, IoSignature>;
   enclaveRegistry?: Address;
 };
@@ -183,7 +184,7 @@ export async function infer(client: VerityClient, parameters: InferParameters): 
   if (receipt.sequence <= s.lastSequence) mismatch("sequence", receipt.sequence, `above ${s.lastSequence} (the last one seen)`);
   const signer = await recoverReceiptSigner(s.domainSeparator, receipt, body.signature as Hex);
   if (!(await signsFor(client, parameters.hub, s, operator, signer))) {
-    throw new InvalidReceiptError(`it is signed by ${signer}, neither the operator ${operator} nor one of its active enclave keys`);
+    throw new InvalidReceiptError(`it is signed by ${signer}, neither the operator ${operator} nor one of its enclave keys that signs now (active, unexpired, of an approved measurement)`);
   }
   const outputs = decodeTensorData(output);
   s.lastSequence = receipt.sequence;
@@ -239,16 +240,23 @@ async function session(client: VerityClient, parameters: InferParameters, base: 
   return s;
 }
 
-/** Whether `signer` signs for `operator`: the operator itself, or an active, unexpired enclave key of it (cached). */
+/** How long a signer's standing is trusted before it is read again: a key revoked, expired or of a measurement
+ * revoked is refused within this time. */
+const SIGNER_CACHE_MS = 30_000;
+
+/**
+ * Whether `signer` signs for `operator`: the operator itself, or an enclave key of it that is active, unexpired and
+ * of a measurement still approved (the registry's `signingOperator`, the rule batch roots are held to; cached).
+ */
 async function signsFor(client: VerityClient, hub: Address, s: Session, operator: Address, signer: Address): Promise<boolean> {
   if (signer === operator) return true;
   const cached = s.signers.get(signer);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined && Date.now() - cached.at < SIGNER_CACHE_MS) return cached.ok;
   s.enclaveRegistry ??= await withVerityErrors(() => readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "enclaveRegistry" }));
-  const k = await withVerityErrors(() =>
-    readContract(client, { address: s.enclaveRegistry!, abi: enclaveRegistryAbi, functionName: "getEnclaveKey", args: [signer] }),
+  const signsNow = await withVerityErrors(() =>
+    readContract(client, { address: s.enclaveRegistry!, abi: enclaveRegistryAbi, functionName: "signingOperator", args: [signer] }),
   );
-  const ok = getAddress(k.operator) === operator && k.status === 1 && BigInt(k.expiresAt) * 1000n > BigInt(Date.now());
-  s.signers.set(signer, ok);
+  const ok = getAddress(signsNow) === operator;
+  s.signers.set(signer, { ok, at: Date.now() });
   return ok;
 }

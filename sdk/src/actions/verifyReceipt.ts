@@ -22,7 +22,7 @@ import type { Verdict, VerifyCheck } from "../proofs/report.js";
 import { fail, pass, reason } from "../proofs/checks.js";
 import type { VerityClient } from "../types.js";
 
-export type ReceiptCheckName = "chain" | "signature" | "signer" | "settled" | "document" | "inclusion" | "onchain";
+export type ReceiptCheckName = "chain" | "signature" | "signer" | "slashed" | "settled" | "document" | "inclusion" | "onchain";
 
 export type VerifyReceiptParameters = {
   batchSettlement: Address;
@@ -60,7 +60,8 @@ const defaultFetch = async (uri: string): Promise<string> => {
 
 /**
  * Re-verifies an HTTP receipt from chain data, the counterpart of `verifyJob` for the BATCH mode: its signature
- * (by the operator, or a key registered to the operator in the enclave registry), the batch that settled its
+ * (by the operator, or a key registered to the operator in the enclave registry), that the operator was not slashed
+ * for its sequence (an equivocation or a ZK proof of another output there: such a receipt is not trusted), the batch that settled its
  * sequence (`BatchSettled`), the batch's published document (its receipts rebuild the settled root), the receipt's
  * place in it (the same receipt at that sequence: another one there is an equivocation, slashable with
  * `proveEquivocation`), and `BatchSettlement.verifyReceipt` on chain with its proof. Each check says why.
@@ -115,6 +116,15 @@ export async function verifyReceipt(client: VerityClient, parameters: VerifyRece
       return report();
     }
   }
+
+  const slashed = await withVerityErrors(() =>
+    readContract(client, { address: batchSettlement, abi: batchSettlementAbi, functionName: "isSlashed", args: [receipt.operator, receipt.sequence] }),
+  );
+  if (slashed) {
+    checks.push(fail("slashed", `the operator was slashed for sequence ${receipt.sequence} (a conflicting receipt or a ZK proof of another output): this receipt is not to be trusted`));
+    return report();
+  }
+  checks.push(pass("slashed", `no slash of ${receipt.operator} for sequence ${receipt.sequence}`));
 
   const events = await withVerityErrors(() =>
     getContractEvents(client, {

@@ -104,7 +104,7 @@ export function registerBatch(program: Command, action: Action): void {
     .action(action(inferCommand));
   batch
     .command("verify")
-    .description("re-verify a receipt from chain data: signer, settled batch, published document, inclusion proof (exit 0 valid, 1 invalid, 3 pending)")
+    .description("re-verify a receipt from chain data: signer, no slash at its sequence, settled batch, published document, inclusion proof (exit 0 valid, 1 invalid, 3 pending)")
     .argument("<receipt.json>", "the receipt and signature (as `batch infer --out` or the server's response writes them)")
     .action(action(verify, (ctx) => (ctx.errorExitCode = EXIT.unverifiable)));
 }
