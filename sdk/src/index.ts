@@ -370,6 +370,22 @@ export {
   type GetJobErrorType,
 } from "./actions/getJob.js";
 export {
+  getJobHistory,
+  describeJobEvent,
+  type GetJobHistoryParameters,
+  type GetJobHistoryReturnType,
+  type GetJobHistoryErrorType,
+  type JobHistoryEvent,
+  type JobHistoryEventKind,
+} from "./actions/getJobHistory.js";
+export {
+  listJobs,
+  type ListJobsParameters,
+  type ListJobsReturnType,
+  type ListJobsErrorType,
+  type JobSummary,
+} from "./actions/listJobs.js";
+export {
   getModelVersion,
   type GetModelVersionParameters,
   type GetModelVersionReturnType,
@@ -464,6 +480,7 @@ export {
   receiptLeaf,
   receiptLeafValues,
   receiptTree,
+  type ReceiptTree,
   receiptProof,
   receiptToJson,
   receiptFromJson,

@@ -37,3 +37,5 @@ export {
   ZkVerifyingKeyError,
   ZkWeightsError,
 } from "./errors/zk.js";
+// The ZK attestation in a fulfil transaction's calldata (the proof, input and output): what an explorer shows.
+export { parseZkAttestation, type ZkAttestation } from "./proofs/zkAttestation.js";

@@ -525,6 +525,10 @@ describe("verity CLI against a hardhat node", function () {
       expect(run.stdout).to.contain(`requester      ${requester}`).and.contain('"iris-mlp"').and.contain("int8 [1,4] [82, 56, 22, 3]");
       expect(run.stdout).to.match(/model owner\s+0\.001 ETH/).and.match(/protocol\s+0 ETH/).and.match(/operator\s+0\.002 ETH/);
       expect(run.stdout).to.contain(`operator     ${operator}`).and.match(/class\s+setosa/);
+      // The timeline (getJobHistory): the request and the recorded result, each with its block, time, tx and sender.
+      expect(run.stdout).to.contain("Timeline (every event naming the job)");
+      expect(run.stdout).to.match(new RegExp(`block \\d+ at \\S+, tx 0x[0-9a-f]{64} from ${requester}: requested by ${requester}: model 0x[0-9a-f]{64} version 1, TEE`));
+      expect(run.stdout).to.match(new RegExp(`from ${operator}: result recorded: output 0x[0-9a-f]{64}, operator ${operator} credited`));
       const report = json<{ verification: { verdict: string; checks: { name: string; ok: boolean; detail: string }[] } }>(
         await verity(["job", "audit", `${firstJob}`, "--allow-development", "--json"], env),
       );

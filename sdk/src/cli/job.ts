@@ -2,12 +2,12 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { type Address, type Hex, isAddressEqual, parseEventLogs, zeroAddress } from "viem";
-import { getBlock, getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
+import { getContractEvents, getTransactionReceipt, readContract } from "viem/actions";
 import { inferenceHubAbi } from "../abis.js";
 import { getModelVersion } from "../actions/getModelVersion.js";
 import { type GetEnclaveKeyHistoryReturnType, getEnclaveKeyHistory } from "../actions/getEnclaveKeyHistory.js";
-import { operatorShare, protocolShare } from "../encoding/fees.js";
 import { getJob } from "../actions/getJob.js";
+import { describeJobEvent, getJobHistory } from "../actions/getJobHistory.js";
 import { refund } from "../actions/refund.js";
 import { verifyJob } from "../actions/verifyJob.js";
 import { modeLabel } from "../constants.js";
@@ -239,28 +239,25 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
   const f = job.fulfillment;
   const parties = [j.requester, ...(f ? [f.operator] : [])];
 
-  const [[modelOwner, modelName], version, treasury, credited, callbackFailures, withdrawals, modelWithdrawals, requestedBlock] =
+  const [[modelOwner, modelName], version, treasury, history, withdrawals, modelWithdrawals] =
     await withVerityErrors(() =>
       Promise.all([
         readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "getModel", args: [j.modelId] }),
         getModelVersion(publicClient, { hub, modelId: j.modelId, version: j.version }),
         readContract(publicClient, { address: hub, abi: inferenceHubAbi, functionName: "treasury" }),
-        getContractEvents(publicClient, { ...range, eventName: "OperatorsCredited", args: { jobId } }),
-        getContractEvents(publicClient, { ...range, eventName: "CallbackFailed", args: { jobId } }),
+        // The job's own events (request, the mode's steps, fulfilment, credits, callback failures, refund), timed.
+        getJobHistory(publicClient, { hub, jobId, fromBlock }),
         getContractEvents(publicClient, { ...range, eventName: "Withdrawn", args: { account: parties, token: j.feeToken } }),
         getContractEvents(publicClient, { ...range, eventName: "ModelEarningsWithdrawn", args: { modelId: j.modelId, token: j.feeToken } }),
-        getBlock(publicClient, { blockNumber: from }),
       ]),
     );
-  const [fulfilledBlock, fulfillReceipt] = f
-    ? await withVerityErrors(() =>
-        Promise.all([getBlock(publicClient, { blockNumber: f.blockNumber }), getTransactionReceipt(publicClient, { hash: f.transactionHash })]),
-      )
-    : [undefined, undefined];
+  const fulfillReceipt = f ? await withVerityErrors(() => getTransactionReceipt(publicClient, { hash: f.transactionHash })) : undefined;
+  const timeOf = (kind: string) => history.events.find((e) => e.kind === kind)?.timestamp;
+  const callbackFailures = history.events.filter((e) => e.kind === "callbackFailed");
 
   // The hub's split (InferenceHub._distributeFee): model fee to the model, protocolFeeBps of the rest to the
   // treasury, the remainder to the operator(s).
-  const split = { model: j.modelFee, protocol: protocolShare(j), operator: operatorShare(j), protocolFeeBps: j.protocolFeeBps };
+  const split = history.feeSplit;
 
   let report: VerifyJobReport | undefined;
   let verifyError: string | undefined;
@@ -315,26 +312,27 @@ async function audit(ctx: CliContext, [rawId]: string[], o: VerifyOptions): Prom
       deadline: j.deadline,
       callback: j.callback === zeroAddress ? undefined : { address: j.callback, gasLimit: j.callbackGasLimit },
       blockNumber: job.requested.blockNumber,
-      timestamp: requestedBlock.timestamp,
+      timestamp: timeOf("requested")!,
       transactionHash: job.requested.transactionHash,
     },
     fulfillment: f
       ? {
           operator: f.operator,
-          operators: credited[0]?.args.operators,
+          operators: history.operators,
           outputHash: f.outputHash,
           output: f.output,
           outputURI: f.outputURI,
           outputTensor: output,
           prediction,
           blockNumber: f.blockNumber,
-          timestamp: fulfilledBlock?.timestamp,
+          timestamp: timeOf("fulfilled"),
           transactionHash: f.transactionHash,
           gasUsed: fulfillReceipt?.gasUsed,
         }
       : undefined,
-    callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback, reason: l.args.reason, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+    callbackFailures: callbackFailures.map((l) => ({ callback: l.args.callback as Address, reason: l.args.reason as Hex, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
     refund: job.refund,
+    timeline: history.events.map((e) => ({ kind: e.kind, what: describeJobEvent(e, j.feeToken), blockNumber: e.blockNumber, timestamp: e.timestamp, from: e.from, transactionHash: e.transactionHash })),
     dispute,
     enclaveKey,
     withdrawals: [
@@ -371,6 +369,7 @@ type Story = {
     | undefined;
   callbackFailures: { callback: Address; reason: Hex; blockNumber: bigint; transactionHash: Hex }[];
   refund: Job["refund"];
+  timeline: { kind: string; what: string; blockNumber: bigint; timestamp: bigint; from: Address; transactionHash: Hex }[];
   dispute: OptimisticReport | undefined;
   enclaveKey: GetEnclaveKeyHistoryReturnType | undefined;
   withdrawals: { kind: string; account: Address; amount: bigint; token: Address; blockNumber: bigint; transactionHash: Hex }[];
@@ -452,6 +451,8 @@ function formatAudit(s: Story, currency: Currency, stake: Currency): string {
     out.push(`  ${amount(s.refund.amount)} credited to ${s.refund.requester} at block ${s.refund.blockNumber} (tx ${s.refund.transactionHash})`);
     out.push(`  ${refundNextStep(s.refund.requester, s.refund.feeToken)}`);
   } else out.push("  none");
+  out.push("", "Timeline (every event naming the job)");
+  for (const e of s.timeline) out.push(`  block ${e.blockNumber} at ${formatTime(e.timestamp)}, tx ${e.transactionHash} from ${e.from}: ${e.what}`);
   out.push("", "Withdrawals by the job's parties since the request (credits are pooled: they may include other jobs)");
   if (s.withdrawals.length === 0) out.push("  none");
   for (const w of s.withdrawals) {

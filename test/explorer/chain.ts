@@ -1,0 +1,188 @@
+/**
+ * The explorer's chain: a real `hardhat node` process holding one job of each mode, told by real parts: the system
+ * deployed with `deployVerity` (its ZK verifying key published on chain), the Iris model with every mode and its
+ * circuit, an enclave key attested through the committee with development evidence (served by a `data:` URI, so a
+ * browser fetches it), the reference operator node for the TEE and ZK jobs, three quorum nodes for the QUORUM job,
+ * a dishonest proposer and a watcher for a challenged OPTIMISTIC job (settled by a ZK proof), plus:
+ *   - a forged TEE job: fulfilled under an enclave key whose evidence binds another key (a careless committee
+ *     signed it without checking), which the chain accepts and `verifyJob` refuses;
+ *   - a refunded job (its deadline passed unserved).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type Address, type Hex, type LocalAccount, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { waitForTransactionReceipt } from "viem/actions";
+import {
+  type VerityDeployment,
+  commitProposal,
+  deployVerity,
+  fulfillTee,
+  optimisticParams,
+  proposeResult,
+  publishVersionSync,
+  quorumParams,
+  refund,
+  registerEnclaveKey,
+  registerModelSync,
+  requestInferenceSync,
+  setMeasurementAllowed,
+  stake,
+  tensor,
+  waitForResult,
+} from "../../sdk/src/index.js";
+import { DEVELOPMENT_PCRS, developmentAuthority } from "../../sdk/src/attestation/index.js";
+import { createOperatorNode, createWatcher } from "../../sdk/src/operator/index.js";
+import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/model/iris.js";
+import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
+import { groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
+import { modelCommitment } from "../../sdk/src/prover/prove.js";
+import { releaseZkWorkers } from "../../sdk/src/proofs/zk.js";
+import { type HardhatNode, hardhatKey, startHardhatNode } from "../cli/helpers.js";
+import { ATTESTOR_COMMITTEE, prepareEnclaveAttestation } from "../sdk/enclave.js";
+import { ROOT } from "../helpers/packages.js";
+
+export type ExplorerJobs = { tee: bigint; zk: bigint; quorum: bigint; optimistic: bigint; forged: bigint; refunded: bigint };
+
+export type ExplorerChain = {
+  node: HardhatNode;
+  deployment: VerityDeployment;
+  hub: Address;
+  modelId: Hex;
+  version: number;
+  jobs: ExplorerJobs;
+  requester: Address;
+  operator: Address;
+  voters: Address[];
+  /** The honest enclave key and the forged one. */
+  enclave: Address;
+  rogueKey: Address;
+  stop: () => Promise<void>;
+};
+
+const IRIS = loadIrisModel();
+const FLOWERS = [[5.1, 3.5, 1.4, 0.2], [6.4, 3.2, 4.5, 1.5], [6.3, 3.3, 6.0, 2.5], [5.9, 3.0, 5.1, 1.8], [4.9, 3.0, 1.4, 0.2]].map((cm) =>
+  quantizeFeatures(cm, IRIS.inputScale),
+);
+const FEE = parseEther("0.003");
+
+/** Starts a hardhat node and tells one job of each mode on it (see the module's comment); `stop` ends it all. */
+export async function startExplorerChain(): Promise<ExplorerChain> {
+  const node = await startHardhatNode();
+  const stateDir = mkdtempSync(path.join(tmpdir(), "verity-explorer-chain-"));
+  try {
+    return await populate(node, stateDir);
+  } catch (err) {
+    await node.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerChain> {
+  const transport = http(node.url);
+  const publicClient = createPublicClient({ chain: hardhat, transport, pollingInterval: 50 });
+  const wallet = (key: Hex) => createWalletClient({ chain: hardhat, transport, account: privateKeyToAccount(key), pollingInterval: 50 });
+  const [governance, owner, operator, requester, dishonest, challenger] = [0, 1, 2, 3, 4, 5].map((i) => wallet(hardhatKey(i)));
+  const voters = [6, 7, 8].map((i) => wallet(hardhatKey(i)));
+  const mined = async (hash: Hex) => {
+    const receipt = await waitForTransactionReceipt(publicClient, { hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+  };
+  const rpc = (method: string, params: unknown[] = []) => publicClient.request({ method, params } as never);
+
+  const deployment = await deployVerity(governance!, publicClient, ATTESTOR_COMMITTEE);
+  const { hub, operatorRegistry, enclaveRegistry } = deployment;
+  const { modelId } = await registerModelSync(owner!, { hub, name: "iris-mlp" });
+  const { version } = await publishVersionSync(owner!, {
+    hub, modelId, artifactHash: keccak256(loadIrisOnnx()), uri: "file:models/iris-mlp.onnx", modes: ["tee", "zk", "quorum", "optimistic"],
+    ioSignature: IRIS_IO_SIGNATURE, fee: parseEther("0.001"),
+    zk: { verifier: deployment.groth16VerifierMlp, modelCommitment: toHex(await modelCommitment(IRIS.weights), { size: 32 }), verifyingKeyHash: groth16VerifierMlpVkeyHash },
+  });
+  await mined(await stake(operator!, { operatorRegistry, amount: parseEther("2") }));
+
+  // The enclave key, attested through the committee with development evidence (Nitro format, development root).
+  const clients = { publicClient, governance: governance! };
+  const authority = await developmentAuthority();
+  const enclave = privateKeyToAccount(keccak256(toHex("explorer enclave key")));
+  const honest = await prepareEnclaveAttestation(clients, { deployment, enclave, operatorWallet: operator!, authority, pcrs: DEVELOPMENT_PCRS, attestorsCheck: false });
+  await mined(await registerEnclaveKey(operator!, honest.registration));
+  await mined(await setMeasurementAllowed(owner!, { enclaveRegistry, modelId, version, measurement: honest.measurement }));
+  // The forged key: the committee signed a claim for it without checking the evidence, which binds another key.
+  const rogue = privateKeyToAccount(keccak256(toHex("explorer rogue enclave key")));
+  const forged = await prepareEnclaveAttestation(clients, {
+    deployment, enclave: rogue, operatorWallet: operator!, authority, pcrs: DEVELOPMENT_PCRS, attestorsCheck: false, bind: { key: enclave.address },
+  });
+  await mined(await registerEnclaveKey(operator!, forged.registration));
+
+  // TEE and ZK: the reference operator node.
+  const ask = (mode: "tee" | "zk" | "quorum" | "optimistic", input: (typeof FLOWERS)[number], params?: bigint, deadline?: bigint) =>
+    requestInferenceSync(requester!, { hub, modelId, version, mode, input, fee: FEE, params, deadline, serving: "skip" });
+  const wait = (jobId: bigint) => waitForResult(publicClient, { hub, jobId, timeout: 120_000, pollingInterval: 50 });
+  const from = await publicClient.getBlockNumber();
+  const teeNode = createOperatorNode({
+    publicClient, walletClient: operator!, hub, enclave, models: [{ modelId, version, zk: { weights: IRIS.weights } }], stateFile: path.join(stateDir, "operator.json"),
+    modelDir: ROOT, fromBlock: from, pollingIntervalMs: 50, announce: false,
+  });
+  await teeNode.start();
+  const tee = (await ask("tee", FLOWERS[0]!)).jobId;
+  await wait(tee);
+  const zk = (await ask("zk", FLOWERS[1]!)).jobId;
+  await wait(zk);
+  await teeNode.stop();
+
+  // QUORUM: three staked operators, 3 of 3 must agree.
+  const votesDir = path.join(stateDir, "votes");
+  for (const v of voters) await mined(await stake(v, { operatorRegistry, amount: parseEther("1") }));
+  const quorumFrom = await publicClient.getBlockNumber();
+  const quorumNodes = voters.map((v, i) =>
+    createOperatorNode({
+      publicClient, walletClient: v, hub, models: [{ modelId, version }], votesDir, stateFile: path.join(stateDir, `quorum-${i}.json`),
+      modelDir: ROOT, fromBlock: quorumFrom, pollingIntervalMs: 50, announce: false,
+    }),
+  );
+  for (const n of quorumNodes) await n.start();
+  const quorum = (await ask("quorum", FLOWERS[2]!, quorumParams({ k: 3, minStake: parseEther("0.5") }))).jobId;
+  await wait(quorum);
+  for (const n of quorumNodes) await n.stop();
+
+  // OPTIMISTIC: a dishonest proposer commits and reveals a wrong output; a watcher challenges and proves the truth.
+  await mined(await stake(dishonest!, { operatorRegistry, amount: parseEther("1") }));
+  const watcher = createWatcher({
+    publicClient, walletClient: challenger!, hub, models: [{ modelId, version, weights: IRIS.weights }], modelDir: ROOT,
+    fromBlock: await publicClient.getBlockNumber(), pollingIntervalMs: 50, withdraw: false,
+  });
+  await watcher.start();
+  const optimistic = (await ask("optimistic", FLOWERS[3]!, optimisticParams({ window: 3600n, bond: parseEther("0.1"), slashAmount: parseEther("0.5") }))).jobId;
+  const wrong = tensor("int32", [1, 3], [999, -999, 0]);
+  const committed = await commitProposal(dishonest!, { hub, jobId: optimistic, output: wrong });
+  await mined(committed.hash);
+  await mined((await proposeResult(dishonest!, { hub, jobId: optimistic, output: wrong, salt: committed.salt })).hash);
+  await wait(optimistic);
+  await watcher.stop();
+
+  // The forged TEE job: the chain accepts the rogue key's signature.
+  const forgedJob = await ask("tee", FLOWERS[4]!);
+  await mined(await fulfillTee(operator!, { hub, jobId: forgedJob.jobId, job: forgedJob.job, output: tensor("int32", [1, 3], [0, 0, 9]), enclave: rogue as LocalAccount }));
+
+  // A job nobody served: refunded after its deadline.
+  const now = (await publicClient.getBlock()).timestamp;
+  const expiring = await ask("tee", FLOWERS[0]!, undefined, now + 120n);
+  await rpc("evm_increaseTime", [600]);
+  await rpc("evm_mine");
+  await mined(await refund(requester!, { hub, jobId: expiring.jobId, job: expiring.job }));
+  await releaseZkWorkers();
+
+  return {
+    node, deployment, hub, modelId, version,
+    jobs: { tee, zk, quorum, optimistic, forged: forgedJob.jobId, refunded: expiring.jobId },
+    requester: requester!.account.address, operator: operator!.account.address, voters: voters.map((v) => v.account.address),
+    enclave: enclave.address, rogueKey: rogue.address,
+    stop: async () => {
+      await node.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
