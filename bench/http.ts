@@ -4,7 +4,8 @@
  *
  * Set-up: Hardhat's in-process network, the system deployed with the SDK, the Iris model published, the operator
  * staked and bonded, a requester with a deposit. The server (sdk/src/operator/batch/server.ts) runs the real ONNX
- * model, signs an EIP-712 receipt per call with the operator's key, writes it to its journal (group commit:
+ * model, signs an EIP-712 receipt per call with the operator's key (libsecp256k1 where its binding loads: `signing`
+ * says which), writes it to its journal (group commit:
  * one write and one fdatasync for the receipts that arrived meanwhile) before answering, and settles by count.
  * The requester pays ahead with one voucher covering every call (a client that signs a voucher per call adds one
  * signature recovery per call on the server).
@@ -38,20 +39,22 @@ import {
 } from "../sdk/src/index.js";
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../sdk/src/model/iris.js";
 import { IRIS_IO_SIGNATURE } from "../sdk/src/model/signatures.js";
-import { type BatchServerEvent, createBatchServer } from "../sdk/src/operator/index.js";
+import { type BatchServerEvent, createBatchServer, signingAccount } from "../sdk/src/operator/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const CONNECTIONS = 16;
+/** Concurrent connections (VERITY_BENCH_CONNECTIONS to change): more fill each journal group commit. */
+const CONNECTIONS = Number(process.env.VERITY_BENCH_CONNECTIONS ?? 16);
 const DURATION_S = 10;
 const MAX_REQUESTS = 20_000;
 const BATCH_SIZE = 10_000;
 const PRICE = parseEther("0.000001");
 
 const { viem, provider } = await network.create();
+const keyOf = (seed: string) => keccak256(toHex(seed));
 const publicClient = (await viem.getPublicClient()) as unknown as PublicClient;
 const [governance, modelOwner] = (await viem.getWalletClients()) as unknown as WalletClient[];
 const local = async (seed: string) => {
-  const account = privateKeyToAccount(keccak256(toHex(seed)));
+  const account = privateKeyToAccount(keyOf(seed));
   await provider.request({ method: "hardhat_setBalance", params: [account.address, toHex(parseEther("100"))] });
   return createWalletClient({ account, chain: publicClient.chain, transport: custom(provider) });
 };
@@ -74,11 +77,14 @@ await mined(await depositBatch(requester, { batchSettlement, operator: operator.
 
 const dir = mkdtempSync(path.join(tmpdir(), "verity-bench-http-"));
 const events: BatchServerEvent[] = [];
+// The operator's key signs the receipts, in libsecp256k1 where its binding loads (signingAccount).
+const signer = signingAccount(keyOf("bench http operator"));
 const server = createBatchServer({
   publicClient,
   walletClient: operator,
   hub,
   batchSettlement,
+  signer,
   models: [{ modelId, version, price: PRICE }],
   journalFile: path.join(dir, "receipts.jsonl"),
   batchesDir: path.join(dir, "batches"),
@@ -144,10 +150,11 @@ const results = {
   settledReceipts: settled.reduce((n, e) => n + Number(e.count), 0),
   settleGasPerBatch: settled.length ? Number(settled[0]!.gasUsed) : 0,
   connections: CONNECTIONS,
+  signing: signer.backend,
 };
 const width = Math.max(...Object.keys(results).map((k) => k.length));
 console.log(`${"measure".padEnd(width)}  value`);
-for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(width)}  ${v.toLocaleString("en-US")}`);
+for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(width)}  ${typeof v === "number" ? v.toLocaleString("en-US") : v}`);
 console.log(`(Iris on loopback, ${CONNECTIONS} connections, ${DURATION_S} s or ${MAX_REQUESTS} requests, receipts signed by the operator key and fdatasync'd before each response)`);
 writeFileSync(path.join(ROOT, "bench/http.json"), `${JSON.stringify(results, null, 2)}\n`);
 console.log("wrote bench/http.json");

@@ -169,6 +169,9 @@ function buildNode(files: string[]): void {
     return isSdkModule(target) ? `${PACKAGE_NAMES.sdk}/internal/${target}.js` : spec;
   });
   used.add(PACKAGE_NAMES.contracts); // `verity deploy` reads its artifacts
+  // operator/signing.ts loads libsecp256k1's binding with createRequire (no static import to scan); it ships prebuilt
+  // binaries, and the node signs in JavaScript where none loads.
+  used.add("secp256k1");
   writeLicense(dir);
   copyFileSync(path.join(ROOT, "sdk", "README.node.md"), path.join(dir, "README.md"));
   mkdirSync(path.join(dir, "models"), { recursive: true });

@@ -111,16 +111,17 @@ describe("installable packages: packed, installed offline into fresh projects", 
     const node = await nodeScript(
       operator,
       `import { readFileSync } from "node:fs";
-       const { loadModel, runMlp, IRIS_MODEL_ONNX_PATH, createOperatorNode } = await import("verity-inference-node");
+       const { loadModel, runMlp, IRIS_MODEL_ONNX_PATH, createOperatorNode, signingBackend } = await import("verity-inference-node");
        const { tensor } = await import("verity-inference");
        const session = await loadModel(readFileSync(IRIS_MODEL_ONNX_PATH));
        const out = await runMlp(session, tensor("int8", [1, 4], [82, 56, 22, 3]));
-       console.log(JSON.stringify({ model: IRIS_MODEL_ONNX_PATH, node: typeof createOperatorNode, dtype: out.dtype, shape: out.shape }));`,
+       console.log(JSON.stringify({ model: IRIS_MODEL_ONNX_PATH, node: typeof createOperatorNode, dtype: out.dtype, shape: out.shape, signing: signingBackend() }));`,
     );
     expect(node.code, node.stderr).to.equal(0);
     const ran = JSON.parse(node.stdout);
     expect(ran.model).to.equal(path.join(operator.dir, "node_modules", "verity-inference-node", "models", "iris-mlp.onnx"));
-    expect(ran).to.include({ node: "function", dtype: "int32" });
+    // Receipts are signed in libsecp256k1: the installed secp256k1 package's prebuilt binding loads.
+    expect(ran).to.include({ node: "function", dtype: "int32", signing: "libsecp256k1" });
     expect(ran.shape).to.deep.equal([1, 3]);
   });
 

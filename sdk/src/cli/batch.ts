@@ -125,13 +125,13 @@ async function serve(ctx: CliContext, _args: string[], o: ServeOptions): Promise
   const maxAgeMs = o.batchAge === undefined ? undefined : Number(parseDuration(o.batchAge, "--batch-age", { plainSeconds: true })) * 1000;
   const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
   const batchSettlement = await settlementOf(ctx);
-  const { createBatchServer } = await import("../operator/batch/server.js");
+  const [{ createBatchServer }, { signingAccount }] = await Promise.all([import("../operator/batch/server.js"), import("../operator/signing.js")]);
   const server = createBatchServer({
     publicClient,
     walletClient,
     hub,
     batchSettlement,
-    signer: given === undefined ? undefined : privateKeyToAccount(given.key),
+    signer: given === undefined ? undefined : signingAccount(given.key),
     models: served.map((s) => ({ ...s, price })),
     journalFile: ctx.resolvePath(o.journal ?? `.verity/receipts-${chainId}.jsonl`),
     batchesDir: ctx.resolvePath(o.batchesDir ?? `.verity/batches-${chainId}`),

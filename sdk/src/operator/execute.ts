@@ -43,7 +43,7 @@ export type ZkProver = { weights: MlpWeights; artifactsDir?: string | undefined 
 export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
 
 /** Runs a loaded version on canonical input bytes: signature check, ONNX Runtime, the version's canonicalization. */
-async function runBytes(session: ServedModel, inputBytes: Hex): Promise<Execution> {
+async function runBytes(session: ServedModel, inputBytes: Hex, hash: (data: Hex) => Hex = keccak256): Promise<Execution> {
   const inputs = jobInputs(session, inputBytes);
   checkInputs(session.signature, inputs);
   // Every operator applies the version's canonicalization before hashing, so operators agree on float outputs.
@@ -53,7 +53,7 @@ async function runBytes(session: ServedModel, inputBytes: Hex): Promise<Executio
   // One tensor in and out (the Iris model, the ZK circuit's): kept as tensors for the prover's checks.
   const single = Object.keys(inputs).length === 1 && !inputBytes.startsWith("0x12") ? Object.values(inputs)[0]! : undefined;
   const output = names.length === 1 ? outputs[names[0]!]! : undefined;
-  return { inputBytes, input: single, output, outputs, outputBytes, outputHash: keccak256(outputBytes) };
+  return { inputBytes, input: single, output, outputs, outputBytes, outputHash: hash(outputBytes) };
 }
 
 export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache; fetchTimeoutMs?: number | undefined }) {
@@ -84,10 +84,11 @@ export function createExecutor({ models, fetchTimeoutMs }: { models: ModelCache;
     },
     /**
      * Runs a version's model on canonical input bytes (a tensor or a set of named tensors) given inline: the HTTP
-     * server's path. Throws ModelInputError for input the version's signature refuses.
+     * server's path, which passes its faster keccak256 as `hash`. Throws ModelInputError for input the version's
+     * signature refuses.
      */
-    async runInline(modelId: Hex, version: number, inputBytes: Hex): Promise<Execution> {
-      return runBytes(await models.session(modelId, version), inputBytes);
+    async runInline(modelId: Hex, version: number, inputBytes: Hex, hash?: (data: Hex) => Hex): Promise<Execution> {
+      return runBytes(await models.session(modelId, version), inputBytes, hash);
     },
 
     /**

@@ -97,3 +97,4 @@ export { createBlockScanner, type BlockScanner, type BlockScannerOptions } from 
 export { createServiceLoop, createSerialQueue, Interrupted, type ServiceLoop, type ServiceLoopOptions } from "./loop.js";
 export { createSubmitter, type Submitter, type SubmitterOptions, type HubCall } from "./submitter.js";
 export { NODE_MODES, type NodeMode, type NodeContext, type ServingJob } from "./modes/index.js";
+export { signingAccount, signingBackend, type SigningAccount } from "./signing.js";

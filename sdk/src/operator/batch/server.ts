@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { type Address, type Hash, type Hex, type LocalAccount, type PublicClient, type WalletClient, getAddress, keccak256 } from "viem";
+import { type Address, type Hash, type Hex, type LocalAccount, type PublicClient, type WalletClient, getAddress } from "viem";
 import { readContract, waitForTransactionReceipt } from "viem/actions";
 import { batchSettlementAbi, inferenceHubAbi, operatorRegistryAbi } from "../../abis.js";
 import { claimVoucher } from "../../actions/claimVoucher.js";
@@ -16,11 +16,11 @@ import {
   batchDomainSeparator,
   batchRootTypedData,
   encodeBatchDocument,
-  receiptDigest,
   receiptToJson,
   receiptTree,
   recoverVoucherSigner,
 } from "../../proofs/batch.js";
+import { type ReceiptHasher, createReceiptHasher } from "./hashing.js";
 import { OperatorConfigError } from "../errors.js";
 import { createRuntime } from "../execute.js";
 import type { RuntimeOptions } from "../runtime.js";
@@ -93,7 +93,8 @@ type Channel = {
   chain: { paid: bigint; available: bigint; readAt: number } | undefined;
 };
 
-type Entry = { receipt: Receipt; signature: Hex };
+/** A signed receipt, and its Merkle leaf (hashed when signed, so a flush of 10,000 only builds the tree). */
+type Entry = { receipt: Receipt; signature: Hex; leaf?: Hex };
 
 const MAX_BODY_BYTES = 34 * 1024 * 1024;
 
@@ -121,6 +122,7 @@ export function createBatchServer(options: BatchServerOptions) {
   let settlement: Address;
   let chainId: number;
   let domainSeparator: Hex;
+  let hasher: ReceiptHasher | undefined;
   let url = "";
   let nextSequence = 1n;
   /** Durable receipts by sequence, and the sequence the next batch starts at (the chain's, once read). */
@@ -239,7 +241,7 @@ export function createBatchServer(options: BatchServerOptions) {
         c.spent = needed; // reserved before any await: concurrent calls cannot spend one credit twice
         let run;
         try {
-          run = await exec.runInline(modelId, body.version, body.input.toLowerCase() as Hex);
+          run = await exec.runInline(modelId, body.version, body.input.toLowerCase() as Hex, hasher!.hash);
         } catch (e) {
           c.spent -= price;
           const err = toVerityError(e) as Error;
@@ -254,15 +256,15 @@ export function createBatchServer(options: BatchServerOptions) {
           operator,
           modelId,
           version: body.version,
-          inputHash: keccak256(body.input),
+          inputHash: hasher!.hash(body.input),
           outputHash: run.outputHash,
           price,
           sequence: nextSequence++,
           time: BigInt(Math.floor(Date.now() / 1000)),
         };
-        const signature = await signer!.sign!({ hash: receiptDigest(domainSeparator, receipt) });
+        const signature = await signer!.sign!({ hash: hasher!.digest(receipt) });
         await journal!.receipt(receipt, signature);
-        receipts.set(receipt.sequence, { receipt, signature });
+        receipts.set(receipt.sequence, { receipt, signature, leaf: hasher!.leaf(receipt) });
         advanceDurable();
         oldestPendingAt ??= Date.now();
         if (pendingCount() >= maxReceipts) void flush();
@@ -324,7 +326,11 @@ export function createBatchServer(options: BatchServerOptions) {
     const entries: Entry[] = [];
     for (let s = first; entries.length < maxReceipts && receipts.has(s); s++) entries.push(receipts.get(s)!);
     if (entries.length === 0) return undefined;
-    const tree = receiptTree(entries.map((e) => e.receipt));
+    const tree = receiptTree(
+      entries.map((e) => e.receipt),
+      entries.map((e) => (e.leaf ??= hasher!.leaf(e.receipt))),
+      hasher!.nodeHash,
+    );
     const uri = `${url}/v1/batches/${first}`;
     const root: BatchRoot = { operator, firstSequence: first, count: BigInt(entries.length), root: tree.root as Hex, uri };
     const signature = await signer!.signTypedData(batchRootTypedData(batchDomain(chainId, settlement), root));
@@ -433,6 +439,7 @@ export function createBatchServer(options: BatchServerOptions) {
         }));
       chainId = await publicClient.getChainId();
       domainSeparator = batchDomainSeparator(chainId, settlement);
+      hasher = await createReceiptHasher(domainSeparator);
       journal = await openJournal(options.journalFile);
       for (const e of journal.state.receipts) {
         receipts.set(e.receipt.sequence, e);
