@@ -12,6 +12,13 @@ import { ATTESTOR_COMMITTEE, TEST_MEASUREMENT, prepareEnclaveAttestation, testAt
 import { publishIrisModel } from "../examples/model-owner.js";
 import { registerOperator, serveJob } from "../examples/operator.js";
 import { classifyIris } from "../examples/dapp.js";
+import { checkReceipt, classifyOverHttp } from "../examples/http.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseEther } from "viem";
+import { bondBatch } from "../sdk/src/index.js";
+import { createBatchServer } from "../sdk/src/operator/index.js";
 
 describe("README examples", () => {
   it("shows every file of examples/ verbatim", () => {
@@ -56,5 +63,49 @@ describe("README examples", () => {
     expect(result.species).to.equal("setosa");
     expect(result.verdict).to.equal("valid");
     expect(result.checks.every((c) => c.ok)).to.equal(true);
+  });
+
+  it("runs the BATCH example against the reference HTTP server: answers at once, receipts pending, then valid once settled", async () => {
+    const { viem } = await network.create();
+    const publicClient = await viem.getPublicClient();
+    const [governance, owner, operator, requester] = await viem.getWalletClients();
+    const deployment = await deployVerity(governance!, publicClient, { ...ATTESTOR_COMMITTEE });
+    const { hub, batchSettlement } = deployment;
+    const enclave = privateKeyToAccount(keccak256(toHex("readme batch enclave")));
+    const attestation = await prepareEnclaveAttestation({ publicClient, governance: governance! }, { deployment, enclave, operatorWallet: operator! });
+    const { modelId } = await publishIrisModel(owner!, hub, attestation.measurement);
+    await registerOperator(operator!, hub, enclave, attestation);
+    await publicClient.waitForTransactionReceipt({ hash: await bondBatch(operator!, { batchSettlement, amount: parseEther("0.1") }) });
+
+    const dir = mkdtempSync(path.join(tmpdir(), "verity-readme-batch-"));
+    const server = createBatchServer({
+      publicClient,
+      walletClient: operator!,
+      hub,
+      signer: enclave,
+      models: [{ modelId, version: 1, price: parseEther("0.0001") }],
+      journalFile: path.join(dir, "receipts.jsonl"),
+      batchesDir: path.join(dir, "batches"),
+      port: 0,
+      batch: { maxReceipts: 1000, maxAgeMs: 3_600_000 },
+    });
+    const { url } = await server.start();
+    try {
+      const { answers, species, spent } = await classifyOverHttp(requester!, publicClient, hub, url, operator!.account.address, modelId);
+      expect(species).to.deep.equal(["setosa", "versicolor", "virginica"]);
+      expect(answers.map((a) => a.receipt.sequence)).to.deep.equal([1n, 2n, 3n]);
+      expect(answers.every((a) => a.signer === enclave.address)).to.equal(true);
+      expect(spent).to.equal(parseEther("0.0003"));
+      expect((await checkReceipt(publicClient, hub, answers[0]!)).verdict).to.equal("pending");
+      await server.flush();
+      for (const a of answers) {
+        const { verdict, checks } = await checkReceipt(publicClient, hub, a);
+        expect(verdict, checks.join("\n")).to.equal("valid");
+        expect(checks.map((c) => c.split(":")[0])).to.deep.equal(["ok chain", "ok signature", "ok signer", "ok slashed", "ok settled", "ok document", "ok inclusion", "ok onchain"]);
+      }
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -93,7 +93,9 @@ describe("operator node: restart safety", function () {
       await recordSubmitted(s, stateFile, job, nonce, txHash);
       const { node, events } = makeNode(c, s, { stateFile });
       const run = node.runOnce();
-      await new Promise((r) => setTimeout(r, 300));
+      // Until the node reports the transaction waiting in the mempool (no fixed sleep: a loaded machine is slow).
+      for (let i = 0; i < 600 && eventsOf(events, "job-awaiting-transaction").length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(eventsOf(events, "job-awaiting-transaction").map((e) => [e.jobId, e.nonce, e.txHash])).to.deep.equal([[job.jobId, nonce, txHash]]);
       expect(await sentCount(c, s.operatorAccount.address)).to.equal(nonce + 1); // only the pending one
       expect(await fulfilments(c, s.hub, job.jobId)).to.have.length(0);
       await c.connection.provider.request({ method: "evm_mine", params: [] });

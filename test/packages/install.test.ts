@@ -52,7 +52,7 @@ describe("installable packages: packed, installed offline into fresh projects", 
     packed = await packAll(tarballDir);
     dapp = await installProject("verity-dapp-", packed.filter((p) => p.name === "verity-inference"));
     operator = await installProject("verity-operator-", packed, ["@types/node"]);
-    const examples = ["dapp.ts", "model-owner.ts", "operator.ts"];
+    const examples = ["dapp.ts", "model-owner.ts", "operator.ts", "http.ts"];
     for (const f of examples) await writeFile(path.join(operator.dir, f), await readFile(path.join(ROOT, "examples", f)));
     await writeFile(path.join(dapp.dir, "dapp.ts"), await readFile(path.join(ROOT, "examples", "dapp.ts")));
     await writeFile(path.join(dapp.dir, "main.ts"), BROWSER_MAIN);
@@ -143,11 +143,11 @@ describe("installable packages: packed, installed offline into fresh projects", 
       await writeFile(path.join(dapp.dir, `tsconfig.${resolution}.json`), JSON.stringify({ ...options(["es2023", "dom"], []), files: ["main.ts", "dapp.ts"] }));
       const web = await exec(process.execPath, [TSC, "-p", `tsconfig.${resolution}.json`], { cwd: dapp.dir });
       expect(web.code, web.stdout + web.stderr).to.equal(0);
-      // The operator's Node project: the README's three examples, against all three packages. (viem's and ONNX
+      // The operator's Node project: the README's four examples, against all three packages. (viem's and ONNX
       // Runtime's own declarations name WebCrypto and WebGL types, so a Node project type-checks with the DOM lib too.)
       await writeFile(
         path.join(operator.dir, `tsconfig.${resolution}.json`),
-        JSON.stringify({ ...options(["es2023", "dom"], ["node"]), files: ["dapp.ts", "model-owner.ts", "operator.ts"] }),
+        JSON.stringify({ ...options(["es2023", "dom"], ["node"]), files: ["dapp.ts", "model-owner.ts", "operator.ts", "http.ts"] }),
       );
       const nodeProject = await exec(process.execPath, [TSC, "-p", `tsconfig.${resolution}.json`], { cwd: operator.dir });
       expect(nodeProject.code, nodeProject.stdout + nodeProject.stderr).to.equal(0);

@@ -197,6 +197,8 @@ export function formatEvent(e: Event): string {
         return `job ${e.jobId}: failed${e.willRetry ? " (will retry)" : ""}: ${shortError(e.error)}`;
       case "job-recovered":
         return `job ${e.jobId}: recovered from the last run as ${e.state}: ${e.detail}`;
+      case "job-awaiting-transaction":
+        return `job ${e.jobId}: its fulfilment (${e.txHash ? `tx ${e.txHash}, ` : ""}nonce ${e.nonce}) is still in the mempool: waiting for it, sending nothing new`;
       case "job-interrupted":
         return `job ${e.jobId}: left ${e.state} for the next run`;
       case "vote-published":

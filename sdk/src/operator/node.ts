@@ -229,6 +229,7 @@ export function createOperatorNode(options: OperatorNodeOptions): OperatorNode {
     submitter,
     confirmations,
     pollMs,
+    log,
     hooksFor: (mode) => {
       const m = NODE_MODES.get(mode);
       return {

@@ -8,6 +8,7 @@ import type { JobBook } from "./jobs.js";
 import type { ServiceLoop } from "./loop.js";
 import type { JobRecord } from "./store.js";
 import type { Submitter } from "./submitter.js";
+import type { OperatorEvent } from "./types.js";
 
 /**
  * Settling a `submitted` job from the chain: its receipt (with `confirmations`), the hub's job status, and the
@@ -32,9 +33,12 @@ export type SettlerOptions = {
   pollMs: number;
   /** The hooks of a job's mode. */
   hooksFor: (mode: number) => SettleHooks | undefined;
+  /** Told once per job and nonce when its transaction is found waiting in the mempool. */
+  log?: ((e: Extract<OperatorEvent, { type: "job-awaiting-transaction" }>) => void) | undefined;
 };
 
-export function createSettler({ chain, jobs, loop, submitter, confirmations, pollMs, hooksFor }: SettlerOptions) {
+export function createSettler({ chain, jobs, loop, submitter, confirmations, pollMs, hooksFor, log }: SettlerOptions) {
+  const awaiting = new Set<string>();
   const confirmed = (blockNumber: bigint) => chain.isConfirmed(blockNumber, confirmations);
   const retry = (jobId: bigint, detail: string) => {
     submitter.resetNonce(); // re-read from the chain: the recorded nonce may not have been used
@@ -113,6 +117,11 @@ export function createSettler({ chain, jobs, loop, submitter, confirmations, pol
       }
       if (pending > nonce) {
         // Still in the mempool: wait for it.
+        const key = `${jobId}/${nonce}`;
+        if (!awaiting.has(key)) {
+          awaiting.add(key);
+          log?.({ type: "job-awaiting-transaction", jobId, nonce, txHash: rec.txHash });
+        }
         await loop.sleep(pollMs);
         continue;
       }

@@ -139,6 +139,8 @@ export type OperatorEvent =
   | { type: "job-recovered"; jobId: bigint; state: JobState; detail: string }
   /** The transaction recorded for the job can no longer fulfil it (never broadcast, dropped, reverted): serving it again. */
   | { type: "job-retrying"; jobId: bigint; detail: string }
+  /** The job's recorded transaction (nonce `nonce`) is still in the mempool: the node waits for it, sending nothing. */
+  | { type: "job-awaiting-transaction"; jobId: bigint; nonce: number; txHash: Hash | undefined }
   | { type: "job-interrupted"; jobId: bigint; state: JobState }
   /** QUORUM: this node's vote for its output is published. */
   | { type: "vote-published"; jobId: bigint; signer: Address; outputHash: Hex; file: string }
