@@ -3,7 +3,8 @@
  * `verity deploy`, the operator's `verity serve` as a separate process signing a receipt per call, a requester that
  * deposits with the CLI and calls the server through the SDK (`infer`, each receipt checked at once). The server is
  * killed with SIGKILL in the middle of a batch and restarted on its journal: no signed receipt is lost, the
- * numbering goes on, every receipt is settled exactly once, each one's inclusion verifies from chain data, and the
+ * numbering goes on; killed again, `verity batch settle` settles what its journal holds; every receipt is settled
+ * exactly once, each one's inclusion verifies from chain data, and the
  * operator is paid exactly what the vouchers say.
  */
 import { expect } from "chai";
@@ -82,19 +83,38 @@ describe("BATCH end to end: verity serve as a process on a hardhat node, killed 
     expect(second.lines.join("\n")).to.match(/batch 9\.\.16 settled/);
     const third = startVerity(serveArgs, chain.env(operatorKey));
     operators.push(third);
-    await third.waitFor(/next receipt 17/);
+    const url3 = /serving on (\S+):/.exec(await third.waitFor(/next receipt 17/))![1]!;
+    // `verity batch settle` is refused while a server holds the journal, and changes nothing.
+    const journalArgs = ["--journal", journal, "--batches-dir", path.join(work.dir, "batches"), "--port", `${port}`];
+    const busy = await verity(["batch", "settle", ...journalArgs], chain.env(operatorKey));
+    expect(busy.code).to.not.equal(0);
+    expect(busy.stderr).to.contain(`the receipt journal is in use by process ${third.child.pid}`);
+    // Two more calls, then the server dies before settling them; `verity batch settle` settles them from its journal.
+    for (let i = 16; i < 18; i++) results.push(await call(url3, i));
+    await stopProcess(third.child, "SIGKILL");
+    const settled = await verity(["batch", "settle", ...journalArgs], chain.env(operatorKey));
+    expect(settled.code, settled.stderr).to.equal(0);
+    expect(settled.stdout).to.match(/batch 17\.\.18 settled/);
+    expect(settled.stdout).to.contain("settled 1 batch(es); receipts 1..18 are settled");
+    const again = await verity(["batch", "settle", ...journalArgs], chain.env(operatorKey));
+    expect([again.code, again.stdout.trim()]).to.deep.equal([0, "nothing to settle: receipts 1..18 are settled"]);
+    // A server on the journal again publishes every batch's document.
+    const fourth = startVerity(serveArgs, chain.env(operatorKey));
+    operators.push(fourth);
+    await fourth.waitFor(/next receipt 19/);
 
     // Every receipt verifies from chain data and the batch documents (served by the running server).
     for (const r of results) {
       const report = await verifyReceipt(publicClient, { batchSettlement: deployment.batchSettlement, receipt: r.receipt, signature: r.signature });
       expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
     }
-    // Nothing settled twice: two batches, contiguous; the operator paid exactly 16 calls.
+    expect(results.map((r) => r.receipt.sequence)).to.deep.equal(Array.from({ length: 18 }, (_, i) => BigInt(i + 1)));
+    // Nothing settled twice: three batches, contiguous; the operator paid exactly 18 calls.
     const bond = await publicClient.readContract({ address: deployment.batchSettlement, abi: batchSettlementAbi, functionName: "bondOf", args: [operator] });
-    expect(bond.nextSequence).to.equal(17n);
+    expect(bond.nextSequence).to.equal(19n);
     const channel = await getChannel(publicClient, { batchSettlement: deployment.batchSettlement, requester: requester.account.address, operator });
-    expect(channel.paid).to.equal(PRICE * 16n);
-    expect(channel.balance).to.equal(parseEther("0.01") - PRICE * 16n);
+    expect(channel.paid).to.equal(PRICE * 18n);
+    expect(channel.balance).to.equal(parseEther("0.01") - PRICE * 18n);
     // The CLI re-verifies one receipt from a file.
     const file = path.join(work.dir, "receipt-5.json");
     writeFileSync(file, JSON.stringify({ receipt: receiptToJson(results[4]!.receipt), signature: results[4]!.signature }));

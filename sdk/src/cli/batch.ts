@@ -1,6 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { privateKeyToAccount } from "viem/accounts";
 import { readContract } from "viem/actions";
 import type { Address, Hex } from "viem";
 import { operatorRegistryAbi } from "../abis.js";
@@ -14,6 +13,7 @@ import { withdrawBatch } from "../actions/withdrawBatch.js";
 import type { Tensor } from "../encoding/tensor.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { receiptFromJson, receiptToJson } from "../proofs/batch.js";
+import type { BatchServerEvent } from "../operator/batch/server.js";
 import type { Action } from "./action.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
@@ -103,6 +103,16 @@ export function registerBatch(program: Command, action: Action): void {
     .option("--out <file>", "write the receipt and its signature (JSON) here")
     .action(action(inferCommand));
   batch
+    .command("settle")
+    .description("settle what a stopped server's journal holds and claim the latest vouchers (refused while `verity serve` runs on the journal)")
+    .option("--journal <file>", "the server's receipt journal (default .verity/receipts-<chainId>.jsonl)")
+    .option("--batches-dir <dir>", "where batch documents are written (default .verity/batches-<chainId>)")
+    .option("--public-url <url>", "where `verity serve` publishes them, named in the batch URIs (default http://127.0.0.1:<port>)")
+    .option("--port <n>", "the server's port, for the default public URL (default 8787)")
+    .option("--enclave-key-file <path>", `sign the batch roots with this enclave key, ${keyFileHelp(ENCLAVE_KEY)}; default: the operator's key`)
+    .option("--enclave-key <hex>", "the enclave key itself (shown by `ps`: prefer --enclave-key-file)")
+    .action(action(settleCommand));
+  batch
     .command("verify")
     .description("re-verify a receipt from chain data: signer, no slash at its sequence, settled batch, published document, inclusion proof (exit 0 valid, 1 invalid, 3 pending)")
     .argument("<receipt.json>", "the receipt and signature (as `batch infer --out` or the server's response writes them)")
@@ -142,29 +152,78 @@ async function serve(ctx: CliContext, _args: string[], o: ServeOptions): Promise
     settle: o.settle,
     modelDir: o.modelDir === undefined ? ctx.cwd : ctx.resolvePath(o.modelDir),
     runtime: { intraOpNumThreads: o.threads === undefined ? undefined : parseInteger(o.threads, "--threads", { min: 1, max: 256 }) },
-    logger: (e) => {
-      if (ctx.json) return ctx.out(toJson(e, { compact: true }));
-      switch (e.type) {
-        case "http-listening":
-          return ctx.out(`serving on ${e.url}: operator ${e.operator}, receipts signed by ${e.signer}, next receipt ${e.nextSequence}`);
-        case "batch-prepared":
-          return ctx.out(`batch ${e.firstSequence}..${e.firstSequence + e.count - 1n} prepared: root ${e.root}, published at ${e.uri}`);
-        case "batch-settled":
-          return ctx.out(`batch ${e.firstSequence}..${e.firstSequence + e.count - 1n} settled (tx ${e.txHash}, ${e.gasUsed} gas)`);
-        case "batch-settle-failed":
-          return ctx.out(`warning: batch from ${e.firstSequence} not settled (will retry): ${shortError(e.error)}`);
-        case "voucher-claimed":
-          return ctx.out(`claimed ${e.requester}'s voucher for a cumulative ${e.cumulativeAmount} wei (tx ${e.txHash})`);
-        case "voucher-claim-failed":
-          return ctx.out(`warning: could not claim ${e.requester}'s voucher: ${shortError(e.error)}`);
-      }
-    },
+    logger: batchLogger(ctx),
   });
   await server.start();
   if (!ctx.json) ctx.note("serving; press Ctrl-C to settle what is pending and stop");
   await untilAborted(ctx.io.signal);
   ctx.note("stopping: settling what is pending...");
   await server.stop();
+}
+
+/** Prints the batch server's events (one JSON line each under --json). */
+function batchLogger(ctx: CliContext): (e: BatchServerEvent) => void {
+  return (e) => {
+    if (ctx.json) return ctx.out(toJson(e, { compact: true }));
+    switch (e.type) {
+      case "http-listening":
+        return ctx.out(`serving on ${e.url}: operator ${e.operator}, receipts signed by ${e.signer}, next receipt ${e.nextSequence}`);
+      case "batch-prepared":
+        return ctx.out(`batch ${e.firstSequence}..${e.firstSequence + e.count - 1n} prepared: root ${e.root}, published at ${e.uri}`);
+      case "batch-settled":
+        return ctx.out(`batch ${e.firstSequence}..${e.firstSequence + e.count - 1n} settled (tx ${e.txHash}, ${e.gasUsed} gas)`);
+      case "batch-settle-failed":
+        return ctx.out(`warning: batch from ${e.firstSequence} not settled (will retry): ${shortError(e.error)}`);
+      case "voucher-claimed":
+        return ctx.out(`claimed ${e.requester}'s voucher for a cumulative ${e.cumulativeAmount} wei (tx ${e.txHash})`);
+      case "voucher-claim-failed":
+        return ctx.out(`warning: could not claim ${e.requester}'s voucher: ${shortError(e.error)}`);
+    }
+  };
+}
+
+type SettleOptions = Pick<ServeOptions, "enclaveKey" | "enclaveKeyFile" | "port" | "publicUrl" | "journal" | "batchesDir">;
+
+/**
+ * Settles what a stopped server's journal holds (receipts signed but not yet settled), as its Ctrl-C would have:
+ * batches of at most the server's default size, documents written for `serve` to publish at `--public-url`, then
+ * the latest voucher of each requester claimed. Refused while a server holds the journal.
+ */
+async function settleCommand(ctx: CliContext, _args: string[], o: SettleOptions): Promise<void> {
+  const given = resolveKey(ENCLAVE_KEY, { flagValue: o.enclaveKey, fileValue: o.enclaveKeyFile, env: ctx.env, cwd: ctx.cwd });
+  const port = o.port === undefined ? 8787 : parseInteger(o.port, "--port", { min: 1, max: 65535 });
+  const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
+  const batchSettlement = await settlementOf(ctx);
+  const [{ createBatchServer }, { signingAccount }] = await Promise.all([import("../operator/batch/server.js"), import("../operator/signing.js")]);
+  const events: BatchServerEvent[] = [];
+  const print = batchLogger(ctx);
+  const server = createBatchServer({
+    publicClient,
+    walletClient,
+    hub,
+    batchSettlement,
+    signer: given === undefined ? undefined : signingAccount(given.key),
+    models: [],
+    journalFile: ctx.resolvePath(o.journal ?? `.verity/receipts-${chainId}.jsonl`),
+    batchesDir: ctx.resolvePath(o.batchesDir ?? `.verity/batches-${chainId}`),
+    publicUrl: o.publicUrl ?? `http://127.0.0.1:${port}`,
+    logger: (e) => {
+      events.push(e);
+      print(e);
+    },
+  });
+  const { url } = await server.start({ listen: false });
+  const pending = server.stats().pending;
+  if (!ctx.json && pending > 0) ctx.note(`settling ${pending} receipt(s) from the journal; their documents go under ${url}/v1/batches/`);
+  await server.stop();
+  const failed = events.filter((e) => e.type === "batch-settle-failed" || e.type === "voucher-claim-failed");
+  if (failed.length > 0) throw new CliError(`${failed.length} settlement or claim transaction(s) failed (above); the journal keeps everything: run \`verity batch settle\` again`);
+  const settled = events.filter((e) => e.type === "batch-settled");
+  const { settledThrough, nextSequence } = server.stats();
+  ctx.result(
+    { settled: settled.map((e) => ({ firstSequence: e.firstSequence, count: e.count, txHash: e.txHash })), settledThrough, nextSequence },
+    () => (settled.length === 0 ? `nothing to settle: receipts 1..${settledThrough} are settled` : `settled ${settled.length} batch(es); receipts 1..${settledThrough} are settled`),
+  );
 }
 
 async function deposit(ctx: CliContext, [rawOperator, rawAmount]: string[]): Promise<void> {

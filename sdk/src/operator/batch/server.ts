@@ -106,7 +106,6 @@ export function createBatchServer(options: BatchServerOptions) {
   const operator = getAddress(operatorAccount.address);
   const signer = options.signer ?? (operatorAccount.type === "local" ? (operatorAccount as LocalAccount) : undefined);
   if (!signer?.sign) throw new OperatorConfigError("the batch server needs a local signing key: pass `signer` (an enclave key) or a local operator account");
-  if (options.models.length === 0) throw new OperatorConfigError("the batch server serves no model: give at least one { modelId, version, price }");
   const maxReceipts = options.batch?.maxReceipts ?? 1000;
   const maxAgeMs = options.batch?.maxAgeMs ?? 60_000;
   if (!Number.isInteger(maxReceipts) || maxReceipts < 1 || maxReceipts > 2 ** 20) {
@@ -428,8 +427,18 @@ export function createBatchServer(options: BatchServerOptions) {
   }
 
   return {
-    /** Opens the journal, reads the chain, loads the models and listens. Resolves with the URL. */
-    async start(): Promise<{ url: string }> {
+    /**
+     * Opens the journal, reads the chain, loads the models and listens. Resolves with the URL. With `listen: false`
+     * it serves nothing (no model, no port): it only settles what the journal holds (`flush`, `stop`), with batch
+     * URIs under `publicUrl`, which is then required (where `serve` will publish the documents).
+     */
+    async start({ listen = true }: { listen?: boolean } = {}): Promise<{ url: string }> {
+      if (listen && options.models.length === 0) {
+        throw new OperatorConfigError("the batch server serves no model: give at least one { modelId, version, price }");
+      }
+      if (!listen && !options.publicUrl) {
+        throw new OperatorConfigError("settling without serving needs publicUrl: the address where the batch documents will be served");
+      }
       settlement =
         options.batchSettlement ??
         (await readContract(publicClient, {
@@ -457,6 +466,10 @@ export function createBatchServer(options: BatchServerOptions) {
         if (b.firstSequence < nextToBatch) settledBatches.push(b);
       }
       if (pendingCount() > 0) oldestPendingAt = Date.now();
+      if (!listen) {
+        url = options.publicUrl!.replace(/\/$/, "");
+        return { url };
+      }
       for (const m of options.models) await models.session(m.modelId, m.version);
       app = buildApp();
       const host = options.host ?? "127.0.0.1";
