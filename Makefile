@@ -6,7 +6,7 @@ export PATH := $(NODE_BIN):$(PATH)
 export ONNXRUNTIME_NODE_INSTALL := skip
 export HARDHAT_DISABLE_TELEMETRY := true
 
-.PHONY: all install build packages test demo bench clean
+.PHONY: all install build packages chromium explorer test demo bench clean
 all: test
 
 node_modules/.verity-installed: package.json package-lock.json
@@ -23,7 +23,15 @@ build: install
 packages: build
 	npm run build:packages
 
-test: build
+# Debian's Chromium, for the explorer's browser tests (test/explorer, playwright-core): no test downloads a browser.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# The explorer's static files in explorer/dist/, built against the packed SDK (scripts/build-explorer.ts).
+explorer: build
+	npm run build:explorer
+
+test: build chromium
 	npm test
 
 demo: build

@@ -56,6 +56,9 @@ export type ExplorerChain = {
   requester: Address;
   operator: Address;
   voters: Address[];
+  /** The OPTIMISTIC proposer proven wrong (slashed), and its challenger. */
+  dishonest: Address;
+  challenger: Address;
   /** The honest enclave key and the forged one. */
   enclave: Address;
   rogueKey: Address;
@@ -179,6 +182,7 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
     node, deployment, hub, modelId, version,
     jobs: { tee, zk, quorum, optimistic, forged: forgedJob.jobId, refunded: expiring.jobId },
     requester: requester!.account.address, operator: operator!.account.address, voters: voters.map((v) => v.account.address),
+    dishonest: dishonest!.account.address, challenger: challenger!.account.address,
     enclave: enclave.address, rogueKey: rogue.address,
     stop: async () => {
       await node.stop();

@@ -3,6 +3,7 @@
  * of each mode, a forged one and a refunded one (./chain.ts).
  */
 import { type ExplorerChain, startExplorerChain } from "./chain.js";
+import { browserSuite } from "./browser.js";
 import { historySuite } from "./history.js";
 
 describe("explorer", function () {
@@ -16,4 +17,5 @@ describe("explorer", function () {
   });
 
   describe("SDK readers (getJobHistory, listJobs)", () => historySuite(() => chain));
+  describe("the built page in Chromium", () => browserSuite(() => chain));
 });
