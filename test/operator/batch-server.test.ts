@@ -253,6 +253,48 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
     }
   });
 
+  it("compacts its journal past what the chain settled on restart: settled receipts served from their documents, spending carried over", async function () {
+    const { s, dir, make } = await setup({ maxReceipts: 3 });
+    const journalFile = path.join(dir, "receipts.jsonl");
+    const receiptLines = () => readFileSync(journalFile, "utf8").trim().split("\n").filter((l) => l.includes('"t":"r"'));
+    const first = make();
+    const { url } = await first.start();
+    const args = { hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version };
+    const results = [];
+    // 7 calls: batches 1..3 and 4..6 settle by count; receipt 7 is pending when the server stops without settling.
+    for (let i = 0; i < 7; i++) results.push(await infer(c.requester, { ...args, url, input: FLOWERS[i % FLOWERS.length]! }));
+    const spent = results.at(-1)!.spent;
+    await first.stop({ settle: false });
+    expect(receiptLines()).to.have.length(7);
+
+    const second = make();
+    const { url: url2 } = await second.start();
+    try {
+      // Only the unsettled receipt is left in the journal, after a checkpoint of what the requester spent on the 6 settled.
+      expect(receiptLines().map((l) => (JSON.parse(l) as { r: { sequence: string } }).r.sequence)).to.deep.equal(["7"]);
+      expect(readFileSync(journalFile, "utf8")).to.contain(`{"t":"s","requester":"${getAddress(c.requester.account.address)}","spent":"${PRICE * 6n}"}`);
+      // A settled receipt is still served, read back from its batch's document.
+      const served = (await (await fetch(`${url2}/v1/receipts/2`)).json()) as { receipt: { sequence: string }; signature: string; batch: { firstSequence: string } };
+      expect([served.receipt.sequence, served.signature, served.batch.firstSequence]).to.deep.equal(["2", results[1]!.signature, "1"]);
+      // The server still knows what this requester spent: the next voucher must cover all 8 calls.
+      const channel = (await (await fetch(`${url2}/v1/channels/${c.requester.account.address}`)).json()) as { spent: string };
+      expect(BigInt(channel.spent)).to.equal(spent);
+      const again = await infer(c.requester, { ...args, url: url2, input: FLOWERS[0]! });
+      expect([again.receipt.sequence, again.spent]).to.deep.equal([8n, spent + PRICE]);
+      await second.flush();
+      // The first server's batch URIs name its port (0 picked one); the second serves the same documents.
+      const fetchDocument = async (uri: string) => (await fetch(uri.replace(url, url2))).text();
+      for (const r of [...results, again]) {
+        const report = await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature, fetchDocument });
+        expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
+      }
+      const onChain = await getChannel(c.publicClient, { batchSettlement: s.batchSettlement, requester: c.requester.account.address, operator: s.operatorAccount.address });
+      expect(onChain.paid).to.equal(PRICE * 8n);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it("signs with the operator's own account when it has no enclave key", async function () {
     const { s, make } = await setup({ signer: "operator" });
     const server = make();

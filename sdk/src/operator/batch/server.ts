@@ -16,6 +16,7 @@ import {
   batchDomainSeparator,
   batchRootTypedData,
   encodeBatchDocument,
+  receiptFromJson,
   receiptToJson,
   receiptTree,
   recoverVoucherSigner,
@@ -276,9 +277,10 @@ export function createBatchServer(options: BatchServerOptions) {
       { schema: { params: params("sequence", SEQUENCE) } },
       async (req, reply) => {
         const seq = BigInt(req.params.sequence);
-        const entry = receipts.get(seq);
-        if (!entry) return refuse(reply, 404, "unknown-receipt", `no receipt ${seq} here`);
-        const batch = settledBatches.find((b) => b.firstSequence <= seq && seq < b.firstSequence + b.count);
+        const live = receipts.get(seq);
+        const found = live ? { entry: live, batch: undefined } : settledReceipt(seq);
+        if (!found) return refuse(reply, 404, "unknown-receipt", `no receipt ${seq} here`);
+        const { entry, batch } = found;
         return {
           receipt: receiptToJson(entry.receipt),
           signature: entry.signature,
@@ -316,6 +318,25 @@ export function createBatchServer(options: BatchServerOptions) {
 
   async function readBond() {
     return readContract(publicClient, { address: settlement, abi: batchSettlementAbi, functionName: "bondOf", args: [operator] });
+  }
+
+  /** A settled (or, with `settle: false`, published) batch's receipts leave memory: its document holds them. */
+  function forget(p: PreparedBatch): void {
+    for (let s = p.firstSequence; s < p.firstSequence + p.count; s++) receipts.delete(s);
+    prepared.delete(p.firstSequence);
+  }
+
+  /** A receipt of a settled batch, read back from the batch's document. */
+  function settledReceipt(seq: bigint): { entry: Entry; batch: (typeof settledBatches)[number] } | undefined {
+    const batch = settledBatches.find((b) => b.firstSequence <= seq && seq < b.firstSequence + b.count);
+    if (!batch) return undefined;
+    try {
+      const doc = JSON.parse(readFileSync(documentFile(batch.firstSequence), "utf8")) as { receipts: { receipt: unknown; signature: Hex }[] };
+      const e = doc.receipts[Number(seq - batch.firstSequence)];
+      return e ? { entry: { receipt: receiptFromJson(e.receipt), signature: e.signature }, batch } : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Prepares (or re-uses) the batch starting at `first`: tree, signed root, document on disk, journal record. */
@@ -368,6 +389,7 @@ export function createBatchServer(options: BatchServerOptions) {
       if (options.settle === false) {
         nextToBatch = first + p.count;
         settledBatches.push(p);
+        forget(p);
         continue;
       }
       try {
@@ -390,6 +412,7 @@ export function createBatchServer(options: BatchServerOptions) {
         }
       }
       settledBatches.push(p);
+      forget(p);
       nextToBatch = first + p.count;
       oldestPendingAt = pendingCount() > 0 ? Date.now() : undefined;
     }
@@ -457,13 +480,20 @@ export function createBatchServer(options: BatchServerOptions) {
         if (e.receipt.sequence >= nextSequence) nextSequence = e.receipt.sequence + 1n;
       }
       for (const v of journal.state.vouchers.values()) channelOf(v.requester).voucher = v;
+      for (const x of journal.state.spentBefore.values()) channelOf(x.requester).spent += x.spent;
       for (const b of journal.state.batches) prepared.set(b.firstSequence, b);
       const bond = await readBond();
       nextToBatch = bond.nextSequence === 0n ? 1n : bond.nextSequence;
+      // What the chain settled lives on in the batch documents: the journal and memory keep the rest.
+      await journal.compact(nextToBatch - 1n);
+      for (const s of [...receipts.keys()]) if (s < nextToBatch) receipts.delete(s);
       if (nextToBatch > nextSequence) nextSequence = nextToBatch; // the chain is past the journal: never reuse a number
       if (durableThrough < nextToBatch - 1n) durableThrough = nextToBatch - 1n;
       for (const b of [...prepared.values()].sort((a, b) => Number(a.firstSequence - b.firstSequence))) {
-        if (b.firstSequence < nextToBatch) settledBatches.push(b);
+        if (b.firstSequence < nextToBatch) {
+          settledBatches.push(b);
+          prepared.delete(b.firstSequence);
+        }
       }
       if (pendingCount() > 0) oldestPendingAt = Date.now();
       if (!listen) {
