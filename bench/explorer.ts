@@ -16,7 +16,8 @@ const GOAL_MS = 1000;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 console.log("building the packages and the explorer against the packed SDK...");
-const built = await buildExplorer();
+// --reuse-packages: the packages in build/packages are current (a second run); packing and the Vite build still run.
+const built = await buildExplorer({ skipPackages: process.argv.includes("--reuse-packages") });
 console.log("starting a hardhat node with one job of each mode...");
 const chain = await startExplorerChain();
 const server = await serveStatic(built.dir);

@@ -58,26 +58,30 @@ async function open(query: URLSearchParams): Promise<Connection> {
   if (!isAddress(hubText, { strict: false })) throw new ConnectionError(`The hub address "${hubText}" is not an address (0x and 40 hex digits).`);
   const hub = getAddress(hubText);
   const client = createPublicClient({ transport: http(rpc, { retryCount: 0, timeout: 10_000 }) });
-  let chainId: number;
-  let latestBlock: bigint;
-  try {
-    [chainId, latestBlock] = await Promise.all([getChainId(client), getBlockNumber(client)]);
-  } catch (err) {
-    throw new ConnectionError(`Cannot reach an Ethereum node at ${rpc}: ${(err as { shortMessage?: string }).shortMessage ?? String(err)}. Check the URL, and that the node is running.`);
+  // The evidence verifiers load while the chain is asked (a TEE verdict needs them; they are a lazy chunk).
+  const attestationModule = import("verity-inference/attestation");
+  attestationModule.catch(() => undefined);
+  // All four questions at once; the answers are judged in order, so the first problem is the one reported.
+  const [ids, code, count] = await Promise.allSettled([
+    Promise.all([getChainId(client), getBlockNumber(client)]),
+    getCode(client, { address: hub }),
+    readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "jobCount" }),
+  ]);
+  if (ids.status === "rejected") {
+    const reason = (ids.reason as { shortMessage?: string }).shortMessage ?? String(ids.reason);
+    throw new ConnectionError(`Cannot reach an Ethereum node at ${rpc}: ${reason}. Check the URL, and that the node is running.`);
   }
-  const code = await getCode(client, { address: hub });
-  if (!code || code === "0x") throw new ConnectionError(`There is no contract at ${hub} on chain ${chainId}: check the hub address (verity deploy prints it and writes deployments/${chainId}.json).`);
-  try {
-    await readContract(client, { address: hub, abi: inferenceHubAbi, functionName: "jobCount" });
-  } catch {
-    throw new ConnectionError(`The contract at ${hub} on chain ${chainId} is not a Verity hub (it does not answer jobCount()).`);
+  const [chainId, latestBlock] = ids.value;
+  if (code.status === "rejected" || !code.value || code.value === "0x") {
+    throw new ConnectionError(`There is no contract at ${hub} on chain ${chainId}: check the hub address (verity deploy prints it and writes deployments/${chainId}.json).`);
   }
+  if (count.status === "rejected") throw new ConnectionError(`The contract at ${hub} on chain ${chainId} is not a Verity hub (it does not answer jobCount()).`);
   const dev = query.get("dev");
   const development = dev === null ? String(chainId) in LOCAL_CHAINS : dev === "1";
   const attestation = async (): Promise<TeeAttestationPolicy> => {
     if (!development) return { nitroRoots: [AWS_NITRO_ROOT_G1_PEM] };
     // The published development root: its documents count on local chains only.
-    const { DEVELOPMENT_ROOT_PEM } = await import("verity-inference/attestation");
+    const { DEVELOPMENT_ROOT_PEM } = await attestationModule;
     return { nitroRoots: [AWS_NITRO_ROOT_G1_PEM, DEVELOPMENT_ROOT_PEM], allowDevelopment: true };
   };
   return { client, rpc, hub, chainId, latestBlock, development, attestation };

@@ -94,6 +94,8 @@ export function browserSuite(chain: () => ExplorerChain) {
       }
       if (key === "optimistic") expect(evidence).to.contain("overturned").and.contain(c.challenger).and.contain("final (overturned)");
       await page.screenshot({ path: path.join(SCREENSHOTS, `${key}.png`), fullPage: true });
+      // The first screen (verdict and checks), as the README shows it (docs/explorer-tee.png).
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${key}-top.png`) });
     });
   }
 

@@ -75,8 +75,18 @@ export async function renderJob(main: HTMLElement, query: URLSearchParams, id: s
   const verdictSlot = h("div", { "data-slot": "verdict" }, status);
   const rest = h("div");
   main.replaceChildren(h("h1", {}, `Job ${jobId}`), h("p", { class: "muted" }, `chain ${c.chainId} · hub `, mono(c.hub), c.development ? " · development TEE evidence accepted (local chain)" : ""), verdictSlot, rest);
+  // The verdict first: verifyJob has the node to itself (its reads are a chain of round trips), then the story is read.
   const verifying = c.attestation().then((attestation) => verifyJob(c.client, { hub: c.hub, jobId, attestation }));
-  const [hist, report] = await Promise.allSettled([getJobHistory(c.client, { hub: c.hub, jobId }), verifying]);
+  const reading = verifying.then(
+    () => getJobHistory(c.client, { hub: c.hub, jobId }),
+    () => getJobHistory(c.client, { hub: c.hub, jobId }),
+  );
+  const shown = verifying.then(
+    (r) => verdictSlot.replaceChildren(verdictView(r)),
+    () => undefined,
+  );
+  const [hist, report] = await Promise.allSettled([reading, verifying]);
+  await shown;
   if (hist.status === "rejected") {
     verdictSlot.replaceChildren(alertBox(errorText(hist.reason)));
     return;
@@ -84,7 +94,7 @@ export async function renderJob(main: HTMLElement, query: URLSearchParams, id: s
   const history = hist.value;
   const j = history.job;
   main.querySelector("h1")!.append(" ", h("span", { class: `badge ${j.status}`, "data-status": j.status }, j.status));
-  verdictSlot.replaceChildren(report.status === "fulfilled" ? verdictView(report.value) : alertBox(`verifyJob could not check this job: ${errorText(report.reason)}`));
+  if (report.status === "rejected") verdictSlot.replaceChildren(alertBox(`verifyJob could not check this job: ${errorText(report.reason)}`));
   let signature: IoSignature | undefined;
   try {
     signature = await getIoSignature(c.client, { hub: c.hub, modelId: j.job.modelId, version: j.job.version });
