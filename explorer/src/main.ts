@@ -5,10 +5,18 @@
 import { ConnectionError, connect, hasConnection } from "./connect.js";
 import { alertBox, errorText, h, loading } from "./dom.js";
 import { type Route, href, parseRoute } from "./route.js";
-import { renderEmbed } from "./views/embed.js";
-import { renderJob } from "./views/job.js";
-import { renderJobs } from "./views/jobs.js";
-import { renderModel, renderOperator } from "./views/registry.js";
+
+/**
+ * Each view's code, loaded while the chain is asked (`connect`): the first screen parses only the router and the
+ * connection, and the view's chunk (the SDK's readers and checks) arrives in parallel with the first RPC answers.
+ */
+const VIEWS = {
+  jobs: () => import("./views/jobs.js").then((m) => m.renderJobs),
+  job: () => import("./views/job.js").then((m) => m.renderJob),
+  model: () => import("./views/registry.js").then((m) => m.renderModel),
+  operator: () => import("./views/registry.js").then((m) => m.renderOperator),
+  embed: () => import("./views/embed.js").then((m) => m.renderEmbed),
+} as const;
 
 const main = document.getElementById("main")!;
 let generation = 0;
@@ -54,14 +62,10 @@ async function render(route: Route, mine: number): Promise<void> {
   if (!hasConnection(route.query)) return renderHome(route.query, "Connect first: give an RPC URL and a hub address (or a chain with a known deployment).");
   main.replaceChildren(loading("Connecting…"));
   try {
-    const c = await connect(route.query);
+    const [c, view] = await Promise.all([connect(route.query), VIEWS[route.view]()]);
     if (mine !== generation) return;
     document.title = `${route.view === "jobs" ? "Jobs" : `${route.view} ${route.id ?? ""}`} · Verity explorer`;
-    if (route.view === "jobs") await renderJobs(main, route.query, c);
-    else if (route.view === "job") await renderJob(main, route.query, route.id, c);
-    else if (route.view === "model") await renderModel(main, route.query, route.id, c);
-    else if (route.view === "operator") await renderOperator(main, route.query, route.id, c);
-    else await renderEmbed(main, route.query, route.id, c);
+    await view(main, route.query, route.id, c);
   } catch (err) {
     if (mine !== generation) return;
     if (err instanceof ConnectionError) renderHome(route.query, err.message);

@@ -15,6 +15,7 @@ import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 import { type BuiltExplorer, CHROMIUM, CHROMIUM_ARGS, type StaticServer, buildExplorer, serveStatic } from "../helpers/explorer.js";
 import { ROOT } from "../helpers/packages.js";
 import type { ExplorerChain } from "./chain.js";
+import { jobsOf } from "./history.js";
 
 export const SCREENSHOTS = path.join(ROOT, "test-results", "explorer");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -111,26 +112,38 @@ export function browserSuite(chain: () => ExplorerChain) {
     await page.screenshot({ path: path.join(SCREENSHOTS, "forged.png"), fullPage: true });
   });
 
+  it("tells a consumer's callback: delivered, or failed with its revert data while the result stands", async () => {
+    const c = chain();
+    await open(`/job/${c.jobs.callbackDelivered}?${q()}`);
+    expect(await verdict()).to.equal("valid");
+    expect(await page.locator("main").textContent()).to.contain("(200000 gas): delivered");
+    await open(`/job/${c.jobs.callbackFailed}?${q()}`);
+    expect(await verdict()).to.equal("valid");
+    expect(await kinds()).to.deep.equal(["requested", "fulfilled", "callbackFailed"]);
+    expect(await page.locator("[data-timeline] [data-kind=callbackFailed]").textContent()).to.match(/the callback to 0x[0-9a-fA-F]{40} failed \(revert data 0x[0-9a-f]+\); the result stands/);
+    expect(await page.locator("main").textContent()).to.contain("(200000 gas): failed");
+  });
+
   it("lists recent jobs newest first, filters them with the form, and pages through them by block", async () => {
     const c = chain();
     const ids = () => page.locator("[data-jobs] tbody tr").evaluateAll((els) => els.map((e) => e.getAttribute("data-job")));
-    const all = Object.values(c.jobs).sort((a, b) => (a < b ? 1 : -1)).map(String);
+    const all = jobsOf(c).map(String);
     await open(`/jobs?${q()}`);
     expect(await ids()).to.deep.equal(all);
     await page.selectOption("#f-mode", "tee");
     await page.click("[data-filters] button");
     await shown("mode=tee");
-    expect(await ids()).to.deep.equal([c.jobs.refunded, c.jobs.forged, c.jobs.tee].map(String));
+    expect(await ids()).to.deep.equal(jobsOf(c, "tee").map(String));
     await open(`/jobs?${q()}&status=refunded`);
     expect(await ids()).to.deep.equal([String(c.jobs.refunded)]);
     await open(`/jobs?${q()}&operator=${c.operator}`);
-    expect(await ids()).to.deep.equal([c.jobs.forged, c.jobs.zk, c.jobs.tee].map(String));
+    expect(await ids()).to.deep.equal(jobsOf(c).filter((id) => ![c.jobs.quorum, c.jobs.optimistic, c.jobs.refunded].includes(id)).map(String));
     await open(`/jobs?${q()}&requester=${c.requester}&model=${c.modelId}&mode=quorum`);
     expect(await ids()).to.deep.equal([String(c.jobs.quorum)]);
     // Pages of 2 jobs: "Older jobs" walks back through every job once.
     await open(`/jobs?${q()}&limit=2`);
     const seen = [...(await ids())];
-    for (let i = 0; i < 6 && (await page.locator("[data-older]").count()) > 0; i++) {
+    for (let i = 0; i < 10 && (await page.locator("[data-older]").count()) > 0; i++) {
       const next = (await page.locator("[data-older]").getAttribute("href"))!;
       await page.click("[data-older]");
       await shown(next.slice(next.indexOf("to=")));
@@ -168,7 +181,7 @@ export function browserSuite(chain: () => ExplorerChain) {
 
   it("finds the hub of a chain with a known deployment (deployments/<id>.json beside the page)", async () => {
     await open("/jobs?chain=31337");
-    expect(await page.locator("[data-jobs] tbody tr").count()).to.equal(6);
+    expect(await page.locator("[data-jobs] tbody tr").count()).to.equal(jobsOf(chain()).length);
   });
 
   it("says clearly what is wrong with a bad RPC URL, a wrong hub, an unknown or malformed job id", async () => {

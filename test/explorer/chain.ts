@@ -6,19 +6,24 @@
  * a dishonest proposer and a watcher for a challenged OPTIMISTIC job (settled by a ZK proof), plus:
  *   - a forged TEE job: fulfilled under an enclave key whose evidence binds another key (a careless committee
  *     signed it without checking), which the chain accepts and `verifyJob` refuses;
- *   - a refunded job (its deadline passed unserved).
+ *   - a refunded job (its deadline passed unserved);
+ *   - two TEE jobs requested by consumer contracts: one whose callback is delivered (ExampleConsumer), one whose
+ *     callback reverts (HostileConsumer: the hub records CallbackFailed, the result stands).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type Address, type Hex, type LocalAccount, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
+import { type Abi, type Address, type Hex, type LocalAccount, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { waitForTransactionReceipt } from "viem/actions";
+import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import {
   type VerityDeployment,
   commitProposal,
   deployVerity,
+  encodeTensor,
+  exampleConsumerAbi,
+  inferenceHubAbi,
   fulfillTee,
   optimisticParams,
   proposeResult,
@@ -44,7 +49,15 @@ import { type HardhatNode, hardhatKey, startHardhatNode } from "../cli/helpers.j
 import { ATTESTOR_COMMITTEE, prepareEnclaveAttestation } from "../sdk/enclave.js";
 import { ROOT } from "../helpers/packages.js";
 
-export type ExplorerJobs = { tee: bigint; zk: bigint; quorum: bigint; optimistic: bigint; forged: bigint; refunded: bigint };
+export type ExplorerJobs = {
+  tee: bigint; zk: bigint; quorum: bigint; optimistic: bigint; forged: bigint; refunded: bigint;
+  /** TEE jobs a consumer contract requested: its callback delivered, and one that reverts (the result stands). */
+  callbackDelivered: bigint; callbackFailed: bigint;
+};
+/** Each fixture job's mode, as listings filter them. */
+export const JOB_MODES: Record<keyof ExplorerJobs, "tee" | "zk" | "quorum" | "optimistic"> = {
+  tee: "tee", zk: "zk", quorum: "quorum", optimistic: "optimistic", forged: "tee", refunded: "tee", callbackDelivered: "tee", callbackFailed: "tee",
+};
 
 export type ExplorerChain = {
   node: HardhatNode;
@@ -96,7 +109,7 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
   };
   const rpc = (method: string, params: unknown[] = []) => publicClient.request({ method, params } as never);
 
-  const deployment = await deployVerity(governance!, publicClient, ATTESTOR_COMMITTEE);
+  const deployment = await deployVerity(governance!, publicClient, { ...ATTESTOR_COMMITTEE, exampleConsumer: true });
   const { hub, operatorRegistry, enclaveRegistry } = deployment;
   const { modelId } = await registerModelSync(owner!, { hub, name: "iris-mlp" });
   const { version } = await publishVersionSync(owner!, {
@@ -134,6 +147,24 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
   await wait(tee);
   const zk = (await ask("zk", FLOWERS[1]!)).jobId;
   await wait(zk);
+  // Consumer contracts ask through `ask` (a callback only for jobs the consumer itself requested).
+  const hostile = readArtifact("HostileConsumer");
+  const hostileHash = await deployContract(requester!, { abi: hostile.abi, bytecode: hostile.bytecode, args: [hub] });
+  const hostileAddress = (await waitForTransactionReceipt(publicClient, { hash: hostileHash })).contractAddress!;
+  const consumerJob = async (consumer: Address, abi: Abi) => {
+    const deadline = (await publicClient.getBlock()).timestamp + 3600n;
+    const request = {
+      modelId, version, mode: 1, deadline, callback: consumer, callbackGasLimit: 200_000, fee: FEE, params: 0n, inputHash: zeroHash,
+      input: encodeTensor(FLOWERS[1]!), inputURI: "",
+    };
+    const hash = await writeContract(requester!, { address: consumer, abi, functionName: "ask", args: [request], value: FEE });
+    await mined(hash);
+    const jobId = await publicClient.readContract({ address: hub, abi: inferenceHubAbi, functionName: "jobCount" });
+    await wait(jobId);
+    return jobId;
+  };
+  const callbackDelivered = await consumerJob(deployment.exampleConsumer!, exampleConsumerAbi);
+  const callbackFailed = await consumerJob(hostileAddress, hostile.abi);
   await teeNode.stop();
 
   // QUORUM: three staked operators, 3 of 3 must agree.
@@ -180,7 +211,7 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
 
   return {
     node, deployment, hub, modelId, version,
-    jobs: { tee, zk, quorum, optimistic, forged: forgedJob.jobId, refunded: expiring.jobId },
+    jobs: { tee, zk, quorum, optimistic, forged: forgedJob.jobId, refunded: expiring.jobId, callbackDelivered, callbackFailed },
     requester: requester!.account.address, operator: operator!.account.address, voters: voters.map((v) => v.account.address),
     dishonest: dishonest!.account.address, challenger: challenger!.account.address,
     enclave: enclave.address, rogueKey: rogue.address,
@@ -189,4 +220,11 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A test contract's ABI and bytecode from Hardhat's artifacts (contracts/test/, not shipped in the SDK). */
+function readArtifact(name: string): { abi: Abi; bytecode: Hex } {
+  const file = path.join(ROOT, "artifacts", "contracts", "test", "TestConsumers.sol", `${name}.json`);
+  const { abi, bytecode } = JSON.parse(readFileSync(file, "utf8")) as { abi: Abi; bytecode: Hex };
+  return { abi, bytecode };
 }

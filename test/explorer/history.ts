@@ -8,7 +8,12 @@ import { type PublicClient, createPublicClient, http, zeroAddress } from "viem";
 import { hardhat } from "viem/chains";
 import { HubNotFoundError, InvalidParameterError, describeJobEvent, getJobHistory, listJobs, verifyJob } from "../../sdk/src/index.js";
 import { DEVELOPMENT_ROOT_PEM, AWS_NITRO_ROOT_G1_PEM } from "../../sdk/src/attestation/index.js";
-import type { ExplorerChain } from "./chain.js";
+import { type ExplorerChain, type ExplorerJobs, JOB_MODES } from "./chain.js";
+
+/** The fixture's jobs of `mode` (all when undefined), newest first. */
+export function jobsOf(c: ExplorerChain, mode?: string): bigint[] {
+  return (Object.keys(c.jobs) as (keyof ExplorerJobs)[]).filter((k) => mode === undefined || JOB_MODES[k] === mode).map((k) => c.jobs[k]).sort((a, b) => (a < b ? 1 : -1));
+}
 
 export function historySuite(chain: () => ExplorerChain) {
   let client: PublicClient;
@@ -42,11 +47,17 @@ export function historySuite(chain: () => ExplorerChain) {
     expect(kinds.indexOf("challenged")).to.be.lessThan(kinds.indexOf("resolved"));
   });
 
-  it("getJobHistory credits every QUORUM signer and tells a refund", async () => {
+  it("getJobHistory credits every QUORUM signer, tells a delivered and a failed callback, and a refund", async () => {
     const c = chain();
     const q = await getJobHistory(client, { hub: c.hub, jobId: c.jobs.quorum });
     expect([...(q.operators ?? [])].sort()).to.deep.equal([...c.voters].sort());
     expect(q.events.map((e) => e.kind)).to.include("operatorsCredited");
+    const delivered = await getJobHistory(client, { hub: c.hub, jobId: c.jobs.callbackDelivered });
+    expect(delivered.callback).to.equal("delivered");
+    const failed = await getJobHistory(client, { hub: c.hub, jobId: c.jobs.callbackFailed });
+    expect(failed.callback).to.equal("failed");
+    expect(failed.events.map((e) => e.kind)).to.deep.equal(["requested", "fulfilled", "callbackFailed"]);
+    expect(describeJobEvent(failed.events[2]!)).to.match(/^the callback to 0x[0-9a-fA-F]{40} failed \(revert data 0x[0-9a-f]+\); the result stands$/);
     const r = await getJobHistory(client, { hub: c.hub, jobId: c.jobs.refunded });
     expect(r.events.map((e) => e.kind)).to.deep.equal(["requested", "refunded"]);
     expect(r.operators).to.equal(undefined);
@@ -67,7 +78,7 @@ export function historySuite(chain: () => ExplorerChain) {
   it("listJobs pages newest first by block range and filters by mode, status, requester, operator and model", async () => {
     const c = chain();
     const all = await listJobs(client, { hub: c.hub, blockRange: 5n, limit: 100 });
-    const ids = Object.values(c.jobs).sort((a, b) => (a < b ? 1 : -1));
+    const ids = jobsOf(c);
     expect(all.jobs.map((j) => j.jobId)).to.deep.equal(ids);
     expect(all.nextToBlock).to.equal(undefined);
     // Pages of 2: every job once, in order, across pages.
@@ -81,12 +92,12 @@ export function historySuite(chain: () => ExplorerChain) {
     }
     expect(seen).to.deep.equal(ids);
     const tee = await listJobs(client, { hub: c.hub, mode: "tee" });
-    expect(tee.jobs.map((j) => j.jobId)).to.deep.equal([c.jobs.refunded, c.jobs.forged, c.jobs.tee]);
+    expect(tee.jobs.map((j) => j.jobId)).to.deep.equal(jobsOf(c, "tee"));
     expect((await listJobs(client, { hub: c.hub, status: "refunded" })).jobs.map((j) => j.jobId)).to.deep.equal([c.jobs.refunded]);
     const byOperator = await listJobs(client, { hub: c.hub, operator: c.operator });
-    expect(byOperator.jobs.map((j) => j.jobId)).to.deep.equal([c.jobs.forged, c.jobs.zk, c.jobs.tee]);
+    expect(byOperator.jobs.map((j) => j.jobId)).to.deep.equal(jobsOf(c).filter((id) => ![c.jobs.quorum, c.jobs.optimistic, c.jobs.refunded].includes(id)));
     expect((await listJobs(client, { hub: c.hub, requester: c.operator })).jobs).to.deep.equal([]);
-    expect((await listJobs(client, { hub: c.hub, modelId: c.modelId })).jobs).to.have.length(6);
+    expect((await listJobs(client, { hub: c.hub, modelId: c.modelId })).jobs).to.have.length(jobsOf(c).length);
   });
 
   it("listJobs refuses a bad limit or status, and an address that is not a hub, with clear errors", async () => {

@@ -62,7 +62,7 @@ function filterForm(query: URLSearchParams): HTMLFormElement {
 }
 
 /** Renders the list into `main`. */
-export async function renderJobs(main: HTMLElement, query: URLSearchParams, c: Connection): Promise<void> {
+export async function renderJobs(main: HTMLElement, query: URLSearchParams, _id: string | undefined, c: Connection): Promise<void> {
   const results = h("div", { "data-slot": "jobs" }, loading("Reading the hub's jobs…"));
   main.replaceChildren(h("h1", {}, "Jobs"), filterForm(query), results);
   let f: Filters;

@@ -74,15 +74,12 @@ async function readRegistryState(
   parameters: GetTeeJobDataParameters,
 ): Promise<TeeRegistryState> {
   const at = { address: enclaveRegistry, abi: enclaveRegistryAbi, blockNumber } as const;
-  const [enclaveKey, block] = await withVerityErrors(() =>
-    Promise.all([readContract(client, { ...at, functionName: "getEnclaveKey", args: [key] }), getBlock(client, { blockNumber })]),
-  );
-  const measurement = enclaveKey.measurement;
-  const [activeOperator, status, measurementAllowed, attestations] = await withVerityErrors(() =>
+  // Two rounds of reads: what names the key (its record, the block, its attestations), then what its record and
+  // attestation name (the measurement's standing, the attestation's block).
+  const [enclaveKey, block, attestations] = await withVerityErrors(() =>
     Promise.all([
-      readContract(client, { ...at, functionName: "activeEnclaveOperator", args: [key, measurement] }),
-      readContract(client, { ...at, functionName: "measurementStatus", args: [measurement] }),
-      readContract(client, { ...at, functionName: "isMeasurementAllowed", args: [job.modelId, job.version, measurement] }),
+      readContract(client, { ...at, functionName: "getEnclaveKey", args: [key] }),
+      getBlock(client, { blockNumber }),
       getContractEvents(client, {
         address: enclaveRegistry,
         abi: enclaveRegistryAbi,
@@ -93,11 +90,20 @@ async function readRegistryState(
       }),
     ]),
   );
+  const measurement = enclaveKey.measurement;
   // The attestation in force at the recording block: the last one whose evidence the key's record holds.
   const event = attestations.filter((e) => e.args.evidenceHash === enclaveKey.evidenceHash).at(-1);
+  const [activeOperator, status, measurementAllowed, attestedBlock, evidence] = await withVerityErrors(() =>
+    Promise.all([
+      readContract(client, { ...at, functionName: "activeEnclaveOperator", args: [key, measurement] }),
+      readContract(client, { ...at, functionName: "measurementStatus", args: [measurement] }),
+      readContract(client, { ...at, functionName: "isMeasurementAllowed", args: [job.modelId, job.version, measurement] }),
+      event ? getBlock(client, { blockNumber: event.blockNumber }) : Promise.resolve(undefined),
+      event ? evidenceFor(event.args.evidenceHash!, event.args.evidenceURI!, parameters) : Promise.resolve(undefined),
+    ]),
+  );
   let attestation: TeeKeyAttestation | undefined;
-  if (event) {
-    const attestedBlock = await withVerityErrors(() => getBlock(client, { blockNumber: event.blockNumber }));
+  if (event && attestedBlock && evidence) {
     const a = event.args;
     attestation = {
       evidenceHash: a.evidenceHash!,
@@ -108,7 +114,7 @@ async function readRegistryState(
       blockNumber: event.blockNumber,
       timestamp: attestedBlock.timestamp,
       transactionHash: event.transactionHash,
-      evidence: await evidenceFor(a.evidenceHash!, a.evidenceURI!, parameters),
+      evidence,
     };
   }
   return {

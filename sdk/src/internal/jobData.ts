@@ -55,8 +55,11 @@ export type JobDataGatherer<P extends JobDataParameters, T> = (
 
 export async function readJobContext(client: VerityClient, parameters: JobDataParameters): Promise<JobContext> {
   const { hub, jobId } = parameters;
-  const rpcChainId = await withVerityErrors(() => getChainId(client));
-  const job = await readJob(client, { hub, jobId, fromBlock: parameters.fromBlock });
+  // Both at once: a verification is a chain of round trips, and these two do not depend on each other.
+  const [rpcChainId, job] = await Promise.all([
+    withVerityErrors(() => getChainId(client)),
+    readJob(client, { hub, jobId, fromBlock: parameters.fromBlock }),
+  ]);
   return { job, chainId: parameters.chainId ?? rpcChainId, rpcChainId };
 }
 
