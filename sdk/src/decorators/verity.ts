@@ -16,6 +16,8 @@ import { type FulfillTeeParameters, fulfillTee } from "../actions/fulfillTee.js"
 import { type FulfillTeeSyncParameters, fulfillTeeSync } from "../actions/fulfillTeeSync.js";
 import { type FulfillZkParameters, fulfillZk } from "../actions/fulfillZk.js";
 import { type GetJobParameters, getJob } from "../actions/getJob.js";
+import { type GetJobHistoryParameters, getJobHistory } from "../actions/getJobHistory.js";
+import { type ListJobsParameters, listJobs } from "../actions/listJobs.js";
 import { type GetModelVersionParameters, getModelVersion } from "../actions/getModelVersion.js";
 import { type GetIoSignatureParameters, getIoSignature } from "../actions/getIoSignature.js";
 import { type GetServingOperatorsParameters, getServingOperators } from "../actions/getServingOperators.js";
@@ -171,6 +173,8 @@ export function verityActions(config: VerityActionsConfig) {
       requestInferenceSync: (args: Unbound<RequestInferenceSyncParameters, "hub">) =>
         requestInferenceSync(client, { hub, ...args }),
       getJob: (args: Unbound<GetJobParameters, "hub">) => getJob(client, { hub, ...args }),
+      getJobHistory: (args: Unbound<GetJobHistoryParameters, "hub">) => getJobHistory(client, { hub, ...args }),
+      listJobs: (args: Unbound<ListJobsParameters, "hub"> = {}) => listJobs(client, { hub, ...args }),
       waitForResult: (args: Unbound<WaitForResultParameters, "hub">) => waitForResult(client, { hub, ...args }),
       watchJobs: (args: Unbound<WatchJobsParameters, "hub">) => watchJobs(client, { hub, ...args }),
       refund: (args: Unbound<RefundParameters, "hub">) => refund(client, { hub, ...args }),
