@@ -368,6 +368,18 @@ const TABLE: Table = {
     special: ZK_RESULT_CASES,
   },
   getJob: { base: jobData, fields: { hub: "address", jobId: "bigint", fromBlock: "bigint?" } },
+  getJobHistory: { base: jobData, fields: { hub: "address", jobId: "bigint", fromBlock: "bigint?" } },
+  listJobs: {
+    base: (s) => ({ hub: s.hub }),
+    fields: { hub: "address", toBlock: "bigint?", fromBlock: "bigint?", blockRange: "bigint?", modelId: "bytes32?", requester: "address?", operator: "address?" },
+    special: [
+      special("limit", (b) => ({ ...b, limit: 0 })),
+      special("limit", (b) => ({ ...b, limit: 2.5 })),
+      special("blockRange", (b) => ({ ...b, blockRange: 0n })),
+      special("status", (b) => ({ ...b, status: "lost" })),
+      special("mode", (b) => ({ ...b, mode: "fast" })),
+    ],
+  },
   getModelVersion: {
     base: (s) => ({ hub: s.hub, modelId: s.modelId, version: 1 }),
     fields: { hub: "address", modelId: "bytes32", version: "version", blockNumber: "bigint?" },

@@ -6,7 +6,7 @@ import type { HubNotFoundError, RpcUnreachableError } from "../errors/index.js";
 import { InvalidParameterError } from "../errors/request.js";
 import { withHubErrors, withVerityErrors } from "../errors/decode.js";
 import { requestedJobFromLog } from "../internal/jobs.js";
-import { checkFields } from "../internal/parameters.js";
+import { checkFields, checkMode } from "../internal/parameters.js";
 import { expectParameters } from "../internal/validate.js";
 import type { EventLocation, JobStruct, VerityClient } from "../types.js";
 
@@ -71,6 +71,7 @@ export async function listJobs(client: VerityClient, parameters: ListJobsParamet
     hub: "address", toBlock: "bigint?", fromBlock: "bigint?", blockRange: "bigint?", modelId: "bytes32?", requester: "address?", operator: "address?",
   });
   const { hub, modelId, requester, operator } = parameters;
+  checkMode(action, "mode", parameters.mode, { optional: true, max: 7 });
   const limit = parameters.limit ?? 20;
   const range = parameters.blockRange ?? 10_000n;
   if (!Number.isInteger(limit) || limit < 1) throw new InvalidParameterError({ action, parameter: "limit", received: limit, expected: "a positive integer" });
