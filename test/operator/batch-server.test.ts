@@ -295,6 +295,28 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
     }
   });
 
+  it("answers browsers from any origin (CORS): a preflight for POST /v1/infer, and GET of receipts and batch documents", async function () {
+    const { s, make } = await setup();
+    const server = make();
+    const { url } = await server.start();
+    try {
+      const origin = { origin: "http://explorer.example" };
+      const preflight = await fetch(`${url}/v1/infer`, { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+      expect(preflight.status).to.equal(204);
+      expect(preflight.headers.get("access-control-allow-origin")).to.equal("*");
+      expect(preflight.headers.get("access-control-allow-methods")).to.contain("POST");
+      expect(preflight.headers.get("access-control-allow-headers")).to.equal("content-type");
+      const r = await infer(c.requester, { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version, input: FLOWERS[0]! });
+      await server.flush();
+      for (const p of [`/v1/receipts/${r.receipt.sequence}`, "/v1/batches/1", "/v1/info"]) {
+        const res = await fetch(`${url}${p}`, { headers: origin });
+        expect([res.status, res.headers.get("access-control-allow-origin")]).to.deep.equal([200, "*"]);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("signs with the operator's own account when it has no enclave key", async function () {
     const { s, make } = await setup({ signer: "operator" });
     const server = make();

@@ -13,7 +13,7 @@ import { withdrawBatch } from "../actions/withdrawBatch.js";
 import type { Tensor } from "../encoding/tensor.js";
 import { withVerityErrors } from "../errors/decode.js";
 import { receiptFromJson, receiptToJson } from "../proofs/batch.js";
-import type { BatchServerEvent } from "../operator/batch/server.js";
+import type { BatchServerEvent, BatchServerOptions } from "../operator/batch/server.js";
 import type { Action } from "./action.js";
 import type { CliContext } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
@@ -126,25 +126,40 @@ async function settlementOf(ctx: CliContext): Promise<Address> {
   return address;
 }
 
-async function serve(ctx: CliContext, _args: string[], o: ServeOptions): Promise<void> {
-  const served = o.model.map(parseServed);
-  const price = parseAmount(o.price, 18, "--price");
+/**
+ * The batch server for `serve` and `batch settle`: the wallet, hub, settlement contract and chain of the context,
+ * the enclave key given (signing in libsecp256k1) or the operator's own, the journal and documents under .verity/
+ * unless named; `rest` adds the command's own options.
+ */
+async function batchServer(
+  ctx: CliContext,
+  o: Pick<ServeOptions, "enclaveKey" | "enclaveKeyFile" | "journal" | "batchesDir">,
+  rest: Omit<BatchServerOptions, "publicClient" | "walletClient" | "hub" | "batchSettlement" | "signer" | "journalFile" | "batchesDir">,
+) {
   const given = resolveKey(ENCLAVE_KEY, { flagValue: o.enclaveKey, fileValue: o.enclaveKeyFile, env: ctx.env, cwd: ctx.cwd });
-  const port = o.port === undefined ? 8787 : parseInteger(o.port, "--port", { min: 0, max: 65535 });
-  const maxReceipts = o.batchSize === undefined ? undefined : parseInteger(o.batchSize, "--batch-size", { min: 1, max: 2 ** 20 });
-  const maxAgeMs = o.batchAge === undefined ? undefined : Number(parseDuration(o.batchAge, "--batch-age", { plainSeconds: true })) * 1000;
   const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
   const batchSettlement = await settlementOf(ctx);
   const [{ createBatchServer }, { signingAccount }] = await Promise.all([import("../operator/batch/server.js"), import("../operator/signing.js")]);
-  const server = createBatchServer({
+  return createBatchServer({
     publicClient,
     walletClient,
     hub,
     batchSettlement,
     signer: given === undefined ? undefined : signingAccount(given.key),
-    models: served.map((s) => ({ ...s, price })),
     journalFile: ctx.resolvePath(o.journal ?? `.verity/receipts-${chainId}.jsonl`),
     batchesDir: ctx.resolvePath(o.batchesDir ?? `.verity/batches-${chainId}`),
+    ...rest,
+  });
+}
+
+async function serve(ctx: CliContext, _args: string[], o: ServeOptions): Promise<void> {
+  const served = o.model.map(parseServed);
+  const price = parseAmount(o.price, 18, "--price");
+  const port = o.port === undefined ? 8787 : parseInteger(o.port, "--port", { min: 0, max: 65535 });
+  const maxReceipts = o.batchSize === undefined ? undefined : parseInteger(o.batchSize, "--batch-size", { min: 1, max: 2 ** 20 });
+  const maxAgeMs = o.batchAge === undefined ? undefined : Number(parseDuration(o.batchAge, "--batch-age", { plainSeconds: true })) * 1000;
+  const server = await batchServer(ctx, o, {
+    models: served.map((s) => ({ ...s, price })),
     host: o.host,
     port,
     publicUrl: o.publicUrl,
@@ -190,22 +205,11 @@ type SettleOptions = Pick<ServeOptions, "enclaveKey" | "enclaveKeyFile" | "port"
  * the latest voucher of each requester claimed. Refused while a server holds the journal.
  */
 async function settleCommand(ctx: CliContext, _args: string[], o: SettleOptions): Promise<void> {
-  const given = resolveKey(ENCLAVE_KEY, { flagValue: o.enclaveKey, fileValue: o.enclaveKeyFile, env: ctx.env, cwd: ctx.cwd });
   const port = o.port === undefined ? 8787 : parseInteger(o.port, "--port", { min: 1, max: 65535 });
-  const [walletClient, hub, { publicClient, chainId }] = await Promise.all([ctx.wallet(), ctx.hub(), ctx.connect()]);
-  const batchSettlement = await settlementOf(ctx);
-  const [{ createBatchServer }, { signingAccount }] = await Promise.all([import("../operator/batch/server.js"), import("../operator/signing.js")]);
   const events: BatchServerEvent[] = [];
   const print = batchLogger(ctx);
-  const server = createBatchServer({
-    publicClient,
-    walletClient,
-    hub,
-    batchSettlement,
-    signer: given === undefined ? undefined : signingAccount(given.key),
+  const server = await batchServer(ctx, o, {
     models: [],
-    journalFile: ctx.resolvePath(o.journal ?? `.verity/receipts-${chainId}.jsonl`),
-    batchesDir: ctx.resolvePath(o.batchesDir ?? `.verity/batches-${chainId}`),
     publicUrl: o.publicUrl ?? `http://127.0.0.1:${port}`,
     logger: (e) => {
       events.push(e);

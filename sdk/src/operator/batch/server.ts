@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { type Address, type Hash, type Hex, type LocalAccount, type PublicClient, type WalletClient, getAddress } from "viem";
 import { readContract, waitForTransactionReceipt } from "viem/actions";
@@ -41,6 +42,7 @@ import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
  * - `GET  /v1/receipts/:sequence`: a receipt, its signature and its settled batch (if any).
  * - `GET  /v1/batches/:firstSequence`: a batch document (format `verity-batch/1`), the URI each batch names.
  * Errors: `{ error, message }` with 400 (malformed), 402 (payment), 404 (unknown), 422 (input the model refuses).
+ * CORS is open to any origin (browser dApps and explorers), for GET and POST with a JSON body.
  */
 
 /** A model version the server sells, at `price` wei per call. */
@@ -186,6 +188,9 @@ export function createBatchServer(options: BatchServerOptions) {
       return refuse(reply, 500, "internal", e.message.split("\n")[0]!);
     });
     f.setNotFoundHandler((req, reply) => refuse(reply, 404, "not-found", `no route ${req.method} ${req.url}`));
+    // Any origin: browser dApps call it, and explorers read receipts and batch documents. Nothing here rides on
+    // cookies or origin: every call is paid by a voucher its requester signed.
+    void f.register(cors, { origin: "*", methods: ["GET", "POST"], allowedHeaders: ["content-type"], maxAge: 86_400 });
 
     f.get("/v1/info", async () => ({
       operator,
