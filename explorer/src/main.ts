@@ -16,6 +16,7 @@ const VIEWS = {
   model: () => import("./views/registry.js").then((m) => m.renderModel),
   operator: () => import("./views/registry.js").then((m) => m.renderOperator),
   embed: () => import("./views/embed.js").then((m) => m.renderEmbed),
+  receipt: () => import("./views/receipt.js").then((m) => m.renderReceipt),
 } as const;
 
 const main = document.getElementById("main")!;
@@ -31,6 +32,7 @@ function renderHome(query: URLSearchParams, problem?: string): void {
     input("hub", "Hub address", query.get("hub") ?? "", "The InferenceHub (verity deploy prints it). Leave empty to use the chain's known deployment."),
     input("chain", "Chain id (known deployment)", query.get("chain") ?? "", "Used when the hub is empty: reads deployments/<chain id>.json beside this page."),
     input("job", "Job id (optional)", "", "Open this job directly; else the list of recent jobs."),
+    input("receipt", "BATCH receipt URL (optional)", "", "Check a receipt an operator's HTTP server signed: its /v1/receipts/<n> address.", "url"),
     h("p", { class: "field" }, h("button", { type: "submit" }, "Open")));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -41,7 +43,8 @@ function renderHome(query: URLSearchParams, problem?: string): void {
       if (v) q.set(k, v);
     }
     const job = String(d.get("job") ?? "").trim();
-    location.hash = href(job ? `/job/${job}` : "/jobs", q);
+    const receipt = String(d.get("receipt") ?? "").trim();
+    location.hash = receipt ? href("/receipt", q, { src: receipt }) : href(job ? `/job/${job}` : "/jobs", q);
   });
   main.replaceChildren(h("h1", {}, "Audit a Verity job"),
     h("p", {}, "Every job's story from its events, its input and output, its mode's evidence, and its verdict, re-checked here by the SDK's verifyJob from chain data alone."),

@@ -7,10 +7,11 @@
  *   #/model/<modelId>           a model's versions
  *   #/operator/<address>        an operator's stake, locks, keys and slashes
  *   #/embed/job/<id>            the widget: one job's verdict, for an iframe beside a transaction
+ *   #/receipt?src=<url>         a BATCH receipt (read from src): its verdict, and its inclusion in its batch
  */
 
 /** A parsed route: the view, its id, and the query (connection and filters). */
-export type Route = { view: "home" | "jobs" | "job" | "model" | "operator" | "embed"; id: string | undefined; query: URLSearchParams };
+export type Route = { view: "home" | "jobs" | "job" | "model" | "operator" | "embed" | "receipt"; id: string | undefined; query: URLSearchParams };
 
 /** The connection parameters every view carries along. */
 export const CONNECTION_KEYS = ["rpc", "hub", "chain", "dev"] as const;
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
   const query = new URLSearchParams(q < 0 ? "" : raw.slice(q + 1));
   const [head, a, b] = path;
   if (head === "jobs") return { view: "jobs", id: undefined, query };
+  if (head === "receipt") return { view: "receipt", id: undefined, query };
   if (head === "job" || head === "model" || head === "operator") return { view: head, id: a, query };
   if (head === "embed" && a === "job") return { view: "embed", id: b, query };
   return { view: "home", id: undefined, query };

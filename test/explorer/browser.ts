@@ -12,6 +12,7 @@ import { type Browser, type Page, chromium } from "playwright-core";
 import { DEVELOPMENT_MEASUREMENT } from "../../sdk/src/attestation/index.js";
 import { groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
 import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
+import { receiptToJson } from "../../sdk/src/proofs/batch.js";
 import { type BuiltExplorer, CHROMIUM, CHROMIUM_ARGS, type StaticServer, buildExplorer, serveStatic } from "../helpers/explorer.js";
 import { ROOT } from "../helpers/packages.js";
 import type { ExplorerChain } from "./chain.js";
@@ -51,6 +52,11 @@ export function browserSuite(chain: () => ExplorerChain) {
       "deployments/31337.json": JSON.stringify({ hub: c.hub, rpc: c.node.url }),
       "tx.html": hostPage(`index.html#/embed/job/${c.jobs.tee}?${q()}`),
       "tx-forged.html": hostPage(`index.html#/embed/job/${c.jobs.forged}?${q()}`),
+      // A receipt with its output hash changed after signing: the signature then names another signer.
+      "receipt-tampered.json": JSON.stringify({
+        receipt: receiptToJson({ ...c.batch.receipts[1]!.receipt, outputHash: `0x${"ab".repeat(32)}` }),
+        signature: c.batch.receipts[1]!.signature,
+      }),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -110,6 +116,31 @@ export function browserSuite(chain: () => ExplorerChain) {
     expect(await page.locator("[data-status]").textContent()).to.equal("fulfilled");
     expect(await page.locator("section", { hasText: "Evidence" }).last().textContent()).to.contain(c.rogueKey);
     await page.screenshot({ path: path.join(SCREENSHOTS, "forged.png"), fullPage: true });
+  });
+
+  it("shows a BATCH receipt from the operator's server as \"valid\": every check, its settled batch and inclusion proof; a tampered one \"invalid\"", async () => {
+    const c = chain();
+    const { receipt, signature } = c.batch.receipts[1]!;
+    await open(`/receipt?${q()}&src=${encodeURIComponent(`${c.batch.url}/v1/receipts/2`)}`);
+    expect(await verdict()).to.equal("valid");
+    const checks = await page.locator("[data-check]").evaluateAll((els) => els.map((e) => [e.getAttribute("data-check"), e.getAttribute("data-ok")]));
+    expect(checks).to.deep.equal(["chain", "signature", "signer", "slashed", "settled", "document", "inclusion", "onchain"].map((n) => [n, "true"]));
+    const batch = (await page.locator("[data-slot=batch]").textContent())!;
+    expect(batch).to.contain("1..3 (3)").and.contain(`${c.enclave} (the receipt's signer)`).and.contain(`${c.batch.url}/v1/batches/1`);
+    // Three leaves: the proof of the second is two hashes.
+    expect(await page.locator("[data-proof] li").count()).to.equal(2);
+    const shown = (await page.locator("main").textContent())!;
+    expect(shown).to.contain(receipt.outputHash).and.contain(signature).and.contain(receipt.requestId);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "batch.png"), fullPage: true });
+
+    await open(`/receipt?${q()}&src=receipt-tampered.json`);
+    expect(await verdict()).to.equal("invalid");
+    expect(await page.locator("[data-check=signer]").getAttribute("data-ok")).to.equal("false");
+    expect(await page.locator("[data-reason]").textContent()).to.match(/^signer: 0x[0-9a-fA-F]{40} is neither the operator .* nor a key registered to it$/);
+    await open(`/receipt?${q()}&src=${encodeURIComponent("http://127.0.0.1:9/v1/receipts/1")}`);
+    expect(await page.locator("[role=alert]").first().textContent()).to.contain("Cannot fetch the receipt at http://127.0.0.1:9/v1/receipts/1");
+    await open(`/receipt?${q()}`);
+    expect(await page.locator("[role=alert]").first().textContent()).to.contain("Give the receipt's address");
   });
 
   it("tells a consumer's callback: delivered, or failed with its revert data while the result stands", async () => {

@@ -8,7 +8,9 @@
  *     signed it without checking), which the chain accepts and `verifyJob` refuses;
  *   - a refunded job (its deadline passed unserved);
  *   - two TEE jobs requested by consumer contracts: one whose callback is delivered (ExampleConsumer), one whose
- *     callback reverts (HostileConsumer: the hub records CallbackFailed, the result stands).
+ *     callback reverts (HostileConsumer: the hub records CallbackFailed, the result stands);
+ *   - BATCH: the operator's HTTP server (running until `stop`, so its batch documents stay served) answered three
+ *     calls paid by voucher with receipts signed by the enclave key, settled as one batch.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,8 +20,12 @@ import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { deployContract, waitForTransactionReceipt, writeContract } from "viem/actions";
 import {
+  type Receipt,
   type VerityDeployment,
+  bondBatch,
   commitProposal,
+  depositBatch,
+  infer,
   deployVerity,
   encodeTensor,
   exampleConsumerAbi,
@@ -39,7 +45,7 @@ import {
   waitForResult,
 } from "../../sdk/src/index.js";
 import { DEVELOPMENT_PCRS, developmentAuthority } from "../../sdk/src/attestation/index.js";
-import { createOperatorNode, createWatcher } from "../../sdk/src/operator/index.js";
+import { createBatchServer, createOperatorNode, createWatcher } from "../../sdk/src/operator/index.js";
 import { loadIrisModel, loadIrisOnnx, quantizeFeatures } from "../../sdk/src/model/iris.js";
 import { IRIS_IO_SIGNATURE } from "../../sdk/src/model/signatures.js";
 import { groth16VerifierMlpVkeyHash } from "../../sdk/src/bytecode.js";
@@ -75,6 +81,8 @@ export type ExplorerChain = {
   /** The honest enclave key and the forged one. */
   enclave: Address;
   rogueKey: Address;
+  /** BATCH: the running HTTP server's URL and its three settled receipts (sequences 1..3). */
+  batch: { url: string; receipts: { receipt: Receipt; signature: Hex }[] };
   stop: () => Promise<void>;
 };
 
@@ -209,13 +217,31 @@ async function populate(node: HardhatNode, stateDir: string): Promise<ExplorerCh
   await mined(await refund(requester!, { hub, jobId: expiring.jobId, job: expiring.job }));
   await releaseZkWorkers();
 
+  // BATCH: three HTTP calls paid by voucher, their receipts signed by the enclave key and settled as one batch.
+  await mined(await bondBatch(operator!, { batchSettlement: deployment.batchSettlement, amount: parseEther("0.1") }));
+  await mined(await depositBatch(requester!, { batchSettlement: deployment.batchSettlement, operator: operator!.account.address, amount: parseEther("0.01") }));
+  const batchServer = createBatchServer({
+    publicClient, walletClient: operator!, hub, signer: enclave, models: [{ modelId, version, price: parseEther("0.0001") }],
+    journalFile: path.join(stateDir, "receipts.jsonl"), batchesDir: path.join(stateDir, "batches"), modelDir: ROOT, port: 0,
+    batch: { maxReceipts: 1000, maxAgeMs: 3_600_000 },
+  });
+  const { url: batchUrl } = await batchServer.start();
+  const served = [];
+  for (const f of FLOWERS.slice(0, 3)) {
+    const r = await infer(requester!, { url: batchUrl, hub, batchSettlement: deployment.batchSettlement, modelId, version, input: f });
+    served.push({ receipt: r.receipt, signature: r.signature });
+  }
+  await batchServer.flush();
+
   return {
     node, deployment, hub, modelId, version,
     jobs: { tee, zk, quorum, optimistic, forged: forgedJob.jobId, refunded: expiring.jobId, callbackDelivered, callbackFailed },
     requester: requester!.account.address, operator: operator!.account.address, voters: voters.map((v) => v.account.address),
     dishonest: dishonest!.account.address, challenger: challenger!.account.address,
     enclave: enclave.address, rogueKey: rogue.address,
+    batch: { url: batchUrl, receipts: served },
     stop: async () => {
+      await batchServer.stop();
       await node.stop();
       rmSync(stateDir, { recursive: true, force: true });
     },

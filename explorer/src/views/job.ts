@@ -26,8 +26,11 @@ export function parseJobId(id: string | undefined): bigint {
   return BigInt(id);
 }
 
-/** The verdict and every check, as a section (`data-verdict` carries the verdict). */
-export function verdictView(report: VerifyJobReport, compact = false): HTMLElement {
+/** What verdictView shows: verifyJob's report, or verifyReceipt's (the same shape). */
+export type VerdictReport = Pick<VerifyJobReport, "verdict"> & { checks: readonly { name: string; ok: boolean; skipped?: boolean | undefined; detail: string }[] };
+
+/** The verdict and every check, as a section (`data-verdict` carries the verdict); `by` names the SDK's check. */
+export function verdictView(report: VerdictReport, compact = false, by = "verifyJob"): HTMLElement {
   const failed = report.checks.filter((c) => !c.ok && !c.skipped);
   const banner = h("p", { class: `verdict ${report.verdict}`, "data-verdict": report.verdict, role: "status" }, VERDICT_TEXT[report.verdict]);
   const reason = failed.length > 0 ? h("p", { class: "reason", "data-reason": true }, `${failed[0]!.name}: ${failed[0]!.detail}`) : undefined;
@@ -37,7 +40,7 @@ export function verdictView(report: VerifyJobReport, compact = false): HTMLEleme
       h("th", { scope: "row" }, c.name), h("td", { class: c.skipped ? "muted" : c.ok ? "ok" : "bad" }, c.skipped ? "skipped" : c.ok ? "holds" : "FAILS"), h("td", {}, c.detail)),
   );
   return section("Verdict (computed in this browser)", banner, reason,
-    scroller("verification checks", h("table", { class: "checks" }, h("caption", {}, `${report.checks.length} checks of verifyJob`),
+    scroller("verification checks", h("table", { class: "checks" }, h("caption", {}, `${report.checks.length} checks of ${by}`),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "check"), h("th", { scope: "col" }, "verdict"), h("th", { scope: "col" }, "reason"))), h("tbody", {}, ...rows))));
 }
 
