@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import cors from "@fastify/cors";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { type Address, type Hash, type Hex, type LocalAccount, type PublicClient, type WalletClient, getAddress } from "viem";
+import { type Address, type Hex, type LocalAccount, getAddress } from "viem";
 import { readContract, waitForTransactionReceipt } from "viem/actions";
 import { batchSettlementAbi, inferenceHubAbi, operatorRegistryAbi } from "../../abis.js";
 import { claimVoucher } from "../../actions/claimVoucher.js";
@@ -23,9 +23,9 @@ import {
   recoverVoucherSigner,
 } from "../../proofs/batch.js";
 import { type ReceiptHasher, createReceiptHasher } from "./hashing.js";
+import type { BatchServerOptions } from "./types.js";
 import { OperatorConfigError } from "../errors.js";
 import { createRuntime } from "../execute.js";
-import type { RuntimeOptions } from "../runtime.js";
 import { type AcceptedVoucher, type PreparedBatch, openJournal } from "./journal.js";
 import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
 
@@ -45,49 +45,7 @@ import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
  * CORS is open to any origin (browser dApps and explorers), for GET and POST with a JSON body.
  */
 
-/** A model version the server sells, at `price` wei per call. */
-export type BatchServedModel = { modelId: Hex; version: number; price: bigint };
-
-export type BatchServerEvent =
-  | { type: "http-listening"; url: string; operator: Address; signer: Address; nextSequence: bigint }
-  | { type: "batch-prepared"; firstSequence: bigint; count: bigint; root: Hex; uri: string }
-  | { type: "batch-settled"; firstSequence: bigint; count: bigint; root: Hex; txHash: Hash; gasUsed: bigint }
-  | { type: "batch-settle-failed"; firstSequence: bigint; error: Error }
-  | { type: "voucher-claimed"; requester: Address; cumulativeAmount: bigint; txHash: Hash }
-  | { type: "voucher-claim-failed"; requester: Address; error: Error };
-
-export type BatchServerOptions = {
-  publicClient: PublicClient;
-  /** The operator's account: sends the settlements and claims. */
-  walletClient: WalletClient;
-  hub: Address;
-  /** The settlement contract (default: the operator registry's `batchSettlement()`). */
-  batchSettlement?: Address | undefined;
-  /**
-   * The key that signs receipts and roots: an enclave key registered to the operator, or the operator's own
-   * account (the default, which must then be a local account).
-   */
-  signer?: LocalAccount | undefined;
-  models: readonly BatchServedModel[];
-  /** The receipt journal (append-only JSON lines; one server per file). */
-  journalFile: string;
-  /** Where batch documents are written (and served from). */
-  batchesDir: string;
-  /** Listen address (default 127.0.0.1) and port (default 8787; 0 picks a free one). */
-  host?: string | undefined;
-  port?: number | undefined;
-  /** The server's URL as requesters reach it, used in batch URIs (default http://host:port). */
-  publicUrl?: string | undefined;
-  /** Flush a batch at this many receipts (default 1,000) or when its oldest receipt is this old (default 60,000 ms). */
-  batch?: { maxReceipts?: number | undefined; maxAgeMs?: number | undefined } | undefined;
-  /** Send settlements and claims (default true; false only prepares and publishes batches). */
-  settle?: boolean | undefined;
-  /** How long a channel's chain state is trusted before it is read again (default 2,000 ms). */
-  channelRefreshMs?: number | undefined;
-  modelDir?: string | undefined;
-  runtime?: RuntimeOptions | undefined;
-  logger?: ((e: BatchServerEvent) => void) | undefined;
-};
+export type { BatchServedModel, BatchServerEvent, BatchServerOptions } from "./types.js";
 
 type Channel = {
   voucher: AcceptedVoucher | undefined;
