@@ -28,7 +28,7 @@ import {
   verifyReceipt,
   voucherTypedData,
 } from "../../sdk/src/index.js";
-import { type BatchServerEvent, createBatchServer } from "../../sdk/src/operator/index.js";
+import { type BatchServer, type BatchServerEvent, createBatchServer } from "../../sdk/src/operator/index.js";
 import { type Connection, FLOWERS, MEASUREMENT, connect, deployOperatorSystem } from "./helpers.js";
 import { mined } from "../sdk/helpers.js";
 
@@ -66,11 +66,21 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
     return { s, dir, events, make };
   }
 
-  it("serves calls at once with checked receipts, settles them in batches, and the operator is paid exactly what the vouchers say", async function () {
-    const { s, events, make } = await setup({ maxReceipts: 5 });
-    const server = make();
+  type Serving = Awaited<ReturnType<typeof setup>> & { server: BatchServer; url: string };
+  /** Runs `body` with a started server of `setup(o)`, and stops the server (settling what is pending) after it. */
+  async function serving(o: Parameters<typeof setup>[0], body: (t: Serving) => Promise<void>): Promise<void> {
+    const t = await setup(o);
+    const server = t.make();
     const { url } = await server.start();
     try {
+      await body({ ...t, server, url });
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it("serves calls at once with checked receipts, settles them in batches, and the operator is paid exactly what the vouchers say", async function () {
+    await serving({ maxReceipts: 5 }, async ({ s, events, server, url }) => {
       const args = { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version };
       const results = [];
       for (let i = 0; i < 12; i++) results.push(await infer(c.requester, { ...args, input: FLOWERS[i % FLOWERS.length]! }));
@@ -97,16 +107,11 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
         expect(report.verdict, JSON.stringify(report.checks)).to.equal("valid");
         expect(report.checks.map((x) => x.name)).to.deep.equal(["chain", "signature", "signer", "slashed", "settled", "document", "inclusion", "onchain"]);
       }
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it("says pending for a receipt not settled yet, and invalid for a tampered one", async function () {
-    const { s, make } = await setup();
-    const server = make();
-    const { url } = await server.start();
-    try {
+    await serving({}, async ({ s, server, url }) => {
       const args = { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version };
       const r = await infer(c.requester, { ...args, input: FLOWERS[0]! });
       const pending = await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature });
@@ -116,19 +121,14 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
         batchSettlement: s.batchSettlement,
         receipt: { ...r.receipt, outputHash: keccak256(toHex("another output")) },
         signature: r.signature,
-      });
-      expect(tampered.verdict).to.equal("invalid");
-      expect(tampered.checks.find((x) => !x.ok)!.name).to.equal("signer");
-    } finally {
-      await server.stop();
-    }
+    });
+    expect(tampered.verdict).to.equal("invalid");
+    expect(tampered.checks.find((x) => !x.ok)!.name).to.equal("signer");
+    });
   });
 
   it("attack: an operator that signs a second receipt for a sequence loses its bond to the requester, and the receipt is reported invalid; a key of a revoked measurement is refused", async function () {
-    const { s, make } = await setup();
-    const server = make();
-    const { url } = await server.start();
-    try {
+    await serving({}, async ({ s, server, url }) => {
       const args = { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version };
       const r = await infer(c.requester, { ...args, input: FLOWERS[0]! });
       await server.flush();
@@ -152,9 +152,7 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
       const refused = await infer(c.other, { ...args, input: FLOWERS[1]! }).then(() => undefined, (e: unknown) => e);
       expect(refused).to.be.instanceOf(InvalidReceiptError);
       expect((refused as Error).message).to.contain(`it is signed by ${s.enclave.address}, neither the operator ${getAddress(s.operatorAccount.address)} nor one of its enclave keys that signs now`);
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it("refuses malformed and unpaid calls with a clear 4xx and signs nothing", async function () {
@@ -296,10 +294,7 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
   });
 
   it("answers browsers from any origin (CORS): a preflight for POST /v1/infer, and GET of receipts and batch documents", async function () {
-    const { s, make } = await setup();
-    const server = make();
-    const { url } = await server.start();
-    try {
+    await serving({}, async ({ s, server, url }) => {
       const origin = { origin: "http://explorer.example" };
       const preflight = await fetch(`${url}/v1/infer`, { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
       expect(preflight.status).to.equal(204);
@@ -312,25 +307,18 @@ describe("BATCH mode: HTTP inference, signed receipts, vouchers, batch settlemen
         const res = await fetch(`${url}${p}`, { headers: origin });
         expect([res.status, res.headers.get("access-control-allow-origin")]).to.deep.equal([200, "*"]);
       }
-    } finally {
-      await server.stop();
-    }
+    });
   });
 
   it("signs with the operator's own account when it has no enclave key", async function () {
-    const { s, make } = await setup({ signer: "operator" });
-    const server = make();
-    const { url } = await server.start();
-    try {
+    await serving({ signer: "operator" }, async ({ s, server, url }) => {
       const r = await infer(c.requester, { url, hub: s.hub, batchSettlement: s.batchSettlement, modelId: s.modelId, version: s.version, input: FLOWERS[0]! });
       expect(r.signer).to.equal(s.operatorAccount.address);
       await server.flush();
       const report = await verifyReceipt(c.publicClient, { batchSettlement: s.batchSettlement, receipt: r.receipt, signature: r.signature });
       expect(report.verdict).to.equal("valid");
       expect(report.checks.find((x) => x.name === "signer")!.detail).to.contain("own account");
-    } finally {
-      await server.stop();
-    }
+    });
   });
 });
 
