@@ -26,11 +26,12 @@ const hexBytes = (h: string) => Buffer.from(h.slice(2), "hex");
 /** A hasher for receipts under `domainSeparator` (the BatchSettlement's EIP-712 domain on its chain). */
 export async function createReceiptHasher(domainSeparator: Hex): Promise<ReceiptHasher> {
   const k = await createKeccak(256);
-  const hex = (...parts: Uint8Array[]): Hex => {
+  const bytes = (...parts: Uint8Array[]): Uint8Array => {
     k.init();
     for (const p of parts) k.update(p);
-    return `0x${k.digest("hex")}`;
+    return k.digest("binary");
   };
+  const hex = (...parts: Uint8Array[]): Hex => `0x${Buffer.from(bytes(...parts)).toString("hex")}`;
   // typehash | the receipt's 10 words (its ABI encoding); the leaf hashes the words alone.
   const words = Buffer.alloc(32 * 11);
   hexBytes(RECEIPT_TYPEHASH).copy(words, 0);
@@ -71,12 +72,11 @@ export async function createReceiptHasher(domainSeparator: Hex): Promise<Receipt
     hash: (data) => hex(hexBytes(data)),
     digest(r) {
       encode(r);
-      const struct = hexBytes(hex(words));
-      return hex(prefix, struct);
+      return hex(prefix, bytes(words));
     },
     leaf(r) {
       encode(r);
-      return hex(hexBytes(hex(words.subarray(32))));
+      return hex(bytes(words.subarray(32)));
     },
     nodeHash(a, b) {
       const [x, y] = a.toLowerCase() <= b.toLowerCase() ? [a, b] : [b, a];

@@ -23,10 +23,10 @@ import {
   recoverVoucherSigner,
 } from "../../proofs/batch.js";
 import { type ReceiptHasher, createReceiptHasher } from "./hashing.js";
-import type { BatchServerOptions } from "./types.js";
+import type { BatchServerOptions, Channel, Entry } from "./types.js";
 import { OperatorConfigError } from "../errors.js";
 import { createRuntime } from "../execute.js";
-import { type AcceptedVoucher, type PreparedBatch, openJournal } from "./journal.js";
+import { type PreparedBatch, openJournal } from "./journal.js";
 import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
 
 /**
@@ -46,16 +46,6 @@ import { ADDRESS, INFER_BODY, SEQUENCE, params } from "./schemas.js";
  */
 
 export type { BatchServedModel, BatchServerEvent, BatchServerOptions } from "./types.js";
-
-type Channel = {
-  voucher: AcceptedVoucher | undefined;
-  /** What the requester's receipts cost in total (all it ever signed for must cover it). */
-  spent: bigint;
-  chain: { paid: bigint; available: bigint; readAt: number } | undefined;
-};
-
-/** A signed receipt, and its Merkle leaf (hashed when signed, so a flush of 10,000 only builds the tree). */
-type Entry = { receipt: Receipt; signature: Hex; leaf?: Hex };
 
 const MAX_BODY_BYTES = 34 * 1024 * 1024;
 
@@ -289,13 +279,18 @@ export function createBatchServer(options: BatchServerOptions) {
     prepared.delete(p.firstSequence);
   }
 
+  let lastDocument: { first: bigint; receipts: { receipt: unknown; signature: Hex }[] } | undefined;
   /** A receipt of a settled batch, read back from the batch's document. */
   function settledReceipt(seq: bigint): { entry: Entry; batch: (typeof settledBatches)[number] } | undefined {
     const batch = settledBatches.find((b) => b.firstSequence <= seq && seq < b.firstSequence + b.count);
     if (!batch) return undefined;
     try {
-      const doc = JSON.parse(readFileSync(documentFile(batch.firstSequence), "utf8")) as { receipts: { receipt: unknown; signature: Hex }[] };
-      const e = doc.receipts[Number(seq - batch.firstSequence)];
+      // The last document read is kept: receipts are mostly asked for in runs of one batch (an auditor's sweep).
+      if (lastDocument?.first !== batch.firstSequence) {
+        const text = readFileSync(documentFile(batch.firstSequence), "utf8");
+        lastDocument = { first: batch.firstSequence, receipts: (JSON.parse(text) as { receipts: { receipt: unknown; signature: Hex }[] }).receipts };
+      }
+      const e = lastDocument.receipts[Number(seq - batch.firstSequence)];
       return e ? { entry: { receipt: receiptFromJson(e.receipt), signature: e.signature }, batch } : undefined;
     } catch {
       return undefined;

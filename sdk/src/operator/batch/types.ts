@@ -1,5 +1,7 @@
 /** The BATCH server's options and events (see ./server.ts). */
 import type { Address, Hash, Hex, LocalAccount, PublicClient, WalletClient } from "viem";
+import type { Receipt } from "../../proofs/batch.js";
+import type { AcceptedVoucher } from "./journal.js";
 import type { RuntimeOptions } from "../runtime.js";
 
 /** A model version the server sells, at `price` wei per call. */
@@ -45,3 +47,14 @@ export type BatchServerOptions = {
   runtime?: RuntimeOptions | undefined;
   logger?: ((e: BatchServerEvent) => void) | undefined;
 };
+
+/** The server's view of one requester's channel (internal). */
+export type Channel = {
+  voucher: AcceptedVoucher | undefined;
+  /** What the requester's receipts cost in total (all it ever signed for must cover it). */
+  spent: bigint;
+  chain: { paid: bigint; available: bigint; readAt: number } | undefined;
+};
+
+/** A signed receipt, and its Merkle leaf (hashed when signed, so a flush of 10,000 only builds the tree). */
+export type Entry = { receipt: Receipt; signature: Hex; leaf?: Hex };
